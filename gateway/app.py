@@ -1,0 +1,159 @@
+"""The root application: mounts every enabled plugin and adds what all of them share."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from aiohttp import web
+
+from gateway.config import GatewayConfig, PluginConfig
+from gateway.errors import problem_middleware
+from gateway.keys import CONFIG, HEALTH_CHECKS, PLUGIN_REPORT, STATE, GatewayState, MountedCheck
+from gateway.plugins import await_me_maybe, call_plugin_hook
+from gateway.redact import redact
+from gateway.request_id import echo_request_id, request_id_middleware
+from gateway.responses import json_response
+
+log = logging.getLogger("gateway.app")
+
+
+class PluginSetupError(Exception):
+    """An enabled plugin could not be built or started; the gateway does not start."""
+
+    def __init__(self, name: str, cause: BaseException) -> None:
+        self.name = name
+        self.cause = cause
+        super().__init__(f"plugin {name!r} failed to start: {type(cause).__name__}: {cause}")
+
+
+async def create_app(config: GatewayConfig, *, strict: bool = True) -> web.Application:
+    """Build the root application with every enabled plugin mounted under its prefix.
+
+    With ``strict`` (the default, and what ``gateway serve`` uses) a plugin that fails to build
+    raises :class:`PluginSetupError`; otherwise it is reported as failed and left unmounted.
+    """
+    root = web.Application(middlewares=[request_id_middleware, problem_middleware])
+    root[CONFIG] = config
+    root[STATE] = GatewayState()
+    root.on_response_prepare.append(echo_request_id)
+    root.on_shutdown.append(_mark_draining)  # first, so readiness fails before anything closes
+
+    checks: list[MountedCheck] = []
+    report: list[dict[str, Any]] = []
+    for plugin in sorted(config.plugins.values(), key=lambda p: p.name):
+        row = _describe(plugin)
+        report.append(row)
+        if not plugin.enabled:
+            continue
+        try:
+            sub, plugin_checks = await _build(config, plugin)
+        except Exception as exc:
+            if strict:
+                raise PluginSetupError(plugin.name, exc) from exc
+            row.update(status="failed", error=f"{type(exc).__name__}: {exc}")
+            continue
+        _mount(root, plugin, sub)
+        checks.extend(plugin_checks)
+        row["status"] = "mounted"
+
+    root[HEALTH_CHECKS] = checks
+    root[PLUGIN_REPORT] = report
+    root.router.add_get("/_gateway/plugins", _plugins_view)
+    root.on_startup.append(_mark_started)  # last: runs after every plugin's start-up
+    return root
+
+
+async def _build(
+    config: GatewayConfig, plugin: PluginConfig
+) -> tuple[web.Application, list[MountedCheck]]:
+    manager = config.discovered.manager
+    sub = await await_me_maybe(
+        call_plugin_hook(
+            manager,
+            plugin.plugin.plugin,
+            "gateway_create_app",
+            settings=plugin.settings,
+            config_dir=str(config.dir),
+        )
+    )
+    if not isinstance(sub, web.Application):
+        raise TypeError(f"gateway_create_app returned {sub!r}, not an aiohttp.web.Application")
+    contributed = await await_me_maybe(
+        call_plugin_hook(
+            manager,
+            plugin.plugin.plugin,
+            "gateway_health_checks",
+            app=sub,
+            settings=plugin.settings,
+        )
+    )
+    checks = [MountedCheck(f"{plugin.name}:{check.name}", check) for check in contributed or []]
+    return sub, checks
+
+
+def _mount(root: web.Application, plugin: PluginConfig, sub: web.Application) -> None:
+    assert plugin.prefix is not None
+    _answer_bare_prefix(sub)
+    first_new = len(root.on_startup)
+    root.add_subapp(plugin.prefix, sub)
+    # add_subapp appends the sub-app's start-up to the root's; wrap it so a failure there
+    # (a cleanup_ctx that cannot connect, say) names the plugin.
+    for index in range(first_new, len(root.on_startup)):
+        root.on_startup[index] = _naming_failures(plugin.name, root.on_startup[index])
+
+
+def _answer_bare_prefix(sub: web.Application) -> None:
+    """Serve the routes at ``/`` at the empty path too, so ``/notes`` answers like ``/notes/``.
+
+    aiohttp matches ``/notes/`` but not ``/notes`` against a sub-app route ``/``; a redirect
+    would break clients that POST to ``/notes`` without following it.
+    """
+    if any(resource.canonical == "" for resource in sub.router.resources()):
+        return
+    for route in list(sub.router.routes()):
+        if route.resource is not None and route.resource.canonical == "/":
+            sub.router.add_route(route.method, "", route.handler)
+
+
+def _naming_failures(name: str, handler: Any) -> Any:
+    async def start(app: web.Application) -> None:
+        try:
+            await handler(app)
+        except Exception as exc:
+            raise PluginSetupError(name, exc) from exc
+
+    return start
+
+
+def _describe(plugin: PluginConfig) -> dict[str, Any]:
+    found = plugin.plugin
+    if plugin.settings is not None:
+        settings: Any = plugin.settings.model_dump(mode="json")
+    else:
+        settings = {k: v for k, v in plugin.raw.items() if k not in ("enabled", "prefix")}
+    return {
+        "name": plugin.name,
+        "version": found.version,
+        "source": found.source,
+        "description": found.info.description if found.info else "",
+        "enabled": plugin.enabled,
+        "prefix": plugin.prefix,
+        "hooks": found.hooks,
+        "status": "failed" if found.error else ("enabled" if plugin.enabled else "disabled"),
+        "error": found.error,
+        "settings": redact(settings),
+    }
+
+
+async def _plugins_view(request: web.Request) -> web.Response:
+    return json_response({"plugins": request.app[PLUGIN_REPORT]})
+
+
+async def _mark_started(app: web.Application) -> None:
+    app[STATE].started = True
+
+
+async def _mark_draining(app: web.Application) -> None:
+    app[STATE].draining = True
+    log.info("draining: readiness now fails; in-flight requests may finish")

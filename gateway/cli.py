@@ -1,0 +1,148 @@
+"""The ``gateway`` command: serve, check, plugins, and the sub-commands plugins contribute."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import orjson
+from aiohttp import web
+
+from gateway import __version__
+from gateway.app import PluginSetupError, create_app
+from gateway.config import CONFIG_ENV, ConfigError, GatewayConfig, load_config
+from gateway.keys import PLUGIN_REPORT
+from gateway.logs import AccessLogger, configure_logging
+from gateway.plugins import await_me_maybe, discover
+
+EXIT_CONFIG = 2
+EXIT_FAILED = 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # The config decides which plugins (and so which sub-commands) exist: read it first.
+    pre = argparse.ArgumentParser(add_help=False)
+    pre.add_argument("--config")
+    known, _ = pre.parse_known_args(argv)
+    try:
+        loaded: GatewayConfig | ConfigError = load_config(known.config)
+        manager = loaded.discovered.manager
+    except ConfigError as exc:
+        loaded = exc
+        manager = discover().manager
+
+    parser = _parser()
+    manager.hook.gateway_register_commands(subparsers=parser._subparsers_action)  # type: ignore[attr-defined]
+    args = parser.parse_args(argv)
+    if args.handler is None:
+        parser.print_help()
+        return EXIT_CONFIG
+    if isinstance(loaded, ConfigError):
+        _print_config_error(loaded)
+        return EXIT_CONFIG
+    result = args.handler(args, loaded)
+    if asyncio.iscoroutine(result):
+        result = asyncio.run(await_me_maybe(result))
+    return int(result or 0)
+
+
+def _parser() -> argparse.ArgumentParser:
+    config_help = f"the config file (default: ${CONFIG_ENV}, else ./plugins.toml)"
+    parser = argparse.ArgumentParser(
+        prog="gateway", description="A plugin-based HTTP gateway on aiohttp."
+    )
+    parser.add_argument("--version", action="version", version=f"gateway {__version__}")
+    parser.set_defaults(handler=None)
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+    parser._subparsers_action = commands  # type: ignore[attr-defined]
+
+    serve = commands.add_parser("serve", help="serve the gateway")
+    serve.add_argument("--config", help=config_help)
+    serve.add_argument("--host", help="interface to listen on (default: [gateway] host)")
+    serve.add_argument("--port", type=int, help="port to listen on (default: [gateway] port)")
+    serve.set_defaults(handler=_serve)
+
+    check = commands.add_parser("check", help="validate the config and every enabled plugin")
+    check.add_argument("--config", help=config_help)
+    check.set_defaults(handler=_check)
+
+    plugins = commands.add_parser("plugins", help="list every discovered plugin")
+    plugins.add_argument("--config", help=config_help)
+    plugins.add_argument("--json", action="store_true", help="print JSON")
+    plugins.set_defaults(handler=_plugins)
+    return parser
+
+
+def _serve(args: argparse.Namespace, config: GatewayConfig) -> int:
+    settings = config.gateway
+    configure_logging(settings.log_level)
+    try:
+        web.run_app(
+            create_app(config),
+            host=args.host or settings.host,
+            port=args.port or settings.port,
+            shutdown_timeout=settings.shutdown_timeout,
+            access_log_class=AccessLogger,
+            access_log=web.access_logger if settings.access_log else None,
+            print=lambda message: print(message, flush=True),
+        )
+    except PluginSetupError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    return 0
+
+
+def _check(args: argparse.Namespace, config: GatewayConfig) -> int:
+    report = asyncio.run(_report(config))
+    failed = [row for row in report if row["enabled"] and row["status"] == "failed"]
+    for row in failed:
+        print(f"{config.path}: plugins.{row['name']}: {row['error']}", file=sys.stderr)
+    if failed:
+        return EXIT_CONFIG
+    mounted = ", ".join(f"{row['name']} at {row['prefix']}" for row in report if row["enabled"])
+    print(f"{config.path}: OK ({mounted or 'no plugins enabled'})")
+    return 0
+
+
+def _plugins(args: argparse.Namespace, config: GatewayConfig) -> int:
+    report = asyncio.run(_report(config))
+    if args.json:
+        sys.stdout.write(orjson.dumps({"plugins": report}, option=orjson.OPT_INDENT_2).decode())
+        sys.stdout.write("\n")
+        return 0
+    header = ("NAME", "VERSION", "STATUS", "PREFIX", "SOURCE", "HOOKS")
+    rows = [
+        (
+            str(row["name"]),
+            str(row["version"] or "-"),
+            str(row["status"]),
+            str(row["prefix"] or "-"),
+            str(row["source"]),
+            ", ".join(h.removeprefix("gateway_") for h in row["hooks"]),
+        )
+        for row in report
+    ]
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header) - 1)]
+    for row in [header, *rows]:
+        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
+        print("  ".join([*cells, row[-1]]))
+    for row in report:
+        if row["error"]:
+            print(f"{row['name']}: {row['error']}")
+    return 0
+
+
+async def _report(config: GatewayConfig) -> list[dict[str, Any]]:
+    app = await create_app(config, strict=False)
+    return app[PLUGIN_REPORT]
+
+
+def _print_config_error(error: ConfigError) -> None:
+    count = len(error.issues)
+    print(f"error: {error.file}: {count} problem{'s' if count > 1 else ''}:", file=sys.stderr)
+    for issue in error.issues:
+        print(f"  {issue.format(error.file)}", file=sys.stderr)

@@ -1,0 +1,330 @@
+"""plugins.toml: read, interpolate the environment, validate, and report every error at once.
+
+Every problem becomes a :class:`ConfigIssue` naming the TOML path, what was expected and the
+fix; :class:`ConfigError` carries all of them with the file's name. Nothing here starts
+anything: a config that loads without error is complete and safe to serve.
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import os
+import re
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from gateway.plugins import DiscoveredPlugin, DiscoveredPlugins, discover
+
+log = logging.getLogger("gateway.config")
+
+CONFIG_ENV = "GATEWAY_CONFIG"
+DEFAULT_CONFIG = "plugins.toml"
+# Prefixes the host serves itself; no plugin may be mounted on or under them.
+RESERVED_PREFIXES = ("/_gateway",)
+
+_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+_PREFIX = re.compile(r"^(/[A-Za-z0-9._~!$&'()*+,;=:@-]+)+$")
+
+
+@dataclass(frozen=True)
+class ConfigIssue:
+    """One thing wrong with a config: where (TOML path), what, and how to fix it."""
+
+    path: str
+    message: str
+    fix: str | None = None
+
+    def format(self, file: Path | str) -> str:
+        where = f"{file}: {self.path}" if self.path else str(file)
+        fix = f" (fix: {self.fix})" if self.fix else ""
+        return f"{where}: {self.message}{fix}"
+
+
+class ConfigError(Exception):
+    """The config at ``file`` cannot be used; ``issues`` lists every reason."""
+
+    def __init__(self, file: Path | str, issues: list[ConfigIssue]) -> None:
+        self.file = file
+        self.issues = issues
+        super().__init__("\n".join(issue.format(file) for issue in issues))
+
+
+class GatewaySettings(BaseModel):
+    """The ``[gateway]`` table."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=1, le=65535)
+    plugin_dirs: list[str] = []
+    # Seconds in-flight requests get to finish after SIGTERM before they are cancelled.
+    shutdown_timeout: float = Field(30.0, ge=0)
+    log_level: str = Field("info", pattern="^(debug|info|warning|error)$")
+    access_log: bool = True
+
+
+class MountSettings(BaseModel):
+    """The host's own keys in a ``[plugins.NAME]`` table."""
+
+    model_config = ConfigDict(extra="allow")
+
+    enabled: bool = True
+    prefix: str | None = None
+
+
+@dataclass
+class PluginConfig:
+    """A discovered plugin with what the config says about it."""
+
+    plugin: DiscoveredPlugin
+    enabled: bool = False
+    prefix: str | None = None
+    settings: BaseModel | None = None
+    raw: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return self.plugin.name
+
+
+@dataclass
+class GatewayConfig:
+    """A validated config: the gateway's settings and every discovered plugin's config."""
+
+    path: Path
+    gateway: GatewaySettings
+    discovered: DiscoveredPlugins
+    plugins: dict[str, PluginConfig]
+
+    @property
+    def dir(self) -> Path:
+        return self.path.parent
+
+    def enabled(self) -> list[PluginConfig]:
+        return [p for p in self.plugins.values() if p.enabled]
+
+
+def resolve_config_path(path: str | os.PathLike[str] | None = None) -> Path:
+    """``path``, else ``$GATEWAY_CONFIG``, else ``./plugins.toml``."""
+    return Path(path or os.environ.get(CONFIG_ENV) or DEFAULT_CONFIG)
+
+
+def load_config(
+    path: str | os.PathLike[str] | None = None, *, extra_plugins: Iterable[tuple[str, Any]] = ()
+) -> GatewayConfig:
+    """Read and validate a plugins.toml; raise :class:`ConfigError` listing every problem."""
+    file = resolve_config_path(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(
+            file,
+            [
+                ConfigIssue(
+                    "",
+                    "no such config file",
+                    "create it (the README has a complete example), or pass --config PATH "
+                    f"or set {CONFIG_ENV}",
+                )
+            ],
+        ) from None
+    except OSError as exc:
+        raise ConfigError(file, [ConfigIssue("", f"cannot read the file: {exc}")]) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(file, [ConfigIssue("", f"invalid TOML: {exc}")]) from None
+    return validate_config(data, file.absolute(), extra_plugins=extra_plugins)
+
+
+def validate_config(
+    data: Mapping[str, Any], file: Path, *, extra_plugins: Iterable[tuple[str, Any]] = ()
+) -> GatewayConfig:
+    """Validate already-parsed TOML ``data`` as if read from ``file``."""
+    issues: list[ConfigIssue] = []
+    data = _interpolate(data, "", issues)
+
+    for key in data:
+        if key not in ("gateway", "plugins"):
+            issues.append(
+                ConfigIssue(key, "unknown table", "only [gateway] and [plugins.NAME] are read")
+            )
+    gateway = _validate_model(GatewaySettings, data.get("gateway", {}), "gateway", issues)
+    gateway = gateway or GatewaySettings()
+
+    plugin_dirs = []
+    for i, entry in enumerate(gateway.plugin_dirs):
+        folder = (file.parent / entry).resolve()
+        if folder.is_dir():
+            plugin_dirs.append(folder)
+        else:
+            issues.append(
+                ConfigIssue(
+                    f"gateway.plugin_dirs[{i}]",
+                    f"{folder} is not a folder",
+                    "create it or remove it from plugin_dirs (relative paths are resolved "
+                    "against the config file's folder)",
+                )
+            )
+    discovered = discover(plugin_dirs, extra_plugins)
+
+    tables = data.get("plugins", {})
+    if not isinstance(tables, Mapping):
+        issues.append(ConfigIssue("plugins", "expected tables like [plugins.health]"))
+        tables = {}
+    plugins = {name: PluginConfig(plugin) for name, plugin in discovered.plugins.items()}
+    for name, table in tables.items():
+        _configure_plugin(name, table, plugins, file.parent, issues)
+    _check_prefixes([p for p in plugins.values() if p.enabled], issues)
+
+    for plugin in plugins.values():
+        if not plugin.enabled and plugin.plugin.error:
+            log.warning("plugin %r (not enabled) %s", plugin.name, plugin.plugin.error)
+    if issues:
+        raise ConfigError(file, issues)
+    return GatewayConfig(file, gateway, discovered, plugins)
+
+
+def _configure_plugin(
+    name: str,
+    table: Any,
+    plugins: dict[str, PluginConfig],
+    config_dir: Path,
+    issues: list[ConfigIssue],
+) -> None:
+    where = f"plugins.{name}"
+    if name not in plugins:
+        known = sorted(plugins)
+        close = difflib.get_close_matches(name, known, n=1)
+        hint = f"did you mean {close[0]!r}?" if close else None
+        installed = ", ".join(known) or "none"
+        issues.append(
+            ConfigIssue(where, f"no plugin named {name!r} (installed: {installed})", hint)
+        )
+        return
+    if not isinstance(table, Mapping):
+        issues.append(ConfigIssue(where, f"expected a table [{where}], got {table!r}"))
+        return
+    mount = _validate_model(MountSettings, table, where, issues)
+    if mount is None:
+        return
+    config = plugins[name]
+    config.enabled = mount.enabled
+    config.raw = dict(table)
+    if not mount.enabled:
+        return  # a disabled plugin's own settings are not read, so not validated either
+    plugin = config.plugin
+    if plugin.error:
+        issues.append(
+            ConfigIssue(
+                where,
+                f"the plugin is enabled but {plugin.error}",
+                "install what it needs, or set enabled = false",
+            )
+        )
+        return
+    if plugin.info is None:
+        issues.append(
+            ConfigIssue(
+                where,
+                "this plugin has no gateway_plugin_info hook, so it cannot be mounted",
+                f"remove [{where}]: its shared hooks run without a table",
+            )
+        )
+        return
+    config.prefix = mount.prefix if mount.prefix is not None else plugin.info.default_prefix
+    if not _PREFIX.match(config.prefix):
+        issues.append(
+            ConfigIssue(
+                f"{where}.prefix",
+                f"{config.prefix!r} is not a usable URL prefix",
+                'start it with "/", do not end it with "/", and use only plain path '
+                'characters, for example "/notes" or "/api/v1/notes"',
+            )
+        )
+        config.enabled = False  # keep it out of the overlap check
+    own = {k: v for k, v in table.items() if k not in MountSettings.model_fields}
+    config.settings = _validate_model(plugin.info.settings, own, where, issues)
+
+
+def _check_prefixes(enabled: list[PluginConfig], issues: list[ConfigIssue]) -> None:
+    claimed = [(p.prefix, f"plugins.{p.name}.prefix") for p in enabled if p.prefix]
+    claimed += [(prefix, "the gateway itself") for prefix in RESERVED_PREFIXES]
+    for i, (prefix, where) in enumerate(claimed):
+        for other, other_where in claimed[:i]:
+            if _overlaps(prefix, other):
+                owner = f"[{other_where.rsplit('.', 1)[0]}]" if "." in other_where else other_where
+                issues.append(
+                    ConfigIssue(
+                        where,
+                        f"{prefix!r} overlaps {other!r} of {owner}",
+                        "give each plugin a prefix that is not equal to, inside or around "
+                        "another's",
+                    )
+                )
+
+
+def _overlaps(a: str, b: str) -> bool:
+    return a == b or a.startswith(b + "/") or b.startswith(a + "/")
+
+
+def _validate_model(
+    model: type[BaseModel], value: Any, where: str, issues: list[ConfigIssue]
+) -> Any:
+    if not isinstance(value, Mapping):
+        issues.append(ConfigIssue(where, f"expected a table, got {value!r}"))
+        return None
+    try:
+        return model.model_validate(value)
+    except ValidationError as exc:
+        for error in exc.errors():
+            issues.append(_issue_from_pydantic(model, error, where))
+        return None
+
+
+def _issue_from_pydantic(model: type[BaseModel], error: Any, where: str) -> ConfigIssue:
+    loc = [str(part) for part in error["loc"]]
+    path = ".".join([where, *loc])
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        fields = sorted(model.model_fields)
+        close = difflib.get_close_matches(loc[-1], fields, n=1)
+        hint = f"did you mean {close[0]!r}?" if close else f"known settings: {', '.join(fields)}"
+        return ConfigIssue(path, "unknown setting", hint)
+    if kind == "missing":
+        return ConfigIssue(path, "required setting is missing", "add it to the table")
+    got = error.get("input")
+    return ConfigIssue(path, f"{error['msg']}, got {got!r}")
+
+
+def _interpolate(value: Any, path: str, issues: list[ConfigIssue]) -> Any:
+    """Replace ``${VAR}`` and ``${VAR:-default}`` in every string with the environment's value."""
+    if isinstance(value, str):
+
+        def substitute(match: re.Match[str]) -> str:
+            name, default = match.group(1), match.group(2)
+            if name in os.environ:
+                return os.environ[name]
+            if default is not None:
+                return default
+            issues.append(
+                ConfigIssue(
+                    path,
+                    f"environment variable {name} is not set",
+                    f"set {name}, or give a default: ${{{name}:-value}}",
+                )
+            )
+            return ""
+
+        return _ENV_REF.sub(substitute, value)
+    if isinstance(value, Mapping):
+        return {k: _interpolate(v, f"{path}.{k}" if path else k, issues) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_interpolate(v, f"{path}[{i}]", issues) for i, v in enumerate(value)]
+    return value

@@ -1,0 +1,104 @@
+"""RFC 9457 problem details: the one error type and the one renderer of the gateway.
+
+Handlers raise :class:`ProblemError` (or let aiohttp raise its ``HTTPException``s); the root
+middleware turns every error, including an unhandled exception inside a plugin, into an
+``application/problem+json`` response. The client never sees a traceback.
+"""
+
+import logging
+from collections.abc import Mapping
+from http import HTTPStatus
+from typing import Any
+
+from aiohttp import web
+
+from gateway.responses import json_response
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+
+log = logging.getLogger("gateway.errors")
+
+# Headers of an aiohttp HTTPException worth keeping on the problem response.
+_KEPT_HEADERS = ("Allow", "Retry-After", "Location", "WWW-Authenticate", "ETag")
+
+
+class ProblemError(Exception):
+    """An error answered as problem+json with the given status.
+
+    ``extra`` adds members to the problem object (for example ``errors`` for a 422);
+    ``headers`` are sent with the response (for example ``Retry-After``).
+    """
+
+    def __init__(
+        self,
+        status: int,
+        detail: str | None = None,
+        *,
+        title: str | None = None,
+        type: str = "about:blank",
+        headers: Mapping[str, str] | None = None,
+        **extra: Any,
+    ) -> None:
+        super().__init__(detail or title or HTTPStatus(status).phrase)
+        self.status = status
+        self.detail = detail
+        self.title = title
+        self.type = type
+        self.headers = dict(headers or {})
+        self.extra = extra
+
+
+def problem_response(request: web.BaseRequest, error: ProblemError) -> web.Response:
+    """Render ``error`` as an RFC 9457 problem+json response for ``request``."""
+    body: dict[str, Any] = {
+        "type": error.type,
+        "title": error.title or _phrase(error.status),
+        "status": error.status,
+    }
+    if error.detail:
+        body["detail"] = error.detail
+    body["instance"] = request.path
+    body.update(error.extra)
+    return json_response(
+        body, status=error.status, headers=error.headers, content_type=PROBLEM_CONTENT_TYPE
+    )
+
+
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
+def _from_http_exception(exc: web.HTTPException) -> ProblemError:
+    headers = {name: exc.headers[name] for name in _KEPT_HEADERS if name in exc.headers}
+    # aiohttp's default text is just "404: Not Found"; anything else was written for the client.
+    detail = exc.text if exc.text and not exc.text.startswith(f"{exc.status}:") else None
+    if isinstance(exc, web.HTTPMethodNotAllowed):
+        allowed = ", ".join(sorted(exc.allowed_methods))
+        detail = f"{exc.method} is not allowed here; allowed: {allowed}"
+    elif exc.status == 404 and detail is None:
+        detail = "No route matches this path."
+    return ProblemError(exc.status, detail, headers=headers)
+
+
+@web.middleware
+async def problem_middleware(request: web.Request, handler: Any) -> web.StreamResponse:
+    """Answer every error as problem+json; log unhandled exceptions with their traceback."""
+    try:
+        return await handler(request)
+    except ProblemError as error:
+        return problem_response(request, error)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise  # redirects and 304s are answers, not problems
+        if exc.content_type == PROBLEM_CONTENT_TYPE:
+            raise  # a plugin already rendered its own problem
+        return problem_response(request, _from_http_exception(exc))
+    except Exception:
+        log.exception("unhandled error in %s %s", request.method, request.path)
+        return problem_response(
+            request,
+            ProblemError(500, "The server failed to handle this request; see its log."),
+        )

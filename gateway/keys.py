@@ -1,0 +1,35 @@
+"""Typed keys for what the host shares through the root application."""
+
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from gateway.config import GatewayConfig
+from gateway.health import HealthCheck
+
+
+@dataclass
+class GatewayState:
+    """Whether the gateway has finished starting and whether it is draining for shutdown."""
+
+    started: bool = False
+    draining: bool = False
+
+    @property
+    def ready(self) -> bool:
+        return self.started and not self.draining
+
+
+@dataclass(frozen=True)
+class MountedCheck:
+    """A plugin's health check under its reported name (``notes:database``)."""
+
+    name: str
+    check: HealthCheck
+
+
+CONFIG = web.AppKey("gateway.config", GatewayConfig)
+STATE = web.AppKey("gateway.state", GatewayState)
+HEALTH_CHECKS = web.AppKey("gateway.health_checks", list[MountedCheck])
+PLUGIN_REPORT = web.AppKey("gateway.plugin_report", list[dict[str, object]])
+REQUEST_ID = web.RequestKey("gateway.request_id", str)

@@ -1,0 +1,45 @@
+"""Logging: every line carries the request id; the access log adds duration and status."""
+
+import logging
+
+from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
+
+from gateway.request_id import HEADER, current_request_id
+
+FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
+
+
+class RequestIdFilter(logging.Filter):
+    """Adds ``request_id`` to every record (``-`` outside a request)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not hasattr(record, "request_id"):
+            record.request_id = current_request_id.get()
+        return True
+
+
+class AccessLogger(AbstractAccessLogger):
+    """One line per request: method, path, status, duration and request id."""
+
+    def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
+        request_id = response.headers.get(HEADER, "-")
+        self.logger.info(
+            '%s %s %s %d %.1fms "%s"',
+            request.remote,
+            request.method,
+            request.path_qs,
+            response.status,
+            time * 1000,
+            request.headers.get("User-Agent", "-"),
+            extra={"request_id": request_id},
+        )
+
+
+def configure_logging(level: str = "info") -> None:
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter(FORMAT))
+    handler.addFilter(RequestIdFilter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())

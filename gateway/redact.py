@@ -1,0 +1,36 @@
+"""Hide secrets wherever config is printed or served."""
+
+import re
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+REDACTED = "***"
+# Matched against setting names: api_key, token, client_secret, password, auth, dsn_credentials...
+_SECRET_NAME = re.compile(r"(key|token|secret|passw|pwd|credential|auth)", re.IGNORECASE)
+
+
+def redact(value: Any, name: str = "") -> Any:
+    """A copy of ``value`` with secret-named settings and URL passwords replaced by ``***``."""
+    if isinstance(value, Mapping):
+        return {k: redact(v, str(k)) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [redact(v, name) for v in value]
+    if _SECRET_NAME.search(name) and value not in (None, "", False):
+        return REDACTED
+    if isinstance(value, str) and "://" in value:
+        return _redact_url(value)
+    return value
+
+
+def _redact_url(url: str) -> str:
+    try:
+        parts = urlsplit(url)
+        password = parts.password
+    except ValueError:
+        return url
+    if not password:
+        return url
+    user = parts.username or ""
+    host = parts.netloc.rsplit("@", 1)[1]
+    return urlunsplit(parts._replace(netloc=f"{user}:{REDACTED}@{host}"))

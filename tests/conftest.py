@@ -1,0 +1,41 @@
+"""Fixtures shared by every test: the real PostgreSQL and Redis servers of this machine.
+
+Where a server is absent its tests skip with the reason; with GATEWAY_REQUIRE_SERVICES=1 (set
+by .ci/run) they fail instead, so CI always exercises both backends.
+"""
+
+import os
+import socket
+from urllib.parse import urlsplit
+
+import pytest
+
+REQUIRE_SERVICES_ENV = "GATEWAY_REQUIRE_SERVICES"
+POSTGRES_URL = os.environ.get(
+    "GATEWAY_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+)
+REDIS_URL = os.environ.get("GATEWAY_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def _require(url: str, what: str) -> str:
+    parts = urlsplit(url)
+    try:
+        with socket.create_connection((parts.hostname, parts.port), timeout=1):
+            return url
+    except OSError as exc:
+        reason = f"{what} is not reachable at {parts.hostname}:{parts.port} ({exc})"
+    if os.environ.get(REQUIRE_SERVICES_ENV) == "1":
+        pytest.fail(f"{reason}, and {REQUIRE_SERVICES_ENV}=1 requires it")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    """An SQLAlchemy URL of the real PostgreSQL test database (skip or fail when absent)."""
+    return _require(POSTGRES_URL, "PostgreSQL")
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """The URL of the real Redis server (skip or fail when absent)."""
+    return _require(REDIS_URL, "Redis")
