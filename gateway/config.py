@@ -254,8 +254,9 @@ def _configure_plugin(
 
 
 def _check_prefixes(enabled: list[PluginConfig], issues: list[ConfigIssue]) -> None:
-    claimed = [(p.prefix, f"plugins.{p.name}.prefix") for p in enabled if p.prefix]
-    claimed += [(prefix, "the gateway itself") for prefix in RESERVED_PREFIXES]
+    # The gateway's own prefixes come first, so a clash is blamed on the plugin's key.
+    claimed = [(prefix, "the gateway itself") for prefix in RESERVED_PREFIXES]
+    claimed += [(p.prefix, f"plugins.{p.name}.prefix") for p in enabled if p.prefix]
     for i, (prefix, where) in enumerate(claimed):
         for other, other_where in claimed[:i]:
             if _overlaps(prefix, other):

@@ -1,0 +1,207 @@
+"""Config errors: each reported by `gateway check` (a subprocess) and by the app factory, naming
+the file, the TOML path, what was expected and the fix; never a traceback."""
+
+from pathlib import Path
+
+import pytest
+
+from gateway.config import ConfigError, load_config
+from tests.host import plugin_sources
+from tests.host.conftest import run_cli
+
+# (case, config text, fragments the one reported problem must contain)
+BAD_CONFIGS = [
+    (
+        "invalid TOML",
+        "[gateway]\nport = \n",
+        ["invalid TOML", "line 2, column 8"],
+    ),
+    (
+        "unknown plugin",
+        "[plugins.helth]\nenabled = true\n",
+        ["plugins.helth", "no plugin named 'helth'", "did you mean 'health'?"],
+    ),
+    (
+        "unknown setting",
+        "[plugins.health]\ntimeuot = 3\n",
+        ["plugins.health.timeuot", "unknown setting", "did you mean 'timeout'?"],
+    ),
+    (
+        "wrong type",
+        '[plugins.health]\ntimeout = "soon"\n',
+        ["plugins.health.timeout", "valid number", "'soon'"],
+    ),
+    (
+        "wrong type in [gateway]",
+        '[gateway]\nport = "eighty"\n',
+        ["gateway.port", "valid integer", "'eighty'"],
+    ),
+    (
+        "prefix without a leading slash",
+        '[plugins.health]\nprefix = "health"\n',
+        ["plugins.health.prefix", "'health' is not a usable URL prefix", 'start it with "/"'],
+    ),
+    (
+        "prefix on the gateway's own path",
+        '[plugins.health]\nprefix = "/_gateway/health"\n',
+        ["plugins.health.prefix", "overlaps '/_gateway'", "the gateway itself"],
+    ),
+    (
+        "unknown table",
+        "[server]\nport = 1\n",
+        ["server", "unknown table", "only [gateway] and [plugins.NAME]"],
+    ),
+    (
+        "unset environment variable",
+        '[gateway]\nhost = "${GATEWAY_TEST_UNSET_HOST}"\n',
+        ["gateway.host", "GATEWAY_TEST_UNSET_HOST is not set", "${GATEWAY_TEST_UNSET_HOST:-value}"],
+    ),
+    (
+        "missing plugin folder",
+        '[gateway]\nplugin_dirs = ["./nowhere"]\n',
+        ["gateway.plugin_dirs[0]", "nowhere is not a folder"],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "text", "fragments"), BAD_CONFIGS, ids=[c[0] for c in BAD_CONFIGS]
+)
+def test_check_reports_the_error(write_config, case, text, fragments):
+    path = write_config(text)
+    result = run_cli("check", "--config", str(path))
+    assert result.returncode == 2, result.stdout
+    assert "Traceback" not in result.stderr
+    assert str(path) in result.stderr
+    for fragment in fragments:
+        assert fragment in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("case", "text", "fragments"), BAD_CONFIGS, ids=[c[0] for c in BAD_CONFIGS]
+)
+def test_factory_raises_the_same_error(write_config, case, text, fragments):
+    path = write_config(text)
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert len(caught.value.issues) == 1
+    message = str(caught.value)
+    assert message.startswith(str(path.absolute()) if case != "invalid TOML" else str(path))
+    for fragment in fragments:
+        assert fragment in message
+
+
+def test_every_error_is_reported_not_just_the_first(write_config):
+    path = write_config(
+        """
+        [gateway]
+        port = 0
+
+        [plugins.health]
+        prefix = "health/"
+        colour = "blue"
+
+        [plugins.nots]
+        """
+    )
+    result = run_cli("check", "--config", str(path))
+    assert result.returncode == 2
+    assert "4 problems" in result.stderr
+    for where in ("gateway.port", "plugins.health.prefix", "plugins.health.colour", "plugins.nots"):
+        assert f"{path}: {where}:" in result.stderr
+
+
+def test_overlapping_prefixes(write_config, plugin_folder, tmp_path):
+    plugin_folder(hello=plugin_sources.HELLO)
+    path = write_config(
+        """
+        [gateway]
+        plugin_dirs = ["my_plugins"]
+        [plugins.health]
+        prefix = "/api"
+        [plugins.hello]
+        prefix = "/api/hello"
+        """
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    [issue] = caught.value.issues
+    assert issue.path == "plugins.hello.prefix"
+    assert "'/api/hello' overlaps '/api' of [plugins.health]" in issue.message
+
+
+def test_same_prefix_twice(write_config, plugin_folder):
+    plugin_folder(hello=plugin_sources.HELLO)
+    path = write_config(
+        """
+        [gateway]
+        plugin_dirs = ["my_plugins"]
+        [plugins.health]
+        prefix = "/x"
+        [plugins.hello]
+        prefix = "/x"
+        """
+    )
+    result = run_cli("check", "--config", str(path))
+    assert result.returncode == 2
+    assert "plugins.hello.prefix: '/x' overlaps '/x' of [plugins.health]" in result.stderr
+
+
+def test_environment_values_and_defaults(write_config, monkeypatch):
+    monkeypatch.setenv("GATEWAY_TEST_PORT", "9123")
+    path = write_config(
+        """
+        [gateway]
+        port = "${GATEWAY_TEST_PORT}"
+        host = "${GATEWAY_TEST_UNSET_HOST:-0.0.0.0}"
+        """
+    )
+    config = load_config(path)
+    assert config.gateway.port == 9123
+    assert config.gateway.host == "0.0.0.0"
+
+
+def test_missing_config_file_names_the_fix(tmp_path: Path):
+    result = run_cli("check", "--config", str(tmp_path / "absent.toml"))
+    assert result.returncode == 2
+    assert "absent.toml: no such config file" in result.stderr
+    assert "--config" in result.stderr
+
+
+def test_config_from_environment_variable(write_config, tmp_path):
+    path = write_config("[plugins.health]\n")
+    result = run_cli("check", cwd=tmp_path.parent, env={"GATEWAY_CONFIG": str(path)})
+    assert result.returncode == 0, result.stderr
+    assert "OK (health at /health)" in result.stdout
+
+
+def test_enabled_plugin_that_fails_to_import_stops_the_check(write_config, plugin_folder):
+    plugin_folder(broken=plugin_sources.BROKEN_IMPORT)
+    path = write_config(
+        """
+        [gateway]
+        plugin_dirs = ["my_plugins"]
+        [plugins.broken]
+        """
+    )
+    result = run_cli("check", "--config", str(path))
+    assert result.returncode == 2
+    assert "plugins.broken: the plugin is enabled but failed to import" in result.stderr
+    assert "No module named 'module_that_does_not_exist'" in result.stderr
+    assert "set enabled = false" in result.stderr
+
+
+def test_plugin_that_fails_to_import_is_a_warning_when_not_enabled(write_config, plugin_folder):
+    plugin_folder(broken=plugin_sources.BROKEN_IMPORT)
+    path = write_config(
+        """
+        [gateway]
+        plugin_dirs = ["my_plugins"]
+        [plugins.health]
+        [plugins.broken]
+        enabled = false
+        """
+    )
+    result = run_cli("check", "--config", str(path))
+    assert result.returncode == 0, result.stderr
+    assert "plugin 'broken' (not enabled) failed to import" in result.stderr
