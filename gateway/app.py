@@ -8,11 +8,19 @@ from typing import Any
 from aiohttp import web
 
 from gateway.config import GatewayConfig, PluginConfig
-from gateway.errors import problem_middleware
-from gateway.keys import CONFIG, HEALTH_CHECKS, PLUGIN_REPORT, STATE, GatewayState, MountedCheck
+from gateway.errors import answer_error
+from gateway.keys import (
+    CONFIG,
+    HEALTH_CHECKS,
+    PLUGIN_REPORT,
+    REQUEST_ID,
+    STATE,
+    GatewayState,
+    MountedCheck,
+)
 from gateway.plugins import await_me_maybe, call_plugin_hook
 from gateway.redact import redact
-from gateway.request_id import echo_request_id, request_id_middleware
+from gateway.request_id import HEADER, choose_request_id, current_request_id, echo_request_id
 from gateway.responses import json_response
 
 log = logging.getLogger("gateway.app")
@@ -33,7 +41,7 @@ async def create_app(config: GatewayConfig, *, strict: bool = True) -> web.Appli
     With ``strict`` (the default, and what ``gateway serve`` uses) a plugin that fails to build
     raises :class:`PluginSetupError`; otherwise it is reported as failed and left unmounted.
     """
-    root = web.Application(middlewares=[request_id_middleware, problem_middleware])
+    root = web.Application(middlewares=[_gateway_middleware])
     root[CONFIG] = config
     root[STATE] = GatewayState()
     root.on_response_prepare.append(echo_request_id)
@@ -62,6 +70,19 @@ async def create_app(config: GatewayConfig, *, strict: bool = True) -> web.Appli
     root.router.add_get("/_gateway/plugins", _plugins_view)
     root.on_startup.append(_mark_started)  # last: runs after every plugin's start-up
     return root
+
+
+@web.middleware
+async def _gateway_middleware(request: web.Request, handler: Any) -> web.StreamResponse:
+    """Give the request its id (for logs, and echoed by ``echo_request_id``) and answer every
+    error as problem+json. One middleware, not two: each layer costs every request."""
+    request_id = choose_request_id(request.headers.get(HEADER))
+    request[REQUEST_ID] = request_id
+    current_request_id.set(request_id)
+    try:
+        return await handler(request)
+    except Exception as exc:
+        return answer_error(request, exc)
 
 
 async def _build(

@@ -1,8 +1,9 @@
 """RFC 9457 problem details: the one error type and the one renderer of the gateway.
 
 Handlers raise :class:`ProblemError` (or let aiohttp raise its ``HTTPException``s); the root
-middleware turns every error, including an unhandled exception inside a plugin, into an
-``application/problem+json`` response. The client never sees a traceback.
+middleware hands every error, including an unhandled exception inside a plugin, to
+:func:`answer_error`, which answers ``application/problem+json``. The client never sees a
+traceback.
 """
 
 import logging
@@ -83,22 +84,19 @@ def _from_http_exception(exc: web.HTTPException) -> ProblemError:
     return ProblemError(exc.status, detail, headers=headers)
 
 
-@web.middleware
-async def problem_middleware(request: web.Request, handler: Any) -> web.StreamResponse:
-    """Answer every error as problem+json; log unhandled exceptions with their traceback."""
-    try:
-        return await handler(request)
-    except ProblemError as error:
-        return problem_response(request, error)
-    except web.HTTPException as exc:
-        if exc.status < 400:
-            raise  # redirects and 304s are answers, not problems
-        if exc.content_type == PROBLEM_CONTENT_TYPE:
-            raise  # a plugin already rendered its own problem
+def answer_error(request: web.Request, exc: Exception) -> web.Response:
+    """The problem+json answer to ``exc`` raised while handling ``request``.
+
+    Re-raises what is not an error: redirects, 304s, and responses a plugin already rendered
+    as problem+json. Anything unexpected is logged with its traceback and answered 500.
+    """
+    if isinstance(exc, ProblemError):
+        return problem_response(request, exc)
+    if isinstance(exc, web.HTTPException):
+        if exc.status < 400 or exc.content_type == PROBLEM_CONTENT_TYPE:
+            raise exc
         return problem_response(request, _from_http_exception(exc))
-    except Exception:
-        log.exception("unhandled error in %s %s", request.method, request.path)
-        return problem_response(
-            request,
-            ProblemError(500, "The server failed to handle this request; see its log."),
-        )
+    log.error("unhandled error in %s %s", request.method, request.path, exc_info=exc)
+    return problem_response(
+        request, ProblemError(500, "The server failed to handle this request; see its log.")
+    )
