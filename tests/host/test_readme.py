@@ -1,0 +1,35 @@
+"""The README's promises: its plugin works when copied, its commands are what CI runs."""
+
+import re
+from pathlib import Path
+
+from gateway.app import create_app
+from gateway.config import load_config
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def block_after(marker: str) -> str:
+    match = re.search(rf"<!-- {marker} -->\s*```\w+\n(.*?)```", README.read_text(), re.DOTALL)
+    assert match, f"README has no code block after <!-- {marker} -->"
+    return match.group(1)
+
+
+async def test_readme_plugin_mounts_and_answers(tmp_path, aiohttp_client):
+    (tmp_path / "my_plugins").mkdir()
+    (tmp_path / "my_plugins" / "hello.py").write_text(block_after("readme-plugin"))
+    config_text = block_after("readme-plugin-config") + "\n[plugins.health]\n"
+    (tmp_path / "plugins.toml").write_text(config_text)
+
+    client = await aiohttp_client(await create_app(load_config(tmp_path / "plugins.toml")))
+    response = await client.get("/hello/Ada")
+    assert await response.json() == {"message": "Howdy, Ada!"}
+    assert await (await client.get("/hello")).json() == {"message": "Howdy, world!"}
+    health = await (await client.get("/health")).json()
+    assert health["checks"]["hello:greeting"][0]["status"] == "pass"
+
+
+def test_ci_runs_the_readme_test_command():
+    ci = (README.parent / ".ci" / "run").read_text()
+    assert "test-command" in ci  # .ci/run executes the block after this README marker
+    assert "pytest" in block_after("test-command")
