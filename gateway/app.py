@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from aiohttp import web
@@ -18,6 +19,7 @@ from gateway.keys import (
     GatewayState,
     MountedCheck,
 )
+from gateway.metrics import PLUGIN_NAME, metrics_view, observe
 from gateway.plugins import await_me_maybe, call_plugin_hook
 from gateway.redact import redact
 from gateway.request_id import HEADER, choose_request_id, current_request_id, echo_request_id
@@ -41,7 +43,8 @@ async def create_app(config: GatewayConfig, *, strict: bool = True) -> web.Appli
     With ``strict`` (the default, and what ``gateway serve`` uses) a plugin that fails to build
     raises :class:`PluginSetupError`; otherwise it is reported as failed and left unmounted.
     """
-    root = web.Application(middlewares=[_gateway_middleware])
+    middleware = _measured_middleware if config.gateway.metrics else _gateway_middleware
+    root = web.Application(middlewares=[middleware])
     root[CONFIG] = config
     root[STATE] = GatewayState()
     root.on_response_prepare.append(echo_request_id)
@@ -68,6 +71,8 @@ async def create_app(config: GatewayConfig, *, strict: bool = True) -> web.Appli
     root[HEALTH_CHECKS] = checks
     root[PLUGIN_REPORT] = report
     root.router.add_get("/_gateway/plugins", _plugins_view)
+    if config.gateway.metrics:
+        root.router.add_get("/metrics", metrics_view)
     root.on_startup.append(_mark_started)  # last: runs after every plugin's start-up
     return root
 
@@ -83,6 +88,26 @@ async def _gateway_middleware(request: web.Request, handler: Any) -> web.StreamR
         return await handler(request)
     except Exception as exc:
         return answer_error(request, exc)
+
+
+@web.middleware
+async def _measured_middleware(request: web.Request, handler: Any) -> web.StreamResponse:
+    """``_gateway_middleware``, counting each answer and its latency for ``/metrics``."""
+    started = time.perf_counter()
+    try:
+        response = await _gateway_middleware(request, handler)
+    except web.HTTPException as answer:  # a redirect or a 304, raised rather than returned
+        _observe_safely(request, answer.status, started)
+        raise
+    _observe_safely(request, response.status, started)
+    return response
+
+
+def _observe_safely(request: web.Request, status: int, started: float) -> None:
+    try:
+        observe(request, status, started)
+    except Exception:  # metrics must never cost a client its answer
+        log.exception("could not record metrics for %s %s", request.method, request.path)
 
 
 async def _build(
@@ -115,6 +140,7 @@ async def _build(
 
 def _mount(root: web.Application, plugin: PluginConfig, sub: web.Application) -> None:
     assert plugin.prefix is not None
+    sub[PLUGIN_NAME] = plugin.name
     _answer_bare_prefix(sub)
     first_new = len(root.on_startup)
     root.add_subapp(plugin.prefix, sub)

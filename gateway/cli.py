@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import atexit
+import os
+import shutil
 import sys
+import tempfile
 from collections.abc import Sequence
 from typing import Any
 
@@ -12,14 +16,13 @@ import orjson
 from aiohttp import web
 
 from gateway import __version__
-from gateway.app import PluginSetupError, create_app
 from gateway.config import CONFIG_ENV, ConfigError, GatewayConfig, load_config
-from gateway.keys import PLUGIN_REPORT
 from gateway.logs import AccessLogger, configure_logging
 from gateway.plugins import await_me_maybe, discover
 
 EXIT_CONFIG = 2
 EXIT_FAILED = 1
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -27,7 +30,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     # The config decides which plugins (and so which sub-commands) exist: read it first.
     pre = argparse.ArgumentParser(add_help=False)
     pre.add_argument("--config")
+    pre.add_argument("--workers", type=int, default=1)
     known, _ = pre.parse_known_args(argv)
+    if known.workers > 1 and not os.environ.get(MULTIPROC_ENV):
+        # Before anything imports prometheus-client (plugins do, when discovered): it picks
+        # its multi-process mode at import time.
+        folder = tempfile.mkdtemp(prefix="gateway-metrics-")
+        atexit.register(_remove_in_owner, folder, os.getpid())
+        os.environ[MULTIPROC_ENV] = folder
     try:
         loaded: GatewayConfig | ConfigError = load_config(known.config)
         manager = loaded.discovered.manager
@@ -50,6 +60,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     return int(result or 0)
 
 
+def _remove_in_owner(folder: str, owner: int) -> None:
+    # Forked workers inherit atexit handlers; only the master may remove the shared folder.
+    if os.getpid() == owner:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def _parser() -> argparse.ArgumentParser:
     config_help = f"the config file (default: ${CONFIG_ENV}, else ./plugins.toml)"
     parser = argparse.ArgumentParser(
@@ -64,6 +80,12 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--config", help=config_help)
     serve.add_argument("--host", help="interface to listen on (default: [gateway] host)")
     serve.add_argument("--port", type=int, help="port to listen on (default: [gateway] port)")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="worker processes under gunicorn (default 1: a single process, no gunicorn)",
+    )
     serve.set_defaults(handler=_serve)
 
     check = commands.add_parser("check", help="validate the config and every enabled plugin")
@@ -78,13 +100,29 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _serve(args: argparse.Namespace, config: GatewayConfig) -> int:
+    from gateway.app import PluginSetupError, create_app
+
     settings = config.gateway
+    host, port = args.host or settings.host, args.port or settings.port
+    if args.workers < 1:
+        print("error: --workers must be 1 or more", file=sys.stderr)
+        return EXIT_CONFIG
+    if args.workers > 1:
+        from gateway.workers import GatewayServer, config_problems
+
+        problems = config_problems(str(config.path))
+        for line in problems:
+            print(line, file=sys.stderr)
+        if problems:
+            return EXIT_CONFIG
+        GatewayServer(config, host, port, args.workers).run()
+        return 0
     configure_logging(settings.log_level)
     try:
         web.run_app(
             create_app(config),
-            host=args.host or settings.host,
-            port=args.port or settings.port,
+            host=host,
+            port=port,
             shutdown_timeout=settings.shutdown_timeout,
             access_log_class=AccessLogger,
             access_log=web.access_logger if settings.access_log else None,
@@ -97,7 +135,7 @@ def _serve(args: argparse.Namespace, config: GatewayConfig) -> int:
 
 
 def _check(args: argparse.Namespace, config: GatewayConfig) -> int:
-    report = asyncio.run(_report(config))
+    report = asyncio.run(build_report(config))
     failed = [row for row in report if row["enabled"] and row["status"] == "failed"]
     for row in failed:
         print(f"{config.path}: plugins.{row['name']}: {row['error']}", file=sys.stderr)
@@ -109,7 +147,7 @@ def _check(args: argparse.Namespace, config: GatewayConfig) -> int:
 
 
 def _plugins(args: argparse.Namespace, config: GatewayConfig) -> int:
-    report = asyncio.run(_report(config))
+    report = asyncio.run(build_report(config))
     if args.json:
         sys.stdout.write(orjson.dumps({"plugins": report}, option=orjson.OPT_INDENT_2).decode())
         sys.stdout.write("\n")
@@ -136,7 +174,11 @@ def _plugins(args: argparse.Namespace, config: GatewayConfig) -> int:
     return 0
 
 
-async def _report(config: GatewayConfig) -> list[dict[str, Any]]:
+async def build_report(config: GatewayConfig) -> list[dict[str, Any]]:
+    """Each plugin's row for ``gateway plugins``, building (not starting) every enabled one."""
+    from gateway.app import create_app
+    from gateway.keys import PLUGIN_REPORT
+
     app = await create_app(config, strict=False)
     return app[PLUGIN_REPORT]
 

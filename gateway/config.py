@@ -26,7 +26,7 @@ log = logging.getLogger("gateway.config")
 CONFIG_ENV = "GATEWAY_CONFIG"
 DEFAULT_CONFIG = "plugins.toml"
 # Prefixes the host serves itself; no plugin may be mounted on or under them.
-RESERVED_PREFIXES = ("/_gateway",)
+RESERVED_PREFIXES = ("/_gateway", "/metrics")
 
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 _PREFIX = re.compile(r"^(/[A-Za-z0-9._~!$&'()*+,;=:@-]+)+$")
@@ -67,6 +67,7 @@ class GatewaySettings(BaseModel):
     shutdown_timeout: float = Field(30.0, ge=0)
     log_level: str = Field("info", pattern="^(debug|info|warning|error)$")
     access_log: bool = True
+    metrics: bool = True  # serve /metrics and count every request
 
 
 class MountSettings(BaseModel):

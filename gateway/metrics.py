@@ -1,0 +1,80 @@
+"""Prometheus metrics: the host's request metrics and ``GET /metrics`` for every metric.
+
+Plugins define their own metrics with prometheus-client at module level (names prefixed
+``gateway_<plugin>_``); they are exported with the host's. Under ``gateway serve --workers N``
+the master sets ``PROMETHEUS_MULTIPROC_DIR`` before anything imports prometheus-client, so each
+worker writes its values to that folder and ``/metrics``, whichever worker answers, aggregates
+all of them (prometheus-client's multi-process mode).
+"""
+
+import os
+import time
+from typing import Any
+
+from aiohttp import web
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+
+REQUESTS = Counter(
+    "gateway_http_requests_total",
+    "HTTP requests answered, by plugin, route template, method and status.",
+    ["plugin", "route", "method", "status"],
+)
+LATENCY = Histogram(
+    "gateway_http_request_duration_seconds",
+    "Time from routing to the handler's answer, by plugin and route template.",
+    ["plugin", "route"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+
+PLUGIN_NAME = web.AppKey("gateway.plugin_name", str)
+
+# Labelled children, looked up once per distinct label set: prometheus-client's .labels() is
+# a noticeable share of a fast request.
+_children: dict[tuple[str, str, str, int], tuple[Any, Any]] = {}
+
+
+def observe(request: web.Request, status: int, started: float) -> None:
+    """Count one answered request and its latency."""
+    match_info = request.match_info
+    resource = match_info.route.resource
+    route = resource.canonical if resource is not None else "unmatched"
+    plugin = match_info.apps[-1].get(PLUGIN_NAME, "gateway") if match_info.apps else "gateway"
+    key = (plugin, route, request.method, status)
+    children = _children.get(key)
+    if children is None:
+        children = (
+            REQUESTS.labels(plugin, route, request.method, str(status)),
+            LATENCY.labels(plugin, route),
+        )
+        _children[key] = children
+    children[0].inc()
+    children[1].observe(time.perf_counter() - started)
+
+
+async def metrics_view(request: web.Request) -> web.Response:
+    """Every metric in the Prometheus text format, never cached."""
+    if os.environ.get(MULTIPROC_ENV):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+    else:
+        registry = REGISTRY
+    return web.Response(
+        body=generate_latest(registry),
+        headers={"Content-Type": CONTENT_TYPE_LATEST, "Cache-Control": "no-store"},
+    )
+
+
+def mark_worker_dead(pid: int) -> None:
+    """Drop a stopped worker's live gauges from the multi-process aggregate."""
+    if os.environ.get(MULTIPROC_ENV):
+        multiprocess.mark_process_dead(pid)
