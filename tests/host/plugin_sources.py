@@ -95,3 +95,31 @@ def gateway_create_app():
     app.cleanup_ctx.append(connect)
     return app
 """
+
+WHOAMI = """
+import asyncio
+import os
+import time
+
+from aiohttp import web
+from gateway import PluginInfo, hookimpl, json_response
+
+
+async def whoami(request):
+    # Blocking on purpose: a busy worker leaves the next connections to the other workers.
+    time.sleep(float(request.query.get("block", "0")))
+    await asyncio.sleep(float(request.query.get("sleep", "0")))
+    return json_response({"pid": os.getpid()})
+
+
+@hookimpl
+def gateway_plugin_info():
+    return PluginInfo(name="whoami", default_prefix="/whoami")
+
+
+@hookimpl
+def gateway_create_app():
+    app = web.Application()
+    app.router.add_get("/", whoami)
+    return app
+"""
