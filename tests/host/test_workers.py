@@ -23,9 +23,9 @@ class Workers:
     def __init__(self, config: Path, log: Path) -> None:
         self.port = free_port()
         self.log = log
+        command = [sys.executable, "-m", "gateway", "serve", "--config", str(config)]
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gateway", "serve", "--config", str(config)]
-            + ["--port", str(self.port), "--workers", "2"],
+            [*command, "--port", str(self.port), "--workers", "2"],
             stdout=log.open("w"),
             stderr=subprocess.STDOUT,
         )
@@ -109,10 +109,12 @@ async def test_both_workers_answer(workers):
 async def test_metrics_count_requests_across_workers(workers):
     seen = await pids(workers.url, 30)
     assert len(set(seen)) == 2
-    async with aiohttp.ClientSession() as session:
-        async with session.get(f"{workers.url}/metrics") as response:
-            assert response.headers["Cache-Control"] == "no-store"
-            text = await response.text()
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(f"{workers.url}/metrics") as response,
+    ):
+        assert response.headers["Cache-Control"] == "no-store"
+        text = await response.text()
     line = next(
         line
         for line in text.splitlines()
