@@ -1,0 +1,30 @@
+"""crypto: a CoinGecko v3 proxy cached through aiocache, with coalescing, stale-if-error and
+rate-limit respect, plus live prices over WebSocket. See docs/crypto.md.
+"""
+
+from aiohttp import web
+
+from gateway import HealthCheck, PluginInfo, hookimpl
+from plugins.crypto.app import build_app
+from plugins.crypto.health import health_checks
+from plugins.crypto.settings import CryptoSettings
+
+
+@hookimpl
+def gateway_plugin_info() -> PluginInfo:
+    return PluginInfo(
+        name="crypto",
+        default_prefix="/v1/crypto",
+        settings=CryptoSettings,
+        description="CoinGecko v3 proxy: cached, coalesced, stale-if-error, rate-limit aware.",
+    )
+
+
+@hookimpl
+def gateway_create_app(settings: CryptoSettings) -> web.Application:
+    return build_app(settings)
+
+
+@hookimpl
+def gateway_health_checks(app: web.Application) -> list[HealthCheck]:
+    return health_checks(app)

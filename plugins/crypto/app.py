@@ -1,0 +1,69 @@
+"""The crypto sub-application: routes, and the resources opened at start-up and closed at exit."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from gateway.redact import redact
+from plugins.crypto import views
+from plugins.crypto.cache import ResponseCache
+from plugins.crypto.coingecko import CoinGeckoClient
+from plugins.crypto.keys import FEED, PROXY, SETTINGS, STATS
+from plugins.crypto.live import PriceFeed
+from plugins.crypto.proxy import CryptoProxy
+from plugins.crypto.settings import CryptoSettings
+from plugins.crypto.stats import CryptoStats
+
+
+def build_app(settings: CryptoSettings) -> web.Application:
+    """Everything is built here (nothing connects yet), so the keys are set before freezing."""
+    app = web.Application()
+    stats = CryptoStats()
+    proxy = CryptoProxy(
+        ResponseCache.from_settings(settings),
+        CoinGeckoClient(settings),
+        stats,
+        ttl=settings.ttl,
+        stale_ttl=settings.stale_ttl,
+        not_found_ttl=settings.not_found_ttl,
+        timeout=settings.timeout,
+    )
+    app[SETTINGS] = settings
+    app[STATS] = stats
+    app[PROXY] = proxy
+    app[FEED] = PriceFeed(proxy, settings.refresh_interval)
+    app.cleanup_ctx.append(_resources)
+    # on_shutdown runs before the server waits for handlers: live sockets close first.
+    app.on_shutdown.append(_close_live_sockets)
+
+    app.router.add_get("/price", views.price)  # first: the hot path resolves soonest
+    app.router.add_post("/info", views.info)
+    app.router.add_get("/coins/{id}", views.coin)
+    app.router.add_get("/markets", views.markets)
+    app.router.add_get("/ws", views.live)
+    return app
+
+
+async def _resources(app: web.Application) -> AsyncIterator[None]:
+    proxy = app[PROXY]
+    try:
+        await proxy.cache.ping()
+    except Exception as exc:
+        await proxy.cache.close()
+        where = redact({"cache": app[SETTINGS].cache})["cache"]
+        raise RuntimeError(f"the cache at {where} does not answer: {exc}") from exc
+    await proxy.client.start()
+    app[FEED].start()
+    try:
+        yield
+    finally:
+        await app[FEED].close()
+        await proxy.close()
+        await proxy.client.close()
+        await proxy.cache.close()
+
+
+async def _close_live_sockets(app: web.Application) -> None:
+    await app[FEED].close()

@@ -1,0 +1,212 @@
+"""The one HTTP client to CoinGecko: session, key header, timeout, and typed outcomes.
+
+Every call ends in exactly one of :class:`Fetched`, :class:`Rejected`, :class:`RateLimited` or
+:class:`Failed`; nothing here raises on an upstream problem, so the proxy decides what a client
+sees. The API key travels only in a request header and is never logged.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import math
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import aiohttp
+import orjson
+
+from gateway import __version__
+from plugins.crypto.settings import CryptoSettings
+
+log = logging.getLogger("plugins.crypto.coingecko")
+
+# CoinGecko's window when its 429 does not say; it refreshes data about once a minute anyway.
+DEFAULT_RETRY_AFTER = 60.0
+# A bogus Retry-After must not lock the gateway out of the upstream for days.
+MAX_RETRY_AFTER = 3600.0
+# /coins/{id} with tickers is a few hundred kB; anything far larger is not CoinGecko answering.
+MAX_BODY_BYTES = 16 * 1024 * 1024
+
+Shape = Callable[[Any], bool]
+
+
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    """A 200 whose body is the JSON shape expected; ``body`` is stored and served as is."""
+
+    body: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """CoinGecko says the question has no answer: 404 (unknown coin) or 400 (bad parameter)."""
+
+    status: int
+    body: bytes
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimited:
+    """A 429: make no call for ``retry_after`` seconds."""
+
+    retry_after: float
+
+
+FailureKind = Literal["timeout", "connection", "status", "invalid"]
+
+
+@dataclass(frozen=True, slots=True)
+class Failed:
+    """No usable answer: timed out, unreachable, a bad status, or not the JSON expected."""
+
+    kind: FailureKind
+    status: int | None
+    detail: str
+
+
+UpstreamResult = Fetched | Rejected | RateLimited | Failed
+
+
+class CoinGeckoClient:
+    """Calls CoinGecko through one ``aiohttp.ClientSession`` (open it with :meth:`start`)."""
+
+    def __init__(self, settings: CryptoSettings) -> None:
+        self.base_url = settings.upstream
+        self._timeout = settings.timeout
+        self._limit = settings.max_connections
+        self._headers = {
+            "Accept": "application/json",
+            "User-Agent": f"gateway-crypto/{__version__}",
+        }
+        if settings.key_header and settings.api_key:
+            self._headers[settings.key_header] = settings.api_key
+        self._session: aiohttp.ClientSession | None = None
+
+    async def start(self) -> None:
+        self._session = aiohttp.ClientSession(
+            headers=self._headers,
+            timeout=aiohttp.ClientTimeout(total=self._timeout),
+            connector=aiohttp.TCPConnector(limit=self._limit, limit_per_host=self._limit),
+            raise_for_status=False,
+        )
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    async def get(self, path: str, params: Mapping[str, str], shape: Shape) -> UpstreamResult:
+        """GET ``path`` (relative to the base URL) and classify the answer."""
+        assert self._session is not None, "CoinGeckoClient.start() was not awaited"
+        url = self.base_url + path
+        started = time.monotonic()
+        try:
+            async with self._session.get(url, params=params, allow_redirects=False) as response:
+                status = response.status
+                retry_after = response.headers.get("Retry-After")
+                body = await _read_capped(response)
+        except TimeoutError:
+            result: UpstreamResult = Failed("timeout", None, f"no answer within {self._timeout:g}s")
+        except (aiohttp.ClientError, OSError) as exc:
+            result = Failed("connection", None, f"{type(exc).__name__}: {exc}")
+        except _TooLarge:
+            result = Failed("invalid", 200, f"the answer exceeds {MAX_BODY_BYTES} bytes")
+        else:
+            result = _classify(status, body, retry_after, shape)
+        elapsed = (time.monotonic() - started) * 1000
+        if isinstance(result, Failed | RateLimited):
+            log.warning("CoinGecko GET %s: %s (%.0fms)", path, describe(result), elapsed)
+        else:
+            log.debug("CoinGecko GET %s: %s (%.0fms)", path, describe(result), elapsed)
+        return result
+
+
+def describe(result: UpstreamResult) -> str:
+    """A short human description of an outcome, for logs and health output."""
+    if isinstance(result, Fetched):
+        return "200 OK"
+    if isinstance(result, Rejected):
+        return f"{result.status}: {result.message}"
+    if isinstance(result, RateLimited):
+        return f"429 rate-limited for {result.retry_after:g}s"
+    return result.detail
+
+
+class _TooLarge(Exception):
+    pass
+
+
+async def _read_capped(response: aiohttp.ClientResponse) -> bytes:
+    if (response.content_length or 0) > MAX_BODY_BYTES:
+        raise _TooLarge
+    chunks = []
+    size = 0
+    async for chunk in response.content.iter_chunked(65536):
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise _TooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _classify(status: int, body: bytes, retry_after: str | None, shape: Shape) -> UpstreamResult:
+    if status == 429:
+        return RateLimited(parse_retry_after(retry_after))
+    data = _json_or_none(body)
+    if status == 200:
+        if data is None or not shape(data):
+            return Failed("invalid", 200, "the answer is not the JSON expected")
+        return Fetched(body)
+    # Only CoinGecko's own {"error": "..."} counts as "no such thing": an HTML 404 from a wrong
+    # base_url must not be cached as "unknown coin" for every coin.
+    if status in (400, 404) and isinstance(data, dict) and isinstance(data.get("error"), str):
+        return Rejected(status, body, data["error"])
+    return Failed("status", status, f"answered {status}")
+
+
+def _json_or_none(body: bytes) -> Any:
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return None
+
+
+def parse_retry_after(value: str | None, now: float | None = None) -> float:
+    """Seconds to wait from a ``Retry-After`` (delta-seconds or HTTP date); 60 when absent."""
+    if not value:
+        return DEFAULT_RETRY_AFTER
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return DEFAULT_RETRY_AFTER
+        if when.tzinfo is None:
+            return DEFAULT_RETRY_AFTER
+        seconds = when.timestamp() - (time.time() if now is None else now)
+    if not math.isfinite(seconds):
+        return DEFAULT_RETRY_AFTER
+    return min(max(seconds, 1.0), MAX_RETRY_AFTER)
+
+
+def is_object(data: Any) -> bool:
+    return isinstance(data, dict)
+
+
+def is_coin(data: Any) -> bool:
+    return isinstance(data, dict) and isinstance(data.get("id"), str)
+
+
+def is_price_table(data: Any) -> bool:
+    """/simple/price: ``{"bitcoin": {"usd": 67000.0, ...}, ...}`` (an unknown id is left out)."""
+    return isinstance(data, dict) and all(isinstance(v, dict) for v in data.values())
+
+
+def is_list(data: Any) -> bool:
+    return isinstance(data, list)

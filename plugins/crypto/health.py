@@ -1,0 +1,55 @@
+"""``crypto:cache`` (fails when the backend does not answer) and ``crypto:upstream`` (warns only).
+
+Neither check calls CoinGecko: every call counts against the quota, and health is polled often.
+``crypto:upstream`` reports what the last real call of this process did and whether a
+rate-limit window is open; an unreachable CoinGecko must not take the gateway out of a load
+balancer, since stale entries still answer.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+
+from aiohttp import web
+
+from gateway import CheckResult, HealthCheck
+from plugins.crypto.keys import FEED, PROXY, STATS
+
+
+def health_checks(app: web.Application) -> list[HealthCheck]:
+    async def cache() -> CheckResult:
+        proxy = app[PROXY]
+        await proxy.cache.ping()  # raising reports fail, with the exception's message
+        return CheckResult(output=f"{proxy.cache.backend_name} backend answers")
+
+    async def upstream() -> CheckResult:
+        proxy = app[PROXY]
+        details = {"stats": app[STATS].snapshot(), "liveSubscribers": app[FEED].subscriber_count}
+        try:
+            remaining = await proxy.window_remaining()
+        except Exception as exc:  # the cache's own check reports it; this one only warns
+            return CheckResult("warn", f"rate-limit window unknown: {exc}", details=details)
+        last = proxy.last_outcome
+        if last is not None:
+            details["lastCall"] = datetime.fromtimestamp(last.at, UTC).isoformat()
+            details["lastOutcome"] = last.description
+        if remaining:
+            output = f"rate-limited by CoinGecko: no calls for {remaining:.0f}s more"
+            return CheckResult(
+                "warn",
+                output,
+                observed_value=round(remaining, 1),
+                observed_unit="s",
+                details=details,
+            )
+        if last is None:
+            return CheckResult("pass", "no upstream call yet", details=details)
+        ago = time.time() - last.at
+        output = f"last call {ago:.0f}s ago: {last.description}"
+        return CheckResult("pass" if last.ok else "warn", output, details=details)
+
+    return [
+        HealthCheck("cache", cache, timeout=2.0, component_type="datastore"),
+        HealthCheck("upstream", upstream, timeout=2.0, component_type="component"),
+    ]

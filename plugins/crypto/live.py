@@ -1,0 +1,268 @@
+"""Live prices over WebSocket: one refresher for every subscriber, through the cached path.
+
+A client sends ``{"subscribe": ["bitcoin", "ethereum"], "vs": "usd"}`` and gets an ack, the
+current prices at once, then a message whenever one of those prices changes. One task refreshes
+the union of every connection's coins and currencies every ``ws_refresh`` seconds with
+``/simple/price`` through :class:`CryptoProxy` (so through the cache, its coalescing and its
+rate-limit window): a thousand subscribers to Bitcoin cost the upstream what one does. The
+message shapes are documented in docs/crypto.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+from aiohttp import WSCloseCode, WSMsgType, web
+
+from gateway import ProblemError
+from plugins.crypto.proxy import Answer, CryptoProxy
+from plugins.crypto.validation import MAX_CURRENCIES, MAX_IDS, price_question_for, subscription
+
+log = logging.getLogger("plugins.crypto.live")
+
+HEARTBEAT = 30.0  # seconds between pings, so dead peers are noticed and dropped
+CLOSE_TIMEOUT = 5.0  # seconds to wait for a peer's close frame
+SEND_TIMEOUT = 5.0  # a peer that cannot take one message in this long misses it
+MAX_MESSAGE = 64 * 1024
+
+Pair = tuple[str, str]  # (coin id, vs currency)
+
+
+@dataclass(eq=False)
+class Subscriber:
+    ws: web.WebSocketResponse
+    ids: tuple[str, ...] = ()
+    vs: str = ""
+    # Set until this subscriber has had its first prices (or been told they are unavailable).
+    needs_snapshot: bool = False
+    pairs: frozenset[Pair] = field(default_factory=frozenset)
+
+
+class PriceFeed:
+    """Every live subscriber of one gateway process and the one task that refreshes them."""
+
+    def __init__(self, proxy: CryptoProxy, interval: float) -> None:
+        self._proxy = proxy
+        self._interval = interval
+        self._subscribers: dict[web.WebSocketResponse, Subscriber] = {}
+        self._prices: dict[Pair, float] = {}
+        # Pairs the last refresh asked about and got an answer for (a price, or none: unknown).
+        self._known: set[Pair] = set()
+        self._stale = False
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._closing = False
+
+    @property
+    def subscriber_count(self) -> int:
+        return len(self._subscribers)
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="crypto price feed")
+
+    async def close(self) -> None:
+        """Stop refreshing and close every socket with 1001 (going away); safe to call twice."""
+        self._closing = True
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+        sockets = list(self._subscribers)
+        await asyncio.gather(
+            *(
+                ws.close(code=WSCloseCode.GOING_AWAY, message=b"gateway shutting down")
+                for ws in sockets
+            ),
+            return_exceptions=True,
+        )
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        ws = web.WebSocketResponse(
+            timeout=CLOSE_TIMEOUT, heartbeat=HEARTBEAT, max_msg_size=MAX_MESSAGE
+        )
+        if not ws.can_prepare(request).ok:
+            raise ProblemError(
+                426,
+                "This endpoint speaks WebSocket only: send an Upgrade: websocket request.",
+                headers={"Upgrade": "websocket", "Connection": "Upgrade"},
+            )
+        if self._closing:
+            raise ProblemError(503, "The gateway is shutting down.", headers={"Retry-After": "1"})
+        await ws.prepare(request)
+        subscriber = Subscriber(ws)
+        self._subscribers[ws] = subscriber
+        try:
+            async for message in ws:
+                if message.type == WSMsgType.TEXT:
+                    await self._on_text(subscriber, message.data)
+                elif message.type == WSMsgType.BINARY:
+                    await self._send(ws, _error("send JSON text messages, not binary ones"))
+                elif message.type == WSMsgType.ERROR:
+                    break  # aiohttp has already closed the socket (for example 1009: too big)
+        finally:
+            del self._subscribers[ws]
+        return ws
+
+    async def _on_text(self, subscriber: Subscriber, text: str) -> None:
+        try:
+            ids, vs = subscription(orjson.loads(text))
+        except orjson.JSONDecodeError as exc:
+            await self._send(subscriber.ws, _error(f"the message is not JSON: {exc}"))
+            return
+        except ProblemError as exc:
+            errors = exc.extra.get("errors", [])
+            await self._send(subscriber.ws, _error(exc.detail or "invalid message", errors))
+            return
+        subscriber.ids, subscriber.vs = tuple(ids), vs
+        subscriber.pairs = frozenset((coin, vs) for coin in ids)
+        await self._send(subscriber.ws, _encode({"type": "subscribed", "ids": ids, "vs": vs}))
+        if not ids:
+            subscriber.needs_snapshot = False
+        elif subscriber.pairs <= self._known:
+            subscriber.needs_snapshot = False
+            await self._send(subscriber.ws, self._prices_message(subscriber, snapshot=True))
+        else:
+            # The refresher sends the first prices once it has them, so they always come
+            # before any change and never twice.
+            subscriber.needs_snapshot = True
+            self._wake.set()
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                if any(s.ids for s in self._subscribers.values()):
+                    await asyncio.wait_for(self._wake.wait(), self._interval)
+                else:
+                    await self._wake.wait()
+            except TimeoutError:
+                pass
+            self._wake.clear()
+            try:
+                await self._refresh()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # one bad refresh must not end the feed for everyone
+                log.exception("refreshing live prices failed")
+
+    async def _refresh(self) -> None:
+        wanted: set[Pair] = set()
+        for subscriber in self._subscribers.values():
+            wanted |= subscriber.pairs
+        if not wanted:
+            self._prices.clear()
+            self._known.clear()
+            return
+        coins = sorted({coin for coin, _ in wanted})
+        currencies = sorted({vs for _, vs in wanted})
+        prices: dict[Pair, float] = {}
+        known: set[Pair] = set()
+        failure: Answer | None = None
+        stale = False
+        for coin_chunk in _chunks(coins, MAX_IDS):
+            for vs_chunk in _chunks(currencies, MAX_CURRENCIES):
+                answer = await self._proxy.get(price_question_for(coin_chunk, vs_chunk))
+                if answer.entry is None or answer.entry.status != 200:
+                    failure = answer
+                    continue
+                stale = stale or answer.stale
+                table = orjson.loads(answer.entry.body)
+                for coin in coin_chunk:
+                    quotes = table.get(coin) or {}
+                    for vs in vs_chunk:
+                        known.add((coin, vs))
+                        price = quotes.get(vs)
+                        if isinstance(price, int | float) and not isinstance(price, bool):
+                            prices[(coin, vs)] = float(price)
+        changed = {pair for pair, price in prices.items() if self._prices.get(pair) != price}
+        # Forget what nobody asks about any more, and coins that no longer have a price.
+        self._prices = {pair: self._prices[pair] for pair in self._prices if pair in wanted}
+        for pair in known - prices.keys():
+            if self._prices.pop(pair, None) is not None:
+                changed.add(pair)
+        self._prices.update(prices)
+        self._known = (self._known & wanted) | known
+        self._stale = stale
+        await self._notify(changed, failure)
+
+    async def _notify(self, changed: set[Pair], failure: Answer | None) -> None:
+        sends = []
+        for subscriber in list(self._subscribers.values()):
+            if not subscriber.ids:
+                continue
+            if subscriber.needs_snapshot:
+                if subscriber.pairs <= self._known:
+                    message = self._prices_message(subscriber, snapshot=True)
+                elif failure is not None:
+                    message = _unavailable(failure)
+                else:
+                    continue
+                subscriber.needs_snapshot = False
+            elif subscriber.pairs & changed:
+                message = self._prices_message(subscriber, snapshot=False, only=changed)
+            else:
+                continue
+            sends.append(self._send(subscriber.ws, message))
+        await asyncio.gather(*sends)
+
+    def _prices_message(
+        self, subscriber: Subscriber, *, snapshot: bool, only: set[Pair] | None = None
+    ) -> bytes:
+        vs = subscriber.vs
+        prices: dict[str, float | None] = {}
+        for coin in subscriber.ids:
+            pair = (coin, vs)
+            if only is None or pair in only:
+                prices[coin] = self._prices.get(pair)
+        message: dict[str, Any] = {
+            "type": "prices",
+            "snapshot": snapshot,
+            "vs": vs,
+            "prices": prices,
+            "stale": self._stale,
+        }
+        return _encode(message)
+
+    async def _send(self, ws: web.WebSocketResponse, payload: bytes) -> None:
+        if ws.closed:
+            return
+        try:
+            async with asyncio.timeout(SEND_TIMEOUT):
+                await ws.send_frame(payload, WSMsgType.TEXT)
+        except (ConnectionError, RuntimeError, TimeoutError) as exc:
+            # Closing or too slow: its own handler notices the close; the feed moves on.
+            log.debug("a live price message was not delivered: %r", exc)
+
+
+def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _encode(message: dict[str, Any]) -> bytes:
+    return orjson.dumps(message)
+
+
+def _error(text: str, errors: list[Any] | None = None) -> bytes:
+    message: dict[str, Any] = {"type": "error", "error": text}
+    if errors:
+        message["errors"] = errors
+    return _encode(message)
+
+
+def _unavailable(failure: Answer) -> bytes:
+    problem = failure.problem
+    message: dict[str, Any] = {
+        "type": "error",
+        "error": "prices are unavailable right now; they will be sent once the upstream answers",
+        "status": problem.status if problem else 502,
+    }
+    if problem is not None:
+        message["detail"] = problem.detail
+        if "Retry-After" in problem.headers:
+            message["retry_after"] = int(problem.headers["Retry-After"])
+    return _encode(message)

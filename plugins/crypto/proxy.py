@@ -1,0 +1,314 @@
+"""Fresh, stale, coalesced, rate-limited: how one upstream question becomes one answer.
+
+For a key, :meth:`CryptoProxy.get` serves a fresh entry (a hit) with no other work. Otherwise
+exactly one upstream call is made for all concurrent askers: in this process a single task per
+key fills it while the others await that task; across processes sharing Redis that task takes
+the key's Redis lock, and a process that had to wait re-reads the cache (or the failure the
+holder recorded) instead of calling again. While a 429's window is open no call is made at all.
+When the call fails, a stale entry within ``stale_ttl`` is served instead of the error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+import orjson
+
+from gateway import ProblemError
+from plugins.crypto.cache import Entry, LockTimeout, ResponseCache
+from plugins.crypto.coingecko import (
+    CoinGeckoClient,
+    Fetched,
+    RateLimited,
+    Rejected,
+    Shape,
+    UpstreamResult,
+    describe,
+)
+from plugins.crypto.stats import CryptoStats
+
+log = logging.getLogger("plugins.crypto.proxy")
+
+CACHE_NAME = "gateway"
+# Statuses whose entries are negative answers: remembered for not_found_ttl, never served stale.
+NEGATIVE = {404: 404, 400: 422}
+# Status 0 in a recorded failure: the upstream gave no status (timeout, connection refused).
+NO_STATUS = 0
+_PROBLEM_STATUS = {"timeout": 504, "lock": 504, "connection": 502, "status": 502, "invalid": 502}
+_CACHE_STATUS_DETAIL = {
+    "timeout": "timeout",
+    "lock": "lock-timeout",
+    "connection": "connection-failed",
+    "status": "bad-status",
+    "invalid": "invalid-response",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    """One normalised upstream request: its cache key, path, query and the JSON shape expected."""
+
+    key: str
+    path: str
+    params: Mapping[str, str]
+    shape: Shape
+
+
+@dataclass(slots=True)
+class Answer:
+    """What to tell the client: an entry to serve (fresh, stale or negative) or a problem.
+
+    ``cache_status`` is the RFC 9211 ``Cache-Status`` member without ``ttl``, which is added
+    at render time from ``entry.stored_at`` and ``lifetime``.
+    """
+
+    entry: Entry | None
+    cache_status: str
+    lifetime: float = 0.0
+    stale: bool = False
+    problem: ProblemError | None = None
+
+    def collapsed(self) -> Answer:
+        """The same answer as seen by a request that waited for another's upstream call."""
+        if "fwd=" not in self.cache_status:
+            return self  # nothing was forwarded (the rate-limit window), so nothing collapsed
+        status = self.cache_status + "; collapsed"
+        if self.problem is None:
+            return replace(self, cache_status=status)
+        problem = ProblemError(
+            self.problem.status,
+            self.problem.detail,
+            headers={**self.problem.headers, "Cache-Status": status},
+            **self.problem.extra,
+        )
+        return replace(self, cache_status=status, problem=problem)
+
+
+@dataclass(frozen=True, slots=True)
+class UpstreamOutcome:
+    """The last upstream call of this process, for the ``crypto:upstream`` health check."""
+
+    at: float
+    ok: bool
+    description: str
+
+
+class CryptoProxy:
+    """The cache-aside proxy in front of :class:`CoinGeckoClient` (one per sub-application)."""
+
+    def __init__(
+        self,
+        cache: ResponseCache,
+        client: CoinGeckoClient,
+        stats: CryptoStats,
+        *,
+        ttl: float,
+        stale_ttl: float,
+        not_found_ttl: float,
+        timeout: float,
+    ) -> None:
+        self.cache = cache
+        self.client = client
+        self.stats = stats
+        self.ttl = ttl
+        self.stale_ttl = stale_ttl
+        self.not_found_ttl = not_found_ttl
+        self.timeout = timeout
+        self.last_outcome: UpstreamOutcome | None = None
+        self._filling: dict[str, asyncio.Task[Answer]] = {}
+
+    async def get(self, question: Question) -> Answer:
+        """The answer to ``question``; never raises for an upstream or cache problem."""
+        entry = await self.cache.get(question.key)
+        if entry is not None:
+            lifetime = self.ttl if entry.status == 200 else self.not_found_ttl
+            if time.time() - entry.stored_at < lifetime:
+                self.stats.hits += 1
+                return Answer(entry, "gateway; hit", lifetime)
+            if entry.status != 200:
+                entry = None  # an expired negative answer is never served
+        self.stats.misses += 1
+        task = self._filling.get(question.key)
+        if task is not None:
+            self.stats.coalesced_waits += 1
+            return (await asyncio.shield(task)).collapsed()
+        task = asyncio.create_task(self._fill(question, entry), name=f"crypto fill {question.key}")
+        self._filling[question.key] = task
+        task.add_done_callback(lambda _: self._filling.pop(question.key, None))
+        # Shielded: a client that disconnects must not cancel the call others are waiting for.
+        return await asyncio.shield(task)
+
+    async def close(self) -> None:
+        """Cancel fills still running (at shutdown, before the session and cache close)."""
+        tasks = list(self._filling.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def window_remaining(self) -> float:
+        """Seconds left in the open rate-limit window, 0 when none is open."""
+        until = await self.cache.window_until()
+        return max(0.0, until - time.time()) if until is not None else 0.0
+
+    async def _fill(self, question: Question, stale: Entry | None) -> Answer:
+        forwarded = "fwd=stale" if stale is not None else "fwd=miss"
+        started = time.time()
+        remaining = await self.window_remaining()
+        if remaining:
+            return self._rate_limited(stale, remaining, forwarded=False)
+        try:
+            async with self.cache.fill_lock(
+                question.key, hold_for=self.timeout + 5, wait_for=self.timeout + 2
+            ) as waited:
+                if waited:
+                    self.stats.coalesced_waits += 1
+                    settled = await self._settled_meanwhile(question.key, stale, started)
+                    if settled is not None:
+                        return settled
+                result = await self._call(question)
+                return await self._store(question.key, result, stale, forwarded)
+        except LockTimeout as exc:
+            return self._fallback(stale, forwarded, "lock", None, str(exc))
+
+    async def _settled_meanwhile(
+        self, key: str, stale: Entry | None, since: float
+    ) -> Answer | None:
+        """After waiting for another process's fill: its result, if it left one."""
+        entry = await self.cache.get(key)
+        if entry is not None:
+            lifetime = self.ttl if entry.status == 200 else self.not_found_ttl
+            if time.time() - entry.stored_at < lifetime:
+                return Answer(entry, "gateway; fwd=miss; stored; collapsed", lifetime)
+            if entry.status == 200:
+                stale = entry
+        forwarded = "fwd=stale" if stale is not None else "fwd=miss"
+        remaining = await self.window_remaining()
+        if remaining:
+            return self._rate_limited(stale, remaining, forwarded=True).collapsed()
+        failure = await self.cache.get_failure(key)
+        if failure is not None and failure.stored_at >= since:
+            kind, _, detail = failure.body.decode().partition(":")
+            status = failure.status or None
+            return self._fallback(stale, forwarded, kind, status, detail).collapsed()
+        return None
+
+    async def _call(self, question: Question) -> UpstreamResult:
+        self.stats.upstream_calls += 1
+        result = await self.client.get(question.path, question.params, question.shape)
+        ok = isinstance(result, Fetched | Rejected)
+        self.last_outcome = UpstreamOutcome(time.time(), ok, describe(result))
+        if isinstance(result, RateLimited):
+            self.stats.upstream_429s += 1
+        elif not ok:
+            self.stats.upstream_failures += 1
+        return result
+
+    async def _store(
+        self, key: str, result: UpstreamResult, stale: Entry | None, forwarded: str
+    ) -> Answer:
+        now = time.time()
+        if isinstance(result, Fetched):
+            entry = Entry(200, result.body, now)
+            await self.cache.set(key, entry, self.ttl + self.stale_ttl)
+            return Answer(entry, f"gateway; {forwarded}; stored", self.ttl)
+        if isinstance(result, Rejected):
+            entry = Entry(result.status, result.body, now)
+            await self.cache.set(key, entry, self.not_found_ttl)
+            stored = "; stored" if self.not_found_ttl > 0 else ""
+            cache_status = f"gateway; {forwarded}; fwd-status={result.status}{stored}"
+            return Answer(entry, cache_status, self.not_found_ttl)
+        if isinstance(result, RateLimited):
+            await self.cache.open_window(result.retry_after)
+            return self._rate_limited(stale, result.retry_after, forwarded=True)
+        # Waiters in other processes read this instead of calling again.
+        record = Entry(result.status or NO_STATUS, f"{result.kind}:{result.detail}".encode(), now)
+        await self.cache.set_failure(key, record, self.timeout + 5)
+        return self._fallback(stale, forwarded, result.kind, result.status, result.detail)
+
+    def _usable(self, stale: Entry | None) -> Entry | None:
+        if stale is None or stale.status != 200:
+            return None
+        if time.time() - stale.stored_at >= self.ttl + self.stale_ttl:
+            return None
+        return stale
+
+    def _fallback(
+        self, stale: Entry | None, forwarded: str, kind: str, status: int | None, detail: str
+    ) -> Answer:
+        reason = f"fwd-status={status}" if status else f"detail={_CACHE_STATUS_DETAIL[kind]}"
+        usable = self._usable(stale)
+        if usable is not None:
+            self.stats.stale_serves += 1
+            return Answer(usable, f"gateway; {forwarded}; {reason}", self.ttl, stale=True)
+        problem_status = _PROBLEM_STATUS[kind]
+        if kind == "lock":
+            message = f"The upstream call for this data took too long ({detail})."
+        elif kind == "timeout":
+            message = f"CoinGecko did not answer in time ({detail})."
+        elif kind == "connection":
+            message = f"CoinGecko could not be reached ({detail})."
+        elif kind == "status":
+            message = f"CoinGecko answered {status}."
+        else:
+            message = f"CoinGecko's answer was unusable: {detail}."
+        problem = ProblemError(
+            problem_status,
+            message,
+            headers={
+                "Cache-Status": f"gateway; {forwarded}; {reason}",
+                "Cache-Control": "no-store",
+            },
+        )
+        return Answer(None, problem.headers["Cache-Status"], problem=problem)
+
+    def _rate_limited(self, stale: Entry | None, remaining: float, *, forwarded: bool) -> Answer:
+        usable = self._usable(stale)
+        if forwarded:  # this fill got the 429 itself
+            where = "fwd=stale" if stale is not None else "fwd=miss"
+            cache_status = f"gateway; {where}; fwd-status=429"
+        elif usable is not None:  # the open window kept this request from calling: a stale hit
+            cache_status = "gateway; hit; detail=rate-limited"
+        else:
+            cache_status = "gateway; detail=rate-limited"
+        if usable is not None:
+            self.stats.stale_serves += 1
+            return Answer(usable, cache_status, self.ttl, stale=True)
+        retry_after = max(1, math.ceil(remaining))
+        problem = ProblemError(
+            503,
+            "CoinGecko's rate limit was reached; no call is made to it until the window closes.",
+            headers={
+                "Retry-After": str(retry_after),
+                "Cache-Status": cache_status,
+                "Cache-Control": "no-store",
+            },
+            retry_after=retry_after,
+        )
+        return Answer(None, cache_status, problem=problem)
+
+
+def negative_problem(entry: Entry, headers: dict[str, str]) -> ProblemError:
+    """The problem for a stored 404/400 answer, with the upstream's own message as detail."""
+    message = _upstream_message(entry.body)
+    status = NEGATIVE.get(entry.status, 502)
+    if status == 404:
+        detail = f"CoinGecko has no such resource ({message})."
+    else:
+        detail = f"CoinGecko rejected the question ({message})."
+    return ProblemError(status, detail, headers=headers, upstream_error=message)
+
+
+def _upstream_message(body: bytes) -> str:
+    try:
+        data: Any = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return "no detail"
+    if isinstance(data, dict) and isinstance(data.get("error"), str):
+        return data["error"]
+    return "no detail"

@@ -1,0 +1,98 @@
+"""The ``[plugins.crypto]`` table: upstream, key, cache backend and the cache's clocks."""
+
+from typing import Literal, Self
+from urllib.parse import urlsplit
+
+from pydantic import Field, field_validator, model_validator
+
+from gateway import PluginSettings
+
+PUBLIC_BASE_URL = "https://api.coingecko.com/api/v3"
+PRO_BASE_URL = "https://pro-api.coingecko.com/api/v3"
+# The header CoinGecko reads the key from, by plan (a public call sends none).
+KEY_HEADERS = {"demo": "x-cg-demo-api-key", "pro": "x-cg-pro-api-key"}
+CACHE_SCHEMES = ("memory", "redis", "rediss")
+
+
+class CryptoSettings(PluginSettings):
+    """Validated settings of the crypto plugin; every default is documented in docs/crypto.md."""
+
+    api_plan: Literal["public", "demo", "pro"] = "public"
+    # None means the plan's own host: api.coingecko.com, or pro-api.coingecko.com for "pro".
+    base_url: str | None = None
+    # repr=False keeps the key out of tracebacks and debug prints; the host redacts it by name.
+    api_key: str | None = Field(None, repr=False)
+    cache: str = "memory://"
+    # Redis keys start with this, so several gateways (or tests) can share one database.
+    cache_namespace: str = Field("gateway:crypto", pattern=r"^[A-Za-z0-9:._-]{1,64}$")
+    ttl: float = Field(60.0, gt=0, le=86400)
+    stale_ttl: float = Field(600.0, ge=0, le=7 * 86400)
+    # How long an upstream "no such coin" / "unsupported currency" answer is remembered.
+    not_found_ttl: float = Field(30.0, ge=0, le=86400)
+    timeout: float = Field(10.0, gt=0, le=120)
+    max_connections: int = Field(10, ge=1, le=1000)
+    # Seconds between WebSocket price refreshes; None follows ``ttl``.
+    ws_refresh: float | None = Field(None, gt=0, le=3600)
+
+    @field_validator("base_url")
+    @classmethod
+    def _plain_http_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("must be an http:// or https:// URL such as " + PUBLIC_BASE_URL)
+        if parts.query or parts.fragment:
+            raise ValueError("must not carry a query or fragment")
+        return value.rstrip("/")
+
+    @field_validator("cache")
+    @classmethod
+    def _known_backend(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in CACHE_SCHEMES:
+            raise ValueError('must be "memory://" or a "redis://host:port/db" URL')
+        if parts.scheme == "memory" and (parts.netloc or parts.path not in ("", "/")):
+            raise ValueError('the memory backend takes no host or path: write "memory://"')
+        if parts.scheme != "memory":
+            if not parts.hostname:
+                raise ValueError("a Redis URL needs a host, as in redis://127.0.0.1:6379/0")
+            try:
+                parts.port  # noqa: B018 - raises ValueError on a malformed port
+            except ValueError as exc:
+                raise ValueError(f"bad port in the Redis URL: {exc}") from None
+            db = parts.path.strip("/")
+            if db and not db.isdigit():
+                raise ValueError(f"the Redis database must be a number, got {db!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _key_matches_plan(self) -> Self:
+        if self.api_plan == "public" and self.api_key:
+            raise ValueError(
+                'api_key is set but api_plan is "public", so it would never be sent: '
+                'set api_plan = "demo" or "pro"'
+            )
+        if self.api_plan != "public" and not self.api_key:
+            raise ValueError(f'api_plan = "{self.api_plan}" needs api_key')
+        return self
+
+    @property
+    def upstream(self) -> str:
+        """The CoinGecko base URL actually called, without a trailing slash."""
+        if self.base_url is not None:
+            return self.base_url
+        return PRO_BASE_URL if self.api_plan == "pro" else PUBLIC_BASE_URL
+
+    @property
+    def key_header(self) -> str | None:
+        """The header name the key travels in, or None on the public plan."""
+        return KEY_HEADERS.get(self.api_plan)
+
+    @property
+    def refresh_interval(self) -> float:
+        return self.ws_refresh if self.ws_refresh is not None else self.ttl
+
+    @property
+    def is_shared_cache(self) -> bool:
+        return not self.cache.startswith("memory")
