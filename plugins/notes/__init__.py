@@ -1,0 +1,43 @@
+"""Notes: a REST API over SQLAlchemy (SQLite or PostgreSQL), compatible with the tutorial's clients.
+
+docs/notes.md describes the settings, the API and every decision behind them.
+"""
+
+from __future__ import annotations
+
+import argparse
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from gateway import HealthCheck, PluginInfo, hookimpl
+from plugins.notes import cli
+from plugins.notes.app import check_database, create_notes_app
+from plugins.notes.settings import NotesSettings
+
+
+@hookimpl
+def gateway_plugin_info() -> PluginInfo:
+    return PluginInfo(
+        name="notes",
+        default_prefix="/notes",
+        settings=NotesSettings,
+        description="Notes REST API on SQLite or PostgreSQL, with Alembic migrations.",
+    )
+
+
+@hookimpl
+def gateway_create_app(settings: NotesSettings, config_dir: str) -> web.Application:
+    return create_notes_app(settings, Path(config_dir))
+
+
+@hookimpl
+def gateway_health_checks(app: web.Application) -> list[HealthCheck]:
+    return [HealthCheck("database", partial(check_database, app), component_type="datastore")]
+
+
+@hookimpl
+def gateway_register_commands(subparsers: argparse._SubParsersAction[Any]) -> None:
+    cli.register(subparsers)

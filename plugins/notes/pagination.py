@@ -1,0 +1,154 @@
+"""The list's query string: filters, sort, page size and the keyset cursor.
+
+A cursor is the position after the last note of a page: the sort it belongs to, that note's
+value of the sort column, and its id (the tie-breaker). It is base64url of a JSON array, opaque
+to clients and useless outside the sort it was made for. Because a page starts *after* a
+position rather than at an offset, following ``next`` returns every note exactly once while
+other notes are added, and reads one index range, whatever the table's size.
+"""
+
+import base64
+import binascii
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import orjson
+from multidict import MultiMapping
+
+from plugins.notes.schema import TIMESTAMP_FORMAT
+from plugins.notes.validation import PRIORITY_MAX, PRIORITY_MIN, error, invalid
+
+SORT_COLUMNS = ("id", "priority", "created_at")
+SORTS = tuple(f"{sign}{column}" for column in SORT_COLUMNS for sign in ("", "-"))
+PARAMETERS = ("limit", "cursor", "sort", "created_by", "priority")
+_CANONICAL_TIMESTAMP = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z"
+)
+_INTEGER = re.compile(r"[+-]?[0-9]{1,19}")
+_ID_MAX = 2**63 - 1
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    """One validated request for a page of notes."""
+
+    limit: int
+    column: str = "id"
+    descending: bool = False
+    created_by: str | None = None
+    priority: int | None = None
+    # The position to start after: (sort column value, id), from the cursor.
+    after: tuple[Any, int] | None = None
+
+    @property
+    def sort(self) -> str:
+        return f"-{self.column}" if self.descending else self.column
+
+
+def parse_list_query(query: MultiMapping[str], default_limit: int, max_limit: int) -> ListQuery:
+    """Validate the list's query string; every problem is listed in one 422."""
+    errors: list[dict[str, str]] = []
+    for name in query:
+        if name not in PARAMETERS:
+            errors.append(_param(name, f"unknown parameter; known: {', '.join(PARAMETERS)}"))
+        elif len(query.getall(name)) > 1:
+            errors.append(_param(name, "given more than once"))
+
+    limit = default_limit
+    if "limit" in query:
+        raw = query["limit"]
+        if not (raw.isascii() and raw.isdigit() and len(raw) <= 9 and 1 <= int(raw) <= max_limit):
+            errors.append(_param("limit", f"must be an integer from 1 to {max_limit}"))
+        else:
+            limit = int(raw)
+
+    sort = query.get("sort", "id")
+    if sort not in SORTS:
+        errors.append(_param("sort", f"must be one of {', '.join(SORTS)}"))
+        sort = "id"
+
+    priority = None
+    if "priority" in query:
+        raw = query["priority"]
+        if _INTEGER.fullmatch(raw) and PRIORITY_MIN <= int(raw) <= PRIORITY_MAX:
+            priority = int(raw)
+        else:
+            errors.append(
+                _param("priority", f"must be an integer from {PRIORITY_MIN} to {PRIORITY_MAX}")
+            )
+
+    created_by = query.get("created_by")
+    if created_by is not None and "\x00" in created_by:
+        errors.append(_param("created_by", "must not contain the NUL character"))
+
+    after = None
+    if "cursor" in query:
+        after = decode_cursor(query["cursor"], sort)
+        if after is None:
+            errors.append(
+                _param(
+                    "cursor",
+                    f"not a cursor of this list sorted by {sort}; follow the next link "
+                    "unchanged, or start again without a cursor",
+                )
+            )
+    if errors:
+        raise invalid(errors, what="query string")
+    return ListQuery(
+        limit=limit,
+        column=sort.lstrip("-"),
+        descending=sort.startswith("-"),
+        created_by=created_by,
+        priority=priority,
+        after=after,
+    )
+
+
+def encode_cursor(sort: str, value: Any, note_id: int) -> str:
+    raw = orjson.dumps([sort, value, note_id])
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+
+def decode_cursor(token: str, sort: str) -> tuple[Any, int] | None:
+    """The position in ``token`` if it is a well-formed cursor for ``sort``, else None."""
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        made_for, value, note_id = orjson.loads(raw)
+    except (ValueError, TypeError, binascii.Error):
+        return None
+    if made_for != sort or not _is_id(note_id):
+        return None
+    column = sort.lstrip("-")
+    if column == "id":
+        valid = value == note_id
+    elif column == "priority":
+        valid = _is_int(value) and PRIORITY_MIN <= value <= PRIORITY_MAX
+    else:
+        valid = isinstance(value, str) and _is_timestamp(value)
+    return (value, note_id) if valid else None
+
+
+def _is_timestamp(value: str) -> bool:
+    if not _CANONICAL_TIMESTAMP.fullmatch(value):
+        return False
+    try:
+        datetime.strptime(value, TIMESTAMP_FORMAT)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_int(value: Any) -> bool:
+    return type(value) is int
+
+
+def _is_id(value: Any) -> bool:
+    return _is_int(value) and 0 <= value <= _ID_MAX
+
+
+def _param(name: str, detail: str) -> dict[str, str]:
+    item = error("", detail, "invalid_parameter")
+    del item["pointer"]
+    return {"parameter": name, **item}

@@ -1,0 +1,103 @@
+"""The ``notes`` table, and the one way a note's timestamps are stored and read back.
+
+Timestamps are UTC. PostgreSQL keeps them as ``timestamptz``; SQLite, which has no date type,
+keeps them as fixed-width ISO 8601 text (``2017-08-23T00:00:00.000000Z``), so text order is
+time order and keyset pagination on ``created_at`` works the same on both. Reads select
+:func:`utc_text` of a timestamp, which is that same text on both databases, so the API's
+representation is built without parsing or formatting a datetime in Python.
+"""
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
+
+metadata = sa.MetaData()
+
+TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+# PostgreSQL's to_char spelling of TIMESTAMP_FORMAT.
+_PG_TIMESTAMP_FORMAT = 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'
+
+
+def format_timestamp(value: datetime) -> str:
+    """``value`` (aware) as the canonical UTC text the API returns and SQLite stores."""
+    return value.astimezone(UTC).strftime(TIMESTAMP_FORMAT)
+
+
+class UTCTimestamp(sa.types.TypeDecorator[datetime]):
+    """An aware UTC datetime: ``timestamptz`` on PostgreSQL, canonical text on SQLite."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: sa.Dialect) -> sa.types.TypeEngine[Any]:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(sa.String(27))
+        return dialect.type_descriptor(sa.DateTime(timezone=True))
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> Any:
+        if value is None or dialect.name != "sqlite":
+            return value
+        return format_timestamp(value)
+
+    def process_result_value(self, value: Any, dialect: sa.Dialect) -> datetime | None:
+        if value is None or isinstance(value, datetime):
+            return value
+        return datetime.strptime(value, TIMESTAMP_FORMAT).replace(tzinfo=UTC)
+
+
+class utc_text(FunctionElement[str]):
+    """A timestamp column as canonical UTC text, computed by the database."""
+
+    type = sa.String()
+    inherit_cache = True
+
+
+@compiles(utc_text)
+def _utc_text_stored(element: utc_text, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.clauses, **kw)  # SQLite already stores the text
+
+
+@compiles(utc_text, "postgresql")
+def _utc_text_postgresql(element: utc_text, compiler: SQLCompiler, **kw: Any) -> str:
+    column = compiler.process(element.clauses, **kw)
+    return f"to_char({column} AT TIME ZONE 'UTC', '{_PG_TIMESTAMP_FORMAT}')"
+
+
+notes = sa.Table(
+    "notes",
+    metadata,
+    # AUTOINCREMENT on SQLite: an id is never reused after a delete, so a note's URL and its
+    # ETag never come to mean another note.
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True),
+    sa.Column("title", sa.String(200), nullable=False),
+    sa.Column("description", sa.Text(), nullable=True),
+    sa.Column("created_by", sa.String(200), nullable=True),
+    sa.Column("priority", sa.Integer(), nullable=False),
+    sa.Column("created_at", UTCTimestamp(), nullable=False),
+    sa.Column("updated_at", UTCTimestamp(), nullable=False),
+    # Incremented by every write; the note's ETag, and what If-Match compares atomically.
+    sa.Column("version", sa.Integer(), nullable=False),
+    # Keyset pagination reads one index range per page for every sort and filter combination
+    # the API offers, so a page costs the same in a table of any size.
+    sa.Index("ix_notes_priority_id", "priority", "id"),
+    sa.Index("ix_notes_created_at_id", "created_at", "id"),
+    sa.Index("ix_notes_priority_created_at_id", "priority", "created_at", "id"),
+    sa.Index("ix_notes_created_by_id", "created_by", "id"),
+    sa.Index("ix_notes_created_by_priority_id", "created_by", "priority", "id"),
+    sa.Index("ix_notes_created_by_created_at_id", "created_by", "created_at", "id"),
+    sa.Index(
+        "ix_notes_created_by_priority_created_at_id", "created_by", "priority", "created_at", "id"
+    ),
+    sqlite_autoincrement=True,
+)
+
+# What the API returns for a note, in this order; reads add ``version`` for the ETag.
+FIELDS = ("id", "title", "description", "created_by", "priority", "created_at", "updated_at")
+REPRESENTATION = tuple(
+    utc_text(notes.c[name]).label(name) if name in ("created_at", "updated_at") else notes.c[name]
+    for name in FIELDS
+)

@@ -1,0 +1,271 @@
+"""NoteStore: every SQL statement of the plugin, on SQLite or PostgreSQL.
+
+Reads are the hot path and skip SQLAlchemy's per-execution work: each statement is built with
+SQLAlchemy Core once, compiled once for the engine's dialect, and run directly on the driver
+(the batching :class:`SQLiteReader` on SQLite, the pooled asyncpg connection on PostgreSQL).
+Writes go through SQLAlchemy Core as single atomic statements with ``RETURNING``; the
+representation a write returns is built by the same columns a read selects.
+"""
+
+import asyncio
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, NamedTuple
+
+import sqlalchemy as sa
+from sqlalchemy.engine import URL
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.util import greenlet_spawn
+
+from plugins.notes import migrate
+from plugins.notes.database import (
+    PoolUse,
+    check_sqlite_folder,
+    is_sqlite,
+    open_engine,
+    pool_use,
+    sqlite_path,
+)
+from plugins.notes.pagination import ListQuery
+from plugins.notes.schema import FIELDS, REPRESENTATION, TIMESTAMP_FORMAT, notes
+from plugins.notes.settings import NotesSettings
+from plugins.notes.sqlite_reader import SQLiteReader
+
+
+class StoredNote(NamedTuple):
+    """A note as the API shows it, and its version (the ETag)."""
+
+    body: dict[str, Any]
+    version: int
+
+
+class NoteNotFound(Exception):
+    """No note has this id."""
+
+
+class VersionMismatch(Exception):
+    """If-Match named none of the note's current versions."""
+
+    def __init__(self, version: int) -> None:
+        super().__init__(f"the note is at version {version}")
+        self.version = version
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    sql: str
+    names: tuple[str, ...]
+    defaults: dict[str, Any]
+
+    def args(self, values: dict[str, Any]) -> list[Any]:
+        return [values[name] if name in values else self.defaults[name] for name in self.names]
+
+
+_ONE_COLUMNS = (*REPRESENTATION, notes.c.version)
+_NOTE_KEYS = FIELDS  # the first len(FIELDS) columns of a row; then the version
+
+
+class NoteStore:
+    """The notes of one database. Open with :meth:`open`, close with :meth:`close`."""
+
+    def __init__(
+        self, engine: AsyncEngine, settings: NotesSettings, reader: SQLiteReader | None
+    ) -> None:
+        self.engine = engine
+        self.settings = settings
+        self._reader = reader
+        self._sqlite = reader is not None
+        # One writer at a time inside this process: SQLite takes one writer anyway, and
+        # queueing here is cheaper than every connection polling the lock in busy_timeout.
+        self._write_lock = asyncio.Lock() if self._sqlite else None
+        self._compiled: dict[Any, _Compiled] = {}
+        self._get = self._compile(sa.select(*_ONE_COLUMNS).where(notes.c.id == sa.bindparam("id")))
+
+    @classmethod
+    async def open(cls, url: URL, settings: NotesSettings) -> "NoteStore":
+        """Migrate (or check the schema), then open the engine and, on SQLite, the reader."""
+        if is_sqlite(url):
+            check_sqlite_folder(url)
+        if settings.migrate_on_start:
+            await migrate.upgrade(url, settings)
+        else:
+            await migrate.require_current(url, settings)
+        engine = open_engine(url, settings)
+        reader = None
+        if is_sqlite(url):
+            timeout_ms = round(settings.sqlite_busy_timeout * 1000)
+            reader = SQLiteReader(sqlite_path(url), [f"PRAGMA busy_timeout={timeout_ms}"])
+            try:
+                await reader.start()
+            except BaseException:
+                await engine.dispose()
+                raise
+        return cls(engine, settings, reader)
+
+    async def close(self) -> None:
+        if self._reader is not None:
+            await self._reader.close()
+        await self.engine.dispose()
+
+    def pool_use(self) -> PoolUse:
+        return pool_use(self.engine, self.settings)
+
+    # Reads ----------------------------------------------------------------------------------
+
+    async def get(self, note_id: int) -> StoredNote | None:
+        rows = await self._fetch(self._get, {"id": note_id})
+        if not rows:
+            return None
+        row = rows[0]
+        return StoredNote(dict(zip(_NOTE_KEYS, row, strict=False)), row[-1])
+
+    async def version(self, note_id: int) -> int | None:
+        rows = await self._fetch(
+            self._compile(sa.select(notes.c.version).where(notes.c.id == sa.bindparam("id"))),
+            {"id": note_id},
+        )
+        return rows[0][0] if rows else None
+
+    async def page(self, query: ListQuery) -> list[dict[str, Any]]:
+        """Up to ``query.limit + 1`` notes after the query's position, in its order.
+
+        The extra note only tells the caller that there is a next page.
+        """
+        shape = (
+            query.column,
+            query.descending,
+            query.created_by is not None,
+            query.priority is not None,
+            query.after is not None,
+        )
+        compiled = self._compiled.get(shape)
+        if compiled is None:
+            compiled = self._compiled[shape] = self._compile(_page_statement(*shape))
+        values: dict[str, Any] = {
+            "limit": query.limit + 1,
+            "created_by": query.created_by,
+            "priority": query.priority,
+        }
+        if query.after is not None:
+            value, note_id = query.after
+            if query.column == "created_at" and not self._sqlite:
+                value = datetime.strptime(value, TIMESTAMP_FORMAT).replace(tzinfo=UTC)
+            values["after_value"], values["after_id"] = value, note_id
+        rows = await self._fetch(compiled, values)
+        return [dict(zip(_NOTE_KEYS, row, strict=True)) for row in rows]
+
+    async def ping(self) -> float:
+        """Seconds for one round trip through the engine (and, on SQLite, the reader)."""
+        started = time.perf_counter()
+        async with self.engine.connect() as conn:
+            await conn.execute(sa.text("SELECT 1"))
+        if self._reader is not None:
+            await self._reader.fetch("SELECT 1", ())
+        return time.perf_counter() - started
+
+    # Writes ---------------------------------------------------------------------------------
+
+    async def create(self, fields: dict[str, Any]) -> StoredNote:
+        """Insert a note; ``created_at`` defaults to now. The id is the database's."""
+        now = datetime.now(UTC)
+        values = {"created_at": now, **fields, "updated_at": now, "version": 1}
+        row = await self._write_one(sa.insert(notes).values(values).returning(*_ONE_COLUMNS))
+        assert row is not None
+        return row
+
+    async def update(
+        self, note_id: int, changes: dict[str, Any], versions: Sequence[int] | None
+    ) -> StoredNote:
+        """Set ``changes`` on the note; ``versions`` (from If-Match) must include its version.
+
+        Raises :class:`NoteNotFound` or :class:`VersionMismatch`. The version check and the
+        write are one statement, so two clients that read the same version cannot both win.
+        """
+        values = {**changes, "updated_at": datetime.now(UTC), "version": notes.c.version + 1}
+        statement = (
+            sa.update(notes)
+            .where(*self._target(note_id, versions))
+            .values(values)
+            .returning(*_ONE_COLUMNS)
+        )
+        row = await self._write_one(statement)
+        if row is None:
+            await self._explain_miss(note_id)
+        assert row is not None
+        return row
+
+    async def delete(self, note_id: int, versions: Sequence[int] | None) -> None:
+        statement = sa.delete(notes).where(*self._target(note_id, versions)).returning(notes.c.id)
+        if await self._write_one(statement, raw=True) is None:
+            await self._explain_miss(note_id)
+
+    # Internals ------------------------------------------------------------------------------
+
+    def _compile(self, statement: sa.Select[Any]) -> _Compiled:
+        compiled = statement.compile(dialect=self.engine.dialect)
+        names = tuple(compiled.positiontup or ())
+        return _Compiled(str(compiled), names, dict(compiled.params))
+
+    async def _fetch(self, compiled: _Compiled, values: dict[str, Any]) -> Sequence[Any]:
+        args = compiled.args(values)
+        if self._reader is not None:
+            return await self._reader.fetch(compiled.sql, args)
+        raw = await self.engine.raw_connection()
+        try:
+            return await raw.driver_connection.fetch(compiled.sql, *args)  # type: ignore[union-attr]
+        except BaseException:
+            # A query cut short (an error, a cancelled request) can leave the driver's
+            # connection mid-protocol: never hand it to the next request.
+            await greenlet_spawn(raw.invalidate)
+            raise
+        finally:
+            await greenlet_spawn(raw.close)
+
+    async def _write_one(self, statement: Any, *, raw: bool = False) -> Any:
+        if self._write_lock is None:
+            return await self._execute_write(statement, raw)
+        async with self._write_lock:
+            return await self._execute_write(statement, raw)
+
+    async def _execute_write(self, statement: Any, raw: bool) -> Any:
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(statement)).first()
+        if row is None or raw:
+            return row
+        return StoredNote(dict(zip(_NOTE_KEYS, row, strict=False)), row[-1])
+
+    @staticmethod
+    def _target(note_id: int, versions: Sequence[int] | None) -> list[Any]:
+        where = [notes.c.id == note_id]
+        if versions is not None:
+            where.append(notes.c.version.in_(list(versions)))
+        return where
+
+    async def _explain_miss(self, note_id: int) -> None:
+        current = await self.version(note_id)
+        if current is None:
+            raise NoteNotFound(note_id)
+        raise VersionMismatch(current)
+
+
+def _page_statement(
+    column: str, descending: bool, by_creator: bool, by_priority: bool, after: bool
+) -> sa.Select[Any]:
+    sort = notes.c[column]
+    statement = sa.select(*REPRESENTATION)
+    if by_creator:
+        statement = statement.where(notes.c.created_by == sa.bindparam("created_by"))
+    if by_priority:
+        statement = statement.where(notes.c.priority == sa.bindparam("priority"))
+    # The sort column with the id as tie-breaker: a total order, so a position is exact.
+    keys = [notes.c.id] if column == "id" else [sort, notes.c.id]
+    if after:
+        position = [sa.bindparam("after_id")]
+        if column != "id":
+            position.insert(0, sa.bindparam("after_value"))
+        row, bound = sa.tuple_(*keys), sa.tuple_(*position)
+        statement = statement.where(row < bound if descending else row > bound)
+    order = [key.desc() for key in keys] if descending else keys
+    return statement.order_by(*order).limit(sa.bindparam("limit"))

@@ -1,0 +1,185 @@
+"""The HTTP handlers of the Notes API, and the middleware that turns an unreachable database
+into a 503 instead of a 500."""
+
+import logging
+import sqlite3
+from typing import Any
+
+import asyncpg
+from aiohttp import web
+from sqlalchemy import exc as sa_exc
+
+from gateway import ProblemError, json_response
+from plugins.notes.conditional import etag, if_match_versions, if_none_match
+from plugins.notes.keys import STORE
+from plugins.notes.pagination import encode_cursor, parse_list_query
+from plugins.notes.store import NoteNotFound, StoredNote, VersionMismatch
+from plugins.notes.validation import NoteFields, read_json, validate_note, validate_patch
+
+log = logging.getLogger("plugins.notes")
+
+NOTE_ROUTE = "note"
+_ID_MAX = 2**63 - 1
+# Writable members; id and updated_at are read-only and never written.
+_WRITABLE = ("title", "description", "created_by", "priority", "created_at")
+
+# What an unreachable, overloaded or locked database raises, through SQLAlchemy or directly
+# from the driver on the read path. Each is that request's 503, not a bug.
+_UNAVAILABLE = (
+    sa_exc.OperationalError,
+    sa_exc.InterfaceError,
+    sa_exc.TimeoutError,
+    sqlite3.OperationalError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.exceptions.CannotConnectNowError,
+    asyncpg.exceptions.TooManyConnectionsError,
+    asyncpg.exceptions.QueryCanceledError,
+    OSError,
+    TimeoutError,
+)
+
+
+@web.middleware
+async def database_unavailable(request: web.Request, handler: Any) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except _UNAVAILABLE as exc:
+        log.warning(
+            "notes database unavailable for %s %s", request.method, request.path, exc_info=exc
+        )
+        raise ProblemError(
+            503,
+            "The notes database is unavailable or busy; try again shortly.",
+            headers={"Retry-After": "1"},
+        ) from exc
+
+
+def add_routes(app: web.Application) -> None:
+    collection = app.router.add_resource("/", name="notes")
+    collection.add_route("GET", list_notes)
+    collection.add_route("POST", create_note)
+    note = app.router.add_resource(r"/{note_id:[0-9]{1,20}}", name=NOTE_ROUTE)
+    note.add_route("GET", get_note)
+    note.add_route("PUT", replace_note)
+    note.add_route("PATCH", patch_note)
+    note.add_route("DELETE", delete_note)
+
+
+async def list_notes(request: web.Request) -> web.Response:
+    """A page of notes and the URL of the next one (null on the last page)."""
+    store = request.app[STORE]
+    settings = store.settings
+    query = parse_list_query(request.rel_url.query, settings.default_limit, settings.max_limit)
+    rows = await store.page(query)
+    next_url = None
+    if len(rows) > query.limit:
+        del rows[query.limit :]
+        last = rows[-1]
+        cursor = encode_cursor(query.sort, last[query.column], last["id"])
+        next_url = str(request.url.update_query(cursor=cursor))
+    headers = {"Link": f'<{next_url}>; rel="next"'} if next_url else None
+    return json_response({"notes": rows, "next": next_url}, headers=headers)
+
+
+async def get_note(request: web.Request) -> web.Response:
+    note_id = _note_id(request)
+    note = await request.app[STORE].get(note_id)
+    if note is None:
+        raise _not_found(note_id)
+    tag = etag(note.version)
+    match = request.headers.get("If-None-Match")
+    if match is not None and if_none_match(match, note.version):
+        return web.Response(status=304, headers={"ETag": tag})
+    return json_response(note.body, headers={"ETag": tag})
+
+
+async def create_note(request: web.Request) -> web.Response:
+    store = request.app[STORE]
+    fields = validate_note(await read_json(request, store.settings.max_body_size))
+    note = await store.create(_columns(fields))
+    path = request.app.router[NOTE_ROUTE].url_for(note_id=str(note.body["id"]))
+    headers = {"Location": str(request.url.join(path)), "ETag": etag(note.version)}
+    return json_response(note.body, status=201, headers=headers)
+
+
+async def replace_note(request: web.Request) -> web.Response:
+    """PUT: every writable member is replaced; an absent created_at keeps the stored one."""
+    note_id = _note_id(request)
+    store = request.app[STORE]
+    fields = validate_note(await read_json(request, store.settings.max_body_size), note_id)
+    return await _update(request, note_id, _columns(fields))
+
+
+async def patch_note(request: web.Request) -> web.Response:
+    """PATCH: a JSON merge patch; members left out keep their value."""
+    note_id = _note_id(request)
+    store = request.app[STORE]
+    patch = validate_patch(
+        await read_json(request, store.settings.max_body_size, patch=True), note_id
+    )
+    changes = {name: getattr(patch, name) for name in _WRITABLE if name in patch.model_fields_set}
+    if changes:
+        return await _update(request, note_id, changes)
+    # An empty patch changes nothing, so it must not bump the version or updated_at either.
+    note = await store.get(note_id)
+    if note is None:
+        raise _not_found(note_id)
+    versions = if_match_versions(request.headers.get("If-Match"))
+    if versions is not None and note.version not in versions:
+        raise _mismatch(note.version)
+    return _note_response(note)
+
+
+async def delete_note(request: web.Request) -> web.Response:
+    note_id = _note_id(request)
+    versions = if_match_versions(request.headers.get("If-Match"))
+    try:
+        await request.app[STORE].delete(note_id, versions)
+    except NoteNotFound:
+        raise _not_found(note_id) from None
+    except VersionMismatch as exc:
+        raise _mismatch(exc.version) from None
+    return web.Response(status=204)
+
+
+async def _update(request: web.Request, note_id: int, changes: dict[str, Any]) -> web.Response:
+    versions = if_match_versions(request.headers.get("If-Match"))
+    try:
+        note = await request.app[STORE].update(note_id, changes, versions)
+    except NoteNotFound:
+        raise _not_found(note_id) from None
+    except VersionMismatch as exc:
+        raise _mismatch(exc.version) from None
+    return _note_response(note)
+
+
+def _note_response(note: StoredNote) -> web.Response:
+    return json_response(note.body, headers={"ETag": etag(note.version)})
+
+
+def _columns(fields: NoteFields) -> dict[str, Any]:
+    columns = {name: getattr(fields, name) for name in _WRITABLE}
+    if columns["created_at"] is None:
+        del columns["created_at"]  # POST: the server's now; PUT: keep the stored one
+    return columns
+
+
+def _note_id(request: web.Request) -> int:
+    note_id = int(request.match_info["note_id"])
+    if note_id > _ID_MAX:
+        raise _not_found(note_id)
+    return note_id
+
+
+def _not_found(note_id: int) -> ProblemError:
+    return ProblemError(404, f"There is no note with id {note_id}.")
+
+
+def _mismatch(version: int) -> ProblemError:
+    return ProblemError(
+        412,
+        f"If-Match does not match the note's current ETag {etag(version)}; it was changed "
+        "since you read it. GET it again, then retry.",
+        headers={"ETag": etag(version)},
+    )
