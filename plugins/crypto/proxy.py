@@ -76,8 +76,9 @@ class Answer:
 
     def collapsed(self) -> Answer:
         """The same answer as seen by a request that waited for another's upstream call."""
-        if "fwd=" not in self.cache_status:
-            return self  # nothing was forwarded (the rate-limit window), so nothing collapsed
+        if "fwd=" not in self.cache_status or self.cache_status.endswith("; collapsed"):
+            # Nothing was forwarded (the rate-limit window), or it already says collapsed.
+            return self
         status = self.cache_status + "; collapsed"
         if self.problem is None:
             return replace(self, cache_status=status)
@@ -241,7 +242,11 @@ class CryptoProxy:
     def _fallback(
         self, stale: Entry | None, forwarded: str, kind: str, status: int | None, detail: str
     ) -> Answer:
-        reason = f"fwd-status={status}" if status else f"detail={_CACHE_STATUS_DETAIL[kind]}"
+        # fwd-status when the upstream gave one; detail says what was wrong beyond a bad status.
+        reasons = [f"fwd-status={status}"] if status else []
+        if kind != "status":
+            reasons.append(f"detail={_CACHE_STATUS_DETAIL[kind]}")
+        reason = "; ".join(reasons)
         usable = self._usable(stale)
         if usable is not None:
             self.stats.stale_serves += 1

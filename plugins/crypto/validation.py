@@ -244,12 +244,12 @@ class _Query:
         self.values: dict[str, list[str]] = {}
         if len(raw) > MAX_QUERY_LENGTH:
             self.error("", f"the query string is longer than {MAX_QUERY_LENGTH} characters")
-            return
+            raise _invalid(self.errors)  # nothing else in it is worth reading
         try:
             pairs = parse_qsl(raw, keep_blank_values=True, max_num_fields=MAX_QUERY_FIELDS)
         except ValueError:
             self.error("", f"more than {MAX_QUERY_FIELDS} query parameters")
-            return
+            raise _invalid(self.errors) from None
         for name, value in pairs:
             self.values.setdefault(name.strip().lower(), []).append(value)
         for name in self.values:

@@ -8,9 +8,11 @@ from typing import Any
 
 import pytest
 import redis.asyncio as redis
+from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from gateway.testing import gateway_app
+from plugins.crypto.keys import PROXY
 from tests.crypto.fake_coingecko import FakeCoinGecko
 
 MakeClient = Callable[..., Awaitable[TestClient]]
@@ -27,14 +29,21 @@ async def fake(aiohttp_server: Any) -> AsyncIterator[FakeCoinGecko]:
     """A fresh fake CoinGecko on 127.0.0.1, its URL in ``fake.url``."""
     fake = FakeCoinGecko()
     server = await aiohttp_server(fake.app())
-    fake.url = str(server.make_url("")).rstrip("/")  # type: ignore[attr-defined]
+    fake.url = str(server.make_url("")).rstrip("/")
+    fake.server = server
     yield fake
     fake.release()  # hanging requests end before the server closes
 
 
 def crypto_config(fake: FakeCoinGecko, **settings: Any) -> dict[str, Any]:
-    crypto = {"base_url": fake.url, **settings}  # type: ignore[attr-defined]
+    crypto = {"base_url": fake.url, **settings}
     return {"plugins": {"health": {}, "crypto": crypto}}
+
+
+def crypto_subapp(client: TestClient) -> web.Application:
+    """The crypto sub-application of a test client's gateway (to read its proxy and stats)."""
+    # aiohttp has no public accessor for mounted sub-apps; _subapps is stable across 3.x.
+    return next(app for app in client.app._subapps if PROXY in app)  # type: ignore[union-attr]
 
 
 @pytest.fixture
@@ -60,3 +69,12 @@ async def redis_namespace(redis_url: str) -> AsyncIterator[str]:
             await client.delete(*keys)
     finally:
         await client.aclose()
+
+
+@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
+def backend(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """Cache settings for each backend: the in-process memory one, then the real Redis."""
+    if request.param == "memory":
+        return {}
+    url = request.getfixturevalue("redis_url")
+    return {"cache": url, "cache_namespace": request.getfixturevalue("redis_namespace")}

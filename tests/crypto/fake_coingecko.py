@@ -65,6 +65,8 @@ class FakeCoinGecko:
     prices: dict[str, dict[str, float]] = field(
         default_factory=lambda: {coin: dict(quotes) for coin, (_, _, quotes) in COINS.items()}
     )
+    url: str = ""  # where it listens, set by whoever starts it
+    server: Any = None  # the aiohttp TestServer serving it, in tests
     calls: Counter[str] = field(default_factory=Counter)
     seen: list[SeenRequest] = field(default_factory=list)
     _released: asyncio.Event | None = None
