@@ -36,7 +36,9 @@ class NotesSettings(PluginSettings):
     default_limit: int = Field(50, ge=1)
     max_limit: int = Field(500, ge=1, le=10_000)
     pool_size: int = Field(10, ge=1, le=200)
-    max_overflow: int = Field(10, ge=0, le=200)
+    # 0 by default: under sustained load above pool_size, overflow connections are closed on
+    # return and reopened by the next request, which costs far more than a short queue.
+    max_overflow: int = Field(0, ge=0, le=200)
     # Seconds a request waits for a free database connection before it answers 503.
     pool_timeout: float = Field(10.0, gt=0, le=300)
     # FULL survives power loss as well as a killed process; NORMAL survives only the latter

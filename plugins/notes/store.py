@@ -29,7 +29,7 @@ from plugins.notes.database import (
     sqlite_path,
 )
 from plugins.notes.pagination import ListQuery
-from plugins.notes.schema import FIELDS, REPRESENTATION, TIMESTAMP_FORMAT, notes
+from plugins.notes.schema import FIELDS, REPRESENTATION, TIMESTAMP_FORMAT, json_row, notes
 from plugins.notes.settings import NotesSettings
 from plugins.notes.sqlite_reader import SQLiteReader
 
@@ -128,10 +128,11 @@ class NoteStore:
         )
         return rows[0][0] if rows else None
 
-    async def page(self, query: ListQuery) -> list[dict[str, Any]]:
+    async def page(self, query: ListQuery) -> list[Any]:
         """Up to ``query.limit + 1`` notes after the query's position, in its order.
 
-        The extra note only tells the caller that there is a next page.
+        Each row is (id, value of the sort column, the note as JSON text). The extra row only
+        tells the caller that there is a next page.
         """
         shape = (
             query.column,
@@ -153,8 +154,7 @@ class NoteStore:
             if query.column == "created_at" and not self._sqlite:
                 value = datetime.strptime(value, TIMESTAMP_FORMAT).replace(tzinfo=UTC)
             values["after_value"], values["after_id"] = value, note_id
-        rows = await self._fetch(compiled, values)
-        return [dict(zip(_NOTE_KEYS, row, strict=True)) for row in rows]
+        return list(await self._fetch(compiled, values))
 
     async def ping(self) -> float:
         """Seconds for one round trip through the engine (and, on SQLite, the reader)."""
@@ -253,19 +253,25 @@ class NoteStore:
 def _page_statement(
     column: str, descending: bool, by_creator: bool, by_priority: bool, after: bool
 ) -> sa.Select[Any]:
-    sort = notes.c[column]
-    statement = sa.select(*REPRESENTATION)
+    inner = sa.select(*REPRESENTATION)
     if by_creator:
-        statement = statement.where(notes.c.created_by == sa.bindparam("created_by"))
+        inner = inner.where(notes.c.created_by == sa.bindparam("created_by"))
     if by_priority:
-        statement = statement.where(notes.c.priority == sa.bindparam("priority"))
+        inner = inner.where(notes.c.priority == sa.bindparam("priority"))
     # The sort column with the id as tie-breaker: a total order, so a position is exact.
-    keys = [notes.c.id] if column == "id" else [sort, notes.c.id]
+    keys = [notes.c.id] if column == "id" else [notes.c[column], notes.c.id]
     if after:
-        position = [sa.bindparam("after_id")]
-        if column != "id":
-            position.insert(0, sa.bindparam("after_value"))
-        row, bound = sa.tuple_(*keys), sa.tuple_(*position)
-        statement = statement.where(row < bound if descending else row > bound)
-    order = [key.desc() for key in keys] if descending else keys
-    return statement.order_by(*order).limit(sa.bindparam("limit"))
+        if column == "id":
+            bound = sa.bindparam("after_id")
+            inner = inner.where(notes.c.id < bound if descending else notes.c.id > bound)
+        else:
+            row = sa.tuple_(*keys)
+            position = sa.tuple_(sa.bindparam("after_value"), sa.bindparam("after_id"))
+            inner = inner.where(row < position if descending else row > position)
+    inner = inner.order_by(*[key.desc() if descending else key for key in keys])
+    page = inner.limit(sa.bindparam("limit")).subquery("page")
+    # The outer query keeps the page's order explicitly: SQL promises none for a subquery.
+    order = [page.c[column], page.c.id] if column != "id" else [page.c.id]
+    return sa.select(page.c.id, page.c[column], json_row(*page.c)).order_by(
+        *[key.desc() if descending else key for key in order]
+    )
