@@ -258,10 +258,13 @@ def _page_statement(
         inner = inner.where(notes.c.created_by == sa.bindparam("created_by"))
     if by_priority:
         inner = inner.where(notes.c.priority == sa.bindparam("priority"))
+    # Filtered to one priority, "by priority" is "by id": say so, or SQLite would range over
+    # (priority, id) loosely and re-read the whole priority group for every page.
+    order_by = "id" if column == "priority" and by_priority else column
     # The sort column with the id as tie-breaker: a total order, so a position is exact.
-    keys = [notes.c.id] if column == "id" else [notes.c[column], notes.c.id]
+    keys = [notes.c.id] if order_by == "id" else [notes.c[order_by], notes.c.id]
     if after:
-        if column == "id":
+        if order_by == "id":
             bound = sa.bindparam("after_id")
             inner = inner.where(notes.c.id < bound if descending else notes.c.id > bound)
         else:
@@ -271,7 +274,8 @@ def _page_statement(
     inner = inner.order_by(*[key.desc() if descending else key for key in keys])
     page = inner.limit(sa.bindparam("limit")).subquery("page")
     # The outer query keeps the page's order explicitly: SQL promises none for a subquery.
-    order = [page.c[column], page.c.id] if column != "id" else [page.c.id]
+    # It returns the requested sort column's value too, for the next page's cursor.
+    order = [page.c[order_by], page.c.id] if order_by != "id" else [page.c.id]
     return sa.select(page.c.id, page.c[column], json_row(*page.c)).order_by(
         *[key.desc() if descending else key for key in order]
     )
