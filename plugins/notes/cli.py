@@ -86,8 +86,8 @@ async def run_current(args: argparse.Namespace, config: GatewayConfig) -> int:
 def _target(config: GatewayConfig) -> tuple[Any, NotesSettings] | None:
     plugin = config.plugins.get("notes")
     settings = plugin.settings if plugin is not None else None
-    if plugin is not None and settings is None:
-        # Disabled: the host did not validate the table, so validate it here.
+    # Not enabled: the host validated nothing. An empty raw table means there is no table.
+    if plugin is not None and settings is None and plugin.raw:
         own = {k: v for k, v in plugin.raw.items() if k not in ("enabled", "prefix")}
         try:
             settings = NotesSettings.model_validate(own)

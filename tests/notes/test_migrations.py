@@ -1,0 +1,171 @@
+"""Alembic migrations: at start-up, from the CLI, and safe when processes start together."""
+
+import asyncio
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from gateway.app import PluginSetupError
+from gateway.cli import main
+from plugins.notes import migrate
+from plugins.notes.database import resolve_url
+from plugins.notes.schema import metadata
+from plugins.notes.settings import NotesSettings
+from tests.notes.helpers import create, drop_notes_tables
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def sync_database_url(request: pytest.FixtureRequest) -> str:
+    """Like ``database_url``, for tests that are not coroutines (the CLI runs its own loop)."""
+    if request.param == "sqlite":
+        return "sqlite+aiosqlite:///notes.db"
+    url = request.getfixturevalue("postgres_url")
+    asyncio.run(drop_notes_tables(url))
+    return url
+
+
+def write_config(folder: Path, database_url: str, **extra: Any) -> Path:
+    lines = [
+        "[gateway]",
+        "access_log = false",
+        "[plugins.notes]",
+        f'database_url = "{database_url}"',
+    ]
+    lines += [
+        f"{key} = {str(value).lower() if isinstance(value, bool) else value}"
+        for key, value in extra.items()
+    ]
+    path = folder / "plugins.toml"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+async def tables(url: Any) -> set[str]:
+    engine = create_async_engine(url)
+    try:
+        async with engine.connect() as conn:
+            return set(await conn.run_sync(lambda sync: sa.inspect(sync).get_table_names()))
+    finally:
+        await engine.dispose()
+
+
+async def test_start_up_migrates_an_empty_database(client, database_url, tmp_path):
+    url = resolve_url(database_url, tmp_path)
+    assert {"notes", "notes_alembic_version"} <= await tables(url)
+    assert await migrate.current_revision(url, NotesSettings()) == migrate.head_revision()
+    await create(client)
+
+
+async def test_schema_matches_the_migrations(client, database_url, tmp_path):
+    engine = create_async_engine(resolve_url(database_url, tmp_path))
+
+    def differences(conn: Any) -> list[Any]:
+        context = MigrationContext.configure(
+            conn, opts={"version_table": migrate.VERSION_TABLE, "compare_type": True}
+        )
+        return compare_metadata(context, metadata)
+
+    try:
+        async with engine.connect() as conn:
+            assert await conn.run_sync(differences) == []
+    finally:
+        await engine.dispose()
+
+
+async def test_without_migrate_on_start_an_unmigrated_database_stops_the_start(
+    aiohttp_client, make_app, database_url
+):
+    app = await make_app(database_url, migrate_on_start=False)
+    with pytest.raises(PluginSetupError) as failure:
+        await aiohttp_client(app)
+    assert failure.value.name == "notes"
+    assert "gateway notes migrate" in str(failure.value)
+
+
+async def test_without_migrate_on_start_a_current_database_starts(
+    aiohttp_client, make_app, database_url, tmp_path
+):
+    await migrate.upgrade(resolve_url(database_url, tmp_path), NotesSettings())
+    client = await aiohttp_client(await make_app(database_url, migrate_on_start=False))
+    await create(client)
+
+
+async def test_concurrent_upgrades_migrate_exactly_once(database_url, tmp_path):
+    url = resolve_url(database_url, tmp_path)
+    results = await asyncio.gather(*(migrate.upgrade(url, NotesSettings()) for _ in range(5)))
+    assert sorted(results) == [[], [], [], [], ["0001"]]
+
+
+def test_five_processes_migrate_exactly_once(sync_database_url, tmp_path):
+    config = write_config(tmp_path, sync_database_url)
+    env = {**os.environ, "GATEWAY_LOAD_PLUGINS": "notes"}
+    command = [sys.executable, "-m", "gateway", "notes", "migrate", "--config", str(config)]
+    processes = [
+        subprocess.Popen(
+            command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for _ in range(5)
+    ]
+    outputs = [process.communicate(timeout=60) for process in processes]
+    assert [process.returncode for process in processes] == [0] * 5, outputs
+    applied = [out for out, _ in outputs if "applied 0001" in out]
+    assert len(applied) == 1, outputs
+
+
+def test_cli_current_migrate_downgrade(sync_database_url, tmp_path, capsys):
+    config = str(write_config(tmp_path, sync_database_url))
+    assert main(["notes", "current", "--config", config]) == 0
+    assert "at base (no schema)" in capsys.readouterr().out
+    assert main(["notes", "migrate", "--config", config]) == 0
+    assert "applied 0001" in capsys.readouterr().out
+    assert main(["notes", "migrate", "--config", config]) == 0
+    assert "nothing to do" in capsys.readouterr().out
+    assert main(["notes", "current", "--config", config]) == 0
+    assert "at 0001; plugin head 0001 (up to date)" in capsys.readouterr().out
+    assert main(["notes", "downgrade", "base", "--config", config]) == 0
+    assert "undid 0001" in capsys.readouterr().out
+    url = resolve_url(sync_database_url, tmp_path)
+    assert "notes" not in asyncio.run(tables(url))
+
+
+def test_cli_works_while_the_plugin_is_disabled(tmp_path, capsys):
+    config = tmp_path / "plugins.toml"
+    config.write_text(
+        '[plugins.notes]\nenabled = false\ndatabase_url = "sqlite+aiosqlite:///x.db"\n'
+    )
+    assert main(["notes", "migrate", "--config", str(config)]) == 0
+    assert (tmp_path / "x.db").exists()
+
+
+def test_cli_without_a_notes_table_explains(tmp_path, capsys):
+    config = tmp_path / "plugins.toml"
+    config.write_text("[gateway]\n")
+    assert main(["notes", "migrate", "--config", str(config)]) == 2
+    assert "no [plugins.notes] table" in capsys.readouterr().err
+
+
+def test_relative_sqlite_path_is_resolved_against_the_config_folder(tmp_path, capsys, monkeypatch):
+    elsewhere = tmp_path / "cwd"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    config = write_config(tmp_path, "sqlite+aiosqlite:///data/notes.db")
+    (tmp_path / "data").mkdir()
+    assert main(["notes", "migrate", "--config", str(config)]) == 0
+    assert (tmp_path / "data" / "notes.db").exists()
+    assert not (elsewhere / "data").exists()
+
+
+def test_missing_sqlite_folder_is_reported(tmp_path, capsys):
+    config = write_config(tmp_path, "sqlite+aiosqlite:///missing/notes.db")
+    assert main(["notes", "migrate", "--config", str(config)]) == 2
+    assert "does not exist" in capsys.readouterr().err
