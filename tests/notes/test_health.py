@@ -1,13 +1,10 @@
 """The notes:database health check."""
 
+from gateway.testing import gateway_app
 from tests.notes.helpers import create
 
 
-async def test_database_check_reports_latency_and_pool(
-    aiohttp_client, make_app, database_url, tmp_path
-):
-    from gateway.testing import gateway_app
-
+async def test_database_check_reports_latency_and_pool(aiohttp_client, database_url, tmp_path):
     app = await gateway_app(
         {"plugins": {"health": {}, "notes": {"database_url": database_url}}}, config_dir=tmp_path
     )
