@@ -17,6 +17,7 @@ writes are dropped and the lock is skipped, with a warning in the log and a fail
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import struct
 import time
@@ -36,9 +37,10 @@ log = logging.getLogger("plugins.crypto.cache")
 
 # Seconds one Redis command may take before the cache is treated as unavailable for it.
 OPERATION_TIMEOUT = 2.0
+# Seconds a failing Redis is left alone before the next try.
+COOL_DOWN = 5.0
 # How often a process waiting for another's fill lock polls Redis for it.
 LOCK_POLL = 0.02
-# Never an error: the window is only a reason not to call, so a lost write costs one call.
 _WINDOW_KEY = "ratelimit"
 _FAILURE_SUFFIX = "#failed"
 
@@ -67,7 +69,8 @@ class ResponseCache:
         self._backend = backend
         self.shared = shared
         self._namespace = namespace
-        self._healthy = True
+        # After a failure the shared backend is left alone until then (time.monotonic()).
+        self._down_until = 0.0
 
     @classmethod
     def from_settings(cls, settings: CryptoSettings) -> ResponseCache:
@@ -107,11 +110,7 @@ class ResponseCache:
             # method every aiocache 0.12 backend implements; nothing can fail in it here.
             value = await self._backend._get(key, encoding=None)
             return value if isinstance(value, Entry) else None
-        try:
-            value = await self._backend.get(key)
-        except Exception as exc:
-            return self._failed("read", exc)
-        self._recovered()
+        value = await self._shared_read(key, "read")
         return value if isinstance(value, Entry) else None
 
     async def set(self, key: str, entry: Entry, keep_for: float) -> None:
@@ -120,10 +119,10 @@ class ResponseCache:
 
     async def window_until(self) -> float | None:
         """When the open rate-limit window closes (wall-clock), or None when none is open."""
-        try:
-            value = await self._backend.get(_WINDOW_KEY)
-        except Exception as exc:
-            return self._failed("read the rate-limit window", exc)
+        if self.shared:
+            value = await self._shared_read(_WINDOW_KEY, "read the rate-limit window")
+        else:
+            value = await self._backend._get(_WINDOW_KEY, encoding=None)
         if isinstance(value, float) and value > time.time():
             return value
         return None
@@ -146,10 +145,11 @@ class ResponseCache:
         """Hold the cross-process lock for filling ``key``; yields whether another held it first.
 
         ``hold_for`` bounds how long a crashed holder can block others; a waiter gives up after
-        ``wait_for`` seconds with :class:`LockTimeout`. The memory backend yields False at once:
-        the proxy already lets only one task per key in this process get here.
+        ``wait_for`` seconds with :class:`LockTimeout`. The memory backend, and a Redis that is
+        failing, yield False at once: the proxy already lets only one task per key in this
+        process get here, so coalescing falls back to this process alone.
         """
-        if not self.shared:
+        if not self.shared or self._is_down():
             yield False
             return
         lock = Lock(
@@ -161,31 +161,35 @@ class ResponseCache:
         )
         waited = False
         try:
-            acquired = await lock.acquire(blocking=False)
-            if not acquired:
+            async with asyncio.timeout(OPERATION_TIMEOUT):
+                held = await lock.acquire(blocking=False)
+            if not held:
                 waited = True
-                acquired = await lock.acquire(blocking=True, blocking_timeout=wait_for)
+                async with asyncio.timeout(wait_for + OPERATION_TIMEOUT):
+                    held = await lock.acquire(blocking=True, blocking_timeout=wait_for)
         except Exception as exc:
-            # No Redis, no lock: coalescing falls back to this process only.
-            self._failed("take the fill lock", exc)
-            lock = None
+            self._failed("take the fill lock", exc)  # go on without it
+            held = False
         else:
-            if not acquired:
+            if not held:
                 raise LockTimeout(f"another gateway process held the lock for over {wait_for:g}s")
         try:
             yield waited
         finally:
-            if lock is not None:
+            if held:
                 try:
-                    await lock.release()
+                    async with asyncio.timeout(OPERATION_TIMEOUT):
+                        await lock.release()
                 except Exception as exc:
                     # Expired (the fill outlived hold_for) or Redis is gone: it frees itself.
                     log.debug("could not release the fill lock of %s: %s", key, exc)
 
     async def ping(self) -> None:
-        """Raise unless the backend answers."""
+        """Raise unless the backend answers (always asks, even while it is considered down)."""
         if self.shared:
-            await self._backend.client.ping()
+            async with asyncio.timeout(OPERATION_TIMEOUT):
+                await self._backend.client.ping()
+            self._recovered()
 
     async def close(self) -> None:
         if self.shared:
@@ -195,8 +199,18 @@ class ResponseCache:
         else:
             await self._backend.clear()
 
+    async def _shared_read(self, key: str, what: str) -> Any:
+        if self._is_down():
+            return None
+        try:
+            value = await self._backend.get(key)
+        except Exception as exc:
+            return self._failed(what, exc)
+        self._recovered()
+        return value
+
     async def _write(self, key: str, value: Entry | float, keep_for: float) -> None:
-        if keep_for <= 0:
+        if keep_for <= 0 or (self.shared and self._is_down()):
             return
         try:
             await self._backend.set(key, value, ttl=float(keep_for))
@@ -206,22 +220,26 @@ class ResponseCache:
         if self.shared:
             self._recovered()
 
+    def _is_down(self) -> bool:
+        return self._down_until > time.monotonic()
+
     def _failed(self, what: str, exc: Exception) -> None:
-        if self._healthy:
+        if not self._down_until:
             log.warning(
-                "the %s cache failed to %s (%s: %s); serving without it until it recovers",
+                "the %s cache failed to %s (%s: %s); serving without it, retrying every %gs",
                 self.backend_name,
                 what,
                 type(exc).__name__,
                 exc,
+                COOL_DOWN,
             )
-        self._healthy = False
-        return None
+        # Every request must not pay a timeout for a dead Redis: skip it for a while.
+        self._down_until = time.monotonic() + COOL_DOWN
 
     def _recovered(self) -> None:
-        if not self._healthy:
+        if self._down_until:
             log.warning("the %s cache answers again", self.backend_name)
-            self._healthy = True
+            self._down_until = 0.0
 
 
 # A tag byte, then for an entry: status (uint16) and stored_at (float64), then the body.

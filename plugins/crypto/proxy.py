@@ -11,6 +11,7 @@ When the call fails, a stale entry within ``stale_ttl`` is served instead of the
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import math
 import time
@@ -141,9 +142,15 @@ class CryptoProxy:
             return (await asyncio.shield(task)).collapsed()
         task = asyncio.create_task(self._fill(question, entry), name=f"crypto fill {question.key}")
         self._filling[question.key] = task
-        task.add_done_callback(lambda _: self._filling.pop(question.key, None))
+        task.add_done_callback(functools.partial(self._filled, question.key))
         # Shielded: a client that disconnects must not cancel the call others are waiting for.
         return await asyncio.shield(task)
+
+    def _filled(self, key: str, task: asyncio.Task[Answer]) -> None:
+        self._filling.pop(key, None)
+        if not task.cancelled() and task.exception() is not None:
+            # Its awaiters got it as a 500 already; this only marks it retrieved when none did.
+            log.debug("filling %s failed", key, exc_info=task.exception())
 
     async def close(self) -> None:
         """Cancel fills still running (at shutdown, before the session and cache close)."""
@@ -227,9 +234,10 @@ class CryptoProxy:
         if isinstance(result, RateLimited):
             await self.cache.open_window(result.retry_after)
             return self._rate_limited(stale, result.retry_after, forwarded=True)
-        # Waiters in other processes read this instead of calling again.
-        record = Entry(result.status or NO_STATUS, f"{result.kind}:{result.detail}".encode(), now)
-        await self.cache.set_failure(key, record, self.timeout + 5)
+        if self.cache.shared:  # waiters in other processes read this instead of calling again
+            detail = f"{result.kind}:{result.detail}".encode()
+            record = Entry(result.status or NO_STATUS, detail, now)
+            await self.cache.set_failure(key, record, self.timeout + 5)
         return self._fallback(stale, forwarded, result.kind, result.status, result.detail)
 
     def _usable(self, stale: Entry | None) -> Entry | None:
