@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
+import asyncpg
 import sqlalchemy as sa
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -63,6 +64,16 @@ class _Compiled:
         return [values[name] if name in values else self.defaults[name] for name in self.names]
 
 
+# What asyncpg raises when the connection itself is gone, rather than the query being wrong.
+_DISCONNECTED = (
+    OSError,
+    asyncpg.InterfaceError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.AdminShutdownError,
+    asyncpg.exceptions.CannotConnectNowError,
+    # The protocol is in a state a fresh connection fixes (seen after a server restart).
+    asyncpg.exceptions.InternalClientError,
+)
 _ONE_COLUMNS = (*REPRESENTATION, notes.c.version)
 _NOTE_KEYS = FIELDS  # the first len(FIELDS) columns of a row; then the version
 
@@ -212,9 +223,20 @@ class NoteStore:
         args = compiled.args(values)
         if self._reader is not None:
             return await self._reader.fetch(compiled.sql, args)
+        # Pooled connections die together when the server restarts or a proxy drops them.
+        # Reads are idempotent: each dead connection is discarded and the read retried, until
+        # one works or every connection the pool could hold has been tried.
+        for _ in range(self.settings.pool_size + self.settings.max_overflow):
+            try:
+                return await self._fetch_postgresql(compiled.sql, args)
+            except _DISCONNECTED:
+                continue
+        return await self._fetch_postgresql(compiled.sql, args)
+
+    async def _fetch_postgresql(self, sql: str, args: list[Any]) -> Sequence[Any]:
         raw = await self.engine.raw_connection()
         try:
-            return await raw.driver_connection.fetch(compiled.sql, *args)  # type: ignore[union-attr]
+            return await raw.driver_connection.fetch(sql, *args)  # type: ignore[union-attr]
         except BaseException:
             # A query cut short (an error, a cancelled request) can leave the driver's
             # connection mid-protocol: never hand it to the next request.
