@@ -43,8 +43,7 @@ async def create_app(config: GatewayConfig, *, strict: bool = True) -> web.Appli
     With ``strict`` (the default, and what ``gateway serve`` uses) a plugin that fails to build
     raises :class:`PluginSetupError`; otherwise it is reported as failed and left unmounted.
     """
-    middleware = _measured_middleware if config.gateway.metrics else _gateway_middleware
-    root = web.Application(middlewares=[middleware])
+    root = web.Application(middlewares=[_root_middleware(config.gateway.metrics)])
     root[CONFIG] = config
     root[STATE] = GatewayState()
     root.on_response_prepare.append(echo_request_id)
@@ -77,30 +76,32 @@ async def create_app(config: GatewayConfig, *, strict: bool = True) -> web.Appli
     return root
 
 
-@web.middleware
-async def _gateway_middleware(request: web.Request, handler: Any) -> web.StreamResponse:
-    """Give the request its id (for logs, and echoed by ``echo_request_id``) and answer every
-    error as problem+json. One middleware, not two: each layer costs every request."""
-    request_id = choose_request_id(request.headers.get(HEADER))
-    request[REQUEST_ID] = request_id
-    current_request_id.set(request_id)
-    try:
-        return await handler(request)
-    except Exception as exc:
-        return answer_error(request, exc)
+def _root_middleware(measure: bool) -> Any:
+    @web.middleware
+    async def gateway_middleware(request: web.Request, handler: Any) -> web.StreamResponse:
+        """Give the request its id (for logs; ``echo_request_id`` puts it on the response),
+        answer every error as problem+json, and count the answer for ``/metrics``.
 
+        One middleware doing all three: every middleware layer costs every request.
+        """
+        started = time.perf_counter()
+        request_id = choose_request_id(request.headers.get(HEADER))
+        request[REQUEST_ID] = request_id
+        current_request_id.set(request_id)
+        try:
+            response = await handler(request)
+        except Exception as exc:
+            try:
+                response = answer_error(request, exc)
+            except web.HTTPException as answer:  # a redirect or a 304: an answer, raised
+                if measure:
+                    _observe_safely(request, answer.status, started)
+                raise
+        if measure:
+            _observe_safely(request, response.status, started)
+        return response
 
-@web.middleware
-async def _measured_middleware(request: web.Request, handler: Any) -> web.StreamResponse:
-    """``_gateway_middleware``, counting each answer and its latency for ``/metrics``."""
-    started = time.perf_counter()
-    try:
-        response = await _gateway_middleware(request, handler)
-    except web.HTTPException as answer:  # a redirect or a 304, raised rather than returned
-        _observe_safely(request, answer.status, started)
-        raise
-    _observe_safely(request, response.status, started)
-    return response
+    return gateway_middleware
 
 
 def _observe_safely(request: web.Request, status: int, started: float) -> None:

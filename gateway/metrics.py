@@ -38,27 +38,31 @@ LATENCY = Histogram(
 
 PLUGIN_NAME = web.AppKey("gateway.plugin_name", str)
 
-# Labelled children, looked up once per distinct label set: prometheus-client's .labels() is
-# a noticeable share of a fast request.
-_children: dict[tuple[str, str, str, int], tuple[Any, Any]] = {}
+# Labelled children by (route, status), resolved once: prometheus-client's .labels() and the
+# label lookups are a noticeable share of a fast request.
+_children: dict[tuple[Any, str, int], tuple[Any, Any]] = {}
 
 
 def observe(request: web.Request, status: int, started: float) -> None:
     """Count one answered request and its latency."""
     match_info = request.match_info
-    resource = match_info.route.resource
-    route = resource.canonical if resource is not None else "unmatched"
-    plugin = match_info.apps[-1].get(PLUGIN_NAME, "gateway") if match_info.apps else "gateway"
-    key = (plugin, route, request.method, status)
+    route = match_info.route
+    # Matched routes are long-lived objects; unmatched requests get a new route each time.
+    route_key = route if route.resource is not None else None
+    key = (route_key, request.method, status)
     children = _children.get(key)
     if children is None:
-        children = (
-            REQUESTS.labels(plugin, route, request.method, str(status)),
-            LATENCY.labels(plugin, route),
-        )
-        _children[key] = children
+        children = _children[key] = _labelled(match_info, request.method, status)
     children[0].inc()
     children[1].observe(time.perf_counter() - started)
+
+
+def _labelled(match_info: Any, method: str, status: int) -> tuple[Any, Any]:
+    resource = match_info.route.resource
+    route = resource.canonical if resource is not None else "unmatched"
+    apps = match_info.apps
+    plugin = apps[-1].get(PLUGIN_NAME, "gateway") if apps else "gateway"
+    return REQUESTS.labels(plugin, route, method, str(status)), LATENCY.labels(plugin, route)
 
 
 async def metrics_view(request: web.Request) -> web.Response:
