@@ -11,6 +11,7 @@ message shapes are documented in docs/crypto.md.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -190,22 +191,32 @@ class PriceFeed:
         await self._notify(changed, failure)
 
     async def _notify(self, changed: set[Pair], failure: Answer | None) -> None:
+        # Subscribers with the same subscription get the very same encoded message.
+        encoded: dict[tuple[Any, ...], bytes] = {}
         sends = []
         for subscriber in list(self._subscribers.values()):
             if not subscriber.ids:
                 continue
             if subscriber.needs_snapshot:
                 if subscriber.pairs <= self._known:
-                    message = self._prices_message(subscriber, snapshot=True)
+                    key: tuple[Any, ...] = ("snapshot", subscriber.ids, subscriber.vs)
+                    make = functools.partial(self._prices_message, subscriber, snapshot=True)
                 elif failure is not None:
-                    message = _unavailable(failure)
+                    key = ("unavailable",)
+                    make = functools.partial(_unavailable, failure)
                 else:
                     continue
                 subscriber.needs_snapshot = False
             elif subscriber.pairs & changed:
-                message = self._prices_message(subscriber, snapshot=False, only=changed)
+                key = ("update", subscriber.ids, subscriber.vs)
+                make = functools.partial(
+                    self._prices_message, subscriber, snapshot=False, only=changed
+                )
             else:
                 continue
+            message = encoded.get(key)
+            if message is None:
+                message = encoded[key] = make()
             sends.append(self._send(subscriber.ws, message))
         await asyncio.gather(*sends)
 

@@ -196,3 +196,19 @@ async def test_plain_get_is_426(make_client: MakeClient, fake: FakeCoinGecko):
     assert response.status == 426
     assert response.headers["Upgrade"] == "websocket"
     assert response.content_type == "application/problem+json"
+
+
+async def test_oversized_message_closes_with_1009(make_client: MakeClient, fake: FakeCoinGecko):
+    client = await make_client()
+    ws = await client.ws_connect(WS)
+    await ws.send_str('{"subscribe": ["' + "a" * 70_000 + '"]}')
+    async with asyncio.timeout(3):
+        message = await ws.receive()
+    assert message.type == WSMsgType.CLOSE
+    assert message.data == 1009
+    feed = crypto_subapp(client)[FEED]
+    for _ in range(200):
+        if not feed.subscriber_count:
+            break
+        await asyncio.sleep(0.01)
+    assert feed.subscriber_count == 0
