@@ -36,7 +36,6 @@ from plugins.crypto.stats import CryptoStats
 
 log = logging.getLogger("plugins.crypto.proxy")
 
-CACHE_NAME = "gateway"
 # Statuses whose entries are negative answers: remembered for not_found_ttl, never served stale.
 NEGATIVE = {404: 404, 400: 422}
 # Status 0 in a recorded failure: the upstream gave no status (timeout, connection refused).
@@ -139,12 +138,18 @@ class CryptoProxy:
         task = self._filling.get(question.key)
         if task is not None:
             self.stats.coalesced_waits += 1
-            return (await asyncio.shield(task)).collapsed()
-        task = asyncio.create_task(self._fill(question, entry), name=f"crypto fill {question.key}")
-        self._filling[question.key] = task
-        task.add_done_callback(functools.partial(self._filled, question.key))
-        # Shielded: a client that disconnects must not cancel the call others are waiting for.
-        return await asyncio.shield(task)
+            answer = (await asyncio.shield(task)).collapsed()
+        else:
+            task = asyncio.create_task(
+                self._fill(question, entry), name=f"crypto fill {question.key}"
+            )
+            self._filling[question.key] = task
+            task.add_done_callback(functools.partial(self._filled, question.key))
+            # Shielded: a client that disconnects must not cancel the call others wait for.
+            answer = await asyncio.shield(task)
+        if answer.stale:
+            self.stats.stale_serves += 1
+        return answer
 
     def _filled(self, key: str, task: asyncio.Task[Answer]) -> None:
         self._filling.pop(key, None)
@@ -189,21 +194,23 @@ class CryptoProxy:
     ) -> Answer | None:
         """After waiting for another process's fill: its result, if it left one."""
         entry = await self.cache.get(key)
+        forwarded = "fwd=stale" if stale is not None else "fwd=miss"
         if entry is not None:
             lifetime = self.ttl if entry.status == 200 else self.not_found_ttl
             if time.time() - entry.stored_at < lifetime:
-                return Answer(entry, "gateway; fwd=miss; stored; collapsed", lifetime)
+                got = "" if entry.status == 200 else f"fwd-status={entry.status}; "
+                return Answer(entry, f"gateway; {forwarded}; {got}stored; collapsed", lifetime)
             if entry.status == 200:
                 stale = entry
-        forwarded = "fwd=stale" if stale is not None else "fwd=miss"
         remaining = await self.window_remaining()
         if remaining:
             return self._rate_limited(stale, remaining, forwarded=True).collapsed()
         failure = await self.cache.get_failure(key)
         if failure is not None and failure.stored_at >= since:
-            kind, _, detail = failure.body.decode().partition(":")
-            status = failure.status or None
-            return self._fallback(stale, forwarded, kind, status, detail).collapsed()
+            kind, _, detail = failure.body.decode(errors="replace").partition(":")
+            if kind in _PROBLEM_STATUS:  # else written by something else: ignore it
+                status = failure.status or None
+                return self._fallback(stale, forwarded, kind, status, detail).collapsed()
         return None
 
     async def _call(self, question: Question) -> UpstreamResult:
@@ -257,7 +264,6 @@ class CryptoProxy:
         reason = "; ".join(reasons)
         usable = self._usable(stale)
         if usable is not None:
-            self.stats.stale_serves += 1
             return Answer(usable, f"gateway; {forwarded}; {reason}", self.ttl, stale=True)
         problem_status = _PROBLEM_STATUS[kind]
         if kind == "lock":
@@ -290,7 +296,6 @@ class CryptoProxy:
         else:
             cache_status = "gateway; detail=rate-limited"
         if usable is not None:
-            self.stats.stale_serves += 1
             return Answer(usable, cache_status, self.ttl, stale=True)
         retry_after = max(1, math.ceil(remaining))
         problem = ProblemError(

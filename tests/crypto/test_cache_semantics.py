@@ -9,7 +9,8 @@ import asyncio
 
 import pytest
 
-from tests.crypto.conftest import MakeClient
+from plugins.crypto.keys import STATS
+from tests.crypto.conftest import MakeClient, crypto_subapp
 from tests.crypto.fake_coingecko import FakeCoinGecko
 
 PRICE = "/v1/crypto/price?ids=bitcoin&vs_currencies=usd"
@@ -241,3 +242,27 @@ async def test_unsupported_currency_is_a_cached_422(
         assert response.status == 422
         assert (await response.json())["upstream_error"] == "invalid vs_currency"
     assert fake.calls["/coins/markets"] == 1
+
+
+async def test_stats_count_what_happened(make_client: MakeClient, fake: FakeCoinGecko, backend):
+    client = await make_client(ttl=TTL, **backend)
+    stats = crypto_subapp(client)[STATS]
+    fake.slow(0.2)
+    async with asyncio.timeout(5):
+        await asyncio.gather(*(client.get(PRICE) for _ in range(10)))
+    await client.get(PRICE)
+    await asyncio.sleep(PAST_TTL)
+    fake.fail(500)
+    await client.get(PRICE)
+    fake.rate_limit("5")
+    await client.get(PRICE)  # no window yet: this call gets the 429 and opens one
+    await client.get(PRICE)  # and this one makes no call
+    assert stats.snapshot() == {
+        "hits": 1,
+        "misses": 13,
+        "stale_serves": 3,
+        "coalesced_waits": 9,
+        "upstream_calls": 3,
+        "upstream_429s": 1,
+        "upstream_failures": 1,
+    }
