@@ -1,6 +1,7 @@
 """Bad requests get the right 4xx problem, never a 500, and never affect the next request."""
 
 import asyncio
+import io
 import json
 from typing import Any
 
@@ -149,8 +150,10 @@ async def test_read_only_updated_at_is_ignored(client):
 
 
 async def test_body_over_the_default_limit_is_413(client):
-    big = json.dumps({"title": "big", "description": "x" * (1024 * 1024)})
-    response = await client.post("/notes", data=big, headers={"Content-Type": "application/json"})
+    big = json.dumps({"title": "big", "description": "x" * (1024 * 1024)}).encode()
+    response = await client.post(
+        "/notes", data=io.BytesIO(big), headers={"Content-Type": "application/json"}
+    )
     await problem(response, 413)
 
 

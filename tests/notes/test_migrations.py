@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from aiohttp import web
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -83,11 +84,12 @@ async def test_schema_matches_the_migrations(client, database_url, tmp_path):
 
 
 async def test_without_migrate_on_start_an_unmigrated_database_stops_the_start(
-    aiohttp_client, make_app, database_url
+    make_app, database_url
 ):
-    app = await make_app(database_url, migrate_on_start=False)
+    runner = web.AppRunner(await make_app(database_url, migrate_on_start=False))
     with pytest.raises(PluginSetupError) as failure:
-        await aiohttp_client(app)
+        await runner.setup()  # runs the start-up, as serving would
+    await runner.cleanup()
     assert failure.value.name == "notes"
     assert "gateway notes migrate" in str(failure.value)
 
