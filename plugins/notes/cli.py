@@ -27,6 +27,7 @@ _CONFIG_HELP = "the config file (default: $GATEWAY_CONFIG, else ./plugins.toml)"
 
 def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     notes = subparsers.add_parser("notes", help="manage the notes plugin's database")
+    notes.add_argument("--config", help=_CONFIG_HELP)
     notes.set_defaults(handler=_usage(notes))
     commands = notes.add_subparsers(title="commands", metavar="COMMAND")
 
