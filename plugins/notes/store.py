@@ -8,6 +8,7 @@ representation a write returns is built by the same columns a read selects.
 """
 
 import asyncio
+import sqlite3
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -42,6 +43,10 @@ class StoredNote(NamedTuple):
     version: int
 
 
+class DatabaseUnavailable(Exception):
+    """The database could not be reached, or stayed locked or busy: retrying may succeed."""
+
+
 class NoteNotFound(Exception):
     """No note has this id."""
 
@@ -74,6 +79,17 @@ _DISCONNECTED = (
     # The protocol is in a state a fresh connection fixes (seen after a server restart).
     asyncpg.exceptions.InternalClientError,
 )
+# What an unreachable, overloaded or locked database raises, through SQLAlchemy or straight
+# from the driver on the read path: DatabaseUnavailable, a 503, not a bug.
+_UNAVAILABLE = (
+    sa.exc.OperationalError,
+    sa.exc.InterfaceError,
+    sa.exc.TimeoutError,
+    sqlite3.OperationalError,
+    asyncpg.exceptions.TooManyConnectionsError,
+    asyncpg.exceptions.QueryCanceledError,
+    *_DISCONNECTED,
+)
 _ONE_COLUMNS = (*REPRESENTATION, notes.c.version)
 _NOTE_KEYS = FIELDS  # the first len(FIELDS) columns of a row; then the version
 
@@ -92,7 +108,9 @@ class NoteStore:
         # queueing here is cheaper than every connection polling the lock in busy_timeout.
         self._write_lock = asyncio.Lock() if self._sqlite else None
         self._compiled: dict[Any, _Compiled] = {}
-        self._get = self._compile(sa.select(*_ONE_COLUMNS).where(notes.c.id == sa.bindparam("id")))
+        by_id = notes.c.id == sa.bindparam("id")
+        self._get = self._compile(sa.select(*_ONE_COLUMNS).where(by_id))
+        self._get_version = self._compile(sa.select(notes.c.version).where(by_id))
 
     @classmethod
     async def open(cls, url: URL, settings: NotesSettings) -> "NoteStore":
@@ -133,10 +151,7 @@ class NoteStore:
         return StoredNote(dict(zip(_NOTE_KEYS, row, strict=False)), row[-1])
 
     async def version(self, note_id: int) -> int | None:
-        rows = await self._fetch(
-            self._compile(sa.select(notes.c.version).where(notes.c.id == sa.bindparam("id"))),
-            {"id": note_id},
-        )
+        rows = await self._fetch(self._get_version, {"id": note_id})
         return rows[0][0] if rows else None
 
     async def page(self, query: ListQuery) -> list[Any]:
@@ -220,7 +235,12 @@ class NoteStore:
         return _Compiled(str(compiled), names, dict(compiled.params))
 
     async def _fetch(self, compiled: _Compiled, values: dict[str, Any]) -> Sequence[Any]:
-        args = compiled.args(values)
+        try:
+            return await self._fetch_rows(compiled, compiled.args(values))
+        except _UNAVAILABLE as exc:
+            raise DatabaseUnavailable(f"{type(exc).__name__}: {exc}") from exc
+
+    async def _fetch_rows(self, compiled: _Compiled, args: list[Any]) -> Sequence[Any]:
         if self._reader is not None:
             return await self._reader.fetch(compiled.sql, args)
         # Pooled connections die together when the server restarts or a proxy drops them.
@@ -246,10 +266,13 @@ class NoteStore:
             await greenlet_spawn(raw.close)
 
     async def _write_one(self, statement: Any, *, raw: bool = False) -> Any:
-        if self._write_lock is None:
-            return await self._execute_write(statement, raw)
-        async with self._write_lock:
-            return await self._execute_write(statement, raw)
+        try:
+            if self._write_lock is None:
+                return await self._execute_write(statement, raw)
+            async with self._write_lock:
+                return await self._execute_write(statement, raw)
+        except _UNAVAILABLE as exc:
+            raise DatabaseUnavailable(f"{type(exc).__name__}: {exc}") from exc
 
     async def _execute_write(self, statement: Any, raw: bool) -> Any:
         async with self.engine.connect() as conn:

@@ -1,20 +1,20 @@
-"""The HTTP handlers of the Notes API, and the middleware that turns an unreachable database
-into a 503 instead of a 500."""
+"""The HTTP handlers of the Notes API.
+
+Handlers validate, call the :class:`NoteStore`, and answer; every failure is a ProblemError.
+A database that cannot answer is a 503 with Retry-After (the middleware below), not a 500.
+"""
 
 import logging
-import sqlite3
 from typing import Any
 
-import asyncpg
 import orjson
 from aiohttp import web
-from sqlalchemy import exc as sa_exc
 
 from gateway import ProblemError, json_response
 from plugins.notes.conditional import etag, if_match_versions, if_none_match
 from plugins.notes.keys import STORE
 from plugins.notes.pagination import encode_cursor, parse_list_query
-from plugins.notes.store import NoteNotFound, StoredNote, VersionMismatch
+from plugins.notes.store import DatabaseUnavailable, NoteNotFound, StoredNote, VersionMismatch
 from plugins.notes.validation import NoteFields, read_json, validate_note, validate_patch
 
 log = logging.getLogger("plugins.notes")
@@ -24,31 +24,12 @@ _ID_MAX = 2**63 - 1
 # Writable members; id and updated_at are read-only and never written.
 _WRITABLE = ("title", "description", "created_by", "priority", "created_at")
 
-# What an unreachable, overloaded or locked database raises, through SQLAlchemy or directly
-# from the driver on the read path. Each is that request's 503, not a bug.
-_UNAVAILABLE = (
-    sa_exc.OperationalError,
-    sa_exc.InterfaceError,
-    sa_exc.TimeoutError,
-    sqlite3.OperationalError,
-    asyncpg.PostgresConnectionError,
-    asyncpg.InterfaceError,
-    asyncpg.exceptions.CannotConnectNowError,
-    # The protocol is in a state a fresh connection fixes (seen after a server restart).
-    asyncpg.exceptions.InternalClientError,
-    asyncpg.exceptions.AdminShutdownError,
-    asyncpg.exceptions.TooManyConnectionsError,
-    asyncpg.exceptions.QueryCanceledError,
-    OSError,
-    TimeoutError,
-)
-
 
 @web.middleware
 async def database_unavailable(request: web.Request, handler: Any) -> web.StreamResponse:
     try:
         return await handler(request)
-    except _UNAVAILABLE as exc:
+    except DatabaseUnavailable as exc:
         log.warning(
             "notes database unavailable for %s %s", request.method, request.path, exc_info=exc
         )
