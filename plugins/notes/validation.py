@@ -205,9 +205,10 @@ def _from_pydantic(item: Any) -> dict[str, str]:
         message = f"must be an integer from {PRIORITY_MIN} to {PRIORITY_MAX}"
     elif kind == "string_type":
         message = "must be a string"
-    elif kind == "string_too_short":
-        message = f"must have at least {ctx.get('min_length')} character"
-    elif kind == "string_too_long":
+    elif kind in ("string_too_short", "too_short"):
+        least = ctx.get("min_length")
+        message = f"must have at least {least} character{'s' if least != 1 else ''}"
+    elif kind in ("string_too_long", "too_long"):
         message = f"must have at most {ctx.get('max_length')} characters"
     elif kind == "value_error":
         message = str(ctx.get("error", message))

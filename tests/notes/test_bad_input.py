@@ -93,6 +93,10 @@ async def test_validation_errors_list_every_field_with_a_pointer(client):
     assert pointers["#/colour"]["code"] == "unknown_field"
     assert "integer" in pointers["#/priority"]["detail"]
     assert "ISO 8601" in pointers["#/created_at"]["detail"]
+    assert pointers["#/title"]["detail"] == "must have at least 1 character"
+    assert pointers["#/created_by"]["detail"] == "must be a string"
+    long = await problem(await client.post("/notes", json={"title": "x" * 201}), 422)
+    assert long["errors"][0]["detail"] == "must have at most 200 characters"
 
 
 @pytest.mark.parametrize(
