@@ -195,10 +195,6 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float:
     return min(max(seconds, 1.0), MAX_RETRY_AFTER)
 
 
-def is_object(data: Any) -> bool:
-    return isinstance(data, dict)
-
-
 def is_coin(data: Any) -> bool:
     return isinstance(data, dict) and isinstance(data.get("id"), str)
 

@@ -121,16 +121,16 @@ class PriceFeed:
             return
         subscriber.ids, subscriber.vs = tuple(ids), vs
         subscriber.pairs = frozenset((coin, vs) for coin in ids)
+        # Set before any await: no change message may overtake the first prices.
+        subscriber.needs_snapshot = bool(ids)
         await self._send(subscriber.ws, _encode({"type": "subscribed", "ids": ids, "vs": vs}))
-        if not ids:
-            subscriber.needs_snapshot = False
-        elif subscriber.pairs <= self._known:
+        if not subscriber.needs_snapshot:
+            return  # nothing subscribed, or the refresher sent the prices meanwhile
+        if subscriber.pairs <= self._known:
             subscriber.needs_snapshot = False
             await self._send(subscriber.ws, self._prices_message(subscriber, snapshot=True))
         else:
-            # The refresher sends the first prices once it has them, so they always come
-            # before any change and never twice.
-            subscriber.needs_snapshot = True
+            # The refresher sends the first prices once it has them.
             self._wake.set()
 
     async def _run(self) -> None:
