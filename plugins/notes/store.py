@@ -111,6 +111,12 @@ class NoteStore:
         by_id = notes.c.id == sa.bindparam("id")
         self._get = self._compile(sa.select(*_ONE_COLUMNS).where(by_id))
         self._get_version = self._compile(sa.select(notes.c.version).where(by_id))
+        self._get_many = self._compile(
+            sa.select(*_ONE_COLUMNS).where(notes.c.id == sa.func.any(sa.bindparam("ids")))
+        )
+        # PostgreSQL single-note reads waiting for a connection, by id (see _get_batched).
+        self._waiting: dict[int, list[asyncio.Future[Any]]] = {}
+        self._batches: set[asyncio.Task[None]] = set()
 
     @classmethod
     async def open(cls, url: URL, settings: NotesSettings) -> "NoteStore":
@@ -134,6 +140,8 @@ class NoteStore:
         return cls(engine, settings, reader)
 
     async def close(self) -> None:
+        if self._batches:
+            await asyncio.gather(*self._batches, return_exceptions=True)
         if self._reader is not None:
             await self._reader.close()
         await self.engine.dispose()
@@ -144,11 +152,51 @@ class NoteStore:
     # Reads ----------------------------------------------------------------------------------
 
     async def get(self, note_id: int) -> StoredNote | None:
-        rows = await self._fetch(self._get, {"id": note_id})
-        if not rows:
+        if self._sqlite:
+            rows = await self._fetch(self._get, {"id": note_id})
+            row = rows[0] if rows else None
+        else:
+            row = await self._get_batched(note_id)
+        if row is None:
             return None
-        row = rows[0]
         return StoredNote(dict(zip(_NOTE_KEYS, row, strict=False)), row[-1])
+
+    async def _get_batched(self, note_id: int) -> Any:
+        """One note's row, read together with the other single-note reads waiting for it.
+
+        While every pooled connection is busy, reads queue here and the next free connection
+        answers all of them with one ``WHERE id = ANY(...)``: under load the server runs one
+        query per batch instead of one per request; when idle, a batch is one read.
+        """
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._waiting.setdefault(note_id, []).append(future)
+        if len(self._batches) < self.settings.pool_size:
+            task = asyncio.get_running_loop().create_task(self._read_batches())
+            self._batches.add(task)
+            task.add_done_callback(self._batches.discard)
+        return await future
+
+    async def _read_batches(self) -> None:
+        while self._waiting:
+            batch, self._waiting = self._waiting, {}
+            try:
+                rows = await self._fetch(self._get_many, {"ids": list(batch)})
+            except Exception as exc:  # every waiting request gets this batch's error
+                for futures in batch.values():
+                    for future in futures:
+                        if not future.done():
+                            future.set_exception(exc)
+                continue
+            except BaseException:
+                for futures in batch.values():
+                    for future in futures:
+                        future.cancel()
+                raise
+            found = {row[0]: row for row in rows}
+            for note_id, futures in batch.items():
+                for future in futures:
+                    if not future.done():
+                        future.set_result(found.get(note_id))
 
     async def version(self, note_id: int) -> int | None:
         rows = await self._fetch(self._get_version, {"id": note_id})

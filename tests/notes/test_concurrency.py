@@ -48,3 +48,21 @@ async def test_concurrent_reads_and_writes(client):
         *(job(note) for note in notes for job in (read, write, read, read))
     )
     assert set(statuses) == {200}
+
+
+async def test_many_concurrent_reads_each_get_their_own_note(client):
+    """Concurrent reads are answered in batches; each must still get exactly its note."""
+    notes = {note["id"]: note for note in [await create(client, title=f"n{i}") for i in range(20)]}
+    missing = [max(notes) + 1, max(notes) + 2]
+    wanted = [*notes, *missing] * 10
+
+    async def read(note_id: int) -> tuple[int, int, dict | None]:
+        response = await client.get(f"/notes/{note_id}")
+        body = await response.json() if response.status == 200 else None
+        return note_id, response.status, body
+
+    for note_id, status, body in await asyncio.gather(*(read(i) for i in wanted)):
+        if note_id in notes:
+            assert (status, body) == (200, notes[note_id])
+        else:
+            assert status == 404
