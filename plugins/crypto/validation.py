@@ -218,7 +218,8 @@ def _slug_message(what: str) -> str:
 
 
 def _body_error(pointer: str, detail: str, value: Any = None) -> dict[str, Any]:
-    error: dict[str, Any] = {"in": "body", "pointer": pointer or "/", "detail": detail}
+    # A JSON Pointer (RFC 6901): "" is the whole document, "/coin" its coin member.
+    error: dict[str, Any] = {"in": "body", "pointer": pointer, "detail": detail}
     if value is not None:
         error["value"] = _shown(value)
     return error
