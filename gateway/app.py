@@ -13,6 +13,7 @@ from gateway.errors import answer_error
 from gateway.keys import (
     CONFIG,
     HEALTH_CHECKS,
+    MOUNTED_APPS,
     PLUGIN_REPORT,
     REQUEST_ID,
     STATE,
@@ -46,6 +47,7 @@ async def create_app(config: GatewayConfig, *, strict: bool = True) -> web.Appli
     root = web.Application(middlewares=[_root_middleware(config.gateway.metrics)])
     root[CONFIG] = config
     root[STATE] = GatewayState()
+    root[MOUNTED_APPS] = {}
     root.on_response_prepare.append(echo_request_id)
     root.on_shutdown.append(_mark_draining)  # first, so readiness fails before anything closes
 
@@ -145,6 +147,7 @@ def _mount(root: web.Application, plugin: PluginConfig, sub: web.Application) ->
     _answer_bare_prefix(sub)
     first_new = len(root.on_startup)
     root.add_subapp(plugin.prefix, sub)
+    root[MOUNTED_APPS][plugin.name] = sub
     # add_subapp appends the sub-app's start-up to the root's; wrap it so a failure there
     # (a cleanup_ctx that cannot connect, say) names the plugin.
     for index in range(first_new, len(root.on_startup)):

@@ -31,5 +31,7 @@ class MountedCheck:
 CONFIG = web.AppKey("gateway.config", GatewayConfig)
 STATE = web.AppKey("gateway.state", GatewayState)
 HEALTH_CHECKS = web.AppKey("gateway.health_checks", list[MountedCheck])
+# Each mounted plugin's own application, by plugin name.
+MOUNTED_APPS = web.AppKey("gateway.mounted_apps", dict[str, web.Application])
 PLUGIN_REPORT = web.AppKey("gateway.plugin_report", list[dict[str, object]])
 REQUEST_ID = web.RequestKey("gateway.request_id", str)

@@ -11,8 +11,8 @@ import redis.asyncio as redis
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
+from gateway.keys import MOUNTED_APPS
 from gateway.testing import gateway_app
-from plugins.crypto.keys import PROXY
 from tests.crypto.fake_coingecko import FakeCoinGecko
 
 MakeClient = Callable[..., Awaitable[TestClient]]
@@ -42,8 +42,7 @@ def crypto_config(fake: FakeCoinGecko, **settings: Any) -> dict[str, Any]:
 
 def crypto_subapp(client: TestClient) -> web.Application:
     """The crypto sub-application of a test client's gateway (to read its proxy and stats)."""
-    # aiohttp has no public accessor for mounted sub-apps; _subapps is stable across 3.x.
-    return next(app for app in client.app._subapps if PROXY in app)  # type: ignore[union-attr]
+    return client.app[MOUNTED_APPS]["crypto"]
 
 
 @pytest.fixture
