@@ -55,12 +55,13 @@ def sqlite_pragmas(settings: NotesSettings, *, busy_timeout: float | None = None
         1000 * (settings.sqlite_busy_timeout if busy_timeout is None else busy_timeout)
     )
     return [
+        # First: switching a new database to WAL needs a lock another process may hold.
+        f"PRAGMA busy_timeout={timeout_ms}",
         # WAL: readers never wait for the writer and the writer never waits for readers.
         "PRAGMA journal_mode=WAL",
         # A commit returns only once its WAL frames are written (and, with FULL, fsynced), so
         # every acknowledged write survives the process being killed.
         f"PRAGMA synchronous={settings.sqlite_synchronous}",
-        f"PRAGMA busy_timeout={timeout_ms}",
     ]
 
 

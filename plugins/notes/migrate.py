@@ -10,6 +10,8 @@ friends, which hold a cross-process lock while Alembic reads and moves the versi
   :func:`plugins.notes.database.open_migration_engine`), which is the same guarantee.
 """
 
+import asyncio
+import weakref
 import zlib
 from collections.abc import Callable
 from pathlib import Path
@@ -30,6 +32,9 @@ VERSION_TABLE = "notes_alembic_version"
 SCRIPT_LOCATION = Path(__file__).parent / "migrations"
 # The advisory lock's key: any fixed 64-bit number that no other plugin uses for its own lock.
 ADVISORY_LOCK_KEY = zlib.crc32(b"gateway.plugins.notes.migrations")
+_PROCESS_LOCKS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def alembic_config(**attributes: Any) -> Config:
@@ -110,6 +115,16 @@ def _command(
 async def _run_locked(
     url: URL, settings: NotesSettings, migrate: Callable[[Connection], None]
 ) -> None:
+    # Alembic keeps its running migration in module globals (alembic.context), so two
+    # migrations in one process must not interleave; other processes are kept out by the
+    # database lock below.
+    async with _process_lock():
+        await _run_with_database_lock(url, settings, migrate)
+
+
+async def _run_with_database_lock(
+    url: URL, settings: NotesSettings, migrate: Callable[[Connection], None]
+) -> None:
     engine = open_migration_engine(url, settings)
     try:
         async with engine.connect() as conn:
@@ -127,6 +142,14 @@ async def _run_locked(
             await conn.commit()
     finally:
         await engine.dispose()
+
+
+def _process_lock() -> asyncio.Lock:
+    loop = asyncio.get_running_loop()
+    lock = _PROCESS_LOCKS.get(loop)
+    if lock is None:
+        lock = _PROCESS_LOCKS[loop] = asyncio.Lock()
+    return lock
 
 
 async def _advisory_lock(conn: AsyncConnection, seconds: float) -> None:

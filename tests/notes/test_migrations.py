@@ -103,6 +103,7 @@ async def test_without_migrate_on_start_a_current_database_starts(
 
 
 async def test_concurrent_upgrades_migrate_exactly_once(database_url, tmp_path):
+    """In one process (two gateways in a test, say); test_five_processes_... is across them."""
     url = resolve_url(database_url, tmp_path)
     results = await asyncio.gather(*(migrate.upgrade(url, NotesSettings()) for _ in range(5)))
     assert sorted(results) == [[], [], [], [], ["0001"]]
