@@ -184,6 +184,18 @@ async def test_body_limit_is_configurable_and_holds_for_chunked_bodies(
     await problem(patch, 413)
 
 
+async def test_a_limit_above_the_gateways_own_1_mib_is_honoured(aiohttp_client, make_app, tmp_path):
+    client = await aiohttp_client(
+        await make_app("sqlite+aiosqlite:///notes.db", max_body_size=2 * 1024 * 1024)
+    )
+    body = json.dumps({"title": "big", "description": "x" * 100_000, "created_by": "y" * 200})
+    padded = body[:-1] + " " * (1536 * 1024) + "}"  # whitespace: still the same JSON
+    response = await client.post(
+        "/notes", data=io.BytesIO(padded.encode()), headers={"Content-Type": "application/json"}
+    )
+    assert response.status == 201, await response.text()
+
+
 async def test_poison_value_does_not_break_later_requests(client):
     """The tutorial's server answered 500 to everything after this until it was restarted."""
     poisoned = await send_like_requests(

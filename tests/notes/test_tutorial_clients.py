@@ -28,6 +28,9 @@ async def test_tutorial_sequence(client):
     assert note["title"] == "Buy milk"
     assert note["created_at"] == "2017-08-23T00:00:00.000000Z"
 
+    fetched = await client.get("/notes/1")
+    assert await fetched.json() == note
+
     changed = {**TUTORIAL_NOTE, "title": "Buy oat milk", "priority": 2}
     replaced = await send_like_requests(client, "PUT", "/notes/1", changed)
     assert replaced.status == 200
