@@ -138,7 +138,10 @@ def info_question(body: bytes) -> Question:
     try:
         data = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
-        raise _invalid([_body_error("", f"the body is not JSON: {exc}")]) from None
+        # 400, as for every body in the gateway that is not JSON at all; 422 is for JSON that
+        # does not say what it must.
+        detail = f"The request body is not valid JSON (UTF-8): {exc}."
+        raise ProblemError(400, detail, title="Invalid JSON") from None
     if not isinstance(data, dict):
         raise _invalid([_body_error("", 'expected a JSON object such as {"coin": "bitcoin"}')])
     errors = [
@@ -218,8 +221,9 @@ def _slug_message(what: str) -> str:
 
 
 def _body_error(pointer: str, detail: str, value: Any = None) -> dict[str, Any]:
-    # A JSON Pointer (RFC 6901): "" is the whole document, "/coin" its coin member.
-    error: dict[str, Any] = {"in": "body", "pointer": pointer, "detail": detail}
+    # A JSON Pointer (RFC 6901) as a URI fragment, as RFC 9457 shows it and the notes plugin
+    # answers: "#" is the whole document, "#/coin" its coin member.
+    error: dict[str, Any] = {"pointer": f"#{pointer}", "detail": detail}
     if value is not None:
         error["value"] = _shown(value)
     return error
@@ -259,7 +263,8 @@ class _Query:
                 self.error(name, f"unknown parameter; known: {known}")
 
     def error(self, name: str, detail: str, value: Any = None, *, where: str = "query") -> None:
-        error: dict[str, Any] = {"in": where, "name": name, "detail": detail}
+        # The gateway's one shape for a bad query or path parameter (the notes plugin's too).
+        error: dict[str, Any] = {"parameter": name, "detail": detail}
         if value is not None:
             error["value"] = _shown(value)
         self.errors.append(error)

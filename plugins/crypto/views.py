@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import time
 
-from aiohttp import web
+from aiohttp import hdrs, web
 
 from gateway import ProblemError
 from plugins.crypto.keys import FEED, PROXY
@@ -43,13 +43,28 @@ async def info(request: web.Request) -> web.Response:
     """``POST /info``: the tutorial's call; Bitcoin unless the body names ``{"coin": ...}``."""
     if (request.content_length or 0) > MAX_INFO_BODY:
         raise ProblemError(413, f"The body may be at most {MAX_INFO_BODY} bytes.")
-    question = info_question(await request.read())
+    body = await request.read()
+    # An unlabelled body is read as JSON (python-requests sends none for data=json.dumps(...));
+    # one labelled as something else is refused rather than guessed at.
+    labelled = request.headers.get(hdrs.CONTENT_TYPE)
+    if body.strip() and labelled and not _is_json(request.content_type):
+        raise ProblemError(
+            415,
+            f"Send the body as JSON (Content-Type: application/json), not {request.content_type}.",
+            headers={"Accept-Post": JSON},
+        )
+    question = info_question(body)
     return respond(await request.app[PROXY].get(question))
 
 
 async def live(request: web.Request) -> web.StreamResponse:
     """``GET /ws``: the live price feed (see plugins.crypto.live)."""
     return await request.app[FEED].handle(request)
+
+
+def _is_json(media_type: str) -> bool:
+    media_type = media_type.lower()
+    return media_type in (JSON, "application/octet-stream") or media_type.endswith("+json")
 
 
 def respond(answer: Answer) -> web.Response:

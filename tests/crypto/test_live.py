@@ -117,7 +117,7 @@ async def test_bad_messages_get_errors_and_the_socket_stays(
     await ws.send_json({"subscribe": "bitcoin", "vs": "u$d", "extra": 1})
     error = await receive(ws)
     assert error["error"] == "The request has 3 invalid values; see errors."
-    assert [e["pointer"] for e in error["errors"]] == ["/extra", "/subscribe", "/vs"]
+    assert [e["pointer"] for e in error["errors"]] == ["#/extra", "#/subscribe", "#/vs"]
 
     await ws.send_json({"subscribe": [f"coin{i}" for i in range(51)]})
     assert "at most 50" in (await receive(ws))["errors"][0]["detail"]

@@ -127,7 +127,7 @@ async def test_bad_queries_are_422_before_any_call(
     problem = await response.json()
     assert problem["status"] == 422
     assert problem["title"] == "Invalid request"
-    got = [(error["name"], error["detail"]) for error in problem["errors"]]
+    got = [(error["parameter"], error["detail"]) for error in problem["errors"]]
     assert len(got) == len(expected), got
     for (name, detail), (want_name, want_detail) in zip(got, expected, strict=True):
         assert name == want_name
@@ -138,14 +138,12 @@ async def test_bad_queries_are_422_before_any_call(
 @pytest.mark.parametrize(
     ("body", "pointer", "detail"),
     [
-        (b"{not json", "", "the body is not JSON"),
         (b"[1, 2]", "", "expected a JSON object"),
         (b'"bitcoin"', "", "expected a JSON object"),
         (b"null", "", "expected a JSON object"),
         (b'{"coin": 5}', "/coin", "must be a string"),
         (b'{"coin": "bit coin"}', "/coin", "must be a CoinGecko id"),
         (b'{"coin": "bitcoin", "currency": "usd"}', "/currency", "unknown field"),
-        (b"\xff\xfe", "", "the body is not JSON"),
     ],
 )
 async def test_bad_info_bodies_are_422(
@@ -155,9 +153,36 @@ async def test_bad_info_bodies_are_422(
     response = await client.post("/v1/crypto/info", data=body)
     assert response.status == 422, await response.text()
     errors = (await response.json())["errors"]
-    assert errors[0]["in"] == "body"
-    assert errors[0]["pointer"] == pointer
+    assert errors[0]["pointer"] == f"#{pointer}"
     assert detail in errors[0]["detail"]
+    assert fake.total_calls == 0
+
+
+@pytest.mark.parametrize("body", [b"{not json", b"\xff\xfe"])
+async def test_info_body_that_is_not_json_is_400(
+    make_client: MakeClient, fake: FakeCoinGecko, body: bytes
+) -> None:
+    client = await make_client()
+    response = await client.post("/v1/crypto/info", data=body)
+    assert response.status == 400
+    assert response.content_type == "application/problem+json"
+    problem = await response.json()
+    assert problem["title"] == "Invalid JSON"
+    assert "not valid JSON" in problem["detail"]
+    assert fake.total_calls == 0
+
+
+async def test_info_body_labelled_as_form_is_415(
+    make_client: MakeClient, fake: FakeCoinGecko
+) -> None:
+    client = await make_client()
+    response = await client.post(
+        "/v1/crypto/info",
+        data=b"coin=bitcoin",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert response.status == 415
+    assert response.headers["Accept-Post"] == "application/json"
     assert fake.total_calls == 0
 
 
