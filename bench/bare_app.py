@@ -1,18 +1,19 @@
 """The baseline: a bare aiohttp app answering the same JSON as ``GET /health/live``.
 
-Run exactly as the gateway is run by the benchmark: one process, default access logging.
+It answers the way a plain aiohttp app does, with ``web.json_response`` encoding the document
+on every request, as the gateway's handler does too; it runs as the gateway is run by the
+benchmark: one process, no access log written.
 """
 
 import argparse
 
-import orjson
 from aiohttp import web
-
-BODY = orjson.dumps({"status": "pass", "version": "0.1.0"})
 
 
 async def live(request: web.Request) -> web.Response:
-    return web.Response(body=BODY, content_type="application/health+json")
+    return web.json_response(
+        {"status": "pass", "version": "0.1.0"}, content_type="application/health+json"
+    )
 
 
 def main() -> None:

@@ -76,9 +76,12 @@ def start(command: list[str], port: int, log: Path, cwd: Path | None = None) -> 
     return process
 
 
-def wrk(url: str, duration: int, connections: int) -> float:
+def wrk(
+    url: str, duration: int, connections: int, threads: int = 1, core: str | None = WRK_CORE
+) -> float:
+    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", url]
     out = subprocess.run(
-        pinned(WRK_CORE, "wrk", "-t1", f"-c{connections}", f"-d{duration}s", url),
+        pinned(core, *command) if core is not None else command,
         capture_output=True,
         text=True,
         check=True,
@@ -96,7 +99,8 @@ def plugin_loads(name: str) -> bool:
 
 def request(method: str, url: str, body: dict | None = None) -> bytes:
     data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(url, data=data, method=method)
+    headers = {"Content-Type": "application/json"} if data is not None else {}
+    req = urllib.request.Request(url, data=data, method=method, headers=headers)
     with urllib.request.urlopen(req, timeout=30) as response:
         return response.read()
 

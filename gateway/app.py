@@ -23,7 +23,7 @@ from gateway.keys import (
 from gateway.metrics import PLUGIN_NAME, metrics_view, observe
 from gateway.plugins import await_me_maybe, call_plugin_hook
 from gateway.redact import redact
-from gateway.request_id import HEADER, choose_request_id, current_request_id, echo_request_id
+from gateway.request_id import HEADER, choose_request_id, current_request_id
 from gateway.responses import json_response
 
 log = logging.getLogger("gateway.app")
@@ -48,7 +48,6 @@ async def create_app(config: GatewayConfig, *, strict: bool = True) -> web.Appli
     root[CONFIG] = config
     root[STATE] = GatewayState()
     root[MOUNTED_APPS] = {}
-    root.on_response_prepare.append(echo_request_id)
     root.on_shutdown.append(_mark_draining)  # first, so readiness fails before anything closes
 
     checks: list[MountedCheck] = []
@@ -81,10 +80,11 @@ async def create_app(config: GatewayConfig, *, strict: bool = True) -> web.Appli
 def _root_middleware(measure: bool) -> Any:
     @web.middleware
     async def gateway_middleware(request: web.Request, handler: Any) -> web.StreamResponse:
-        """Give the request its id (for logs; ``echo_request_id`` puts it on the response),
-        answer every error as problem+json, and count the answer for ``/metrics``.
+        """Give the request its id (in its log lines and on its response), answer every error
+        as problem+json, and count the answer for ``/metrics``.
 
-        One middleware doing all three: every middleware layer costs every request.
+        One middleware doing all three, and the header set here rather than from an
+        ``on_response_prepare`` signal: each layer costs every request (bench/README.md).
         """
         started = time.perf_counter()
         request_id = choose_request_id(request.headers.get(HEADER))
@@ -96,9 +96,12 @@ def _root_middleware(measure: bool) -> Any:
             try:
                 response = answer_error(request, exc)
             except web.HTTPException as answer:  # a redirect or a 304: an answer, raised
+                answer.headers[HEADER] = request_id
                 if measure:
                     _observe_safely(request, answer.status, started)
                 raise
+        if not response.prepared:  # else its handler used copy_request_id()
+            response.headers[HEADER] = request_id
         if measure:
             _observe_safely(request, response.status, started)
         return response

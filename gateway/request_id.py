@@ -45,8 +45,13 @@ def choose_request_id(sent: str | None) -> str:
     return _ids.next()
 
 
-async def echo_request_id(request: web.Request, response: web.StreamResponse) -> None:
-    """``on_response_prepare``: every response, streamed or not, carries the request's id."""
+def copy_request_id(request: web.Request, response: web.StreamResponse) -> None:
+    """Put the request's id on a response the handler prepares itself (a WebSocket, a stream).
+
+    The root middleware sets ``X-Request-ID`` on every response handed back to it; a response
+    already prepared by then has sent its headers, so its handler calls this before
+    ``prepare()``.
+    """
     request_id = request.get(REQUEST_ID)
     if request_id is not None:
         response.headers[HEADER] = request_id

@@ -21,6 +21,7 @@ import orjson
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from gateway import ProblemError
+from gateway.request_id import copy_request_id
 from plugins.crypto.proxy import Answer, CryptoProxy
 from plugins.crypto.validation import MAX_CURRENCIES, MAX_IDS, price_question_for, subscription
 
@@ -94,6 +95,7 @@ class PriceFeed:
             )
         if self._closing:
             raise ProblemError(503, "The gateway is shutting down.", headers={"Retry-After": "1"})
+        copy_request_id(request, ws)
         await ws.prepare(request)
         subscriber = Subscriber(ws)
         self._subscribers[ws] = subscriber

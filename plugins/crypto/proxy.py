@@ -130,14 +130,14 @@ class CryptoProxy:
         if entry is not None:
             lifetime = self.ttl if entry.status == 200 else self.not_found_ttl
             if time.time() - entry.stored_at < lifetime:
-                self.stats.hits += 1
+                self.stats.count("hits")
                 return Answer(entry, "gateway; hit", lifetime)
             if entry.status != 200:
                 entry = None  # an expired negative answer is never served
-        self.stats.misses += 1
+        self.stats.count("misses")
         task = self._filling.get(question.key)
         if task is not None:
-            self.stats.coalesced_waits += 1
+            self.stats.count("coalesced_waits")
             answer = (await asyncio.shield(task)).collapsed()
         else:
             task = asyncio.create_task(
@@ -148,7 +148,7 @@ class CryptoProxy:
             # Shielded: a client that disconnects must not cancel the call others wait for.
             answer = await asyncio.shield(task)
         if answer.stale:
-            self.stats.stale_serves += 1
+            self.stats.count("stale_serves")
         return answer
 
     def _filled(self, key: str, task: asyncio.Task[Answer]) -> None:
@@ -180,7 +180,7 @@ class CryptoProxy:
                 question.key, hold_for=self.timeout + 5, wait_for=self.timeout + 2
             ) as waited:
                 if waited:
-                    self.stats.coalesced_waits += 1
+                    self.stats.count("coalesced_waits")
                     settled = await self._settled_meanwhile(question.key, stale, started)
                     if settled is not None:
                         return settled
@@ -214,14 +214,14 @@ class CryptoProxy:
         return None
 
     async def _call(self, question: Question) -> UpstreamResult:
-        self.stats.upstream_calls += 1
+        self.stats.count("upstream_calls")
         result = await self.client.get(question.path, question.params, question.shape)
         ok = isinstance(result, Fetched | Rejected)
         self.last_outcome = UpstreamOutcome(time.time(), ok, describe(result))
         if isinstance(result, RateLimited):
-            self.stats.upstream_429s += 1
+            self.stats.count("upstream_429s")
         elif not ok:
-            self.stats.upstream_failures += 1
+            self.stats.count("upstream_failures")
         return result
 
     async def _store(

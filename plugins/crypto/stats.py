@@ -1,6 +1,40 @@
-"""Counters of what the cache and the upstream did, for health output and a future metrics hook."""
+"""Counters of what the cache and the upstream did: for the health output and ``/metrics``."""
 
 from dataclasses import asdict, dataclass
+from typing import Literal
+
+from prometheus_client import Counter
+
+Event = Literal[
+    "hits",
+    "misses",
+    "stale_serves",
+    "coalesced_waits",
+    "upstream_calls",
+    "upstream_429s",
+    "upstream_failures",
+]
+
+# Process-wide, as Prometheus counters are; under --workers N, /metrics sums the workers.
+_METRICS: dict[str, Counter] = {
+    "hits": Counter("gateway_crypto_cache_hits_total", "Requests answered from a fresh entry."),
+    "misses": Counter("gateway_crypto_cache_misses_total", "Requests that found no fresh entry."),
+    "stale_serves": Counter(
+        "gateway_crypto_stale_serves_total", "Requests answered from a stale entry."
+    ),
+    "coalesced_waits": Counter(
+        "gateway_crypto_coalesced_waits_total",
+        "Misses that waited for another request's upstream call instead of making one.",
+    ),
+    "upstream_calls": Counter("gateway_crypto_upstream_calls_total", "Calls made to CoinGecko."),
+    "upstream_429s": Counter(
+        "gateway_crypto_upstream_429s_total", "CoinGecko answers that were 429 (rate-limited)."
+    ),
+    "upstream_failures": Counter(
+        "gateway_crypto_upstream_failures_total",
+        "CoinGecko calls that failed other than by a 429: timeouts, 5xx, unexpected answers.",
+    ),
+}
 
 
 @dataclass
@@ -19,6 +53,11 @@ class CryptoStats:
     upstream_calls: int = 0
     upstream_429s: int = 0
     upstream_failures: int = 0
+
+    def count(self, event: Event) -> None:
+        """One more ``event``: in this app's counters and in the process's Prometheus metrics."""
+        setattr(self, event, getattr(self, event) + 1)
+        _METRICS[event].inc()
 
     def snapshot(self) -> dict[str, int]:
         return asdict(self)

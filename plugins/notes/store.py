@@ -8,6 +8,7 @@ representation a write returns is built by the same columns a read selects.
 """
 
 import asyncio
+import logging
 import sqlite3
 import time
 from collections.abc import Sequence
@@ -30,10 +31,13 @@ from plugins.notes.database import (
     pool_use,
     sqlite_path,
 )
+from plugins.notes.metrics import forget_pool, watch_pool
 from plugins.notes.pagination import ListQuery
 from plugins.notes.schema import FIELDS, REPRESENTATION, TIMESTAMP_FORMAT, json_row, notes
 from plugins.notes.settings import NotesSettings
 from plugins.notes.sqlite_reader import SQLiteReader
+
+log = logging.getLogger("plugins.notes.store")
 
 
 class StoredNote(NamedTuple):
@@ -124,10 +128,13 @@ class NoteStore:
         if is_sqlite(url):
             check_sqlite_folder(url)
         if settings.migrate_on_start:
-            await migrate.upgrade(url, settings)
+            applied = await migrate.upgrade(url, settings)
+            if applied:
+                log.info("applied migrations %s to %s", ", ".join(applied), url)
         else:
             await migrate.require_current(url, settings)
         engine = open_engine(url, settings)
+        watch_pool(engine, settings.pool_size + settings.max_overflow)
         reader = None
         if is_sqlite(url):
             timeout_ms = round(settings.sqlite_busy_timeout * 1000)
@@ -136,6 +143,7 @@ class NoteStore:
                 await reader.start()
             except BaseException:
                 await engine.dispose()
+                forget_pool(settings.pool_size + settings.max_overflow)
                 raise
         return cls(engine, settings, reader)
 
@@ -145,6 +153,7 @@ class NoteStore:
         if self._reader is not None:
             await self._reader.close()
         await self.engine.dispose()
+        forget_pool(self.settings.pool_size + self.settings.max_overflow)
 
     def pool_use(self) -> PoolUse:
         return pool_use(self.engine, self.settings)

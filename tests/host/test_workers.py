@@ -118,7 +118,7 @@ async def test_metrics_count_requests_across_workers(workers):
     line = next(
         line
         for line in text.splitlines()
-        if line.startswith("gateway_http_requests_total{")
+        if line.startswith("gateway_http_request_duration_seconds_count{")
         and 'route="/whoami"' in line
         and 'status="200"' in line
     )

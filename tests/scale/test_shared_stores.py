@@ -1,0 +1,196 @@
+"""Stateless gateway processes on shared PostgreSQL and Redis: real processes, real servers."""
+
+import asyncio
+import subprocess
+import sys
+import textwrap
+import time
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+import asyncpg
+import pytest
+import redis.asyncio as redis
+from sqlalchemy.engine import make_url
+
+from tests.crypto.fake_coingecko import FakeCoinGecko
+from tests.host.test_serve import free_port
+
+START_TIMEOUT = 60
+
+
+@pytest.fixture
+async def empty_database(postgres_url: str) -> AsyncIterator[str]:
+    """A new, empty PostgreSQL database of this test alone, dropped afterwards."""
+    url = make_url(postgres_url)
+    name = f"gateway_scale_{uuid.uuid4().hex[:12]}"
+    admin = await asyncpg.connect(
+        host=url.host, port=url.port, user=url.username, database=url.database
+    )
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+@pytest.fixture
+async def redis_namespace(redis_url: str) -> AsyncIterator[str]:
+    namespace = f"test:scale:{uuid.uuid4().hex[:12]}"
+    yield namespace
+    client = redis.Redis.from_url(redis_url)
+    try:
+        keys = [key async for key in client.scan_iter(match=f"{namespace}:*")]
+        if keys:
+            await client.delete(*keys)
+    finally:
+        await client.aclose()
+
+
+@pytest.fixture
+async def fake(aiohttp_server) -> AsyncIterator[FakeCoinGecko]:
+    fake = FakeCoinGecko()
+    server = await aiohttp_server(fake.app())
+    fake.url = str(server.make_url("")).rstrip("/")
+    yield fake
+    fake.release()
+
+
+@pytest.fixture
+def shared_config(tmp_path, empty_database, redis_url, redis_namespace, fake) -> Path:
+    config = tmp_path / "plugins.toml"
+    config.write_text(
+        textwrap.dedent(
+            f"""
+            [plugins.health]
+            [plugins.notes]
+            database_url = "{empty_database}"
+            [plugins.crypto]
+            base_url = "{fake.url}"
+            cache = "{redis_url}"
+            cache_namespace = "{redis_namespace}"
+            ttl = 60
+            """
+        )
+    )
+    return config
+
+
+class Gateway:
+    """One `gateway serve` process on its own port, its output kept in a file."""
+
+    def __init__(self, config: Path, log: Path) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = log
+        command = [sys.executable, "-m", "gateway", "serve", "--config", str(config)]
+        self.process = subprocess.Popen(
+            [*command, "--port", str(self.port)],
+            stdout=log.open("w"),
+            stderr=subprocess.STDOUT,
+        )
+
+    async def ready(self, session: aiohttp.ClientSession) -> None:
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            assert self.process.poll() is None, self.log.read_text()
+            try:
+                async with session.get(f"{self.url}/health/live") as response:
+                    if response.status == 200:
+                        return
+            except aiohttp.ClientError:
+                pass
+            assert time.monotonic() < deadline, self.log.read_text()
+            await asyncio.sleep(0.1)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+@pytest.fixture
+async def two_gateways(shared_config, tmp_path) -> AsyncIterator[tuple[Gateway, Gateway]]:
+    gateways = (
+        Gateway(shared_config, tmp_path / "a.log"),
+        Gateway(shared_config, tmp_path / "b.log"),
+    )
+    try:
+        async with aiohttp.ClientSession() as session:
+            for gateway in gateways:
+                await gateway.ready(session)
+        yield gateways
+    finally:
+        for gateway in gateways:
+            gateway.stop()
+
+
+async def test_a_note_written_through_one_is_read_through_the_other(two_gateways):
+    a, b = two_gateways
+    async with aiohttp.ClientSession() as session:
+        async with session.post(f"{a.url}/notes", json={"title": "shared", "priority": 2}) as r:
+            assert r.status == 201
+            note = await r.json()
+        async with session.get(f"{b.url}/notes/{note['id']}") as r:
+            assert r.status == 200
+            assert await r.json() == note
+            etag = r.headers["ETag"]
+        async with session.patch(
+            f"{b.url}/notes/{note['id']}", json={"priority": 5}, headers={"If-Match": etag}
+        ) as r:
+            assert r.status == 200
+        async with session.get(f"{a.url}/notes/{note['id']}") as r:
+            assert (await r.json())["priority"] == 5
+            assert r.headers["ETag"] != etag
+
+
+async def test_a_price_fetched_through_one_is_a_hit_on_the_other(two_gateways, fake):
+    a, b = two_gateways
+    price = "/v1/crypto/price?ids=bitcoin&vs_currencies=usd"
+    async with aiohttp.ClientSession() as session:
+        async with session.get(a.url + price) as r:
+            assert r.status == 200
+            assert r.headers["Cache-Status"].startswith("gateway; fwd=miss")
+            body = await r.read()
+        async with session.get(b.url + price) as r:
+            assert r.status == 200
+            assert r.headers["Cache-Status"].startswith("gateway; hit")
+            assert await r.read() == body
+    assert fake.calls["/simple/price"] == 1
+
+
+async def test_concurrent_misses_over_both_make_one_upstream_call(two_gateways, fake):
+    fake.slow(0.5)  # long enough for every request to arrive while the first call is out
+    price = "/v1/crypto/price?ids=ethereum&vs_currencies=eur"
+    async with aiohttp.ClientSession() as session:
+
+        async def ask(gateway: Gateway) -> int:
+            async with session.get(gateway.url + price) as r:
+                await r.read()
+                return r.status
+
+        statuses = await asyncio.gather(*(ask(two_gateways[i % 2]) for i in range(20)))
+    assert statuses == [200] * 20
+    assert fake.calls["/simple/price"] == 1
+
+
+async def test_five_processes_starting_together_migrate_once(shared_config, tmp_path):
+    gateways = [Gateway(shared_config, tmp_path / f"g{i}.log") for i in range(5)]
+    try:
+        async with aiohttp.ClientSession() as session:
+            await asyncio.gather(*(gateway.ready(session) for gateway in gateways))
+            for gateway in gateways:
+                async with session.get(f"{gateway.url}/notes") as r:
+                    assert r.status == 200
+                    assert await r.json() == {"notes": [], "next": None}
+    finally:
+        for gateway in gateways:
+            gateway.stop()
+    logs = [gateway.log.read_text() for gateway in gateways]
+    migrated = [log for log in logs if "applied migrations 0001" in log]
+    assert len(migrated) == 1, logs
