@@ -47,6 +47,11 @@ BAD_CONFIGS = [
         ["plugins.health.prefix", "overlaps '/_gateway'", "the gateway itself"],
     ),
     (
+        "prefix on the gateway's metrics",
+        '[plugins.health]\nprefix = "/metrics"\n',
+        ["plugins.health.prefix", "overlaps '/metrics'", "the gateway itself"],
+    ),
+    (
         "unknown table",
         "[server]\nport = 1\n",
         ["server", "unknown table", "only [gateway] and [plugins.NAME]"],
@@ -205,3 +210,24 @@ def test_plugin_that_fails_to_import_is_a_warning_when_not_enabled(write_config,
     result = run_cli("check", "--config", str(path))
     assert result.returncode == 0, result.stderr
     assert "plugin 'broken' (not enabled) failed to import" in result.stderr
+
+
+def test_production_example_is_a_valid_config(monkeypatch):
+    example = Path(__file__).resolve().parents[2] / "docs" / "examples" / "plugins.production.toml"
+    monkeypatch.setenv("NOTES_DATABASE_URL", "postgresql+asyncpg://notes:s3cret@db.internal/notes")
+    monkeypatch.setenv("CRYPTO_CACHE_URL", "redis://cache.internal:6379/0")
+    monkeypatch.setenv("COINGECKO_API_KEY", "CG-test")
+    config = load_config(example)
+    assert [p.name for p in config.enabled()] == ["crypto", "health", "notes"]
+    assert config.plugins["crypto"].settings.cache == "redis://cache.internal:6379/0"
+    assert config.gateway.host == "0.0.0.0"
+
+
+def test_production_example_names_missing_secrets(monkeypatch):
+    example = Path(__file__).resolve().parents[2] / "docs" / "examples" / "plugins.production.toml"
+    for name in ("NOTES_DATABASE_URL", "CRYPTO_CACHE_URL", "COINGECKO_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(ConfigError) as caught:
+        load_config(example)
+    paths = {issue.path for issue in caught.value.issues}
+    assert {"plugins.notes.database_url", "plugins.crypto.cache", "plugins.crypto.api_key"} <= paths

@@ -17,6 +17,7 @@ from sqlalchemy.engine import make_url
 
 from tests.crypto.fake_coingecko import FakeCoinGecko
 from tests.host.test_serve import free_port
+from tests.host.test_workers import Workers
 
 START_TIMEOUT = 60
 
@@ -194,3 +195,41 @@ async def test_five_processes_starting_together_migrate_once(shared_config, tmp_
     logs = [gateway.log.read_text() for gateway in gateways]
     migrated = [log for log in logs if "applied migrations 0001" in log]
     assert len(migrated) == 1, logs
+
+
+async def test_metrics_across_two_workers_count_cache_and_pool(shared_config, tmp_path, fake):
+    group = Workers(shared_config, tmp_path / "workers.log")
+    try:
+        await group.started()
+        price = "/v1/crypto/price?ids=bitcoin&vs_currencies=usd"
+        connector = aiohttp.TCPConnector(force_close=True)  # new connections: both workers
+        async with aiohttp.ClientSession(connector=connector) as session:
+            for i in range(40):
+                async with session.get(group.url + price) as r:
+                    assert r.status == 200
+                if i % 10 == 0:
+                    async with session.post(f"{group.url}/notes", json={"title": f"n{i}"}) as r:
+                        assert r.status == 201
+            async with session.get(f"{group.url}/metrics") as r:
+                text = await r.text()
+    finally:
+        group.stop()
+    values = {
+        line.split(" ")[0]: float(line.split(" ")[1])
+        for line in text.splitlines()
+        if line and not line.startswith("#")
+    }
+    assert (
+        values["gateway_crypto_cache_hits_total"] + values["gateway_crypto_cache_misses_total"]
+        == 40
+    )
+    assert values["gateway_crypto_upstream_calls_total"] == fake.calls["/simple/price"]
+    assert values["gateway_notes_db_connections_in_use"] == 0
+    assert values["gateway_notes_db_pool_capacity"] == 2 * 10  # two live workers
+    served = [
+        value
+        for name, value in values.items()
+        if name.startswith("gateway_http_request_duration_seconds_count{")
+        and 'route="/v1/crypto/price"' in name
+    ]
+    assert sum(served) == 40
