@@ -11,6 +11,7 @@ alike. Reported: the median requests/second of each scenario and its ratio to th
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import re
 import shutil
@@ -21,6 +22,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,6 +76,21 @@ def start(command: list[str], port: int, log: Path, cwd: Path | None = None) -> 
     )
     wait_listening(port, process)
     return process
+
+
+@contextlib.contextmanager
+def scratch() -> Iterator[tuple[Path, list[subprocess.Popen]]]:
+    """A temporary folder and a list of started servers, both gone on exit."""
+    workdir = Path(tempfile.mkdtemp(prefix="gateway-bench-"))
+    processes: list[subprocess.Popen] = []
+    try:
+        yield workdir, processes
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait(timeout=60)
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def wrk(
@@ -143,9 +160,7 @@ def main() -> None:
         for s in SCENARIOS
         if (wanted is None or s.name in wanted) and (s.plugin is None or plugin_loads(s.plugin))
     ]
-    workdir = Path(tempfile.mkdtemp(prefix="gateway-bench-"))
-    processes: list[subprocess.Popen] = []
-    try:
+    with scratch() as (workdir, processes):
         upstream = None
         if any(s.plugin == "crypto" for s in scenarios):
             fake_port = free_port()
@@ -173,11 +188,6 @@ def main() -> None:
             for name, url in targets.items():
                 results[name].append(wrk(url, args.duration, args.connections))
             print(f"round {round_no}: " + ", ".join(f"{n} {v[-1]:.0f}" for n, v in results.items()))
-    finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            process.wait(timeout=30)
 
     bare_median = statistics.median(results["bare-aiohttp"])
     print(f"\nwrk -t1 -c{args.connections} -d{args.duration}s, {args.rounds} alternating rounds")
@@ -198,7 +208,6 @@ def main() -> None:
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)
     (out / "latest.json").write_text(json.dumps(summary, indent=2))
-    shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":

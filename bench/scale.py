@@ -18,16 +18,20 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
-import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import aiohttp
-from run import free_port, request, start, wrk  # bench/ is on sys.path when run as a script
+from run import (  # bench/ is on sys.path when run as a script
+    free_port,
+    request,
+    scratch,
+    start,
+    wrk,
+)
 
 
 def write_config(workdir: Path, upstream: str) -> Path:
@@ -69,9 +73,7 @@ def seed(base: str) -> None:
 
 
 def measure_workers(args: argparse.Namespace) -> None:
-    workdir = Path(tempfile.mkdtemp(prefix="gateway-bench-"))
-    processes = []
-    try:
+    with scratch() as (workdir, processes):
         upstream, upstream_url = start_upstream(workdir)
         processes.append(upstream)
         config = write_config(workdir, upstream_url)
@@ -91,12 +93,6 @@ def measure_workers(args: argparse.Namespace) -> None:
                 f"round {round_no}: "
                 + ", ".join(f"{k[0]}x{k[1]} {v[-1]:.0f}" for k, v in results.items())
             )
-    finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            process.wait(timeout=60)
-        shutil.rmtree(workdir, ignore_errors=True)
     print(f"\nwrk -t2 -c64 -d{args.duration}s, unpinned, {args.rounds} alternating rounds")
     print(f"{'scenario':<14} {'1 worker':>10} {'2 workers':>10} {'ratio':>6}")
     for name in paths:
@@ -136,9 +132,7 @@ async def mixed_requests(base: str, count: int, concurrency: int = 32) -> None:
 
 
 def measure_memory(args: argparse.Namespace) -> None:
-    workdir = Path(tempfile.mkdtemp(prefix="gateway-bench-"))
-    processes = []
-    try:
+    with scratch() as (workdir, processes):
         upstream, upstream_url = start_upstream(workdir)
         processes.append(upstream)
         config = write_config(workdir, upstream_url)
@@ -151,12 +145,6 @@ def measure_memory(args: argparse.Namespace) -> None:
         asyncio.run(mixed_requests(base, args.requests - 1_000))
         elapsed = time.monotonic() - started
         after_all = resident_kib(gateway.pid)
-    finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            process.wait(timeout=60)
-        shutil.rmtree(workdir, ignore_errors=True)
     growth = after_all / after_first - 1
     print(f"resident memory after 1,000 requests:    {after_first / 1024:8.1f} MiB")
     print(f"resident memory after {args.requests:,} requests: {after_all / 1024:8.1f} MiB")

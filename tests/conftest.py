@@ -1,4 +1,5 @@
-"""Fixtures shared by every test: the real PostgreSQL and Redis servers of this machine.
+"""Fixtures shared by every test: the real PostgreSQL and Redis servers of this machine, and a
+fake CoinGecko served on 127.0.0.1.
 
 Where a server is absent its tests skip with the reason; with GATEWAY_REQUIRE_SERVICES=1 (set
 by .ci/run) they fail instead, so CI always exercises both backends.
@@ -6,9 +7,15 @@ by .ci/run) they fail instead, so CI always exercises both backends.
 
 import os
 import socket
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+import redis.asyncio as redis
+
+from tests.crypto.fake_coingecko import FakeCoinGecko
 
 REQUIRE_SERVICES_ENV = "GATEWAY_REQUIRE_SERVICES"
 POSTGRES_URL = os.environ.get(
@@ -39,3 +46,28 @@ def postgres_url() -> str:
 def redis_url() -> str:
     """The URL of the real Redis server (skip or fail when absent)."""
     return _require(REDIS_URL, "Redis")
+
+
+@pytest.fixture
+async def redis_namespace(redis_url: str) -> AsyncIterator[str]:
+    """A key namespace of this test alone in the real Redis; its keys are deleted afterwards."""
+    namespace = f"test:gateway:{uuid.uuid4().hex[:12]}"
+    yield namespace
+    client = redis.Redis.from_url(redis_url)
+    try:
+        keys = [key async for key in client.scan_iter(match=f"{namespace}:*")]
+        if keys:
+            await client.delete(*keys)
+    finally:
+        await client.aclose()
+
+
+@pytest.fixture
+async def fake(aiohttp_server: Any) -> AsyncIterator[FakeCoinGecko]:
+    """A fresh fake CoinGecko on 127.0.0.1, its URL in ``fake.url``."""
+    fake = FakeCoinGecko()
+    server = await aiohttp_server(fake.app())
+    fake.url = str(server.make_url("")).rstrip("/")
+    fake.server = server
+    yield fake
+    fake.release()  # hanging requests end before the server closes

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
-import redis.asyncio as redis
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
@@ -22,17 +20,6 @@ MakeClient = Callable[..., Awaitable[TestClient]]
 def _only_our_plugins(monkeypatch: pytest.MonkeyPatch) -> None:
     # Keep these tests hermetic: other plugins being built in the same tree are not loaded.
     monkeypatch.setenv("GATEWAY_LOAD_PLUGINS", "health,crypto")
-
-
-@pytest.fixture
-async def fake(aiohttp_server: Any) -> AsyncIterator[FakeCoinGecko]:
-    """A fresh fake CoinGecko on 127.0.0.1, its URL in ``fake.url``."""
-    fake = FakeCoinGecko()
-    server = await aiohttp_server(fake.app())
-    fake.url = str(server.make_url("")).rstrip("/")
-    fake.server = server
-    yield fake
-    fake.release()  # hanging requests end before the server closes
 
 
 def crypto_config(fake: FakeCoinGecko, **settings: Any) -> dict[str, Any]:
@@ -54,20 +41,6 @@ def make_client(aiohttp_client: Any, fake: FakeCoinGecko) -> MakeClient:
         return await aiohttp_client(app)
 
     return make
-
-
-@pytest.fixture
-async def redis_namespace(redis_url: str) -> AsyncIterator[str]:
-    """A key namespace of this test alone in the real Redis; its keys are deleted afterwards."""
-    namespace = f"test:crypto:{uuid.uuid4().hex[:12]}"
-    yield namespace
-    client = redis.Redis.from_url(redis_url)
-    try:
-        keys = [key async for key in client.scan_iter(match=f"{namespace}:*")]
-        if keys:
-            await client.delete(*keys)
-    finally:
-        await client.aclose()
 
 
 @pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])

@@ -12,10 +12,8 @@ from pathlib import Path
 import aiohttp
 import asyncpg
 import pytest
-import redis.asyncio as redis
 from sqlalchemy.engine import make_url
 
-from tests.crypto.fake_coingecko import FakeCoinGecko
 from tests.host.test_serve import free_port
 from tests.host.test_workers import Workers
 
@@ -36,28 +34,6 @@ async def empty_database(postgres_url: str) -> AsyncIterator[str]:
     finally:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()
-
-
-@pytest.fixture
-async def redis_namespace(redis_url: str) -> AsyncIterator[str]:
-    namespace = f"test:scale:{uuid.uuid4().hex[:12]}"
-    yield namespace
-    client = redis.Redis.from_url(redis_url)
-    try:
-        keys = [key async for key in client.scan_iter(match=f"{namespace}:*")]
-        if keys:
-            await client.delete(*keys)
-    finally:
-        await client.aclose()
-
-
-@pytest.fixture
-async def fake(aiohttp_server) -> AsyncIterator[FakeCoinGecko]:
-    fake = FakeCoinGecko()
-    server = await aiohttp_server(fake.app())
-    fake.url = str(server.make_url("")).rstrip("/")
-    yield fake
-    fake.release()
 
 
 @pytest.fixture
