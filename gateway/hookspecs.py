@@ -19,7 +19,9 @@ Rules that hold for every hook:
 - Arguments are passed by keyword. A hookimpl names only the arguments it needs, in any order,
   so adding an argument to a hook later does not break existing plugins. Default values in a
   hookimpl's signature are never used by pluggy: do not rely on them.
-- Any hookimpl may be ``async def``; the host awaits what it returns.
+- Any hookimpl may be ``async def``; the host awaits what it returns. The one exception is
+  ``gateway_plugin_info``, a declaration read while the config is validated, before any event
+  loop runs.
 - *Per-plugin* hooks (``gateway_plugin_info``, ``gateway_create_app``, ``gateway_health_checks``)
   are called on one plugin at a time, with that plugin's own settings and sub-application.
   *Shared* hooks (``gateway_register_commands``) are called once, on every loaded plugin.

@@ -91,7 +91,13 @@ def discover(
             candidate.error = f"failed to import: {_describe(exc)}"
         else:
             _register(manager, candidate, found)
-        found.setdefault(candidate.name, candidate)
+        # A second plugin of the same name is listed (as failed) rather than dropped.
+        key = (
+            candidate.name
+            if candidate.name not in found
+            else f"{candidate.name} ({candidate.source})"
+        )
+        found[key] = candidate
     return DiscoveredPlugins(manager, found)
 
 

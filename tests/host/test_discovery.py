@@ -118,3 +118,19 @@ def test_load_plugins_variable_limits_discovery(installed_hello, write_config, m
     monkeypatch.setenv("GATEWAY_LOAD_PLUGINS", "health")
     config = load_config(write_config("[plugins.health]\n"))
     assert "hello" not in config.plugins
+
+
+def test_second_plugin_of_the_same_name_is_listed_as_failed(write_config, plugin_folder):
+    plugin_folder(hello=plugin_sources.HELLO, hello_again=plugin_sources.HELLO)
+    path = write_config(
+        """
+        [gateway]
+        plugin_dirs = ["my_plugins"]
+        [plugins.hello]
+        """
+    )
+    result = run_cli("plugins", "--json", "--config", str(path))
+    assert result.returncode == 0, result.stderr
+    rows = [row for row in json.loads(result.stdout)["plugins"] if "hello" in row["name"]]
+    assert [row["status"] for row in rows] == ["mounted", "failed"]
+    assert "another plugin named 'hello' is already loaded" in rows[1]["error"]
