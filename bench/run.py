@@ -37,13 +37,19 @@ class Scenario:
     path: str
     goal: float | None  # the ratio to bare aiohttp the issue asks for
     plugin: str | None = None  # scenarios of a plugin run only where it loads
+    # False: against a second gateway with [gateway] metrics = false, to show what /metrics
+    # costs (the host issue's goal predates metrics).
+    metrics: bool = True
 
 
+PRICE = "/v1/crypto/price?ids=bitcoin&vs_currencies=usd"
 SCENARIOS = [
     Scenario("health-live", "/health/live", 0.80),
+    Scenario("health-live/no-metrics", "/health/live", 0.80, metrics=False),
     Scenario("notes-one", "/notes/1", 0.35, "notes"),
     Scenario("notes-page-100", "/notes?limit=100", 0.10, "notes"),
-    Scenario("crypto-price-hit", "/v1/crypto/price?ids=bitcoin&vs_currencies=usd", 0.70, "crypto"),
+    Scenario("crypto-price-hit", PRICE, 0.70, "crypto"),
+    Scenario("crypto-price-hit/no-metrics", PRICE, 0.70, "crypto", metrics=False),
 ]
 
 
@@ -122,14 +128,18 @@ def request(method: str, url: str, body: dict | None = None) -> bytes:
         return response.read()
 
 
-def gateway_config(workdir: Path, scenarios: list[Scenario], upstream: str | None) -> Path:
+def gateway_config(
+    workdir: Path, scenarios: list[Scenario], upstream: str | None, metrics: bool
+) -> Path:
     plugins = {s.plugin for s in scenarios}
-    text = "[gateway]\naccess_log = false\n\n[plugins.health]\n"
+    text = f"[gateway]\naccess_log = false\nmetrics = {str(metrics).lower()}\n\n[plugins.health]\n"
     if "notes" in plugins:
         text += '\n[plugins.notes]\ndatabase_url = "sqlite+aiosqlite:///bench-notes.db"\n'
     if "crypto" in plugins:
         text += f'\n[plugins.crypto]\nbase_url = "{upstream}"\nttl = 3600\n'
-    path = workdir / "plugins.toml"
+    folder = workdir / ("metrics" if metrics else "no-metrics")
+    folder.mkdir()
+    path = folder / "plugins.toml"
     path.write_text(text)
     return path
 
@@ -167,20 +177,23 @@ def main() -> None:
             fake = [sys.executable, "-m", "tests.crypto.fake_coingecko", "--port", str(fake_port)]
             processes.append(start(pinned(SERVER_CORE, *fake), fake_port, workdir / "fake.log"))
             upstream = f"http://127.0.0.1:{fake_port}"
-        bare_port, gateway_port = free_port(), free_port()
+        bare_port = free_port()
         bare = [sys.executable, str(ROOT / "bench" / "bare_app.py"), "--port", str(bare_port)]
         processes.append(start(pinned(SERVER_CORE, *bare), bare_port, workdir / "bare.log"))
-        config = gateway_config(workdir, scenarios, upstream)
-        gateway = [sys.executable, "-m", "gateway", "serve", "--config", str(config)]
-        gateway += ["--port", str(gateway_port)]
-        processes.append(
-            start(pinned(SERVER_CORE, *gateway), gateway_port, workdir / "gateway.log", workdir)
-        )
-        base = f"http://127.0.0.1:{gateway_port}"
-        prepare(base, scenarios)
-
         targets = {"bare-aiohttp": f"http://127.0.0.1:{bare_port}/health/live"}
-        targets |= {s.name: base + s.path for s in scenarios}
+        for metrics in (True, False):
+            served = [s for s in scenarios if s.metrics == metrics]
+            if not served:
+                continue
+            config = gateway_config(workdir, served, upstream, metrics)
+            port = free_port()
+            gateway = [sys.executable, "-m", "gateway", "serve", "--config", str(config)]
+            gateway += ["--port", str(port)]
+            log = config.parent / "gateway.log"
+            processes.append(start(pinned(SERVER_CORE, *gateway), port, log, config.parent))
+            base = f"http://127.0.0.1:{port}"
+            prepare(base, served)
+            targets |= {s.name: base + s.path for s in served}
         for url in targets.values():  # warm-up
             wrk(url, 1, args.connections)
         results: dict[str, list[float]] = {name: [] for name in targets}
@@ -191,14 +204,14 @@ def main() -> None:
 
     bare_median = statistics.median(results["bare-aiohttp"])
     print(f"\nwrk -t1 -c{args.connections} -d{args.duration}s, {args.rounds} alternating rounds")
-    print(f"{'scenario':<18} {'median req/s':>12} {'ratio':>6} {'goal':>6}")
-    print(f"{'bare-aiohttp':<18} {bare_median:>12.0f} {1:>6.2f}")
+    print(f"{'scenario':<28} {'median req/s':>12} {'ratio':>6} {'goal':>6}")
+    print(f"{'bare-aiohttp':<28} {bare_median:>12.0f} {1:>6.2f}")
     summary = {"bare-aiohttp": {"median": bare_median, "runs": results["bare-aiohttp"]}}
     for s in scenarios:
         median = statistics.median(results[s.name])
         ratio = median / bare_median
         verdict = "ok" if s.goal is None or ratio >= s.goal else "BELOW"
-        print(f"{s.name:<18} {median:>12.0f} {ratio:>6.2f} {s.goal:>6.2f} {verdict}")
+        print(f"{s.name:<28} {median:>12.0f} {ratio:>6.2f} {s.goal:>6.2f} {verdict}")
         summary[s.name] = {
             "median": median,
             "ratio": ratio,

@@ -98,18 +98,18 @@ def _root_middleware(measure: bool) -> Any:
             except web.HTTPException as answer:  # a redirect or a 304: an answer, raised
                 answer.headers[HEADER] = request_id
                 if measure:
-                    _observe_safely(request, answer.status, started)
+                    _observe(request, answer.status, started)
                 raise
         if not response.prepared:  # else its handler used copy_request_id()
             response.headers[HEADER] = request_id
         if measure:
-            _observe_safely(request, response.status, started)
+            _observe(request, response.status, started)
         return response
 
     return gateway_middleware
 
 
-def _observe_safely(request: web.Request, status: int, started: float) -> None:
+def _observe(request: web.Request, status: int, started: float) -> None:
     try:
         observe(request, status, started)
     except Exception:  # metrics must never cost a client its answer

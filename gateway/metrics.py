@@ -35,21 +35,23 @@ REQUESTS = Histogram(
 
 PLUGIN_NAME = web.AppKey("gateway.plugin_name", str)
 
-# Labelled children by (route, status), resolved once: prometheus-client's .labels() and the
-# label lookups are a noticeable share of a fast request.
-_children: dict[tuple[Any, str, int], Any] = {}
+# Labelled children by route, then status, resolved once: prometheus-client's .labels() and
+# the label lookups are a noticeable share of a fast request.
+_children: dict[Any, dict[int, Any]] = {}
 
 
 def observe(request: web.Request, status: int, started: float) -> None:
     """Count one answered request and its latency."""
     match_info = request.match_info
     route = match_info.route
-    # Matched routes are long-lived objects; unmatched requests get a new route each time.
-    route_key = route if route.resource is not None else None
-    key = (route_key, request.method, status)
-    child = _children.get(key)
+    # Matched routes are long-lived objects; each unmatched request gets a new one.
+    key = route if route.resource is not None else request.method
+    by_status = _children.get(key)
+    if by_status is None:
+        by_status = _children[key] = {}
+    child = by_status.get(status)
     if child is None:
-        child = _children[key] = _labelled(match_info, request.method, status)
+        child = by_status[status] = _labelled(match_info, request.method, status)
     child.observe(time.perf_counter() - started)
 
 
