@@ -37,19 +37,19 @@ class Scenario:
     path: str
     goal: float | None  # the ratio to bare aiohttp the issue asks for
     plugin: str | None = None  # scenarios of a plugin run only where it loads
-    # False: against a second gateway with [gateway] metrics = false, to show what /metrics
-    # costs (the host issue's goal predates metrics).
-    metrics: bool = True
+    # True: against a second gateway with [gateway] metrics = true, to show what counting every
+    # request for /metrics costs.
+    metrics: bool = False
 
 
 PRICE = "/v1/crypto/price?ids=bitcoin&vs_currencies=usd"
 SCENARIOS = [
     Scenario("health-live", "/health/live", 0.80),
-    Scenario("health-live/no-metrics", "/health/live", 0.80, metrics=False),
+    Scenario("health-live+metrics", "/health/live", None, metrics=True),
     Scenario("notes-one", "/notes/1", 0.35, "notes"),
     Scenario("notes-page-100", "/notes?limit=100", 0.10, "notes"),
     Scenario("crypto-price-hit", PRICE, 0.70, "crypto"),
-    Scenario("crypto-price-hit/no-metrics", PRICE, 0.70, "crypto", metrics=False),
+    Scenario("crypto-price-hit+metrics", PRICE, None, "crypto", metrics=True),
 ]
 
 
@@ -137,7 +137,7 @@ def gateway_config(
         text += '\n[plugins.notes]\ndatabase_url = "sqlite+aiosqlite:///bench-notes.db"\n'
     if "crypto" in plugins:
         text += f'\n[plugins.crypto]\nbase_url = "{upstream}"\nttl = 3600\n'
-    folder = workdir / ("metrics" if metrics else "no-metrics")
+    folder = workdir / ("metrics" if metrics else "default")
     folder.mkdir()
     path = folder / "plugins.toml"
     path.write_text(text)
@@ -210,8 +210,11 @@ def main() -> None:
     for s in scenarios:
         median = statistics.median(results[s.name])
         ratio = median / bare_median
-        verdict = "ok" if s.goal is None or ratio >= s.goal else "BELOW"
-        print(f"{s.name:<28} {median:>12.0f} {ratio:>6.2f} {s.goal:>6.2f} {verdict}")
+        if s.goal is None:
+            print(f"{s.name:<28} {median:>12.0f} {ratio:>6.2f}")
+        else:
+            verdict = "ok" if ratio >= s.goal else "BELOW"
+            print(f"{s.name:<28} {median:>12.0f} {ratio:>6.2f} {s.goal:>6.2f} {verdict}")
         summary[s.name] = {
             "median": median,
             "ratio": ratio,

@@ -180,3 +180,40 @@ async def test_plugin_that_fails_to_build_is_reported_when_not_strict(aiohttp_cl
     assert rows["fragile"]["status"] == "failed"
     assert rows["fragile"]["error"] == "ValueError: no upstream configured"
     assert (await client.get("/health")).status == 200
+
+
+async def test_metrics_are_off_by_default(client):
+    response = await client.get("/metrics")
+    assert response.status == 404
+    assert response.content_type == PROBLEM
+
+
+async def test_metrics_count_requests_by_plugin_route_and_status(aiohttp_client):
+    app = await gateway_app(
+        {"gateway": {"metrics": True}, "plugins": {"echo": {}}},
+        plugins=[("echo", EchoPlugin())],
+    )
+    client = await aiohttp_client(app)
+
+    def count(text: str, *labels: str) -> float:
+        for line in text.splitlines():
+            if line.startswith("gateway_http_request_duration_seconds_count{") and all(
+                label in line for label in labels
+            ):
+                return float(line.rsplit(" ", 1)[1])
+        return 0.0
+
+    before = await (await client.get("/metrics")).text()
+    for _ in range(3):
+        await client.get("/echo/items/1")
+    await client.get("/echo/boom")
+    await client.get("/nowhere")
+    response = await client.get("/metrics")
+    assert response.headers["Cache-Control"] == "no-store"
+    text = await response.text()
+    route = ('plugin="echo"', 'route="/echo/items/{id}"', 'method="GET"', 'status="200"')
+    assert count(text, *route) - count(before, *route) == 3
+    boom = ('plugin="echo"', 'route="/echo/boom"', 'status="500"')
+    assert count(text, *boom) - count(before, *boom) == 1
+    unmatched = ('plugin="gateway"', 'route="unmatched"', 'status="404"')
+    assert count(text, *unmatched) - count(before, *unmatched) == 1

@@ -72,6 +72,7 @@ def workers_config(write_config, plugin_folder):
         [gateway]
         plugin_dirs = ["my_plugins"]
         shutdown_timeout = 10
+        metrics = true
         [plugins.health]
         [plugins.whoami]
         """

@@ -42,6 +42,8 @@ def shared_config(tmp_path, empty_database, redis_url, redis_namespace, fake) ->
     config.write_text(
         textwrap.dedent(
             f"""
+            [gateway]
+            metrics = true
             [plugins.health]
             [plugins.notes]
             database_url = "{empty_database}"
