@@ -185,7 +185,7 @@ def _describe(plugin: PluginConfig) -> dict[str, Any]:
     if plugin.settings is not None:
         settings: Any = plugin.settings.model_dump(mode="json")
     else:
-        settings = {k: v for k, v in plugin.raw.items() if k not in ("enabled", "prefix")}
+        settings = plugin.own_settings
     return {
         "name": plugin.name,
         "version": found.version,

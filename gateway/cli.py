@@ -17,7 +17,7 @@ from aiohttp import web
 
 from gateway import __version__
 from gateway.config import CONFIG_ENV, ConfigError, GatewayConfig, load_config
-from gateway.logs import AccessLogger, configure_logging
+from gateway.logs import configure_logging, runner_options
 from gateway.plugins import await_me_maybe, discover
 
 EXIT_CONFIG = 2
@@ -108,9 +108,9 @@ def _serve(args: argparse.Namespace, config: GatewayConfig) -> int:
         print("error: --workers must be 1 or more", file=sys.stderr)
         return EXIT_CONFIG
     if args.workers > 1:
-        from gateway.workers import GatewayServer, config_problems
+        from gateway.workers import GatewayServer
 
-        problems = config_problems(str(config.path))
+        problems = build_problems(config, asyncio.run(build_report(config)))
         for line in problems:
             print(line, file=sys.stderr)
         if problems:
@@ -121,11 +121,9 @@ def _serve(args: argparse.Namespace, config: GatewayConfig) -> int:
     try:
         web.run_app(
             create_app(config),
+            **runner_options(settings),
             host=host,
             port=port,
-            shutdown_timeout=settings.shutdown_timeout,
-            access_log_class=AccessLogger,
-            access_log=web.access_logger if settings.access_log else None,
             print=lambda message: print(message, flush=True),
         )
     except PluginSetupError as exc:
@@ -136,10 +134,10 @@ def _serve(args: argparse.Namespace, config: GatewayConfig) -> int:
 
 def _check(args: argparse.Namespace, config: GatewayConfig) -> int:
     report = asyncio.run(build_report(config))
-    failed = [row for row in report if row["enabled"] and row["status"] == "failed"]
-    for row in failed:
-        print(f"{config.path}: plugins.{row['name']}: {row['error']}", file=sys.stderr)
-    if failed:
+    problems = build_problems(config, report)
+    for line in problems:
+        print(line, file=sys.stderr)
+    if problems:
         return EXIT_CONFIG
     mounted = ", ".join(f"{row['name']} at {row['prefix']}" for row in report if row["enabled"])
     print(f"{config.path}: OK ({mounted or 'no plugins enabled'})")
@@ -172,6 +170,15 @@ def _plugins(args: argparse.Namespace, config: GatewayConfig) -> int:
         if row["error"]:
             print(f"{row['name']}: {row['error']}")
     return 0
+
+
+def build_problems(config: GatewayConfig, report: list[dict[str, Any]]) -> list[str]:
+    """One line per enabled plugin that failed to build, as ``gateway check`` prints it."""
+    return [
+        f"{config.path}: plugins.{row['name']}: {row['error']}"
+        for row in report
+        if row["enabled"] and row["status"] == "failed"
+    ]
 
 
 async def build_report(config: GatewayConfig) -> list[dict[str, Any]]:

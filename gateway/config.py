@@ -95,6 +95,11 @@ class PluginConfig:
     def name(self) -> str:
         return self.plugin.name
 
+    @property
+    def own_settings(self) -> dict[str, Any]:
+        """The table's keys that belong to the plugin, not to the host (enabled, prefix)."""
+        return {k: v for k, v in self.raw.items() if k not in MountSettings.model_fields}
+
 
 @dataclass
 class GatewayConfig:
@@ -252,8 +257,7 @@ def _configure_plugin(
             )
         )
         config.enabled = False  # keep it out of the overlap check
-    own = {k: v for k, v in table.items() if k not in MountSettings.model_fields}
-    config.settings = _validate_model(plugin.info.settings, own, where, issues)
+    config.settings = _validate_model(plugin.info.settings, config.own_settings, where, issues)
 
 
 def _check_prefixes(enabled: list[PluginConfig], issues: list[ConfigIssue]) -> None:

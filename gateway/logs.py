@@ -1,10 +1,12 @@
 """Logging: every line carries the request id; the access log adds duration and status."""
 
 import logging
+from typing import Any
 
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
+from gateway.config import GatewaySettings
 from gateway.request_id import HEADER, current_request_id
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
@@ -34,6 +36,16 @@ class AccessLogger(AbstractAccessLogger):
             request.headers.get("User-Agent", "-"),
             extra={"request_id": request_id},
         )
+
+
+def runner_options(settings: GatewaySettings) -> dict[str, Any]:
+    """How the root application is served, single process or gunicorn worker alike:
+    this module's access log (or none) and the drain time in-flight requests get."""
+    return {
+        "access_log_class": AccessLogger,
+        "access_log": web.access_logger if settings.access_log else None,
+        "shutdown_timeout": settings.shutdown_timeout,
+    }
 
 
 def configure_logging(level: str = "info") -> None:

@@ -24,7 +24,7 @@ from gunicorn.app.base import BaseApplication
 from gunicorn.arbiter import Arbiter
 
 from gateway.config import CONFIG_ENV, ConfigError, GatewayConfig, load_config
-from gateway.logs import AccessLogger, configure_logging
+from gateway.logs import configure_logging, runner_options
 
 # How long a new worker may take to boot during a reload before the reload is abandoned.
 BOOT_TIMEOUT = 60.0
@@ -37,29 +37,18 @@ async def worker_runner() -> web.AppRunner:
     config = load_config(os.environ[CONFIG_ENV])
     configure_logging(config.gateway.log_level)
     app = await create_app(config)
-    settings = config.gateway
-    return web.AppRunner(
-        app,
-        access_log_class=AccessLogger,
-        access_log=web.access_logger if settings.access_log else None,
-        shutdown_timeout=settings.shutdown_timeout,
-    )
+    return web.AppRunner(app, **runner_options(config.gateway))
 
 
 def config_problems(path: str) -> list[str]:
     """What ``gateway check`` would report about the file at ``path``; empty when it is fine."""
-    from gateway.cli import build_report
+    from gateway.cli import build_problems, build_report
 
     try:
         config = load_config(path)
     except ConfigError as exc:
         return [issue.format(exc.file) for issue in exc.issues]
-    report = asyncio.run(build_report(config))
-    return [
-        f"{config.path}: plugins.{row['name']}: {row['error']}"
-        for row in report
-        if row["enabled"] and row["status"] == "failed"
-    ]
+    return build_problems(config, asyncio.run(build_report(config)))
 
 
 class RollingArbiter(Arbiter):

@@ -89,9 +89,8 @@ def _target(config: GatewayConfig) -> tuple[Any, NotesSettings] | None:
     settings = plugin.settings if plugin is not None else None
     # Not enabled: the host validated nothing. An empty raw table means there is no table.
     if plugin is not None and settings is None and plugin.raw:
-        own = {k: v for k, v in plugin.raw.items() if k not in ("enabled", "prefix")}
         try:
-            settings = NotesSettings.model_validate(own)
+            settings = NotesSettings.model_validate(plugin.own_settings)
         except ValidationError as exc:
             print(f"error: {config.path}: [plugins.notes]: {exc}", file=sys.stderr)
             return None
