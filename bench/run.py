@@ -116,7 +116,7 @@ def wrk(
 
 
 def plugin_loads(name: str) -> bool:
-    probe = f"import importlib; importlib.import_module('plugins.{name}')"
+    probe = f"import importlib; importlib.import_module('gateway_plugins.{name}')"
     return subprocess.run([sys.executable, "-c", probe], capture_output=True).returncode == 0
 
 

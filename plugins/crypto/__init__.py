@@ -5,9 +5,9 @@ rate-limit respect, plus live prices over WebSocket. See docs/crypto.md.
 from aiohttp import web
 
 from gateway import HealthCheck, PluginInfo, hookimpl
-from plugins.crypto.app import build_app
-from plugins.crypto.health import health_checks
-from plugins.crypto.settings import CryptoSettings
+from gateway_plugins.crypto.app import build_app
+from gateway_plugins.crypto.health import health_checks
+from gateway_plugins.crypto.settings import CryptoSettings
 
 
 @hookimpl

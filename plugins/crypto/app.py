@@ -7,14 +7,14 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from gateway.redact import redact
-from plugins.crypto import views
-from plugins.crypto.cache import ResponseCache
-from plugins.crypto.coingecko import CoinGeckoClient
-from plugins.crypto.keys import FEED, PROXY, SETTINGS, STATS
-from plugins.crypto.live import PriceFeed
-from plugins.crypto.proxy import CryptoProxy
-from plugins.crypto.settings import CryptoSettings
-from plugins.crypto.stats import CryptoStats
+from gateway_plugins.crypto import views
+from gateway_plugins.crypto.cache import ResponseCache
+from gateway_plugins.crypto.coingecko import CoinGeckoClient
+from gateway_plugins.crypto.keys import FEED, PROXY, SETTINGS, STATS
+from gateway_plugins.crypto.live import PriceFeed
+from gateway_plugins.crypto.proxy import CryptoProxy
+from gateway_plugins.crypto.settings import CryptoSettings
+from gateway_plugins.crypto.stats import CryptoStats
 
 
 def build_app(settings: CryptoSettings) -> web.Application:

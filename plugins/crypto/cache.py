@@ -31,9 +31,9 @@ from aiocache import Cache
 from aiocache.serializers import BaseSerializer
 from redis.asyncio.lock import Lock
 
-from plugins.crypto.settings import CryptoSettings
+from gateway_plugins.crypto.settings import CryptoSettings
 
-log = logging.getLogger("plugins.crypto.cache")
+log = logging.getLogger("gateway_plugins.crypto.cache")
 
 # Seconds one Redis command may take before the cache is treated as unavailable for it.
 OPERATION_TIMEOUT = 2.0

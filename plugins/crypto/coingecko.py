@@ -19,9 +19,9 @@ import aiohttp
 import orjson
 
 from gateway import __version__
-from plugins.crypto.settings import CryptoSettings
+from gateway_plugins.crypto.settings import CryptoSettings
 
-log = logging.getLogger("plugins.crypto.coingecko")
+log = logging.getLogger("gateway_plugins.crypto.coingecko")
 
 # CoinGecko's window when its 429 does not say; it refreshes data about once a minute anyway.
 DEFAULT_RETRY_AFTER = 60.0

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from aiohttp import web
 
 from gateway import CheckResult, HealthCheck
-from plugins.crypto.keys import FEED, PROXY, STATS
+from gateway_plugins.crypto.keys import FEED, PROXY, STATS
 
 
 def health_checks(app: web.Application) -> list[HealthCheck]:

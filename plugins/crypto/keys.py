@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from plugins.crypto.live import PriceFeed
-from plugins.crypto.proxy import CryptoProxy
-from plugins.crypto.settings import CryptoSettings
-from plugins.crypto.stats import CryptoStats
+from gateway_plugins.crypto.live import PriceFeed
+from gateway_plugins.crypto.proxy import CryptoProxy
+from gateway_plugins.crypto.settings import CryptoSettings
+from gateway_plugins.crypto.stats import CryptoStats
 
 SETTINGS = web.AppKey("crypto.settings", CryptoSettings)
 # Read by a future metrics hook: counters only ever grow.

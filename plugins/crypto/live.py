@@ -22,10 +22,15 @@ from aiohttp import WSCloseCode, WSMsgType, web
 
 from gateway import ProblemError
 from gateway.request_id import copy_request_id
-from plugins.crypto.proxy import Answer, CryptoProxy
-from plugins.crypto.validation import MAX_CURRENCIES, MAX_IDS, price_question_for, subscription
+from gateway_plugins.crypto.proxy import Answer, CryptoProxy
+from gateway_plugins.crypto.validation import (
+    MAX_CURRENCIES,
+    MAX_IDS,
+    price_question_for,
+    subscription,
+)
 
-log = logging.getLogger("plugins.crypto.live")
+log = logging.getLogger("gateway_plugins.crypto.live")
 
 HEARTBEAT = 30.0  # seconds between pings, so dead peers are noticed and dropped
 CLOSE_TIMEOUT = 5.0  # seconds to wait for a peer's close frame

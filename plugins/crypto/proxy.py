@@ -22,8 +22,8 @@ from typing import Any
 import orjson
 
 from gateway import ProblemError
-from plugins.crypto.cache import Entry, LockTimeout, ResponseCache
-from plugins.crypto.coingecko import (
+from gateway_plugins.crypto.cache import Entry, LockTimeout, ResponseCache
+from gateway_plugins.crypto.coingecko import (
     CoinGeckoClient,
     Fetched,
     RateLimited,
@@ -32,9 +32,9 @@ from plugins.crypto.coingecko import (
     UpstreamResult,
     describe,
 )
-from plugins.crypto.stats import CryptoStats
+from gateway_plugins.crypto.stats import CryptoStats
 
-log = logging.getLogger("plugins.crypto.proxy")
+log = logging.getLogger("gateway_plugins.crypto.proxy")
 
 # Statuses whose entries are negative answers: remembered for not_found_ttl, never served stale.
 NEGATIVE = {404: 404, 400: 422}

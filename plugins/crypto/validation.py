@@ -20,8 +20,8 @@ from urllib.parse import parse_qsl, urlencode
 import orjson
 
 from gateway import ProblemError
-from plugins.crypto.coingecko import Shape, is_coin, is_list, is_price_table
-from plugins.crypto.proxy import Question
+from gateway_plugins.crypto.coingecko import Shape, is_coin, is_list, is_price_table
+from gateway_plugins.crypto.proxy import Question
 
 # CoinGecko API ids: "bitcoin", "usd-coin", "wrapped-bitcoin"; a slug, never a path.
 COIN_ID = re.compile(r"[a-z0-9](?:[a-z0-9._-]{0,78}[a-z0-9])?")

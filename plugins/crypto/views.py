@@ -8,9 +8,9 @@ import time
 from aiohttp import hdrs, web
 
 from gateway import ProblemError
-from plugins.crypto.keys import FEED, PROXY
-from plugins.crypto.proxy import Answer, negative_problem
-from plugins.crypto.validation import (
+from gateway_plugins.crypto.keys import FEED, PROXY
+from gateway_plugins.crypto.proxy import Answer, negative_problem
+from gateway_plugins.crypto.validation import (
     MAX_INFO_BODY,
     coin_question,
     info_question,
@@ -58,7 +58,7 @@ async def info(request: web.Request) -> web.Response:
 
 
 async def live(request: web.Request) -> web.StreamResponse:
-    """``GET /ws``: the live price feed (see plugins.crypto.live)."""
+    """``GET /ws``: the live price feed (see gateway_plugins.crypto.live)."""
     return await request.app[FEED].handle(request)
 
 

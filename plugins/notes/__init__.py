@@ -13,9 +13,9 @@ from typing import Any
 from aiohttp import web
 
 from gateway import HealthCheck, PluginInfo, hookimpl
-from plugins.notes import cli
-from plugins.notes.app import check_database, create_notes_app
-from plugins.notes.settings import NotesSettings
+from gateway_plugins.notes import cli
+from gateway_plugins.notes.app import check_database, create_notes_app
+from gateway_plugins.notes.settings import NotesSettings
 
 
 @hookimpl

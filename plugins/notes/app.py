@@ -6,11 +6,11 @@ from pathlib import Path
 from aiohttp import web
 
 from gateway import CheckResult
-from plugins.notes.database import resolve_url
-from plugins.notes.keys import SETTINGS, STORE
-from plugins.notes.settings import NotesSettings
-from plugins.notes.store import NoteStore
-from plugins.notes.views import add_routes, database_unavailable
+from gateway_plugins.notes.database import resolve_url
+from gateway_plugins.notes.keys import SETTINGS, STORE
+from gateway_plugins.notes.settings import NotesSettings
+from gateway_plugins.notes.store import NoteStore
+from gateway_plugins.notes.views import add_routes, database_unavailable
 
 
 def create_notes_app(settings: NotesSettings, config_dir: str | Path) -> web.Application:

@@ -17,9 +17,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from gateway.config import GatewayConfig
-from plugins.notes import migrate
-from plugins.notes.database import check_sqlite_folder, is_sqlite, resolve_url
-from plugins.notes.settings import NotesSettings
+from gateway_plugins.notes import migrate
+from gateway_plugins.notes.database import check_sqlite_folder, is_sqlite, resolve_url
+from gateway_plugins.notes.settings import NotesSettings
 
 EXIT_CONFIG = 2
 _CONFIG_HELP = "the config file (default: $GATEWAY_CONFIG, else ./plugins.toml)"

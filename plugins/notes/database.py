@@ -15,7 +15,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
-from plugins.notes.settings import NotesSettings
+from gateway_plugins.notes.settings import NotesSettings
 
 
 def resolve_url(database_url: str, config_dir: str | Path) -> URL:

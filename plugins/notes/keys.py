@@ -2,8 +2,8 @@
 
 from aiohttp import web
 
-from plugins.notes.settings import NotesSettings
-from plugins.notes.store import NoteStore
+from gateway_plugins.notes.settings import NotesSettings
+from gateway_plugins.notes.store import NoteStore
 
 SETTINGS = web.AppKey("notes.settings", NotesSettings)
 # Set by the sub-application's cleanup_ctx once the database is migrated and open.

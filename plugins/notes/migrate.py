@@ -7,7 +7,7 @@ friends, which hold a cross-process lock while Alembic reads and moves the versi
   several gateway processes start together on an empty database exactly one migrates and the
   others wait, then find the schema current.
 - SQLite: the migration's transaction starts with ``BEGIN IMMEDIATE`` (see
-  :func:`plugins.notes.database.open_migration_engine`), which is the same guarantee.
+  :func:`gateway_plugins.notes.database.open_migration_engine`), which is the same guarantee.
 """
 
 import asyncio
@@ -25,8 +25,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import URL, Connection
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from plugins.notes.database import is_sqlite, open_migration_engine
-from plugins.notes.settings import NotesSettings
+from gateway_plugins.notes.database import is_sqlite, open_migration_engine
+from gateway_plugins.notes.settings import NotesSettings
 
 VERSION_TABLE = "notes_alembic_version"
 SCRIPT_LOCATION = Path(__file__).parent / "migrations"

@@ -17,8 +17,8 @@ from typing import Any
 import orjson
 from multidict import MultiMapping
 
-from plugins.notes.schema import TIMESTAMP_FORMAT
-from plugins.notes.validation import PRIORITY_MAX, PRIORITY_MIN, error, invalid
+from gateway_plugins.notes.schema import TIMESTAMP_FORMAT
+from gateway_plugins.notes.validation import PRIORITY_MAX, PRIORITY_MIN, error, invalid
 
 SORT_COLUMNS = ("id", "priority", "created_at")
 SORTS = tuple(f"{sign}{column}" for column in SORT_COLUMNS for sign in ("", "-"))

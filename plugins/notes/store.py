@@ -22,8 +22,8 @@ from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.util import greenlet_spawn
 
-from plugins.notes import migrate
-from plugins.notes.database import (
+from gateway_plugins.notes import migrate
+from gateway_plugins.notes.database import (
     PoolUse,
     check_sqlite_folder,
     is_sqlite,
@@ -31,13 +31,13 @@ from plugins.notes.database import (
     pool_use,
     sqlite_path,
 )
-from plugins.notes.metrics import forget_pool, watch_pool
-from plugins.notes.pagination import ListQuery
-from plugins.notes.schema import FIELDS, REPRESENTATION, TIMESTAMP_FORMAT, json_row, notes
-from plugins.notes.settings import NotesSettings
-from plugins.notes.sqlite_reader import SQLiteReader
+from gateway_plugins.notes.metrics import forget_pool, watch_pool
+from gateway_plugins.notes.pagination import ListQuery
+from gateway_plugins.notes.schema import FIELDS, REPRESENTATION, TIMESTAMP_FORMAT, json_row, notes
+from gateway_plugins.notes.settings import NotesSettings
+from gateway_plugins.notes.sqlite_reader import SQLiteReader
 
-log = logging.getLogger("plugins.notes.store")
+log = logging.getLogger("gateway_plugins.notes.store")
 
 
 class StoredNote(NamedTuple):

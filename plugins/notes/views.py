@@ -11,13 +11,18 @@ import orjson
 from aiohttp import web
 
 from gateway import ProblemError, json_response
-from plugins.notes.conditional import etag, if_match_versions, if_none_match
-from plugins.notes.keys import STORE
-from plugins.notes.pagination import encode_cursor, parse_list_query
-from plugins.notes.store import DatabaseUnavailable, NoteNotFound, StoredNote, VersionMismatch
-from plugins.notes.validation import NoteFields, read_json, validate_note, validate_patch
+from gateway_plugins.notes.conditional import etag, if_match_versions, if_none_match
+from gateway_plugins.notes.keys import STORE
+from gateway_plugins.notes.pagination import encode_cursor, parse_list_query
+from gateway_plugins.notes.store import (
+    DatabaseUnavailable,
+    NoteNotFound,
+    StoredNote,
+    VersionMismatch,
+)
+from gateway_plugins.notes.validation import NoteFields, read_json, validate_note, validate_patch
 
-log = logging.getLogger("plugins.notes")
+log = logging.getLogger("gateway_plugins.notes")
 
 NOTE_ROUTE = "note"
 _ID_MAX = 2**63 - 1

@@ -9,7 +9,7 @@ import asyncio
 
 import pytest
 
-from plugins.crypto.keys import STATS
+from gateway_plugins.crypto.keys import STATS
 from tests.crypto.conftest import MakeClient, crypto_subapp
 from tests.crypto.fake_coingecko import FakeCoinGecko
 

@@ -8,7 +8,7 @@ from typing import Any
 from aiohttp import WSMsgType
 from aiohttp.test_utils import TestClient
 
-from plugins.crypto.keys import FEED
+from gateway_plugins.crypto.keys import FEED
 from tests.crypto.conftest import MakeClient, crypto_subapp
 from tests.crypto.fake_coingecko import FakeCoinGecko
 

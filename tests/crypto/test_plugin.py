@@ -8,8 +8,8 @@ import pytest
 
 from gateway.config import ConfigError
 from gateway.testing import gateway_app
-from plugins.crypto.keys import PROXY
-from plugins.crypto.settings import PRO_BASE_URL, PUBLIC_BASE_URL, CryptoSettings
+from gateway_plugins.crypto.keys import PROXY
+from gateway_plugins.crypto.settings import PRO_BASE_URL, PUBLIC_BASE_URL, CryptoSettings
 from tests.crypto.conftest import MakeClient, crypto_config, crypto_subapp
 from tests.crypto.fake_coingecko import FakeCoinGecko
 

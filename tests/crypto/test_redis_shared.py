@@ -16,7 +16,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from gateway.app import PluginSetupError
 from gateway.testing import gateway_app
-from plugins.crypto.keys import PROXY
+from gateway_plugins.crypto.keys import PROXY
 from tests.crypto.conftest import crypto_config, crypto_subapp
 from tests.crypto.fake_coingecko import FakeCoinGecko
 

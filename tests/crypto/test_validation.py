@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from plugins.crypto.validation import (
+from gateway_plugins.crypto.validation import (
     coin_question,
     info_question,
     markets_question,

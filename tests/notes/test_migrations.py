@@ -16,10 +16,10 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from gateway.app import PluginSetupError
 from gateway.cli import main
-from plugins.notes import migrate
-from plugins.notes.database import resolve_url
-from plugins.notes.schema import metadata
-from plugins.notes.settings import NotesSettings
+from gateway_plugins.notes import migrate
+from gateway_plugins.notes.database import resolve_url
+from gateway_plugins.notes.schema import metadata
+from gateway_plugins.notes.settings import NotesSettings
 from tests.notes.helpers import create, drop_notes_tables
 
 REPO = Path(__file__).resolve().parents[2]

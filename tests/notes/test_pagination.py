@@ -11,9 +11,9 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import create_async_engine
 from yarl import URL
 
-from plugins.notes.pagination import SORTS
-from plugins.notes.schema import notes
-from plugins.notes.store import _page_statement
+from gateway_plugins.notes.pagination import SORTS
+from gateway_plugins.notes.schema import notes
+from gateway_plugins.notes.store import _page_statement
 from tests.notes.helpers import create
 
 TOTAL = 1_200

@@ -3,8 +3,8 @@
 import pytest
 
 from gateway.config import ConfigError, validate_config
-from plugins.notes.database import resolve_url
-from plugins.notes.settings import NotesSettings
+from gateway_plugins.notes.database import resolve_url
+from gateway_plugins.notes.settings import NotesSettings
 
 
 def issues(table: dict, tmp_path) -> list[str]:

@@ -1,15 +1,15 @@
 """Alembic environment of the notes plugin.
 
-Run only through :mod:`plugins.notes.migrate` (``gateway notes migrate`` or the start-up), which
-opens the connection, takes the cross-process lock and passes the connection in
+Run only through :mod:`gateway_plugins.notes.migrate` (``gateway notes migrate`` or the
+start-up), which opens the connection, takes the cross-process lock and passes the connection in
 ``config.attributes["connection"]``. The plugin keeps its own version table so that it can
 share a database with other plugins' migrations.
 """
 
 from alembic import context
 
-from plugins.notes.migrate import VERSION_TABLE
-from plugins.notes.schema import metadata
+from gateway_plugins.notes.migrate import VERSION_TABLE
+from gateway_plugins.notes.schema import metadata
 
 connection = context.config.attributes.get("connection")
 if connection is None or context.is_offline_mode():
