@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import atexit
+import logging
 import os
 import shutil
 import sys
@@ -17,6 +18,8 @@ from aiohttp import web
 
 from gateway import __version__
 from gateway.config import CONFIG_ENV, ConfigError, GatewayConfig, load_config
+from gateway.event_loop import log_loop, new_event_loop
+from gateway.log_writer import writer
 from gateway.logs import configure_logging, runner_options
 from gateway.plugins import await_me_maybe, discover
 
@@ -107,6 +110,7 @@ def _serve(args: argparse.Namespace, config: GatewayConfig) -> int:
     if args.workers < 1:
         print("error: --workers must be 1 or more", file=sys.stderr)
         return EXIT_CONFIG
+    configure_logging(settings.log_level, settings.log_format)
     if args.workers > 1:
         from gateway.workers import GatewayServer
 
@@ -117,19 +121,32 @@ def _serve(args: argparse.Namespace, config: GatewayConfig) -> int:
             return EXIT_CONFIG
         GatewayServer(config, host, port, args.workers).run()
         return 0
-    configure_logging(settings.log_level)
+    loop = new_event_loop(settings.loop)
+    log_loop(loop, settings.loop)
     try:
         web.run_app(
             create_app(config),
             **runner_options(settings),
             host=host,
             port=port,
-            print=lambda message: print(message, flush=True),
+            loop=loop,
+            print=_announce if settings.log_format == "text" else _log_announcement,
         )
     except PluginSetupError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAILED
+    finally:
+        writer.flush()  # the access lines of the last requests, before anything else is said
     return 0
+
+
+def _announce(message: str) -> None:
+    print(message, flush=True)
+
+
+def _log_announcement(message: str) -> None:
+    # In the JSON format every line is JSON: aiohttp's banner becomes a log line.
+    logging.getLogger("gateway.cli").info(message.splitlines()[0].strip("= "))
 
 
 def _check(args: argparse.Namespace, config: GatewayConfig) -> int:

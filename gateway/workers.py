@@ -24,7 +24,9 @@ from gunicorn.app.base import BaseApplication
 from gunicorn.arbiter import Arbiter
 
 from gateway.config import CONFIG_ENV, ConfigError, GatewayConfig, load_config
-from gateway.logs import configure_logging, runner_options
+from gateway.event_loop import gunicorn_worker_class, log_loop
+from gateway.log_writer import writer
+from gateway.logs import JsonGunicornLogger, configure_logging, runner_options
 
 # How long a new worker may take to boot during a reload before the reload is abandoned.
 BOOT_TIMEOUT = 60.0
@@ -35,7 +37,8 @@ async def worker_runner() -> web.AppRunner:
     from gateway.app import create_app
 
     config = load_config(os.environ[CONFIG_ENV])
-    configure_logging(config.gateway.log_level)
+    configure_logging(config.gateway.log_level, config.gateway.log_format)
+    log_loop(asyncio.get_running_loop(), config.gateway.loop)
     app = await create_app(config)
     return web.AppRunner(app, **runner_options(config.gateway))
 
@@ -98,7 +101,7 @@ class GatewayServer(BaseApplication):
         self.options: dict[str, Any] = {
             "bind": f"{host}:{port}",
             "workers": workers,
-            "worker_class": "aiohttp.GunicornWebWorker",
+            "worker_class": gunicorn_worker_class(config.gateway.loop),
             # gunicorn kills a worker after this; the worker's own drain (shutdown_timeout)
             # must get to finish first.
             "graceful_timeout": math.ceil(config.gateway.shutdown_timeout) + 5,
@@ -108,7 +111,10 @@ class GatewayServer(BaseApplication):
             "loglevel": config.gateway.log_level,
             "proc_name": "gateway",
             "child_exit": _child_exit,
+            "worker_exit": _worker_exit,
         }
+        if config.gateway.log_format == "json":
+            self.options["logger_class"] = JsonGunicornLogger
         os.environ[CONFIG_ENV] = str(config.path)
         super().__init__()
 
@@ -121,6 +127,12 @@ class GatewayServer(BaseApplication):
 
     def run(self) -> None:
         RollingArbiter(self).run()
+
+
+def _worker_exit(server: Any, worker: Any) -> None:
+    # In the worker, on every way out (SIGTERM, SIGINT, a reload's stop, max requests): the
+    # access lines of its last requests.
+    writer.flush()
 
 
 def _child_exit(server: Any, worker: Any) -> None:

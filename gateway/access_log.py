@@ -1,0 +1,145 @@
+"""The access log: one line per answered request, cheap enough to leave on.
+
+aiohttp calls :meth:`log` once per request, after the response is sent. The line is formatted
+here directly (an f-string, or one ``orjson.dumps`` in the JSON format) and queued on the
+batching :data:`gateway.log_writer.writer`: no ``LogRecord``, no handler lookup, no formatter
+and no flush per request, which cost a fast request more than the rest of the gateway did
+(bench/README.md). The fields and their names are the same in both formats:
+
+text: ``TIME INFO aiohttp.access [REQUEST_ID] PEER METHOD PATH STATUS BYTES_SENTB DURATIONms
+PLUGIN "USER_AGENT"``
+
+json: ``{"time", "level", "logger", "message", "request_id", "peer", "method", "path",
+"status", "bytes_sent", "duration_ms", "plugin", "user_agent"}``
+
+``path`` is the target as the client sent it (path and query, not percent-decoded);
+``bytes_sent`` counts the response's headers and body; ``plugin`` is the plugin whose
+sub-application answered (``gateway`` for the host's own routes, ``-`` when no route was
+reached). Characters that could forge or break a line (control characters, and quotes in the
+text format) are escaped.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import orjson
+from aiohttp import hdrs, web
+from aiohttp.abc import AbstractAccessLogger
+
+from gateway.log_writer import writer
+from gateway.metrics import PLUGIN_NAME
+from gateway.request_id import HEADER
+
+LOGGER_NAME = "aiohttp.access"
+_REQUEST_ID = hdrs.istr(HEADER)
+
+
+class _Clock:
+    """The current time as the log writes it, the part up to the second formatted once a
+    second (time.strftime costs more than the rest of a text line)."""
+
+    def __init__(self) -> None:
+        self._second = -1
+        self._local = ""
+        self._utc = ""
+
+    def _tick(self, second: int) -> None:
+        self._second = second
+        self._local = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(second))
+        self._utc = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+
+    def text(self) -> str:
+        """``2026-12-02 08:00:00,123``, local time: what ``logging.Formatter`` writes."""
+        now = time.time()
+        second = int(now)
+        if second != self._second:
+            self._tick(second)
+        return f"{self._local},{int((now - second) * 1000):03d}"
+
+    def iso(self, now: float | None = None) -> str:
+        """``2026-12-02T08:00:00.123Z``: ISO 8601 in UTC, for JSON lines."""
+        if now is None:
+            now = time.time()
+        second = int(now)
+        if second != self._second:
+            self._tick(second)
+        return f"{self._utc}.{int((now - second) * 1000):03d}Z"
+
+
+clock = _Clock()
+
+
+def plugin_of(request: web.BaseRequest) -> str:
+    """The name of the plugin whose sub-application answered ``request``."""
+    try:
+        apps = request.match_info.apps  # type: ignore[attr-defined]
+    except (AttributeError, AssertionError):  # answered before routing (a parser error)
+        return "-"
+    if not apps:
+        return "-"
+    return apps[-1].get(PLUGIN_NAME, "gateway")
+
+
+def _escaped(value: str) -> str:
+    """``value`` with control characters, backslashes and quotes escaped."""
+    return value.encode("unicode_escape").decode("ascii").replace('"', '\\"')
+
+
+class TextAccessLogger(AbstractAccessLogger):
+    """The access log in the text format (``log_format = "text"``)."""
+
+    def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
+        path = request.raw_path
+        if not path.isprintable():
+            path = _escaped(path)
+        agent = request.headers.get(hdrs.USER_AGENT, "-")
+        if not agent.isprintable() or '"' in agent or "\\" in agent:
+            agent = _escaped(agent)
+        writer.append(
+            f"{clock.text()} INFO {LOGGER_NAME} [{response.headers.get(_REQUEST_ID, '-')}] "
+            f"{request.remote} {request.method} {path} {response.status} "
+            f"{response.body_length}B {time * 1000:.1f}ms {plugin_of(request)} "
+            f'"{agent}"\n'
+        )
+
+
+class JsonAccessLogger(AbstractAccessLogger):
+    """The access log as JSON lines (``log_format = "json"``)."""
+
+    def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
+        method = request.method
+        path = request.raw_path
+        status = response.status
+        line: dict[str, Any] = {
+            "time": clock.iso(),
+            "level": "info",
+            "logger": LOGGER_NAME,
+            "message": f"{method} {path} {status}",
+            "request_id": response.headers.get(_REQUEST_ID, "-"),
+            "peer": request.remote,
+            "method": method,
+            "path": path,
+            "status": status,
+            "bytes_sent": response.body_length,
+            "duration_ms": round(time * 1000, 3),
+            "plugin": plugin_of(request),
+            "user_agent": request.headers.get(hdrs.USER_AGENT, "-"),
+        }
+        try:
+            encoded = orjson.dumps(line)
+        except orjson.JSONEncodeError:  # a header with bytes that are not UTF-8
+            encoded = orjson.dumps({k: _utf8(v) for k, v in line.items()})
+        writer.append(encoded.decode() + "\n")
+
+
+def _utf8(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    return value
+
+
+def access_logger_class(log_format: str) -> type[AbstractAccessLogger]:
+    """The access logger class for ``[gateway] log_format``."""
+    return JsonAccessLogger if log_format == "json" else TextAccessLogger
