@@ -22,12 +22,14 @@ text format) are escaped.
 from __future__ import annotations
 
 import time
+from time import perf_counter
 from typing import Any
 
 import orjson
 from aiohttp import hdrs, web
 from aiohttp.abc import AbstractAccessLogger
 
+from gateway.keys import REQUEST_STARTED
 from gateway.log_writer import writer
 from gateway.metrics import PLUGIN_NAME
 from gateway.request_id import HEADER
@@ -82,6 +84,15 @@ def plugin_of(request: web.BaseRequest) -> str:
     return apps[-1].get(PLUGIN_NAME, "gateway")
 
 
+def _duration(request: web.BaseRequest, loop_time: float) -> float:
+    """Seconds since the root middleware took the request; aiohttp's own measure (the event
+    loop's clock) for a request answered before it (a parser error)."""
+    try:
+        return perf_counter() - request[REQUEST_STARTED]
+    except KeyError:
+        return loop_time
+
+
 def _escaped(value: str) -> str:
     """``value`` with control characters, backslashes and quotes escaped."""
     return value.encode("unicode_escape").decode("ascii").replace('"', '\\"')
@@ -100,7 +111,7 @@ class TextAccessLogger(AbstractAccessLogger):
         writer.append(
             f"{clock.text()} INFO {LOGGER_NAME} [{response.headers.get(_REQUEST_ID, '-')}] "
             f"{request.remote} {request.method} {path} {response.status} "
-            f"{response.body_length}B {time * 1000:.1f}ms {plugin_of(request)} "
+            f"{response.body_length}B {_duration(request, time) * 1000:.2f}ms {plugin_of(request)} "
             f'"{agent}"\n'
         )
 
@@ -123,7 +134,7 @@ class JsonAccessLogger(AbstractAccessLogger):
             "path": path,
             "status": status,
             "bytes_sent": response.body_length,
-            "duration_ms": round(time * 1000, 3),
+            "duration_ms": round(_duration(request, time) * 1000, 3),
             "plugin": plugin_of(request),
             "user_agent": request.headers.get(hdrs.USER_AGENT, "-"),
         }

@@ -16,6 +16,7 @@ from gateway.keys import (
     MOUNTED_APPS,
     PLUGIN_REPORT,
     REQUEST_ID,
+    REQUEST_STARTED,
     STATE,
     GatewayState,
     MountedCheck,
@@ -86,7 +87,7 @@ def _root_middleware(measure: bool) -> Any:
         One middleware doing all three, and the header set here rather than from an
         ``on_response_prepare`` signal: each layer costs every request (bench/README.md).
         """
-        started = time.perf_counter()
+        request[REQUEST_STARTED] = started = time.perf_counter()
         request_id = choose_request_id(request.headers.get(HEADER))
         request[REQUEST_ID] = request_id
         current_request_id.set(request_id)

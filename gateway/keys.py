@@ -35,3 +35,6 @@ HEALTH_CHECKS = web.AppKey("gateway.health_checks", list[MountedCheck])
 MOUNTED_APPS = web.AppKey("gateway.mounted_apps", dict[str, web.Application])
 PLUGIN_REPORT = web.AppKey("gateway.plugin_report", list[dict[str, object]])
 REQUEST_ID = web.RequestKey("gateway.request_id", str)
+# time.perf_counter() when the root middleware took the request: the access log's duration
+# (the event loop's clock is too coarse for it: uvloop's ticks in milliseconds).
+REQUEST_STARTED = web.RequestKey("gateway.request_started", float)
