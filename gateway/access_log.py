@@ -95,8 +95,10 @@ def plugin_of(request: web.BaseRequest) -> str:
 
 
 def _escaped(value: str) -> str:
-    """``value`` with control characters, backslashes and quotes escaped."""
-    return value.encode("unicode_escape").decode("ascii").replace('"', '\\"')
+    """``value`` with control characters, backslashes, quotes and every byte outside ASCII
+    escaped (``\\n``, ``\\xff``): the bytes as the client sent them, on one line."""
+    raw = value.encode("utf-8", "surrogateescape").decode("latin-1")
+    return raw.encode("unicode_escape").decode("ascii").replace('"', '\\"')
 
 
 def text_line(entry: Entry) -> str:
@@ -139,8 +141,9 @@ def json_line(entry: Entry) -> str:
 
 
 def _utf8(value: Any) -> Any:
+    """A header's bytes that are not UTF-8 (aiohttp keeps them as surrogates) as ``\\xff``."""
     if isinstance(value, str):
-        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+        return value.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
     return value
 
 
