@@ -36,7 +36,6 @@ from gateway.metrics import PLUGIN_NAME
 from gateway.request_id import HEADER
 
 LOGGER_NAME = "aiohttp.access"
-_REQUEST_ID = hdrs.istr(HEADER)
 
 
 class _Clock:
@@ -165,7 +164,7 @@ class TextAccessLogger(AbstractAccessLogger):
                 self.line,
                 _now(),
                 took,
-                response.headers.get(_REQUEST_ID, "-"),
+                response.headers.get(HEADER, "-"),
                 request.remote,
                 request.method,
                 request.raw_path,
