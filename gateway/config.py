@@ -20,6 +20,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, IPvAnyNetwork, ValidationError
 
 from gateway.plugins import DiscoveredPlugin, DiscoveredPlugins, discover
+from gateway.redact import redact
 
 log = logging.getLogger("gateway.config")
 
@@ -370,7 +371,8 @@ def _issue_from_pydantic(model: type[BaseModel], error: Any, where: str) -> Conf
         return ConfigIssue(path, "unknown setting", hint)
     if kind == "missing":
         return ConfigIssue(path, "required setting is missing", "add it to the table")
-    got = error.get("input")
+    # A secret-named setting's value is never echoed (a pasted key, a password).
+    got = redact(error.get("input"), loc[-1] if loc else "")
     return ConfigIssue(path, f"{error['msg']}, got {got!r}")
 
 
