@@ -30,9 +30,9 @@ import orjson
 from aiohttp import hdrs, web
 from aiohttp.abc import AbstractAccessLogger
 
-from gateway.keys import REQUEST_STARTED
+from gateway.keys import PLUGIN_NAME, REQUEST_STARTED
 from gateway.log_writer import Entry, writer
-from gateway.metrics import PLUGIN_NAME
+from gateway.proxies import client_address
 from gateway.request_id import HEADER
 
 LOGGER_NAME = "aiohttp.access"
@@ -146,6 +146,10 @@ def _utf8(value: Any) -> Any:
     return value
 
 
+def _socket_peer(request: web.BaseRequest) -> str | None:
+    return request.remote
+
+
 class TextAccessLogger(AbstractAccessLogger):
     """The access log in the text format (``log_format = "text"``).
 
@@ -153,6 +157,8 @@ class TextAccessLogger(AbstractAccessLogger):
     """
 
     line: Callable[[Entry], str] = staticmethod(text_line)
+    # request.remote, or client_address() behind trusted proxies (see access_logger_class).
+    peer: Callable[[web.BaseRequest], str | None] = staticmethod(_socket_peer)
 
     def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
         try:
@@ -165,7 +171,7 @@ class TextAccessLogger(AbstractAccessLogger):
                 _now(),
                 took,
                 response.headers.get(HEADER, "-"),
-                request.remote,
+                self.peer(request),
                 request.method,
                 request.raw_path,
                 response.status,
@@ -182,6 +188,10 @@ class JsonAccessLogger(TextAccessLogger):
     line = staticmethod(json_line)
 
 
-def access_logger_class(log_format: str) -> type[AbstractAccessLogger]:
-    """The access logger class for ``[gateway] log_format``."""
-    return JsonAccessLogger if log_format == "json" else TextAccessLogger
+def access_logger_class(log_format: str, behind_proxies: bool) -> type[AbstractAccessLogger]:
+    """The access logger class for ``[gateway] log_format``; with ``behind_proxies``
+    (``trusted_proxies`` set) its peer is the client a trusted proxy forwarded for."""
+    chosen = JsonAccessLogger if log_format == "json" else TextAccessLogger
+    if not behind_proxies:
+        return chosen  # the socket peer, without a request-key lookup on every request
+    return type(f"Proxied{chosen.__name__}", (chosen,), {"peer": staticmethod(client_address)})

@@ -117,7 +117,9 @@ def runner_options(settings: GatewaySettings) -> dict[str, Any]:
     the access log in the configured format (or none) and the drain time in-flight requests
     get."""
     return {
-        "access_log_class": access_logger_class(settings.log_format),
+        "access_log_class": access_logger_class(
+            settings.log_format, behind_proxies=bool(settings.trusted_proxies)
+        ),
         "access_log": web.access_logger if settings.access_log else None,
         "shutdown_timeout": settings.shutdown_timeout,
     }

@@ -276,6 +276,27 @@ def test_text_access_line_has_size_plugin_and_agent(echo_config):
     assert " GET /nowhere 404 " in second and " gateway " in second  # the host answered
 
 
+def test_access_line_names_the_client_behind_a_trusted_proxy(echo_config):
+    port = free_port()
+    config = echo_config('trusted_proxies = ["127.0.0.1/32"]')
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gateway", "serve", "--config", str(config), "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        _wait_listening(port, process)
+        _raw_get(port, "/echo/", "curl/8", "proxied", extra="X-Forwarded-For: 203.0.113.7\r\n")
+        _raw_get(port, "/echo/", "curl/8", "direct")
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=20)
+    lines = process.stdout.read().splitlines()
+    assert " 203.0.113.7 GET /echo/ 200 " in next(line for line in lines if "[proxied]" in line)
+    assert " 127.0.0.1 GET /echo/ 200 " in next(line for line in lines if "[direct]" in line)
+
+
 def test_json_lines_parse_with_stable_fields(echo_config):
     port = free_port()
     config = echo_config('log_format = "json"')
@@ -369,13 +390,13 @@ def _wait_listening(port: int, process: subprocess.Popen) -> None:
     raise AssertionError("gateway did not start listening in time")
 
 
-def _raw_get(port: int, target: str, agent: str | bytes, request_id: str) -> bytes:
+def _raw_get(port: int, target: str, agent: str | bytes, request_id: str, extra: str = "") -> bytes:
     """One request over a raw socket, so that the header bytes are exactly these."""
     agent_bytes = agent.encode() if isinstance(agent, str) else agent
     request = (
         (
             f"GET {target} HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Request-ID: {request_id}\r\n"
-            "Connection: close\r\nUser-Agent: "
+            f"{extra}Connection: close\r\nUser-Agent: "
         ).encode()
         + agent_bytes
         + b"\r\n\r\n"
