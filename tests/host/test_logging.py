@@ -409,3 +409,20 @@ def _raw_get(port: int, target: str, agent: str | bytes, request_id: str, extra:
     answer = b"".join(chunks)
     assert answer.startswith(b"HTTP/1.1 "), answer
     return answer
+
+
+def test_loop_uvloop_without_uvloop_is_a_config_error(echo_config):
+    # uvloop hidden from this interpreter as if it were not installed (find_spec sees None).
+    config = str(echo_config('loop = "uvloop"'))
+    script = (
+        "import sys; sys.modules['uvloop'] = None; from gateway.cli import main; "
+        f"sys.exit(main(['check', '--config', {config!r}]))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 2
+    assert (
+        "gateway.loop: uvloop is not installed (fix: install it (pip install uvloop), "
+        'or set loop = "auto" to use it where it is)'
+    ) in result.stderr
