@@ -82,12 +82,19 @@ _MILLIS = [f"{n:03d}" for n in range(1000)]
 clock = _Clock()
 
 
-def plugin_of(request: web.BaseRequest) -> str:
-    """The name of the plugin whose sub-application answered ``request``."""
+def _match_info(request: web.BaseRequest) -> Any:
+    """What routing found for ``request``; None when it was answered before routing (a request
+    that could not be parsed)."""
     try:
-        apps = request.match_info.apps  # type: ignore[attr-defined]
-    except (AttributeError, AssertionError):  # answered before routing (a parser error)
-        return "-"
+        return request.match_info  # type: ignore[attr-defined]
+    except (AttributeError, AssertionError):
+        return None
+
+
+def plugin_of(match_info: Any) -> str:
+    """The name of the plugin whose sub-application answered (when the line is formatted,
+    not while the request waits)."""
+    apps = match_info.apps if match_info is not None else ()
     if not apps:
         return "-"
     return apps[-1].get(PLUGIN_NAME, "gateway")
@@ -102,7 +109,8 @@ def _escaped(value: str) -> str:
 
 def text_line(entry: Entry) -> str:
     """An access line in the text format."""
-    _, when, took, request_id, peer, method, path, status, size, plugin, agent = entry
+    _, when, took, request_id, peer, method, path, status, size, match_info, agent = entry
+    plugin = plugin_of(match_info)
     if not path.isprintable():
         path = _escaped(path)
     if not agent.isprintable() or '"' in agent or "\\" in agent:
@@ -115,7 +123,7 @@ def text_line(entry: Entry) -> str:
 
 def json_line(entry: Entry) -> str:
     """An access line in the JSON format."""
-    _, when, took, request_id, peer, method, path, status, size, plugin, agent = entry
+    _, when, took, request_id, peer, method, path, status, size, match_info, agent = entry
     line: dict[str, Any] = {
         "time": clock.iso(when),
         "level": "info",
@@ -128,7 +136,7 @@ def json_line(entry: Entry) -> str:
         "status": status,
         "bytes_sent": size,
         "duration_ms": round(took * 1000, 3),
-        "plugin": plugin,
+        "plugin": plugin_of(match_info),
         "user_agent": agent,
     }
     try:
@@ -176,7 +184,7 @@ class TextAccessLogger(AbstractAccessLogger):
                 request.raw_path,
                 response.status,
                 response.body_length,
-                plugin_of(request),
+                _match_info(request),
                 request.headers.get(hdrs.USER_AGENT, "-"),
             )
         )
