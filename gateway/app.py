@@ -10,6 +10,7 @@ from aiohttp import web
 
 from gateway.config import GatewayConfig, PluginConfig
 from gateway.errors import answer_error
+from gateway.hosts import check_host
 from gateway.keys import (
     CONFIG,
     HEALTH_CHECKS,
@@ -91,6 +92,7 @@ def _root_middleware(measure: bool) -> Any:
         request[REQUEST_ID] = request_id
         current_request_id.set(request_id)
         try:
+            check_host(request)  # gateway/hosts.py: before any handler acts on the request
             response = await handler(request)
         except Exception as exc:
             try:
