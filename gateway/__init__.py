@@ -7,6 +7,7 @@ Plugin authors need only what this package exports::
 
 import pluggy
 
+from gateway.bodies import read_body
 from gateway.errors import ProblemError
 from gateway.health import CheckResult, HealthCheck
 from gateway.plugins import PluginInfo, PluginSettings
@@ -25,4 +26,5 @@ __all__ = [
     "__version__",
     "hookimpl",
     "json_response",
+    "read_body",
 ]

@@ -8,6 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
+from gateway.bodies import HANDLER_ARGS, check_content_encoding
 from gateway.config import GatewayConfig, PluginConfig
 from gateway.errors import answer_error
 from gateway.hosts import check_host
@@ -45,7 +46,9 @@ async def create_app(config: GatewayConfig, *, strict: bool = True) -> web.Appli
     With ``strict`` (the default, and what ``gateway serve`` uses) a plugin that fails to build
     raises :class:`PluginSetupError`; otherwise it is reported as failed and left unmounted.
     """
-    root = web.Application(middlewares=[_root_middleware(config.gateway.metrics)])
+    root = web.Application(
+        middlewares=[_root_middleware(config.gateway.metrics)], handler_args=HANDLER_ARGS
+    )
     root[CONFIG] = config
     root[STATE] = GatewayState()
     root[MOUNTED_APPS] = {}
@@ -93,6 +96,7 @@ def _root_middleware(measure: bool) -> Any:
         current_request_id.set(request_id)
         try:
             check_host(request)  # gateway/hosts.py: before any handler acts on the request
+            check_content_encoding(request)  # gateway/bodies.py: 415 for a coding not decoded
             response = await handler(request)
         except Exception as exc:
             try:

@@ -70,6 +70,11 @@ class GatewaySettings(BaseModel):
     # Serve /metrics and count every request. Off by default: counting costs every request
     # about 3 µs of CPU (bench/README.md), which only an operator who scrapes should pay.
     metrics: bool = False
+    # Seconds a request's whole body may take to arrive once a handler reads it (408 after).
+    body_timeout: float = Field(30.0, gt=0, le=3600)
+    # Connections one client address may hold at once (one more is answered 429); 0 for no
+    # limit (behind a reverse proxy every connection comes from the proxy's address).
+    max_connections_per_peer: int = Field(256, ge=0)
 
 
 class MountSettings(BaseModel):

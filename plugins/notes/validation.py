@@ -21,7 +21,7 @@ from pydantic import (
     ValidationError,
 )
 
-from gateway import ProblemError
+from gateway import ProblemError, read_body
 
 # A priority is any 32-bit signed integer: everything the tutorial's INTEGER column could hold
 # portably (PostgreSQL's integer), and nothing that would overflow it.
@@ -120,14 +120,7 @@ class NotePatch(BaseModel):
 async def read_json(request: web.Request, limit: int, *, patch: bool = False) -> Any:
     """The request's body parsed as JSON, enforcing the size limit and the Content-Type."""
     _check_content_type(request, patch=patch)
-    declared = request.content_length
-    if declared is not None and declared > limit:
-        raise _too_large(limit)
-    body = bytearray()
-    async for chunk in request.content.iter_chunked(64 * 1024):
-        body += chunk
-        if len(body) > limit:
-            raise _too_large(limit)
+    body = await read_body(request, limit)
     try:
         return orjson.loads(body)
     except orjson.JSONDecodeError as exc:
@@ -254,11 +247,3 @@ def _check_content_type(request: web.Request, *, patch: bool) -> None:
 
 def _accept_headers(patch: bool) -> dict[str, str]:
     return {"Accept-Patch": ACCEPT_PATCH} if patch else {"Accept-Post": ACCEPT_POST}
-
-
-def _too_large(limit: int) -> ProblemError:
-    return ProblemError(
-        413,
-        f"The request body is larger than this endpoint's limit of {limit} bytes.",
-        max_body_size=limit,
-    )

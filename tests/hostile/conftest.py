@@ -83,6 +83,8 @@ NOTES_CONFIG = """
     [gateway]
     metrics = true
     shutdown_timeout = 1
+    body_timeout = 2
+    max_connections_per_peer = 24
     [plugins.health]
     [plugins.notes]
     database_url = "sqlite+aiosqlite:///notes.db"
