@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from typing import Any
 
 import orjson
-from aiohttp import web
 
 from gateway import __version__
 from gateway.config import CONFIG_ENV, ConfigError, GatewayConfig, load_config
@@ -118,8 +117,10 @@ def _serve(args: argparse.Namespace, config: GatewayConfig) -> int:
         GatewayServer(config, host, port, args.workers).run()
         return 0
     configure_logging(settings.log_level)
+    from gateway.protocol import serve
+
     try:
-        web.run_app(
+        serve(
             create_app(config),
             **runner_options(settings),
             host=host,
