@@ -9,7 +9,7 @@ import subprocess
 import sys
 import textwrap
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,7 +43,13 @@ class ServedGateway:
             return file.read().decode("utf-8", "replace")
 
 
-def serve(folder: Path, config: str, *, env: dict[str, str] | None = None) -> ServedGateway:
+def serve(
+    folder: Path,
+    config: str,
+    *,
+    env: dict[str, str] | None = None,
+    preexec_fn: Callable[[], None] | None = None,
+) -> ServedGateway:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "plugins.toml"
     path.write_text(textwrap.dedent(config), encoding="utf-8")
@@ -55,6 +61,7 @@ def serve(folder: Path, config: str, *, env: dict[str, str] | None = None) -> Se
             stdout=log,
             stderr=subprocess.STDOUT,
             env={**os.environ, **(env or {})},
+            preexec_fn=preexec_fn,
         )
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
