@@ -20,6 +20,9 @@ PROBLEM_CONTENT_TYPE = "application/problem+json"
 log = logging.getLogger("gateway.errors")
 
 # Headers of an aiohttp HTTPException worth keeping on the problem response.
+# The most members of a problem's ``errors`` list sent; the rest are counted in
+# ``errors_not_listed``.
+MAX_LISTED_ERRORS = 50
 # Status recorded (access log, /metrics) for a request whose client disconnected first.
 CLIENT_CLOSED = 499
 _KEPT_HEADERS = ("Allow", "Retry-After", "Location", "WWW-Authenticate", "ETag")
@@ -69,6 +72,12 @@ def problem_response(
     if instance:
         body["instance"] = request.path
     body.update(error.extra)
+    errors = body.get("errors")
+    if isinstance(errors, list) and len(errors) > MAX_LISTED_ERRORS:
+        # A request with 100,000 bad members must not get a reply 15 times its size.
+        body["errors"] = errors[:MAX_LISTED_ERRORS]
+        not_listed = body.get("errors_not_listed", 0)
+        body["errors_not_listed"] = not_listed + len(errors) - MAX_LISTED_ERRORS
     return json_response(
         body, status=error.status, headers=error.headers, content_type=PROBLEM_CONTENT_TYPE
     )
