@@ -136,6 +136,8 @@ class GatewayRequestHandler(web.RequestHandler):
     def data_received(self, data: bytes) -> None:
         queued = len(self._messages)
         super().data_received(data)
+        for index in range(queued, len(self._messages)):
+            self._close_after_foreign_upgrade(index)
         # A parse error in the body of the request being handled (a bad chunk arriving late)
         # fails that body, and is also queued as if it were a next request. The handler
         # answers it (gateway/bodies.py: 400); aiohttp would then read ("linger on") the
@@ -147,6 +149,19 @@ class GatewayRequestHandler(web.RequestHandler):
             if request.content.exception() is None:
                 request.content.set_exception(BadHttpMessage("malformed request body"))
             self._lingering_time = 0.0
+
+    def _close_after_foreign_upgrade(self, index: int) -> None:
+        # aiohttp's C parser stops at a request asking to upgrade to anything but websocket
+        # (h2c, say) and drops whatever came after it in the same packet: a request
+        # pipelined behind it would never be answered. It cannot be recovered from outside
+        # the parser, so the answer to such a request closes the connection, which tells
+        # the client to send the rest again on a new one (RFC 9112 section 9.3.2).
+        message, payload = self._messages[index]
+        if isinstance(message, _ErrInfo) or not message.upgrade or message.should_close:
+            return
+        if message.headers.get("Upgrade", "").strip().lower() == "websocket":
+            return
+        self._messages[index] = (message._replace(should_close=True), payload)
 
     def _refuse_connection(self, transport: asyncio.BaseTransport) -> None:
         limit = self._gateway.max_connections_per_peer

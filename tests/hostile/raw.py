@@ -43,6 +43,19 @@ def read_all(sock: socket.socket) -> bytes:
     return data
 
 
+def read_response(sock: socket.socket) -> RawResponse:
+    """One response, read as far as its Content-Length (the connection may stay open)."""
+    data = b""
+    while True:
+        responses = parse_responses(data)
+        if responses and len(responses[0].body) == int(responses[0].header("Content-Length") or 0):
+            return responses[0]
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise EOFError(data)
+        data += chunk
+
+
 def parse_responses(data: bytes) -> list[RawResponse]:
     """Every complete response in ``data`` (bodies framed by Content-Length)."""
     responses = []
