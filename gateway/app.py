@@ -26,7 +26,7 @@ from gateway.metrics import PLUGIN_NAME, metrics_view, observe
 from gateway.plugins import await_me_maybe, call_plugin_hook
 from gateway.redact import redact
 from gateway.request_id import HEADER, choose_request_id, current_request_id
-from gateway.responses import json_response
+from gateway.responses import SERVER, json_response
 
 log = logging.getLogger("gateway.app")
 
@@ -103,11 +103,13 @@ def _root_middleware(measure: bool) -> Any:
                 response = answer_error(request, exc)
             except web.HTTPException as answer:  # a redirect or a 304: an answer, raised
                 answer.headers[HEADER] = request_id
+                answer.headers["Server"] = SERVER
                 if measure:
                     _observe(request, answer.status, started)
                 raise
         if not response.prepared:  # else its handler used copy_request_id()
             response.headers[HEADER] = request_id
+            response.headers["Server"] = SERVER
         if measure:
             _observe(request, response.status, started)
         return response

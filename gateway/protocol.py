@@ -48,6 +48,7 @@ from gateway.errors import (
 from gateway.keys import CONFIG
 from gateway.metrics import observe, observe_unparsed
 from gateway.request_id import HEADER, choose_request_id, current_request_id
+from gateway.responses import SERVER
 
 log = logging.getLogger("gateway.protocol")
 
@@ -178,6 +179,7 @@ class GatewayRequestHandler(web.RequestHandler):
             f"Content-Type: {PROBLEM_CONTENT_TYPE}\r\n"
             f"Content-Length: {len(body)}\r\n"
             f"{HEADER}: {choose_request_id(None)}\r\n"
+            f"Server: {SERVER}\r\n"
             "Retry-After: 1\r\n"
             "Connection: close\r\n\r\n"
         )
@@ -214,6 +216,7 @@ class GatewayRequestHandler(web.RequestHandler):
             )
         response = problem_response(request, problem, instance=False)
         response.headers[HEADER] = request_id
+        response.headers["Server"] = SERVER
         response.force_close()
         self._gateway.count_unparsed(problem.status)
         return response
@@ -284,6 +287,7 @@ def _answering_escaped_errors(
             assert isinstance(request, web.Request)
             response = answer_error(request, exc)
             response.headers[HEADER] = choose_request_id(request.headers.get(HEADER))
+            response.headers["Server"] = SERVER
             if measure:
                 try:
                     observe(request, response.status, started)
