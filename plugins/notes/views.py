@@ -35,8 +35,13 @@ async def database_unavailable(request: web.Request, handler: Any) -> web.Stream
     try:
         return await handler(request)
     except DatabaseUnavailable as exc:
+        # Expected and documented (a lock held past sqlite_busy_timeout, an outage): one line
+        # saying why, no traceback.
         log.warning(
-            "notes database unavailable for %s %s", request.method, request.path, exc_info=exc
+            "notes database unavailable for %s %s: %s",
+            request.method,
+            request.path,
+            str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__,
         )
         raise ProblemError(
             503,
