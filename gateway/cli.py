@@ -18,6 +18,7 @@ from gateway import __version__
 from gateway.config import CONFIG_ENV, ConfigError, GatewayConfig, load_config
 from gateway.logs import configure_logging, runner_options
 from gateway.plugins import await_me_maybe, discover
+from gateway.redact import redact_text
 
 EXIT_CONFIG = 2
 EXIT_FAILED = 1
@@ -176,7 +177,7 @@ def _plugins(args: argparse.Namespace, config: GatewayConfig) -> int:
 def build_problems(config: GatewayConfig, report: list[dict[str, Any]]) -> list[str]:
     """One line per enabled plugin that failed to build, as ``gateway check`` prints it."""
     return [
-        f"{config.path}: plugins.{row['name']}: {row['error']}"
+        redact_text(f"{config.path}: plugins.{row['name']}: {row['error']}")
         for row in report
         if row["enabled"] and row["status"] == "failed"
     ]
