@@ -1,0 +1,168 @@
+"""The faults the tests inject: a private Redis they kill and restart, a TCP proxy they cut.
+
+Never the machine's shared servers: :class:`PrivateRedis` is a ``redis-server`` of the test's
+own on a free port (no persistence), and :class:`TcpProxy` is an asyncio proxy in front of the
+shared PostgreSQL whose connections the test cuts or black-holes; PostgreSQL itself is untouched.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import shutil
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _answers(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.2) as sock:
+            sock.sendall(b"PING\r\n")
+            return sock.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+class PrivateRedis:
+    """``redis-server --port FREE --save '' --appendonly no``, owned by one test."""
+
+    def __init__(self, folder: Path) -> None:
+        binary = shutil.which("redis-server")
+        if binary is None:
+            pytest.skip("redis-server is not installed")
+        self.binary = binary
+        self.folder = folder
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        """Start it (again, on the same port) and wait until it answers PING."""
+        assert self.process is None or self.process.poll() is not None
+        self.process = subprocess.Popen(
+            [
+                self.binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.folder),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while not _answers(self.port):
+            assert self.process.poll() is None, "redis-server exited at start"
+            assert time.monotonic() < deadline, "redis-server did not answer in 10 s"
+            time.sleep(0.02)
+
+    def kill(self) -> None:
+        """SIGKILL: the server is gone at once, as in a crash."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(5)
+
+
+class TcpProxy:
+    """An asyncio TCP proxy to ``target`` that a test can cut (reset) or black-hole.
+
+    ``cut()`` closes every open connection (both sides) and keeps accepting;
+    ``black_hole()`` keeps accepting and holding connections but forwards nothing, like a
+    network partition; ``heal()`` forwards again.
+    """
+
+    def __init__(self, target_host: str, target_port: int) -> None:
+        self.target = (target_host, target_port)
+        self.port = free_port()
+        self.holing = False
+        self._server: asyncio.Server | None = None
+        self._links: set[tuple[asyncio.StreamWriter, asyncio.StreamWriter | None]] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(self._accept, "127.0.0.1", self.port)
+
+    async def close(self) -> None:
+        if self._server is not None:
+            self._server.close()
+        self.cut()
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    def cut(self) -> None:
+        """Reset every connection now open through the proxy."""
+        for client, upstream in list(self._links):
+            for writer in (client, upstream):
+                if writer is not None:
+                    with contextlib.suppress(Exception):
+                        writer.transport.abort()
+        self._links.clear()
+
+    def black_hole(self) -> None:
+        self.holing = True
+
+    def heal(self) -> None:
+        self.holing = False
+
+    @property
+    def connections(self) -> int:
+        return len(self._links)
+
+    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        link: tuple[asyncio.StreamWriter, asyncio.StreamWriter | None] = (writer, None)
+        self._links.add(link)
+        try:
+            await self._healed()  # a partition: the SYN is answered, nothing else is
+            up_reader, up_writer = await asyncio.open_connection(*self.target)
+        except Exception:
+            self._links.discard(link)
+            writer.transport.abort()
+            return
+        self._links.discard(link)
+        link = (writer, up_writer)
+        self._links.add(link)
+        pumps = [
+            asyncio.create_task(self._pump(reader, up_writer)),
+            asyncio.create_task(self._pump(up_reader, writer)),
+        ]
+        self._tasks.update(pumps)
+        try:
+            await asyncio.wait(pumps, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in pumps:
+                task.cancel()
+                self._tasks.discard(task)
+            self._links.discard(link)
+            for side in (writer, up_writer):
+                with contextlib.suppress(Exception):
+                    side.transport.abort()
+
+    async def _healed(self) -> None:
+        while self.holing:  # noqa: ASYNC110 - a flag the test flips from anywhere
+            await asyncio.sleep(0.05)
+
+    async def _pump(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while True:
+            data = await reader.read(65536)
+            if not data:
+                return
+            await self._healed()  # bytes in flight are held, not delivered
+            writer.write(data)
+            await writer.drain()
