@@ -76,6 +76,7 @@ def open_engine(url: URL, settings: NotesSettings) -> AsyncEngine:
         "pool_size": settings.pool_size,
         "max_overflow": settings.max_overflow,
         "pool_timeout": settings.pool_timeout,
+        "connect_args": connect_args(url, settings, statements=True),
     }
     engine = create_async_engine(url, **options)
     if is_sqlite(url):
@@ -83,7 +84,26 @@ def open_engine(url: URL, settings: NotesSettings) -> AsyncEngine:
     return engine
 
 
-def open_migration_engine(url: URL, settings: NotesSettings) -> AsyncEngine:
+def connect_args(url: URL, settings: NotesSettings, *, statements: bool) -> dict[str, Any]:
+    """The driver's own bounds: how long connecting may take, and (``statements``) each query.
+
+    asyncpg's ``timeout`` bounds the connection (a black-holed network would otherwise hang
+    for as long as the partition lasts); PostgreSQL's ``statement_timeout`` makes the server
+    cancel a statement that runs too long, and asyncpg's ``command_timeout`` (a little longer)
+    gives up on a server that does not answer at all.
+    """
+    if is_sqlite(url):
+        return {}
+    options: dict[str, Any] = {"timeout": settings.connect_timeout}
+    if statements:
+        options["command_timeout"] = settings.statement_timeout + 1
+        options["server_settings"] = {
+            "statement_timeout": str(round(settings.statement_timeout * 1000))
+        }
+    return options
+
+
+def open_migration_engine(url: URL, settings: NotesSettings, *, wait: bool = True) -> AsyncEngine:
     """A one-connection engine for Alembic, with real transactions around the DDL.
 
     On SQLite every transaction starts with ``BEGIN IMMEDIATE``: the migration holds the
@@ -91,9 +111,15 @@ def open_migration_engine(url: URL, settings: NotesSettings) -> AsyncEngine:
     time waits (up to ``migration_lock_timeout``) and then finds the schema already current,
     and the DDL commits or rolls back as a whole.
     """
-    engine = create_async_engine(url, poolclass=NullPool)
+    engine = create_async_engine(
+        url, poolclass=NullPool, connect_args=connect_args(url, settings, statements=False)
+    )
     if is_sqlite(url):
-        pragmas = sqlite_pragmas(settings, busy_timeout=settings.migration_lock_timeout)
+        # Not waiting: long enough to take a free lock, short enough not to hold up start-up.
+        lock_wait = (
+            settings.migration_lock_timeout if wait else min(0.5, settings.migration_lock_timeout)
+        )
+        pragmas = sqlite_pragmas(settings, busy_timeout=lock_wait)
         sync_engine = engine.sync_engine
 
         @event.listens_for(sync_engine, "connect")

@@ -48,6 +48,10 @@ class NotesSettings(PluginSettings):
     sqlite_busy_timeout: float = Field(5.0, ge=0, le=600)
     # Seconds a start-up waits for another process that is migrating the same database.
     migration_lock_timeout: float = Field(300.0, gt=0, le=3600)
+    # PostgreSQL: seconds to open a connection, and seconds one statement may run; past either
+    # the request answers 503 instead of hanging for as long as a network partition lasts.
+    connect_timeout: float = Field(5.0, gt=0, le=300)
+    statement_timeout: float = Field(10.0, gt=0, le=3600)
 
     @field_validator("database_url")
     @classmethod

@@ -85,7 +85,7 @@ _DISCONNECTED = (
 )
 # What an unreachable, overloaded or locked database raises, through SQLAlchemy or straight
 # from the driver on the read path: DatabaseUnavailable, a 503, not a bug.
-_UNAVAILABLE = (
+UNAVAILABLE = (
     sa.exc.OperationalError,
     sa.exc.InterfaceError,
     sa.exc.TimeoutError,
@@ -123,12 +123,16 @@ class NoteStore:
         self._batches: set[asyncio.Task[None]] = set()
 
     @classmethod
-    async def open(cls, url: URL, settings: NotesSettings) -> "NoteStore":
-        """Migrate (or check the schema), then open the engine and, on SQLite, the reader."""
+    async def open(cls, url: URL, settings: NotesSettings, *, wait: bool = True) -> "NoteStore":
+        """Migrate (or check the schema), then open the engine and, on SQLite, the reader.
+
+        ``wait=False``: raise :class:`migrate.MigrationLockBusy` rather than wait for another
+        process that is migrating the same database.
+        """
         if is_sqlite(url):
             check_sqlite_folder(url)
         if settings.migrate_on_start:
-            applied = await migrate.upgrade(url, settings)
+            applied = await migrate.upgrade(url, settings, wait=wait)
             if applied:
                 log.info("applied migrations %s to %s", ", ".join(applied), url)
         else:
@@ -294,7 +298,7 @@ class NoteStore:
     async def _fetch(self, compiled: _Compiled, values: dict[str, Any]) -> Sequence[Any]:
         try:
             return await self._fetch_rows(compiled, compiled.args(values))
-        except _UNAVAILABLE as exc:
+        except UNAVAILABLE as exc:
             raise DatabaseUnavailable(f"{type(exc).__name__}: {exc}") from exc
 
     async def _fetch_rows(self, compiled: _Compiled, args: list[Any]) -> Sequence[Any]:
@@ -328,7 +332,7 @@ class NoteStore:
                 return await self._execute_write(statement, raw)
             async with self._write_lock:
                 return await self._execute_write(statement, raw)
-        except _UNAVAILABLE as exc:
+        except UNAVAILABLE as exc:
             raise DatabaseUnavailable(f"{type(exc).__name__}: {exc}") from exc
 
     async def _execute_write(self, statement: Any, raw: bool) -> Any:

@@ -12,8 +12,9 @@ from aiohttp import web
 
 from gateway import ProblemError, json_response
 from gateway_plugins.notes.conditional import etag, if_match_versions, if_none_match
-from gateway_plugins.notes.keys import STORE
+from gateway_plugins.notes.keys import DATABASE
 from gateway_plugins.notes.pagination import encode_cursor, parse_list_query
+from gateway_plugins.notes.startup import DatabaseStarting
 from gateway_plugins.notes.store import (
     DatabaseUnavailable,
     NoteNotFound,
@@ -34,6 +35,13 @@ _WRITABLE = ("title", "description", "created_by", "priority", "created_at")
 async def database_unavailable(request: web.Request, handler: Any) -> web.StreamResponse:
     try:
         return await handler(request)
+    except DatabaseStarting as exc:  # start-up logged it once; nothing new to say per request
+        raise ProblemError(
+            503,
+            "The notes database is not open yet (this gateway started without it); try again "
+            "shortly.",
+            headers={"Retry-After": "1"},
+        ) from exc
     except DatabaseUnavailable as exc:
         log.warning(
             "notes database unavailable for %s %s", request.method, request.path, exc_info=exc
@@ -60,7 +68,7 @@ def add_routes(app: web.Application) -> None:
 
 async def list_notes(request: web.Request) -> web.Response:
     """A page of notes and the URL of the next one (null on the last page)."""
-    store = request.app[STORE]
+    store = request.app[DATABASE].require()
     settings = store.settings
     query = parse_list_query(request.rel_url.query, settings.default_limit, settings.max_limit)
     rows = await store.page(query)
@@ -80,7 +88,7 @@ async def list_notes(request: web.Request) -> web.Response:
 
 async def get_note(request: web.Request) -> web.Response:
     note_id = _note_id(request)
-    note = await request.app[STORE].get(note_id)
+    note = await request.app[DATABASE].require().get(note_id)
     if note is None:
         raise _not_found(note_id)
     tag = etag(note.version)
@@ -91,7 +99,7 @@ async def get_note(request: web.Request) -> web.Response:
 
 
 async def create_note(request: web.Request) -> web.Response:
-    store = request.app[STORE]
+    store = request.app[DATABASE].require()
     fields = validate_note(await read_json(request, store.settings.max_body_size))
     note = await store.create(_columns(fields))
     path = request.app.router[NOTE_ROUTE].url_for(note_id=str(note.body["id"]))
@@ -102,7 +110,7 @@ async def create_note(request: web.Request) -> web.Response:
 async def replace_note(request: web.Request) -> web.Response:
     """PUT: every writable member is replaced; an absent created_at keeps the stored one."""
     note_id = _note_id(request)
-    store = request.app[STORE]
+    store = request.app[DATABASE].require()
     fields = validate_note(await read_json(request, store.settings.max_body_size), note_id)
     return await _update(request, note_id, _columns(fields))
 
@@ -110,7 +118,7 @@ async def replace_note(request: web.Request) -> web.Response:
 async def patch_note(request: web.Request) -> web.Response:
     """PATCH: a JSON merge patch; members left out keep their value."""
     note_id = _note_id(request)
-    store = request.app[STORE]
+    store = request.app[DATABASE].require()
     patch = validate_patch(
         await read_json(request, store.settings.max_body_size, patch=True), note_id
     )
@@ -131,7 +139,7 @@ async def delete_note(request: web.Request) -> web.Response:
     note_id = _note_id(request)
     versions = if_match_versions(request.headers.get("If-Match"))
     try:
-        await request.app[STORE].delete(note_id, versions)
+        await request.app[DATABASE].require().delete(note_id, versions)
     except NoteNotFound:
         raise _not_found(note_id) from None
     except VersionMismatch as exc:
@@ -142,7 +150,7 @@ async def delete_note(request: web.Request) -> web.Response:
 async def _update(request: web.Request, note_id: int, changes: dict[str, Any]) -> web.Response:
     versions = if_match_versions(request.headers.get("If-Match"))
     try:
-        note = await request.app[STORE].update(note_id, changes, versions)
+        note = await request.app[DATABASE].require().update(note_id, changes, versions)
     except NoteNotFound:
         raise _not_found(note_id) from None
     except VersionMismatch as exc:

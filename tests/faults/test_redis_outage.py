@@ -74,6 +74,16 @@ async def test_a_redis_outage_falls_back_to_memory_and_back(
         assert blocked.headers["Cache-Status"] == "gateway-memory; detail=rate-limited"
     assert fake.total_calls == calls
 
+    # Readiness holds: this instance serves, and every instance shares the dead Redis.
+    for path in ("/health", "/health/ready"):
+        health = await client.get(path)
+        assert health.status == 200, await health.text()
+        body = await health.json()
+        assert body["status"] == "warn"
+        check = body["checks"]["crypto:cache"][0]
+        assert check["status"] == "warn"
+        assert "serving from this process's memory" in check["output"]
+
     outage_lines = [r for r in caplog.records if "cache failed" in r.getMessage()]
     assert len(outage_lines) == 1, [r.getMessage() for r in outage_lines]
     assert "serving from this process's memory" in outage_lines[0].getMessage()
