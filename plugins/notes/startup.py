@@ -38,6 +38,8 @@ class NotesDatabase:
         # What the start-up is waiting for, while it waits (for notes:startup and the 503s).
         self.waiting_for = "the gateway is starting"
         self._opening: asyncio.Task[None] | None = None
+        # Requests answered 503 since the database last answered (0: it answers).
+        self.failing = 0
 
     async def start(self) -> None:
         """Open now if that can be done without waiting; else keep trying in the background."""
@@ -64,6 +66,32 @@ class NotesDatabase:
         if self.store is None:
             raise DatabaseStarting(self.waiting_for)
         return self.store
+
+    def unavailable(self, what: str, exc: BaseException) -> None:
+        """Log a request the database could not serve: a traceback only when an outage begins.
+
+        An outage is expected, and a traceback per request made megabytes of log in seconds:
+        the first failure carries the cause, the rest are debug lines, and
+        :meth:`answered` says when it is over.
+        """
+        if not self.failing:
+            log.warning(
+                "notes database unavailable (first failure: %s); answering 503 until it "
+                "answers again",
+                what,
+                exc_info=exc,
+            )
+        else:
+            log.debug("notes database still unavailable for %s: %s", what, exc)
+        self.failing += 1
+
+    def answered(self) -> None:
+        """A request was served: end the outage, if there was one, with one line."""
+        if self.failing:
+            log.warning(
+                "notes database answers again (%d requests answered 503 meanwhile)", self.failing
+            )
+            self.failing = 0
 
     async def close(self) -> None:
         if self._opening is not None:

@@ -51,6 +51,14 @@ class DatabaseUnavailable(Exception):
     """The database could not be reached, or stayed locked or busy: retrying may succeed."""
 
 
+class WriteOutcomeUnknown(DatabaseUnavailable):
+    """The connection was lost (or stopped answering) while a write was in flight.
+
+    The statement may have been applied (autocommit: it commits on the server before the reply
+    that was lost) or not; only reading again tells.
+    """
+
+
 class NoteNotFound(Exception):
     """No note has this id."""
 
@@ -94,7 +102,22 @@ UNAVAILABLE = (
     asyncpg.exceptions.QueryCanceledError,
     *_DISCONNECTED,
 )
+# Raised by a statement whose connection was lost (or went silent) after it was sent.
+_LOST_IN_FLIGHT = (sa.exc.DBAPIError, *_DISCONNECTED)
 _ONE_COLUMNS = (*REPRESENTATION, notes.c.version)
+
+
+def _lost_connection(exc: BaseException) -> bool:
+    """Whether ``exc`` says the connection went away, rather than the server refusing."""
+    if isinstance(exc, sa.exc.DBAPIError):
+        if exc.connection_invalidated:
+            return True
+        exc = exc.orig.__cause__ or exc.orig if exc.orig is not None else exc
+    if isinstance(exc, asyncpg.exceptions.QueryCanceledError):
+        return False  # statement_timeout: the server cancelled it, nothing was applied
+    return isinstance(exc, _DISCONNECTED)
+
+
 _NOTE_KEYS = FIELDS  # the first len(FIELDS) columns of a row; then the version
 
 
@@ -304,15 +327,15 @@ class NoteStore:
     async def _fetch_rows(self, compiled: _Compiled, args: list[Any]) -> Sequence[Any]:
         if self._reader is not None:
             return await self._reader.fetch(compiled.sql, args)
-        # Pooled connections die together when the server restarts or a proxy drops them.
-        # Reads are idempotent: each dead connection is discarded and the read retried, until
-        # one works or every connection the pool could hold has been tried.
-        for _ in range(self.settings.pool_size + self.settings.max_overflow):
-            try:
-                return await self._fetch_postgresql(compiled.sql, args)
-            except _DISCONNECTED:
-                continue
-        return await self._fetch_postgresql(compiled.sql, args)
+        # A connection found closed at checkout is replaced by the pool (database.py); one that
+        # dies during the read is discarded and, reads being idempotent, the read is tried once
+        # more on a fresh one. Not after a timeout: that would double a partition's wait.
+        try:
+            return await self._fetch_postgresql(compiled.sql, args)
+        except TimeoutError:
+            raise
+        except _DISCONNECTED:
+            return await self._fetch_postgresql(compiled.sql, args)
 
     async def _fetch_postgresql(self, sql: str, args: list[Any]) -> Sequence[Any]:
         raw = await self.engine.raw_connection()
@@ -332,12 +355,20 @@ class NoteStore:
                 return await self._execute_write(statement, raw)
             async with self._write_lock:
                 return await self._execute_write(statement, raw)
+        except WriteOutcomeUnknown:
+            raise
         except UNAVAILABLE as exc:
             raise DatabaseUnavailable(f"{type(exc).__name__}: {exc}") from exc
 
     async def _execute_write(self, statement: Any, raw: bool) -> Any:
+        # A failure while connecting means nothing was sent: a plain DatabaseUnavailable.
         async with self.engine.connect() as conn:
-            row = (await conn.execute(statement)).first()
+            try:
+                row = (await conn.execute(statement)).first()
+            except _LOST_IN_FLIGHT as exc:
+                if self._sqlite or not _lost_connection(exc):
+                    raise
+                raise WriteOutcomeUnknown(f"{type(exc).__name__}: {exc}") from exc
         if row is None or raw:
             return row
         return StoredNote(dict(zip(_NOTE_KEYS, row, strict=False)), row[-1])

@@ -20,6 +20,7 @@ from gateway_plugins.notes.store import (
     NoteNotFound,
     StoredNote,
     VersionMismatch,
+    WriteOutcomeUnknown,
 )
 from gateway_plugins.notes.validation import NoteFields, read_json, validate_note, validate_patch
 
@@ -33,8 +34,10 @@ _WRITABLE = ("title", "description", "created_by", "priority", "created_at")
 
 @web.middleware
 async def database_unavailable(request: web.Request, handler: Any) -> web.StreamResponse:
+    """A database that cannot answer is a 503 problem, logged once per outage with its cause."""
+    database = request.app[DATABASE]
     try:
-        return await handler(request)
+        response = await handler(request)
     except DatabaseStarting as exc:  # start-up logged it once; nothing new to say per request
         raise ProblemError(
             503,
@@ -42,15 +45,25 @@ async def database_unavailable(request: web.Request, handler: Any) -> web.Stream
             "shortly.",
             headers={"Retry-After": "1"},
         ) from exc
+    except WriteOutcomeUnknown as exc:
+        database.unavailable(f"{request.method} {request.path}", exc)
+        raise ProblemError(
+            503,
+            "The connection to the notes database was lost while this write was in flight: it "
+            "may or may not have been applied. Read the resource before retrying, or retry "
+            "with the same Idempotency-Key header.",
+            headers={"Retry-After": "1"},
+            outcome="unknown",
+        ) from exc
     except DatabaseUnavailable as exc:
-        log.warning(
-            "notes database unavailable for %s %s", request.method, request.path, exc_info=exc
-        )
+        database.unavailable(f"{request.method} {request.path}", exc)
         raise ProblemError(
             503,
             "The notes database is unavailable or busy; try again shortly.",
             headers={"Retry-After": "1"},
         ) from exc
+    database.answered()
+    return response
 
 
 def add_routes(app: web.Application) -> None:

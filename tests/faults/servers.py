@@ -85,13 +85,15 @@ class TcpProxy:
 
     ``cut()`` closes every open connection (both sides) and keeps accepting;
     ``black_hole()`` keeps accepting and holding connections but forwards nothing, like a
-    network partition; ``heal()`` forwards again.
+    network partition; ``hold_replies()`` forwards what clients send but holds what the server
+    answers (a statement runs, its client never hears); ``heal()`` forwards again.
     """
 
     def __init__(self, target_host: str, target_port: int) -> None:
         self.target = (target_host, target_port)
         self.port = free_port()
         self.holing = False
+        self.holding_replies = False
         self._server: asyncio.Server | None = None
         self._links: set[tuple[asyncio.StreamWriter, asyncio.StreamWriter | None]] = set()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -119,8 +121,12 @@ class TcpProxy:
     def black_hole(self) -> None:
         self.holing = True
 
+    def hold_replies(self) -> None:
+        self.holding_replies = True
+
     def heal(self) -> None:
         self.holing = False
+        self.holding_replies = False
 
     @property
     def connections(self) -> int:
@@ -140,8 +146,8 @@ class TcpProxy:
         link = (writer, up_writer)
         self._links.add(link)
         pumps = [
-            asyncio.create_task(self._pump(reader, up_writer)),
-            asyncio.create_task(self._pump(up_reader, writer)),
+            asyncio.create_task(self._pump(reader, up_writer, replies=False)),
+            asyncio.create_task(self._pump(up_reader, writer, replies=True)),
         ]
         self._tasks.update(pumps)
         try:
@@ -155,16 +161,19 @@ class TcpProxy:
                 with contextlib.suppress(Exception):
                     side.transport.abort()
 
-    async def _healed(self) -> None:
-        while self.holing:  # noqa: ASYNC110 - a flag the test flips from anywhere
-            await asyncio.sleep(0.05)
+    async def _healed(self, replies: bool = False) -> None:
 
-    async def _pump(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while self.holing or (replies and self.holding_replies):  # noqa: ASYNC110
+            await asyncio.sleep(0.02)
+
+    async def _pump(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, *, replies: bool
+    ) -> None:
         while True:
             data = await reader.read(65536)
             if not data:
                 return
-            await self._healed()  # bytes in flight are held, not delivered
+            await self._healed(replies)  # bytes in flight are held, not delivered
             writer.write(data)
             await writer.drain()
 
