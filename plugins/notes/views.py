@@ -17,7 +17,9 @@ from gateway_plugins.notes.pagination import encode_cursor, parse_list_query
 from gateway_plugins.notes.startup import DatabaseStarting
 from gateway_plugins.notes.store import (
     DatabaseUnavailable,
+    IdempotencyKeyReused,
     NoteNotFound,
+    NoteStore,
     StoredNote,
     VersionMismatch,
     WriteOutcomeUnknown,
@@ -113,11 +115,53 @@ async def get_note(request: web.Request) -> web.Response:
 
 async def create_note(request: web.Request) -> web.Response:
     store = request.app[DATABASE].require()
+    key = _idempotency_key(request)
     fields = validate_note(await read_json(request, store.settings.max_body_size))
+    if key is not None:
+        return await _create_once(request, store, _columns(fields), key)
     note = await store.create(_columns(fields))
     path = request.app.router[NOTE_ROUTE].url_for(note_id=str(note.body["id"]))
     headers = {"Location": str(request.url.join(path)), "ETag": etag(note.version)}
     return json_response(note.body, status=201, headers=headers)
+
+
+async def _create_once(
+    request: web.Request, store: NoteStore, columns: dict[str, Any], key: str
+) -> web.Response:
+    """POST with an Idempotency-Key: the first answer for the key, made once, replayed after."""
+    try:
+        created = await store.create_once(columns, key)
+    except IdempotencyKeyReused:
+        raise ProblemError(
+            422,
+            "This Idempotency-Key was already used for a different note; use a new key for a "
+            "new request.",
+        ) from None
+    path = request.app.router[NOTE_ROUTE].url_for(note_id=str(created.note_id))
+    headers = {"Location": str(request.url.join(path)), "ETag": etag(created.version)}
+    if created.replayed:
+        headers["Idempotent-Replayed"] = "true"
+    return web.Response(
+        body=created.body, status=201, headers=headers, content_type="application/json"
+    )
+
+
+# draft-ietf-httpapi-idempotency-key-header: an opaque string; these bounds keep it a sane key.
+_KEY_CHARACTERS = frozenset(map(chr, range(0x21, 0x7F)))
+
+
+def _idempotency_key(request: web.Request) -> str | None:
+    values = request.headers.getall("Idempotency-Key", [])
+    if not values:
+        return None
+    key = values[0].strip().strip('"')  # the draft's form is a quoted string; bare is taken too
+    if len(values) > 1 or not 1 <= len(key) <= 255 or not set(key) <= _KEY_CHARACTERS:
+        raise ProblemError(
+            400,
+            "Idempotency-Key must be one value of 1 to 255 visible ASCII characters, such as a "
+            "UUID.",
+        )
+    return key
 
 
 async def replace_note(request: web.Request) -> web.Response:

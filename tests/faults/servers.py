@@ -94,6 +94,8 @@ class TcpProxy:
         self.port = free_port()
         self.holing = False
         self.holding_replies = False
+        self._hold_after: bytes | None = None
+        self._seen_after = False
         self._server: asyncio.Server | None = None
         self._links: set[tuple[asyncio.StreamWriter, asyncio.StreamWriter | None]] = set()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -121,12 +123,22 @@ class TcpProxy:
     def black_hole(self) -> None:
         self.holing = True
 
-    def hold_replies(self) -> None:
-        self.holding_replies = True
+    def hold_replies(self, after: bytes | None = None) -> None:
+        """Hold the server's replies: from now, or once a client has executed ``after``.
+
+        asyncpg prepares a statement (its text, then a round trip) before it executes it (a
+        second message): the replies are held from the message that follows the text on.
+        """
+        if after is None:
+            self.holding_replies = True
+        else:
+            self._hold_after = after
+            self._seen_after = False
 
     def heal(self) -> None:
         self.holing = False
         self.holding_replies = False
+        self._hold_after = None
 
     @property
     def connections(self) -> int:
@@ -173,6 +185,11 @@ class TcpProxy:
             data = await reader.read(65536)
             if not data:
                 return
+            if not replies and self._hold_after is not None:
+                if self._seen_after:
+                    self.holding_replies = True  # this is sent; what the server says is not
+                elif self._hold_after in data:
+                    self._seen_after = True
             await self._healed(replies)  # bytes in flight are held, not delivered
             writer.write(data)
             await writer.drain()

@@ -101,6 +101,27 @@ async def test_a_reply_lost_mid_insert_says_the_outcome_is_unknown(notes_client,
     assert (await client.post("/notes", json={"title": "after"})).status == 201
 
 
+async def test_an_idempotency_key_makes_the_retry_of_a_lost_post_safe(notes_client, postgres_url):
+    client, proxy = notes_client
+    assert (await client.post("/notes", json={"title": "warm"})).status == 201
+    key = {"Idempotency-Key": '"3f1e2d4c-retry-me"'}
+    proxy.hold_replies(after=b"COMMIT")  # the note and its key commit; the reply is lost
+    pending = asyncio.create_task(client.post("/notes", json={"title": "once"}, headers=key))
+    await asyncio.sleep(0.5)
+    proxy.cut()
+    proxy.heal()
+    lost = await pending
+    assert lost.status == 503
+    assert (await lost.json())["outcome"] == "unknown"
+    # The client retries as told: the same key, the same body. It had been written: replayed.
+    retried = await client.post("/notes", json={"title": "once"}, headers=key)
+    assert retried.status == 201
+    assert retried.headers["Idempotent-Replayed"] == "true"
+    assert await notes_titled(postgres_url, "once") == 1
+    note = await retried.json()
+    assert retried.headers["Location"].endswith(f"/notes/{note['id']}")
+
+
 async def test_connections_reset_while_idle_are_replaced_not_reported(notes_client):
     client, proxy = notes_client
     notes = []
