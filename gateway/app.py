@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from typing import Any
 
 from aiohttp import web
 
+from gateway import drain
 from gateway.config import GatewayConfig, PluginConfig
 from gateway.errors import answer_error
 from gateway.keys import (
@@ -44,9 +46,10 @@ async def create_app(config: GatewayConfig, *, strict: bool = True) -> web.Appli
     With ``strict`` (the default, and what ``gateway serve`` uses) a plugin that fails to build
     raises :class:`PluginSetupError`; otherwise it is reported as failed and left unmounted.
     """
-    root = web.Application(middlewares=[_root_middleware(config.gateway.metrics)])
+    state = GatewayState()
+    root = web.Application(middlewares=[_root_middleware(config.gateway.metrics, state)])
     root[CONFIG] = config
-    root[STATE] = GatewayState()
+    root[STATE] = state
     root[MOUNTED_APPS] = {}
     root.on_shutdown.append(_mark_draining)  # first, so readiness fails before anything closes
 
@@ -74,10 +77,13 @@ async def create_app(config: GatewayConfig, *, strict: bool = True) -> web.Appli
     if config.gateway.metrics:
         root.router.add_get("/metrics", metrics_view)
     root.on_startup.append(_mark_started)  # last: runs after every plugin's start-up
+    drain.track(root, config.gateway)  # last: after every plugin's on_shutdown
     return root
 
 
-def _root_middleware(measure: bool) -> Any:
+def _root_middleware(measure: bool, state: GatewayState) -> Any:
+    in_flight = state.in_flight
+
     @web.middleware
     async def gateway_middleware(request: web.Request, handler: Any) -> web.StreamResponse:
         """Give the request its id (in its log lines and on its response), answer every error
@@ -90,8 +96,14 @@ def _root_middleware(measure: bool) -> Any:
         request_id = choose_request_id(request.headers.get(HEADER))
         request[REQUEST_ID] = request_id
         current_request_id.set(request_id)
+        task = asyncio.current_task()
+        in_flight.add(task)  # type: ignore[arg-type]
         try:
             response = await handler(request)
+        except asyncio.CancelledError:
+            if not state.cut_off:
+                raise
+            response = drain.cut_off_answer(request, state)
         except Exception as exc:
             try:
                 response = answer_error(request, exc)
@@ -99,9 +111,15 @@ def _root_middleware(measure: bool) -> Any:
                 answer.headers[HEADER] = request_id
                 if measure:
                     _observe(request, answer.status, started)
+                if state.draining:
+                    answer.force_close()
                 raise
+        finally:
+            in_flight.discard(task)  # type: ignore[arg-type]
         if not response.prepared:  # else its handler used copy_request_id()
             response.headers[HEADER] = request_id
+            if state.draining:  # keep-alive clients move elsewhere after this answer
+                response.force_close()
         if measure:
             _observe(request, response.status, started)
         return response

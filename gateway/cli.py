@@ -13,11 +13,10 @@ from collections.abc import Sequence
 from typing import Any
 
 import orjson
-from aiohttp import web
 
 from gateway import __version__
 from gateway.config import CONFIG_ENV, ConfigError, GatewayConfig, load_config
-from gateway.logs import configure_logging, runner_options
+from gateway.logs import configure_logging
 from gateway.plugins import await_me_maybe, discover
 
 EXIT_CONFIG = 2
@@ -100,7 +99,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _serve(args: argparse.Namespace, config: GatewayConfig) -> int:
-    from gateway.app import PluginSetupError, create_app
+    from gateway.app import PluginSetupError
 
     settings = config.gateway
     host, port = args.host or settings.host, args.port or settings.port
@@ -118,14 +117,10 @@ def _serve(args: argparse.Namespace, config: GatewayConfig) -> int:
         GatewayServer(config, host, port, args.workers).run()
         return 0
     configure_logging(settings.log_level)
+    from gateway.serve import serve_single
+
     try:
-        web.run_app(
-            create_app(config),
-            **runner_options(settings),
-            host=host,
-            port=port,
-            print=lambda message: print(message, flush=True),
-        )
+        asyncio.run(serve_single(config, host, port))
     except PluginSetupError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAILED
