@@ -10,6 +10,7 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -37,6 +38,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         folder = tempfile.mkdtemp(prefix="gateway-metrics-")
         atexit.register(_remove_in_owner, folder, os.getpid())
         os.environ[MULTIPROC_ENV] = folder
+    elif known.workers > 1:
+        # The operator's folder: prometheus-client says to wipe it before the server starts,
+        # or the files of a previous run's workers are counted (and scraped) forever.
+        for stale in Path(os.environ[MULTIPROC_ENV]).glob("*.db"):
+            stale.unlink(missing_ok=True)
     try:
         loaded: GatewayConfig | ConfigError = load_config(known.config)
         manager = loaded.discovered.manager

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import shutil
 import socket
 import subprocess
@@ -198,7 +199,9 @@ class TcpProxy:
 class GatewayProcess:
     """``gateway serve`` (``--workers N`` when given) on a free port, its output in a file."""
 
-    def __init__(self, config: Path, log: Path, *extra: str) -> None:
+    def __init__(
+        self, config: Path, log: Path, *extra: str, env: dict[str, str] | None = None
+    ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
@@ -207,6 +210,7 @@ class GatewayProcess:
             [*command, "--port", str(self.port), *extra],
             stdout=log.open("w"),
             stderr=subprocess.STDOUT,
+            env={**os.environ, **(env or {})},
         )
 
     def text(self) -> str:

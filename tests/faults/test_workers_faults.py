@@ -158,11 +158,21 @@ async def test_sighup_under_keepalive_load_and_while_draining(tmp_path: Path):
         [gateway]
         plugin_dirs = ["my_plugins"]
         shutdown_timeout = 5
+        metrics = true
         [plugins.health]
         [plugins.whoami]
         """,
     )
-    gateway = GatewayProcess(config, tmp_path / "gateway.log", "--workers", "2")
+    metrics = tmp_path / "metrics"
+    metrics.mkdir()
+    (metrics / "counter_1.db").write_bytes(b"left by a previous run")
+    gateway = GatewayProcess(
+        config,
+        tmp_path / "gateway.log",
+        "--workers",
+        "2",
+        env={"PROMETHEUS_MULTIPROC_DIR": str(metrics)},
+    )
     failures: list[str] = []
     answered = 0
     stop = asyncio.Event()
@@ -214,6 +224,12 @@ async def test_sighup_under_keepalive_load_and_while_draining(tmp_path: Path):
             return len(children(gateway.process.pid)) == 2
 
         await wait_for(settled, "workers did not settle to 2", gateway, within=15)
+        # The dead workers' live gauges are gone (prometheus-client's mark_process_dead), and
+        # the previous run's files were wiped at start, as prometheus-client says to.
+        assert not (metrics / "counter_1.db").exists()
+        live = {int(p.stem.rsplit("_", 1)[1]) for p in metrics.glob("gauge_live*.db")}
+        # (the master imports the plugins too, so it has its own files)
+        assert live <= children(gateway.process.pid) | {gateway.process.pid}
     finally:
         stop.set()
         gateway.stop()
