@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from dataclasses import dataclass, field
@@ -9,8 +10,11 @@ from typing import Any
 
 from aiohttp import web
 
+from gateway import drain
+from gateway.bodies import HANDLER_ARGS, check_content_encoding
 from gateway.config import GatewayConfig, PluginConfig
 from gateway.errors import answer_error
+from gateway.hosts import check_host
 from gateway.keys import (
     CONFIG,
     HEALTH_CHECKS,
@@ -39,7 +43,7 @@ from gateway.plugins import await_me_maybe, call_plugin_hook
 from gateway.proxies import TrustedProxies, apply_forwarded
 from gateway.redact import redact
 from gateway.request_id import HEADER, choose_request_id, current_request_id
-from gateway.responses import json_response
+from gateway.responses import SERVER, json_response
 
 log = logging.getLogger("gateway.app")
 
@@ -84,10 +88,14 @@ async def create_app(config: GatewayConfig, *, strict: bool = True) -> web.Appli
     raises :class:`PluginSetupError`; otherwise it is reported as failed and left unmounted.
     """
     routing = _Routing()
+    state = GatewayState()
     trusted = TrustedProxies(config.gateway.trusted_proxies)
-    root = web.Application(middlewares=[_root_middleware(config.gateway.metrics, trusted, routing)])
+    root = web.Application(
+        middlewares=[_root_middleware(config.gateway.metrics, trusted, routing, state)],
+        handler_args=HANDLER_ARGS,
+    )
     root[CONFIG] = config
-    root[STATE] = GatewayState()
+    root[STATE] = state
     root[MOUNTED_APPS] = {}
     root.on_shutdown.append(_mark_draining)  # first, so readiness fails before anything closes
 
@@ -146,6 +154,7 @@ async def create_app(config: GatewayConfig, *, strict: bool = True) -> web.Appli
     if config.gateway.metrics:
         root.router.add_get("/metrics", metrics_view)
     root.on_startup.append(_mark_started)  # last: runs after every plugin's start-up
+    drain.track(root, config.gateway)  # last: after every plugin's on_shutdown
     return root
 
 
@@ -161,7 +170,11 @@ def _scope_prefixes(placed: PlacedMiddleware, config: GatewayConfig) -> list[str
     return sorted(_prefix_of(scope, config) for scope in placed.scopes)
 
 
-def _root_middleware(measure: bool, trusted: TrustedProxies, routing: _Routing) -> Any:
+def _root_middleware(
+    measure: bool, trusted: TrustedProxies, routing: _Routing, state: GatewayState
+) -> Any:
+    in_flight = state.in_flight
+
     @web.middleware
     async def gateway_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
         """Give the request its id (in its log lines and on its response), see the client
@@ -179,21 +192,37 @@ def _root_middleware(measure: bool, trusted: TrustedProxies, routing: _Routing) 
             request = apply_forwarded(request, trusted)
         apps = request.match_info.apps
         chain = routing.by_app.get(apps[1]) if len(apps) > 1 else routing.own(request.path)
+        task = asyncio.current_task()
+        in_flight.add(task)  # type: ignore[arg-type]
         try:
+            check_host(request)  # gateway/hosts.py: before any handler acts on the request
+            check_content_encoding(request)  # gateway/bodies.py: 415 for a coding not decoded
             if chain is None:
                 response = await handler(request)
             else:
                 response = await chain(request, handler)
+        except asyncio.CancelledError:
+            if not state.cut_off:
+                raise
+            response = drain.cut_off_answer(request, state)
         except Exception as exc:
             try:
                 response = answer_error(request, exc)
             except web.HTTPException as answer:  # a redirect or a 304: an answer, raised
                 answer.headers[HEADER] = request_id
+                answer.headers["Server"] = SERVER
                 if measure:
                     _observe(request, answer.status, started)
+                if state.draining:
+                    answer.force_close()
                 raise
+        finally:
+            in_flight.discard(task)  # type: ignore[arg-type]
         if not response.prepared:  # else its handler used copy_request_id()
             response.headers[HEADER] = request_id
+            response.headers["Server"] = SERVER
+            if state.draining:  # keep-alive clients move elsewhere after this answer
+                response.force_close()
         if measure:
             _observe(request, response.status, started)
         return response

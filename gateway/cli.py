@@ -5,23 +5,23 @@ from __future__ import annotations
 import argparse
 import asyncio
 import atexit
-import logging
 import os
 import shutil
 import sys
 import tempfile
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import orjson
-from aiohttp import web
 
 from gateway import __version__
 from gateway.config import CONFIG_ENV, ConfigError, GatewayConfig, load_config
 from gateway.event_loop import log_loop, new_event_loop
 from gateway.log_writer import writer
-from gateway.logs import configure_logging, runner_options
+from gateway.logs import configure_logging
 from gateway.plugins import await_me_maybe, discover
+from gateway.redact import redact_text
 
 EXIT_CONFIG = 2
 EXIT_FAILED = 1
@@ -41,6 +41,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         folder = tempfile.mkdtemp(prefix="gateway-metrics-")
         atexit.register(_remove_in_owner, folder, os.getpid())
         os.environ[MULTIPROC_ENV] = folder
+    elif known.workers > 1:
+        # The operator's folder: prometheus-client says to wipe it before the server starts,
+        # or the files of a previous run's workers are counted (and scraped) forever.
+        for stale in Path(os.environ[MULTIPROC_ENV]).glob("*.db"):
+            stale.unlink(missing_ok=True)
     try:
         loaded: GatewayConfig | ConfigError = load_config(known.config)
         manager = loaded.discovered.manager
@@ -105,7 +110,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _serve(args: argparse.Namespace, config: GatewayConfig) -> int:
-    from gateway.app import PluginSetupError, create_app
+    from gateway.app import PluginSetupError
 
     settings = config.gateway
     host, port = args.host or settings.host, args.port or settings.port
@@ -123,32 +128,18 @@ def _serve(args: argparse.Namespace, config: GatewayConfig) -> int:
             return EXIT_CONFIG
         GatewayServer(config, host, port, args.workers).run()
         return 0
-    loop = new_event_loop(settings.loop)
-    log_loop(loop, settings.loop)
+    from gateway.serve import serve_single
+
     try:
-        web.run_app(
-            create_app(config),
-            **runner_options(settings),
-            host=host,
-            port=port,
-            loop=loop,
-            print=_announce if settings.log_format == "text" else _log_announcement,
-        )
+        with asyncio.Runner(loop_factory=lambda: new_event_loop(settings.loop)) as runner:
+            log_loop(runner.get_loop(), settings.loop)
+            runner.run(serve_single(config, host, port))
     except PluginSetupError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAILED
     finally:
         writer.flush()  # the access lines of the last requests, before anything else is said
     return 0
-
-
-def _announce(message: str) -> None:
-    print(message, flush=True)
-
-
-def _log_announcement(message: str) -> None:
-    # In the JSON format every line is JSON: aiohttp's banner becomes a log line.
-    logging.getLogger("gateway.cli").info(message.splitlines()[0].strip("= "))
 
 
 def _check(args: argparse.Namespace, config: GatewayConfig) -> int:
@@ -204,7 +195,7 @@ def _plugins(args: argparse.Namespace, config: GatewayConfig) -> int:
 def build_problems(config: GatewayConfig, report: list[dict[str, Any]]) -> list[str]:
     """One line per enabled plugin that failed to build, as ``gateway check`` prints it."""
     return [
-        f"{config.path}: plugins.{row['name']}: {row['error']}"
+        redact_text(f"{config.path}: plugins.{row['name']}: {row['error']}")
         for row in report
         if row["enabled"] and row["status"] == "failed"
     ]

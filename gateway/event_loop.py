@@ -34,13 +34,6 @@ def new_event_loop(setting: str) -> asyncio.AbstractEventLoop:
     return asyncio.new_event_loop()
 
 
-def gunicorn_worker_class(setting: str) -> str:
-    """aiohttp's gunicorn worker running the loop ``loop = setting`` chooses."""
-    if chosen_loop(setting) == "uvloop":
-        return "aiohttp.GunicornUVLoopWebWorker"
-    return "aiohttp.GunicornWebWorker"
-
-
 def describe(loop: asyncio.AbstractEventLoop) -> str:
     """The loop's kind and version as the start-up line names it: ``uvloop 0.23.0``."""
     if type(loop).__module__.startswith("uvloop"):

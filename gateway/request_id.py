@@ -9,6 +9,7 @@ from aiohttp import web
 from multidict import istr
 
 from gateway.keys import REQUEST_ID
+from gateway.responses import SERVER
 
 # An istr: header lookups with it skip case-folding the name on every request.
 HEADER = istr("X-Request-ID")
@@ -59,3 +60,4 @@ def copy_request_id(request: web.Request, response: web.StreamResponse) -> None:
     request_id = request.get(REQUEST_ID)
     if request_id is not None:
         response.headers[HEADER] = request_id
+    response.headers["Server"] = SERVER
