@@ -30,7 +30,7 @@ import re
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, cast
 
 import orjson
 from aiohttp import web
@@ -182,8 +182,8 @@ class GatewayRequestHandler(web.RequestHandler):
             "Retry-After: 1\r\n"
             "Connection: close\r\n\r\n"
         )
-        assert isinstance(transport, asyncio.WriteTransport)
-        transport.write(head.encode("ascii") + body)
+        # uvloop's transports are not registered as asyncio.WriteTransport, so no isinstance.
+        cast(asyncio.WriteTransport, transport).write(head.encode("ascii") + body)
         self.force_close()
 
     def handle_error(
