@@ -16,7 +16,7 @@ import logging
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import orjson
 from aiohttp import WSCloseCode, WSMsgType, web
@@ -137,7 +137,10 @@ class PriceFeed:
         copy_request_id(request, ws)
         await ws.prepare(request)
         transport = request.transport
-        subscriber = Subscriber(ws, transport if isinstance(transport, asyncio.Transport) else None)
+        # Not isinstance(transport, asyncio.Transport): uvloop's transports are not registered
+        # as one, and the slow-reader limit would silently never apply on it.
+        writable = transport is not None and hasattr(transport, "get_write_buffer_size")
+        subscriber = Subscriber(ws, cast(asyncio.Transport, transport) if writable else None)
         self._subscribers[ws] = subscriber
         try:
             async for message in ws:
