@@ -9,7 +9,7 @@ from typing import Any
 from aiohttp import web
 
 from gateway.config import GatewayConfig, PluginConfig
-from gateway.errors import answer_error
+from gateway.errors import answer_error, file_response_problem
 from gateway.keys import (
     CONFIG,
     HEALTH_CHECKS,
@@ -92,6 +92,10 @@ def _root_middleware(measure: bool) -> Any:
         current_request_id.set(request_id)
         try:
             response = await handler(request)
+            if isinstance(response, web.FileResponse):  # add_static: the file may be missing
+                problem = await file_response_problem(response)
+                if problem is not None:
+                    raise problem
         except Exception as exc:
             try:
                 response = answer_error(request, exc)
@@ -206,6 +210,18 @@ async def _plugins_view(request: web.Request) -> web.Response:
 
 async def _mark_started(app: web.Application) -> None:
     app[STATE].started = True
+    # What this process serves, once per worker: aiohttp's banner says where, not what.
+    mounted = [row for row in app[PLUGIN_REPORT] if row.get("status") == "mounted"]
+    for row in mounted:
+        log.info(
+            "mounted %s at %s (%s%s)",
+            row["name"],
+            row["prefix"],
+            row["source"],
+            f" {row['version']}" if row["version"] else "",
+        )
+    if not mounted:
+        log.info("no plugin mounted: only the gateway's own routes answer")
 
 
 async def _mark_draining(app: web.Application) -> None:

@@ -9,7 +9,7 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import orjson
@@ -26,7 +26,14 @@ MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
+    return run(list(sys.argv[1:] if argv is None else argv), load=load_config)
+
+
+def run(argv: list[str], *, load: Callable[[str | None], GatewayConfig]) -> int:
+    """``gateway ARGV`` with the config read by ``load(--config or None)``.
+
+    ``gateway.testing`` runs commands through this with a config built in the test.
+    """
     # The config decides which plugins (and so which sub-commands) exist: read it first.
     pre = argparse.ArgumentParser(add_help=False)
     pre.add_argument("--config")
@@ -39,25 +46,72 @@ def main(argv: Sequence[str] | None = None) -> int:
         atexit.register(_remove_in_owner, folder, os.getpid())
         os.environ[MULTIPROC_ENV] = folder
     try:
-        loaded: GatewayConfig | ConfigError = load_config(known.config)
+        loaded: GatewayConfig | ConfigError = load(known.config)
         manager = loaded.discovered.manager
     except ConfigError as exc:
         loaded = exc
-        manager = discover().manager
+        # The plugins found before validation failed still contribute their commands.
+        manager = exc.discovered.manager if exc.discovered is not None else discover().manager
 
     parser = _parser()
-    manager.hook.gateway_register_commands(subparsers=parser._subparsers_action)  # type: ignore[attr-defined]
+    commands = parser._subparsers_action  # type: ignore[attr-defined]
+    own = set(commands.choices)
+    manager.hook.gateway_register_commands(subparsers=commands)
+    for name, command in commands.choices.items():
+        if name not in own:
+            _give_config_option(command)
+    if isinstance(loaded, ConfigError):
+        unknown = _unknown_command(argv, commands.choices)
+        if unknown is not None:
+            _print_config_error(loaded)
+            print(
+                f"error: no command {unknown!r}. A plugin's commands exist only when the config "
+                "that enables or lists it loads; the config above could not be loaded "
+                "(fix it, or pass --config PATH).",
+                file=sys.stderr,
+            )
+            return EXIT_CONFIG
     args = parser.parse_args(argv)
     if args.handler is None:
         parser.print_help()
         return EXIT_CONFIG
     if isinstance(loaded, ConfigError):
         _print_config_error(loaded)
+        if args.handler is _plugins and loaded.discovered is not None:
+            _print_plugins(args, _discovery_report(loaded))
         return EXIT_CONFIG
     result = args.handler(args, loaded)
     if asyncio.iscoroutine(result):
         result = asyncio.run(await_me_maybe(result))
     return int(result or 0)
+
+
+def _give_config_option(parser: argparse.ArgumentParser) -> None:
+    """Give a plugin's command, and each of its own sub-commands, the host's ``--config``.
+
+    The host reads ``--config`` before parsing (it decides which commands exist); the option
+    only has to be accepted where the operator writes it. SUPPRESS keeps a nested parser's
+    default from overwriting a value its parent parsed.
+    """
+    if "--config" not in parser._option_string_actions:
+        parser.add_argument("--config", default=argparse.SUPPRESS, help=CONFIG_HELP)
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in action.choices.values():
+                _give_config_option(child)
+
+
+def _unknown_command(argv: list[str], known: Mapping[str, Any]) -> str | None:
+    """The first positional argument when it is no known command (options skipped)."""
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg in ("--config", "--workers"):
+            skip = True
+        elif not arg.startswith("-"):
+            return None if arg in known else arg
+    return None
 
 
 def _remove_in_owner(folder: str, owner: int) -> None:
@@ -66,8 +120,11 @@ def _remove_in_owner(folder: str, owner: int) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+CONFIG_HELP = f"the config file (default: ${CONFIG_ENV}, else ./plugins.toml)"
+
+
 def _parser() -> argparse.ArgumentParser:
-    config_help = f"the config file (default: ${CONFIG_ENV}, else ./plugins.toml)"
+    config_help = CONFIG_HELP
     parser = argparse.ArgumentParser(
         prog="gateway", description="A plugin-based HTTP gateway on aiohttp."
     )
@@ -145,11 +202,37 @@ def _check(args: argparse.Namespace, config: GatewayConfig) -> int:
 
 
 def _plugins(args: argparse.Namespace, config: GatewayConfig) -> int:
-    report = asyncio.run(build_report(config))
+    _print_plugins(args, asyncio.run(build_report(config)))
+    return 0
+
+
+def _discovery_report(error: ConfigError) -> list[dict[str, Any]]:
+    """Rows for ``gateway plugins`` when the config is broken: what discovery alone knows."""
+    assert error.discovered is not None
+    rows = []
+    for found in error.discovered.plugins.values():
+        rows.append(
+            {
+                "name": found.name,
+                "version": found.version,
+                "source": found.source,
+                "description": found.info.description if found.info else "",
+                "enabled": None,
+                "prefix": None,
+                "hooks": found.hooks,
+                "status": "failed" if found.error else "unknown (config not loaded)",
+                "error": found.error,
+                "settings": None,
+            }
+        )
+    return rows
+
+
+def _print_plugins(args: argparse.Namespace, report: list[dict[str, Any]]) -> None:
     if args.json:
         sys.stdout.write(orjson.dumps({"plugins": report}, option=orjson.OPT_INDENT_2).decode())
         sys.stdout.write("\n")
-        return 0
+        return
     header = ("NAME", "VERSION", "STATUS", "PREFIX", "SOURCE", "HOOKS")
     rows = [
         (
@@ -168,8 +251,7 @@ def _plugins(args: argparse.Namespace, config: GatewayConfig) -> int:
         print("  ".join([*cells, row[-1]]))
     for row in report:
         if row["error"]:
-            print(f"{row['name']}: {row['error']}")
-    return 0
+            print(f"{row['name']} ({row['source']}): {row['error']}")
 
 
 def build_problems(config: GatewayConfig, report: list[dict[str, Any]]) -> list[str]:
