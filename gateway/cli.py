@@ -129,6 +129,8 @@ def _parser() -> argparse.ArgumentParser:
         prog="gateway", description="A plugin-based HTTP gateway on aiohttp."
     )
     parser.add_argument("--version", action="version", version=f"gateway {__version__}")
+    # Also before the command (`gateway --config PATH check`), as the pre-parser reads it.
+    parser.add_argument("--config", default=argparse.SUPPRESS, help=config_help)
     parser.set_defaults(handler=None)
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
     parser._subparsers_action = commands  # type: ignore[attr-defined]
