@@ -29,7 +29,8 @@ Rules that hold for every hook:
   a misspelt hook fails loudly instead of silently never running.
 
 New hooks (OpenAPI fragments, middlewares, ...) are added here as new functions; a plugin that
-does not implement them is unaffected.
+does not implement them is unaffected. docs/plugins.md is the reference for authors (when each
+hook runs, examples); a test keeps it in step with this file.
 """
 
 from __future__ import annotations
@@ -100,5 +101,7 @@ def gateway_register_commands(subparsers: argparse._SubParsersAction[Any]) -> No
     ``parser.set_defaults(handler=run)``. The handler is called as ``run(args, config)`` where
     ``config`` is the loaded, validated :class:`gateway.config.GatewayConfig` (read from
     ``--config``, ``GATEWAY_CONFIG`` or ``./plugins.toml``); it may be ``async def`` and returns
-    the process exit code (``None`` means 0).
+    the process exit code (``None`` means 0). The host adds ``--config`` to every command a
+    plugin registers. Runs on every CLI call, before the arguments are parsed; never while
+    serving.
     """

@@ -3,8 +3,6 @@ assertions, the CLI runner and the folder-plugin import, against real servers an
 
 import asyncio
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import aiohttp
@@ -189,31 +187,6 @@ def gateway_create_app():
     app.router.add_get("/", quiet)
     return app
 """
-
-
-def test_the_fixtures_come_from_the_pytest11_entry_point(tmp_path):
-    """A project with no conftest at all gets the fixtures from the installed gateway."""
-    (tmp_path / "pyproject.toml").write_text(
-        '[tool.pytest.ini_options]\nasyncio_mode = "auto"\n'
-        'asyncio_default_fixture_loop_scope = "function"\n'
-    )
-    (tmp_path / "quiet.py").write_text(QUIET_MODULE)
-    (tmp_path / "test_quiet.py").write_text(
-        "import quiet\n\n"
-        "async def test_quiet(gateway_client):\n"
-        "    client = await gateway_client(plugins=[quiet])\n"
-        "    assert await (await client.get('/quiet')).text() == 'psst'\n"
-    )
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-W", "error"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "1 passed" in result.stdout
 
 
 def test_kit_is_documented():
