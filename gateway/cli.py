@@ -51,7 +51,8 @@ def run(argv: list[str], *, load: Callable[[str | None], GatewayConfig]) -> int:
     except ConfigError as exc:
         loaded = exc
         # The plugins found before validation failed still contribute their commands.
-        manager = exc.discovered.manager if exc.discovered is not None else discover().manager
+        manager_plugins = exc.discovered if exc.discovered is not None else discover()
+        manager = manager_plugins.manager
 
     parser = _parser()
     commands = parser._subparsers_action  # type: ignore[attr-defined]
@@ -75,9 +76,14 @@ def run(argv: list[str], *, load: Callable[[str | None], GatewayConfig]) -> int:
     if args.handler is None:
         parser.print_help()
         return EXIT_CONFIG
+    if getattr(args, "needs_config", True) is False:  # gateway new-plugin, in any folder
+        loaded_or_none = None if isinstance(loaded, ConfigError) else loaded
+        return int(args.handler(args, loaded_or_none) or 0)
     if isinstance(loaded, ConfigError):
         _print_config_error(loaded)
-        if args.handler is _plugins and loaded.discovered is not None:
+        if args.handler is _plugins:
+            if loaded.discovered is None:  # no file to read: the installed plugins at least
+                loaded.discovered = manager_plugins
             _print_plugins(args, _discovery_report(loaded))
         return EXIT_CONFIG
     result = args.handler(args, loaded)
@@ -155,6 +161,10 @@ def _parser() -> argparse.ArgumentParser:
     plugins.add_argument("--config", help=config_help)
     plugins.add_argument("--json", action="store_true", help="print JSON")
     plugins.set_defaults(handler=_plugins)
+
+    from gateway import scaffold
+
+    scaffold.register(commands)
     return parser
 
 

@@ -123,6 +123,10 @@ def discover(
             candidate.error = f"failed to import: {_describe(exc)}"
             candidate.fix = "install what it needs, or set enabled = false"
         else:
+            if manager.is_registered(candidate.plugin):
+                # The same object twice (a test passing the module its entry point installs):
+                # one plugin, kept under its first source.
+                continue
             _register(manager, candidate)
         name = candidate.name
         if name not in found:

@@ -40,7 +40,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from gateway.app import create_app
 from gateway.config import GatewayConfig, load_config, validate_config
 from gateway.errors import PROBLEM_CONTENT_TYPE
-from gateway.plugins import _import_from_folder
+from gateway.plugins import _import_from_folder, discover
 from gateway.request_id import HEADER
 
 # What a test names as a plugin: a module or object with hookimpls, or (name, object).
@@ -101,7 +101,9 @@ def build_config(
     if isinstance(config, Path):
         return load_config(config, extra_plugins=pairs)
     if config is None:
-        data: dict[str, Any] = {"plugins": {name: {} for name, _ in pairs}}
+        # Enable each plugin under the name it declares, which is not always its module's.
+        declared = discover((), pairs, entry_points=False).plugins.values()
+        data: dict[str, Any] = {"plugins": {p.name: {} for p in declared if p.info is not None}}
     elif isinstance(config, str):
         data = tomllib.loads(config)
     else:
