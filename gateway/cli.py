@@ -18,7 +18,7 @@ from aiohttp import web
 from gateway import __version__
 from gateway.config import CONFIG_ENV, ConfigError, GatewayConfig, load_config
 from gateway.logs import configure_logging, runner_options
-from gateway.plugins import await_me_maybe, discover
+from gateway.plugins import DiscoveredPlugins, await_me_maybe, discover
 
 EXIT_CONFIG = 2
 EXIT_FAILED = 1
@@ -51,8 +51,8 @@ def run(argv: list[str], *, load: Callable[[str | None], GatewayConfig]) -> int:
     except ConfigError as exc:
         loaded = exc
         # The plugins found before validation failed still contribute their commands.
-        manager_plugins = exc.discovered if exc.discovered is not None else discover()
-        manager = manager_plugins.manager
+        found = exc.discovered if exc.discovered is not None else discover()
+        manager = found.manager
 
     parser = _parser()
     commands = parser._subparsers_action  # type: ignore[attr-defined]
@@ -76,16 +76,13 @@ def run(argv: list[str], *, load: Callable[[str | None], GatewayConfig]) -> int:
     if args.handler is None:
         parser.print_help()
         return EXIT_CONFIG
-    if getattr(args, "needs_config", True) is False:  # gateway new-plugin, in any folder
-        loaded_or_none = None if isinstance(loaded, ConfigError) else loaded
-        return int(args.handler(args, loaded_or_none) or 0)
     if isinstance(loaded, ConfigError):
-        _print_config_error(loaded)
-        if args.handler is _plugins:
-            if loaded.discovered is None:  # no file to read: the installed plugins at least
-                loaded.discovered = manager_plugins
-            _print_plugins(args, _discovery_report(loaded))
-        return EXIT_CONFIG
+        if getattr(args, "needs_config", True):
+            _print_config_error(loaded)
+            if args.handler is _plugins:  # listing is most needed when the config is broken
+                _print_plugins(args, _discovery_listing(found))
+            return EXIT_CONFIG
+        loaded = None  # a command that declared it works without one (see hookspecs)
     result = args.handler(args, loaded)
     if asyncio.iscoroutine(result):
         result = asyncio.run(await_me_maybe(result))
@@ -208,21 +205,24 @@ def _check(args: argparse.Namespace, config: GatewayConfig) -> int:
         print(line, file=sys.stderr)
     if problems:
         return EXIT_CONFIG
-    mounted = ", ".join(f"{row['name']} at {row['prefix']}" for row in report if row["enabled"])
+    mounted = ", ".join(
+        f"{row['name']} at {row['prefix']}" if row["prefix"] else f"{row['name']} (middleware)"
+        for row in report
+        if row["enabled"]
+    )
     print(f"{config.path}: OK ({mounted or 'no plugins enabled'})")
     return 0
 
 
 def _plugins(args: argparse.Namespace, config: GatewayConfig) -> int:
-    _print_plugins(args, asyncio.run(build_report(config)))
+    _print_plugins(args, asyncio.run(build_listing(config)))
     return 0
 
 
-def _discovery_report(error: ConfigError) -> list[dict[str, Any]]:
-    """Rows for ``gateway plugins`` when the config is broken: what discovery alone knows."""
-    assert error.discovered is not None
+def _discovery_listing(discovered: DiscoveredPlugins) -> dict[str, Any]:
+    """``gateway plugins`` when the config is broken: what discovery alone knows."""
     rows = []
-    for found in error.discovered.plugins.values():
+    for found in discovered.plugins.values():
         rows.append(
             {
                 "name": found.name,
@@ -237,12 +237,13 @@ def _discovery_report(error: ConfigError) -> list[dict[str, Any]]:
                 "settings": None,
             }
         )
-    return rows
+    return {"plugins": rows, "middlewares": {}}
 
 
-def _print_plugins(args: argparse.Namespace, report: list[dict[str, Any]]) -> None:
+def _print_plugins(args: argparse.Namespace, listing: dict[str, Any]) -> None:
+    report, chains = listing["plugins"], listing["middlewares"]
     if args.json:
-        sys.stdout.write(orjson.dumps({"plugins": report}, option=orjson.OPT_INDENT_2).decode())
+        sys.stdout.write(orjson.dumps(listing, option=orjson.OPT_INDENT_2).decode())
         sys.stdout.write("\n")
         return
     header = ("NAME", "VERSION", "STATUS", "PREFIX", "SOURCE", "HOOKS")
@@ -264,6 +265,11 @@ def _print_plugins(args: argparse.Namespace, report: list[dict[str, Any]]) -> No
     for row in report:
         if row["error"]:
             print(f"{row['name']} ({row['source']}): {row['error']}")
+    if any(chains.values()):
+        print("\nMIDDLEWARES (in the order they run)")
+        for prefix, chain in chains.items():
+            order = " -> ".join(f"{m['name']} ({m['priority']})" for m in chain) or "none"
+            print(f"{prefix}: {order}")
 
 
 def build_problems(config: GatewayConfig, report: list[dict[str, Any]]) -> list[str]:
@@ -277,11 +283,17 @@ def build_problems(config: GatewayConfig, report: list[dict[str, Any]]) -> list[
 
 async def build_report(config: GatewayConfig) -> list[dict[str, Any]]:
     """Each plugin's row for ``gateway plugins``, building (not starting) every enabled one."""
+    return (await build_listing(config))["plugins"]
+
+
+async def build_listing(config: GatewayConfig) -> dict[str, Any]:
+    """What ``/_gateway/plugins`` serves: every plugin's row, and the middlewares that run on
+    each prefix in their order, building (not starting) every enabled plugin."""
     from gateway.app import create_app
-    from gateway.keys import PLUGIN_REPORT
+    from gateway.keys import MIDDLEWARE_CHAINS, PLUGIN_REPORT
 
     app = await create_app(config, strict=False)
-    return app[PLUGIN_REPORT]
+    return {"plugins": app[PLUGIN_REPORT], "middlewares": app[MIDDLEWARE_CHAINS]}
 
 
 def _print_config_error(error: ConfigError) -> None:

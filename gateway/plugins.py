@@ -43,7 +43,8 @@ class PluginInfo:
     """What a plugin declares about itself through ``gateway_plugin_info``.
 
     - ``name``: the ``[plugins.NAME]`` table that enables and configures the plugin.
-    - ``default_prefix``: where it is mounted when its table sets no ``prefix``.
+    - ``default_prefix``: where it is mounted when its table sets no ``prefix``; ``None`` for a
+      middleware-only plugin, mounted only if the operator gives it a ``prefix``.
     - ``settings``: the pydantic model validating the table's own keys.
     - ``description``: one line shown by ``gateway plugins --json`` and ``/_gateway/plugins``.
     - ``version``: shown by ``gateway plugins`` when no installed distribution gives one (a
@@ -51,7 +52,8 @@ class PluginInfo:
     """
 
     name: str
-    default_prefix: str
+    # None: not mounted unless the operator gives a prefix (a middleware-only plugin).
+    default_prefix: str | None = None
     settings: type[BaseModel] = PluginSettings
     description: str = ""
     version: str | None = None

@@ -32,6 +32,13 @@ MAX_NAME = 40
 class Options:
     name: str
     with_command: bool = False
+    # No routes: a gateway_middlewares hook acting on other plugins' requests.
+    middleware_only: bool = False
+
+
+def distribution_name(name: str) -> str:
+    """``gateway-NAME``, with ``_`` as ``-`` as packaging normalises it (``gateway-rate-limit``)."""
+    return "gateway-" + name.replace("_", "-")
 
 
 def name_problem(name: str, directory: Path) -> str | None:
@@ -53,7 +60,7 @@ def name_problem(name: str, directory: Path) -> str | None:
         return f"an installed plugin is already named {name!r} ({owner}); choose another name"
     if importlib.util.find_spec(f"gateway_{name}") is not None:
         return f"a module gateway_{name} is already importable here; choose another name"
-    target = directory / f"gateway-{name}"
+    target = directory / distribution_name(name)
     if target.exists():
         return f"{target} already exists; remove it or choose another name or --directory"
     return None
@@ -63,13 +70,17 @@ def render(options: Options, directory: Path) -> list[Path]:
     """Write the project under ``directory / gateway-NAME``; return the files written."""
     name = options.name
     package = f"gateway_{name}"
+    header = "X-" + "-".join(part.capitalize() for part in name.split("_") if part)
+    views = "" if options.middleware_only else f"from {package}.views import GREETING, greet\n"
     values = {
+        "header": header,
         "name": name,
-        "dist": f"gateway-{name}",
+        "dist": distribution_name(name),
         "package": package,
-        "imports": "import argparse\nfrom typing import Any\n" if options.with_command else "",
+        "imports": "import argparse\nfrom typing import Any\n\n" if options.with_command else "",
         "package_imports": (f"from {package} import cli\n" if options.with_command else "")
-        + f"from {package}.settings import Settings\nfrom {package}.views import GREETING, greet\n",
+        + f"from {package}.settings import Settings\n"
+        + views,
         "command_hook": _COMMAND_HOOK if options.with_command else "",
         "command_test": Template(_COMMAND_TEST).substitute(name=name, package=package)
         if options.with_command
@@ -78,7 +89,7 @@ def render(options: Options, directory: Path) -> list[Path]:
         if options.with_command
         else "",
     }
-    root = directory / f"gateway-{name}"
+    root = directory / distribution_name(name)
     layout = {
         "pyproject.toml": "pyproject.toml.tmpl",
         "README.md": "README.md.tmpl",
@@ -88,6 +99,11 @@ def render(options: Options, directory: Path) -> list[Path]:
         f"{package}/views.py": "views.py.tmpl",
         f"tests/test_{name}.py": "test_plugin.py.tmpl",
     }
+    if options.middleware_only:
+        del layout[f"{package}/views.py"]
+        layout["README.md"] = "README_middleware.md.tmpl"
+        layout[f"{package}/__init__.py"] = "middleware_init.py.tmpl"
+        layout[f"tests/test_{name}.py"] = "test_middleware.py.tmpl"
     if options.with_command:
         layout[f"{package}/cli.py"] = "cli.py.tmpl"
     written = []
@@ -134,6 +150,11 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         "--with-command", action="store_true", help="also contribute `gateway NAME` to the CLI"
     )
     command.add_argument(
+        "--middleware-only",
+        action="store_true",
+        help="no routes: a middleware acting on other plugins' requests (gateway_middlewares)",
+    )
+    command.add_argument(
         "--directory", default=".", help="where to create gateway-NAME (default: here)"
     )
     # Writing a new project needs no config: it must work in an empty folder.
@@ -146,8 +167,8 @@ def run(args: argparse.Namespace, config: Any) -> int:
     if problem is not None:
         print(f"error: {problem}", file=sys.stderr)
         return 2
-    written = render(Options(args.name, args.with_command), directory)
-    root = directory / f"gateway-{args.name}"
+    written = render(Options(args.name, args.with_command, args.middleware_only), directory)
+    root = directory / distribution_name(args.name)
     print(f"created {root} ({len(written)} files). Next:")
     print(f'  pip install -e "{root}[test]" && (cd {root} && pytest)')
     print(f"  then add [plugins.{args.name}] to plugins.toml (see {root / 'README.md'})")

@@ -77,6 +77,30 @@ def test_it_needs_no_config_and_writes_a_complete_project(tmp_path):
         assert linted.returncode == 0, linted.stdout + linted.stderr
 
 
+def test_middleware_only_has_no_routes_and_is_clean(gateway_cli, tmp_path):
+    result = gateway_cli(
+        "new-plugin", "rate_stamp", "--middleware-only", "--directory", str(tmp_path)
+    )
+    assert result.exit_code == 0, result.stderr
+    root = tmp_path / "gateway-rate-stamp"
+    package = root / "gateway_rate_stamp"
+    assert not (package / "views.py").exists()
+    source = (package / "__init__.py").read_text()
+    assert "def gateway_middlewares" in source and "gateway_create_app" not in source
+    assert 'HEADER = "X-Rate-Stamp"' in source
+    assert "apply_to" in (root / "README.md").read_text()
+    for command in (["check", "--no-cache", "."], ["format", "--check", "--no-cache", "."]):
+        linted = subprocess.run(
+            [sys.executable, "-m", "ruff", *command],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert linted.returncode == 0, linted.stdout + linted.stderr
+
+
 def test_without_a_command_there_is_no_cli_module(gateway_cli, tmp_path):
     assert gateway_cli("new-plugin", "plain", "--directory", str(tmp_path)).exit_code == 0
     package = tmp_path / "gateway-plain" / "gateway_plain"
@@ -116,15 +140,18 @@ def test_pip_install_and_pytest_pass_straight_away(tmp_path):
         return done.stdout
 
     shell("python -m gateway new-plugin hello --with-command", tmp_path)
+    shell("python -m gateway new-plugin stamp_it --middleware-only", tmp_path)
     # pytest is the test venv's module, run by the fresh venv's python (its own bin has none).
-    tested = shell(
-        "pip install -q -e ./gateway-hello && cd gateway-hello && python -m pytest -q "
-        "-p no:cacheprovider",
-        tmp_path,
+    shell("pip install -q -e ./gateway-hello -e ./gateway-stamp-it", tmp_path)
+    assert "8 passed" in shell(
+        "python -m pytest -q -p no:cacheprovider", tmp_path / "gateway-hello"
     )
-    assert "8 passed" in tested
+    stamped = shell("python -m pytest -q -p no:cacheprovider", tmp_path / "gateway-stamp-it")
+    assert "7 passed" in stamped
 
-    (tmp_path / "plugins.toml").write_text('[plugins.hello]\ngreeting = "Howdy"\n')
+    (tmp_path / "plugins.toml").write_text(
+        '[plugins.hello]\ngreeting = "Howdy"\n\n[plugins.stamp_it]\napply_to = ["hello"]\n'
+    )
     listed = json.loads(shell("python -m gateway plugins --json", tmp_path))["plugins"]
     row = next(r for r in listed if r["name"] == "hello")
     assert (row["status"], row["source"], row["version"]) == (
@@ -132,7 +159,9 @@ def test_pip_install_and_pytest_pass_straight_away(tmp_path):
         "distribution gateway-hello",
         "0.1.0",
     )
-    assert "OK (hello at /hello)" in shell("python -m gateway check", tmp_path)
+    stamp = next(r for r in listed if r["name"] == "stamp_it")
+    assert (stamp["status"], stamp["source"]) == ("active", "distribution gateway-stamp-it")
+    assert "OK (hello at /hello" in shell("python -m gateway check", tmp_path)
     assert (
         shell(f"python -m gateway hello Ada --config {tmp_path / 'plugins.toml'}", Path("/"))
         == "Howdy, Ada!\n"
