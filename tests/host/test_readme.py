@@ -54,3 +54,20 @@ def test_readme_testing_example_passes_in_an_authors_own_project(tmp_path):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "1 passed" in result.stdout
+
+
+def test_ci_installs_and_tests_the_chat_example_from_its_folder():
+    """CI runs the README's command; that command installs examples/chat as a distribution, and
+    pytest's testpaths include its tests."""
+    import tomllib
+    from importlib.metadata import distribution
+
+    command = block_after("test-command")
+    assert '-e "./examples/chat[test]"' in command
+    config = tomllib.loads((README.parent / "pyproject.toml").read_text())
+    assert "examples/chat/tests" in config["tool"]["pytest"]["ini_options"]["testpaths"]
+    chat = distribution("gateway-chat")
+    assert chat.entry_points.select(group="gateway.plugins", name="chat")
+    import gateway_chat
+
+    assert Path(gateway_chat.__file__).is_relative_to(README.parent / "examples" / "chat")
