@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from aiohttp import web
@@ -180,13 +181,9 @@ def _root_middleware(measure: bool, trusted: TrustedProxies, routing: _Routing) 
         chain = routing.by_app.get(apps[1]) if len(apps) > 1 else routing.own(request.path)
         try:
             if chain is None:
-                response = await handler(request)
-            else:
-                response = await chain(request, handler)
-            if isinstance(response, web.FileResponse):  # add_static: the file may be missing
-                problem = await file_response_problem(response)
-                if problem is not None:
-                    raise problem
+                response = await _checked_file(handler, request)
+            else:  # inside the chain, so plugin middlewares see a missing file as its problem
+                response = await chain(request, partial(_checked_file, handler))
         except Exception as exc:
             try:
                 response = answer_error(request, exc)
@@ -202,6 +199,15 @@ def _root_middleware(measure: bool, trusted: TrustedProxies, routing: _Routing) 
         return response
 
     return gateway_middleware
+
+
+async def _checked_file(handler: Handler, request: web.Request) -> web.StreamResponse:
+    response = await handler(request)
+    if isinstance(response, web.FileResponse):  # add_static: the file may be missing
+        problem = await file_response_problem(response)
+        if problem is not None:
+            raise problem
+    return response
 
 
 def _observe(request: web.Request, status: int, started: float) -> None:

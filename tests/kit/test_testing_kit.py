@@ -8,6 +8,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from gateway import Middleware, PluginInfo, hookimpl
 from gateway.config import ConfigError
 from gateway.testing import (
     CONFIG_LABEL,
@@ -202,3 +203,30 @@ def test_kit_is_documented():
         "asyncio.to_thread",
     ):
         assert name in docs, name
+
+
+class Stamp:
+    """A middleware-only plugin decorating every answer, errors included."""
+
+    @hookimpl
+    def gateway_plugin_info(self):
+        return PluginInfo(name="stamp")
+
+    @hookimpl
+    def gateway_middlewares(self):
+        async def stamp(request, handler):
+            response = await handler(request)
+            if not response.prepared:
+                response.headers["X-Stamp"] = "yes"
+            return response
+
+        return [Middleware("stamp", stamp)]
+
+
+async def test_plugin_middlewares_see_a_missing_static_file_as_a_problem(gateway_client):
+    client = await gateway_client(plugins=[greeter, ("stamp", Stamp())])
+    missing = await client.get("/greeter/static/missing.html")
+    await assert_problem(missing, 404, detail="No file matches this path.")
+    assert missing.headers["X-Stamp"] == "yes"
+    found = await client.get("/greeter/static/index.html")
+    assert found.status == 200 and found.headers["X-Stamp"] == "yes"
