@@ -32,10 +32,10 @@ def test_a_bad_name_is_refused_with_the_reason(gateway_cli, tmp_path, name, reas
 
 
 def test_an_existing_directory_is_refused(gateway_cli, tmp_path):
-    (tmp_path / "gateway-hello").mkdir()
-    result = gateway_cli("new-plugin", "hello", "--directory", str(tmp_path))
+    (tmp_path / "gateway-kept-work").mkdir()
+    result = gateway_cli("new-plugin", "kept_work", "--directory", str(tmp_path))
     assert result.exit_code == 2
-    assert f"{tmp_path / 'gateway-hello'} already exists" in result.stderr
+    assert f"{tmp_path / 'gateway-kept-work'} already exists" in result.stderr
 
 
 def test_it_needs_no_config_and_writes_a_complete_project(tmp_path):
