@@ -10,8 +10,10 @@ from typing import Any
 
 from aiohttp import web
 
+from gateway.bodies import HANDLER_ARGS, check_content_encoding
 from gateway.config import GatewayConfig, PluginConfig
 from gateway.errors import answer_error, file_response_problem
+from gateway.hosts import check_host
 from gateway.keys import (
     CONFIG,
     HEALTH_CHECKS,
@@ -39,7 +41,7 @@ from gateway.plugins import await_me_maybe, call_plugin_hook
 from gateway.proxies import TrustedProxies, apply_forwarded
 from gateway.redact import redact
 from gateway.request_id import HEADER, choose_request_id, current_request_id
-from gateway.responses import json_response
+from gateway.responses import SERVER, json_response
 
 log = logging.getLogger("gateway.app")
 
@@ -85,7 +87,10 @@ async def create_app(config: GatewayConfig, *, strict: bool = True) -> web.Appli
     """
     routing = _Routing()
     trusted = TrustedProxies(config.gateway.trusted_proxies)
-    root = web.Application(middlewares=[_root_middleware(config.gateway.metrics, trusted, routing)])
+    root = web.Application(
+        middlewares=[_root_middleware(config.gateway.metrics, trusted, routing)],
+        handler_args=HANDLER_ARGS,
+    )
     root[CONFIG] = config
     root[STATE] = GatewayState()
     root[MOUNTED_APPS] = {}
@@ -180,6 +185,8 @@ def _root_middleware(measure: bool, trusted: TrustedProxies, routing: _Routing) 
         apps = request.match_info.apps
         chain = routing.by_app.get(apps[1]) if len(apps) > 1 else routing.own(request.path)
         try:
+            check_host(request)  # gateway/hosts.py: before any handler acts on the request
+            check_content_encoding(request)  # gateway/bodies.py: 415 for a coding not decoded
             if chain is None:
                 response = await _checked_file(handler, request)
             else:  # inside the chain, so plugin middlewares see a missing file as its problem
@@ -189,11 +196,13 @@ def _root_middleware(measure: bool, trusted: TrustedProxies, routing: _Routing) 
                 response = answer_error(request, exc)
             except web.HTTPException as answer:  # a redirect or a 304: an answer, raised
                 answer.headers[HEADER] = request_id
+                answer.headers["Server"] = SERVER
                 if measure:
                     _observe(request, answer.status, started)
                 raise
         if not response.prepared:  # else its handler used copy_request_id()
             response.headers[HEADER] = request_id
+            response.headers["Server"] = SERVER
         if measure:
             _observe(request, response.status, started)
         return response

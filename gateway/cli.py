@@ -13,12 +13,12 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import orjson
-from aiohttp import web
 
 from gateway import __version__
 from gateway.config import CONFIG_ENV, ConfigError, GatewayConfig, load_config
 from gateway.logs import configure_logging, runner_options
 from gateway.plugins import DiscoveredPlugins, await_me_maybe, discover
+from gateway.redact import redact_text
 
 EXIT_CONFIG = 2
 EXIT_FAILED = 1
@@ -184,8 +184,10 @@ def _serve(args: argparse.Namespace, config: GatewayConfig) -> int:
         GatewayServer(config, host, port, args.workers).run()
         return 0
     configure_logging(settings.log_level)
+    from gateway.protocol import serve
+
     try:
-        web.run_app(
+        serve(
             create_app(config),
             **runner_options(settings),
             host=host,
@@ -275,7 +277,7 @@ def _print_plugins(args: argparse.Namespace, listing: dict[str, Any]) -> None:
 def build_problems(config: GatewayConfig, report: list[dict[str, Any]]) -> list[str]:
     """One line per enabled plugin that failed to build, as ``gateway check`` prints it."""
     return [
-        f"{config.path}: plugins.{row['name']}: {row['error']}"
+        redact_text(f"{config.path}: plugins.{row['name']}: {row['error']}")
         for row in report
         if row["enabled"] and row["status"] == "failed"
     ]

@@ -20,6 +20,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, IPvAnyNetwork, ValidationError
 
 from gateway.plugins import DiscoveredPlugin, DiscoveredPlugins, discover
+from gateway.redact import redact_text, redacted_repr
 
 log = logging.getLogger("gateway.config")
 
@@ -39,6 +40,13 @@ class ConfigIssue:
     path: str
     message: str
     fix: str | None = None
+
+    def __post_init__(self) -> None:
+        # Every config error goes through here: no URL password reaches a terminal or the
+        # master's log (a refused SIGHUP), whoever wrote the message.
+        object.__setattr__(self, "message", redact_text(self.message))
+        if self.fix is not None:
+            object.__setattr__(self, "fix", redact_text(self.fix))
 
     def format(self, file: Path | str) -> str:
         where = f"{file}: {self.path}" if self.path else str(file)
@@ -83,6 +91,11 @@ class GatewaySettings(BaseModel):
     # Proxies (addresses or networks) whose Forwarded / X-Forwarded-* headers are believed:
     # the client's address, scheme and host as they saw them (gateway/proxies.py).
     trusted_proxies: list[IPvAnyNetwork] = []
+    # Seconds a request's whole body may take to arrive once a handler reads it (408 after).
+    body_timeout: float = Field(30.0, gt=0, le=3600)
+    # Connections one client address may hold at once (one more is answered 429); 0 for no
+    # limit (behind a reverse proxy every connection comes from the proxy's address).
+    max_connections_per_peer: int = Field(256, ge=0)
 
 
 class MountSettings(BaseModel):
@@ -278,7 +291,8 @@ def _configure_plugin(
         )
         return
     if not isinstance(table, Mapping):
-        issues.append(ConfigIssue(where, f"expected a table [{where}], got {table!r}"))
+        got = redacted_repr(table, name)
+        issues.append(ConfigIssue(where, f"expected a table [{where}], got {got}"))
         return
     mount = _validate_model(MountSettings, table, where, issues)
     if mount is None:
@@ -426,7 +440,8 @@ def _validate_model(
     model: type[BaseModel], value: Any, where: str, issues: list[ConfigIssue]
 ) -> Any:
     if not isinstance(value, Mapping):
-        issues.append(ConfigIssue(where, f"expected a table, got {value!r}"))
+        got = redacted_repr(value, where.rsplit(".", 1)[-1])
+        issues.append(ConfigIssue(where, f"expected a table, got {got}"))
         return None
     try:
         return model.model_validate(value)
@@ -447,8 +462,10 @@ def _issue_from_pydantic(model: type[BaseModel], error: Any, where: str) -> Conf
         return ConfigIssue(path, "unknown setting", hint)
     if kind == "missing":
         return ConfigIssue(path, "required setting is missing", "add it to the table")
-    got = error.get("input")
-    return ConfigIssue(path, f"{error['msg']}, got {got!r}")
+    # The input is shown redacted: a secret-named setting (api_key = 12345) as ***, a table
+    # (a model validator's input) with its secret members as ***, a URL without its password.
+    got = redacted_repr(error.get("input"), loc[-1] if loc else where.rsplit(".", 1)[-1])
+    return ConfigIssue(path, f"{error['msg']}, got {got}")
 
 
 def _interpolate(value: Any, path: str, issues: list[ConfigIssue]) -> Any:

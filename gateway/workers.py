@@ -33,11 +33,12 @@ BOOT_TIMEOUT = 60.0
 async def worker_runner() -> web.AppRunner:
     """Build this worker's gateway from plugins.toml as it is now (called after the fork)."""
     from gateway.app import create_app
+    from gateway.protocol import GatewayRunner
 
     config = load_config(os.environ[CONFIG_ENV])
     configure_logging(config.gateway.log_level)
     app = await create_app(config)
-    return web.AppRunner(app, **runner_options(config.gateway))
+    return GatewayRunner(app, **runner_options(config.gateway))
 
 
 def config_problems(path: str) -> list[str]:

@@ -23,8 +23,14 @@ _PG_TIMESTAMP_FORMAT = 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'
 
 
 def format_timestamp(value: datetime) -> str:
-    """``value`` (aware) as the canonical UTC text the API returns and SQLite stores."""
-    return value.astimezone(UTC).strftime(TIMESTAMP_FORMAT)
+    """``value`` (aware) as the canonical UTC text the API returns and SQLite stores.
+
+    Always 27 characters: the year has four digits even before 1000 (``strftime("%Y")``
+    writes ``999`` on glibc, which sorts after ``2026`` as text and breaks paging by
+    ``created_at``; PostgreSQL's ``to_char(..., 'YYYY')`` pads it too).
+    """
+    utc = value.astimezone(UTC)
+    return f"{utc.year:04d}-{utc:%m-%dT%H:%M:%S.%f}Z"
 
 
 class UTCTimestamp(sa.types.TypeDecorator[datetime]):
