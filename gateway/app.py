@@ -24,6 +24,7 @@ from gateway.keys import (
     PLUGIN_NAME,
     PLUGIN_REPORT,
     REQUEST_ID,
+    REQUEST_STARTED,
     STATE,
     GatewayState,
     MountedCheck,
@@ -184,7 +185,7 @@ def _root_middleware(
         One middleware doing all of it, and the header set here rather than from an
         ``on_response_prepare`` signal: each layer costs every request (bench/README.md).
         """
-        started = time.perf_counter()
+        request[REQUEST_STARTED] = started = time.perf_counter()
         request_id = choose_request_id(request.headers.get(HEADER))
         request[REQUEST_ID] = request_id
         current_request_id.set(request_id)

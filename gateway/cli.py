@@ -17,6 +17,8 @@ import orjson
 
 from gateway import __version__
 from gateway.config import CONFIG_ENV, ConfigError, GatewayConfig, load_config
+from gateway.event_loop import log_loop, new_event_loop
+from gateway.log_writer import writer
 from gateway.logs import configure_logging
 from gateway.plugins import DiscoveredPlugins, await_me_maybe, discover
 from gateway.redact import redact_text
@@ -179,6 +181,7 @@ def _serve(args: argparse.Namespace, config: GatewayConfig) -> int:
     if args.workers < 1:
         print("error: --workers must be 1 or more", file=sys.stderr)
         return EXIT_CONFIG
+    configure_logging(settings.log_level, settings.log_format)
     if args.workers > 1:
         from gateway.workers import GatewayServer
 
@@ -189,14 +192,17 @@ def _serve(args: argparse.Namespace, config: GatewayConfig) -> int:
             return EXIT_CONFIG
         GatewayServer(config, host, port, args.workers).run()
         return 0
-    configure_logging(settings.log_level)
     from gateway.serve import serve_single
 
     try:
-        asyncio.run(serve_single(config, host, port))
+        with asyncio.Runner(loop_factory=lambda: new_event_loop(settings.loop)) as runner:
+            log_loop(runner.get_loop(), settings.loop)
+            runner.run(serve_single(config, host, port))
     except PluginSetupError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAILED
+    finally:
+        writer.flush()  # the access lines of the last requests, before anything else is said
     return 0
 
 

@@ -8,6 +8,7 @@ anything: a config that loads without error is complete and safe to serve.
 from __future__ import annotations
 
 import difflib
+import importlib.util
 import logging
 import os
 import re
@@ -15,7 +16,7 @@ import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, IPvAnyNetwork, ValidationError
 
@@ -94,6 +95,10 @@ class GatewaySettings(BaseModel):
     worker_timeout: float = Field(60.0, gt=0, le=3600)
     log_level: str = Field("info", pattern="^(debug|info|warning|error)$")
     access_log: bool = True
+    # Every log line, access and application: "text" for people, "json" for log aggregation.
+    log_format: Literal["text", "json"] = "text"
+    # The event loop (gateway/event_loop.py): uvloop where installed, unless told otherwise.
+    loop: Literal["auto", "asyncio", "uvloop"] = "auto"
     # Serve /metrics and count every request. Off by default: counting costs every request
     # about 3 µs of CPU (bench/README.md), which only an operator who scrapes should pay.
     metrics: bool = False
@@ -235,6 +240,14 @@ def validate_config(
             )
     gateway = _validate_model(GatewaySettings, data.get("gateway", {}), "gateway", issues)
     gateway = gateway or GatewaySettings()
+    if gateway.loop == "uvloop" and importlib.util.find_spec("uvloop") is None:
+        issues.append(
+            ConfigIssue(
+                "gateway.loop",
+                "uvloop is not installed",
+                'install it (pip install uvloop), or set loop = "auto" to use it where it is',
+            )
+        )
 
     plugin_dirs = []
     for i, entry in enumerate(gateway.plugin_dirs):

@@ -46,6 +46,9 @@ PLUGIN_REPORT = web.AppKey("gateway.plugin_report", list[dict[str, object]])
 MIDDLEWARE_CHAINS = web.AppKey("gateway.middleware_chains", dict[str, list[dict[str, object]]])
 # Per-request state, read by later middlewares and handlers (documented in hookspecs.py).
 REQUEST_ID = web.RequestKey("gateway.request_id", str)
+# time.perf_counter() when the root middleware took the request: the access log's duration
+# (the event loop's clock is too coarse for it: uvloop's ticks in milliseconds).
+REQUEST_STARTED = web.RequestKey("gateway.request_started", float)
 # Who is calling, once an authentication middleware has established it; absent: anonymous.
 IDENTITY = web.RequestKey("gateway.identity", Identity)
 # The client's address behind a trusted proxy; absent: the socket peer (request.remote).

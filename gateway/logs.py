@@ -1,17 +1,36 @@
-"""Logging: every line carries the request id; the access log adds duration and status."""
+"""Logging: every line carries the request id, in the text or the JSON format.
+
+Application lines (the host's, the plugins', aiohttp's and, in the JSON format, gunicorn's)
+go through the standard logging machinery, formatted by ``logging.Formatter`` (text) or by
+structlog's ``ProcessorFormatter`` rendering with orjson (JSON). The access log does not:
+it is formatted in :mod:`gateway.access_log` and batched by :mod:`gateway.log_writer`, the one
+writer every line goes through, so access and application lines stay in order.
+
+JSON application lines have ``time``, ``level``, ``logger``, ``message`` and ``request_id``,
+then whatever the call passed in ``extra``, then ``exception`` (the traceback as text) when
+there is one.
+"""
+
+from __future__ import annotations
 
 import logging
 from typing import Any
 
+import orjson
+import structlog
 from aiohttp import web
-from aiohttp.abc import AbstractAccessLogger
+from gunicorn.glogging import Logger as GunicornBaseLogger
 
+from gateway.access_log import access_logger_class, clock
 from gateway.config import GatewaySettings
-from gateway.request_id import HEADER, current_request_id
+from gateway.log_writer import writer
+from gateway.request_id import current_request_id
 
 # Seconds an idle connection (or one whose headers never end) is kept open.
 KEEPALIVE_TIMEOUT = 75.0
 FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
+# The first keys of every JSON line, in this order; the rest follow as the call gave them.
+JSON_FIELDS = ("time", "level", "logger", "message", "request_id")
 
 
 class RequestIdFilter(logging.Filter):
@@ -23,40 +42,89 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
-class AccessLogger(AbstractAccessLogger):
-    """One line per request: method, path, status, duration and request id."""
+class WriterHandler(logging.Handler):
+    """Writes each record at once through the log writer, after any waiting access lines."""
 
-    def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
-        request_id = response.headers.get(HEADER, "-")
-        self.logger.info(
-            '%s %s %s %d %.1fms "%s"',
-            request.remote,
-            request.method,
-            request.path_qs,
-            response.status,
-            time * 1000,
-            request.headers.get("User-Agent", "-"),
-            extra={"request_id": request_id},
-        )
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            line = self.format(record)
+        except Exception:
+            self.handleError(record)
+            return
+        writer.write(line + "\n")
+
+
+def _record_fields(logger: Any, method: str, event: dict[str, Any]) -> dict[str, Any]:
+    record: logging.LogRecord = event["_record"]
+    fields = {
+        "time": clock.iso(record.created),
+        "level": record.levelname.lower(),
+        "logger": record.name,
+        "message": event.pop("event"),
+        "request_id": getattr(record, "request_id", "-"),
+    }
+    fields.update(event)
+    return fields
+
+
+def _dumps(value: Any, **options: Any) -> str:
+    return orjson.dumps(value, **options).decode()
+
+
+def json_formatter() -> logging.Formatter:
+    """The formatter of JSON application lines."""
+    return structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=[
+            structlog.stdlib.ExtraAdder(),  # `extra=` of the call, and request_id
+            _record_fields,
+            structlog.processors.format_exc_info,
+        ],
+        processors=[
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            structlog.processors.JSONRenderer(serializer=_dumps),
+        ],
+    )
+
+
+def formatter(log_format: str) -> logging.Formatter:
+    """The formatter of application lines for ``[gateway] log_format``."""
+    return json_formatter() if log_format == "json" else logging.Formatter(FORMAT)
+
+
+def configure_logging(level: str = "info", log_format: str = "text") -> None:
+    """Send every application line of this process through the log writer, in ``log_format``."""
+    handler = WriterHandler()
+    handler.setFormatter(formatter(log_format))
+    handler.addFilter(RequestIdFilter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+
+
+class JsonGunicornLogger(GunicornBaseLogger):
+    """gunicorn's own log (the arbiter's and the workers' lines) as the gateway's JSON lines,
+    for ``log_format = "json"``; in the text format gunicorn keeps its own, which names each
+    line's process."""
+
+    def setup(self, cfg: Any) -> None:
+        super().setup(cfg)
+        handler = WriterHandler()
+        handler.setFormatter(json_formatter())
+        handler.addFilter(RequestIdFilter())
+        self.error_log.handlers[:] = [handler]
 
 
 def runner_options(settings: GatewaySettings) -> dict[str, Any]:
     """How the root application is served, single process or gunicorn worker alike:
-    this module's access log (or none) and the drain time in-flight requests get."""
+    the access log in the configured format (or none) and the drain time in-flight requests
+    get."""
     return {
-        "access_log_class": AccessLogger,
+        "access_log_class": access_logger_class(
+            settings.log_format, behind_proxies=bool(settings.trusted_proxies)
+        ),
         "access_log": web.access_logger if settings.access_log else None,
         "shutdown_timeout": settings.shutdown_timeout,
         # Also bounds a client that never finishes its request's headers (aiohttp's own
         # default, 3630 s, applies under gunicorn otherwise).
         "keepalive_timeout": KEEPALIVE_TIMEOUT,
     }
-
-
-def configure_logging(level: str = "info") -> None:
-    handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter(FORMAT))
-    handler.addFilter(RequestIdFilter())
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(level.upper())

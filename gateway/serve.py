@@ -35,7 +35,10 @@ async def serve_single(config: GatewayConfig, host: str, port: int) -> None:
     try:
         site = web.TCPSite(runner, host, port)
         await site.start()
-        print(f"======== Running on http://{host}:{port} ========", flush=True)
+        if config.gateway.log_format == "json":  # every line JSON: the banner is a log line
+            log.info("Running on http://%s:%s", host, port)
+        else:
+            print(f"======== Running on http://{host}:{port} ========", flush=True)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
 

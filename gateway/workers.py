@@ -28,14 +28,16 @@ import time
 from typing import Any
 
 from aiohttp import web
-from aiohttp.worker import GunicornWebWorker
+from aiohttp.worker import GunicornUVLoopWebWorker, GunicornWebWorker
 from gunicorn.app.base import BaseApplication
 from gunicorn.arbiter import Arbiter
 from gunicorn.errors import HaltServer
 
 from gateway.config import CONFIG_ENV, ConfigError, GatewayConfig, load_config
 from gateway.drain import GatewayRunner
-from gateway.logs import configure_logging, runner_options
+from gateway.event_loop import chosen_loop, log_loop
+from gateway.log_writer import writer
+from gateway.logs import JsonGunicornLogger, configure_logging, runner_options
 
 # How long a new worker may take to boot during a reload before the reload is abandoned.
 BOOT_TIMEOUT = 60.0
@@ -52,7 +54,8 @@ async def worker_runner() -> web.AppRunner:
     from gateway.app import create_app
 
     config = load_config(os.environ[CONFIG_ENV])
-    configure_logging(config.gateway.log_level)
+    configure_logging(config.gateway.log_level, config.gateway.log_format)
+    log_loop(asyncio.get_running_loop(), config.gateway.loop)
     app = await create_app(config)
     return GatewayRunner(
         app, config.gateway, least_grace=WORKER_GRACE, **runner_options(config.gateway)
@@ -185,6 +188,16 @@ class GatewayWorker(GunicornWebWorker):
         self._notify_waiter_done()
 
 
+class GatewayUVLoopWorker(GatewayWorker, GunicornUVLoopWebWorker):
+    """:class:`GatewayWorker` on uvloop (``[gateway] loop`` chooses it)."""
+
+
+def _worker_class(loop_setting: str) -> str:
+    if chosen_loop(loop_setting) == "uvloop":
+        return "gateway.workers.GatewayUVLoopWorker"
+    return "gateway.workers.GatewayWorker"
+
+
 class GatewayServer(BaseApplication):
     """A gunicorn application serving the gateway with aiohttp's worker."""
 
@@ -192,7 +205,7 @@ class GatewayServer(BaseApplication):
         self.options: dict[str, Any] = {
             "bind": f"{host}:{port}",
             "workers": workers,
-            "worker_class": "gateway.workers.GatewayWorker",
+            "worker_class": _worker_class(config.gateway.loop),
             # gunicorn kills a worker after this; the worker's own drain (accept_grace, then
             # shutdown_timeout, then a second for the 503s) must get to finish first.
             "graceful_timeout": math.ceil(
@@ -212,7 +225,10 @@ class GatewayServer(BaseApplication):
             "loglevel": config.gateway.log_level,
             "proc_name": "gateway",
             "child_exit": _child_exit,
+            "worker_exit": _worker_exit,
         }
+        if config.gateway.log_format == "json":
+            self.options["logger_class"] = JsonGunicornLogger
         os.environ[CONFIG_ENV] = str(config.path)
         super().__init__()
 
@@ -225,6 +241,12 @@ class GatewayServer(BaseApplication):
 
     def run(self) -> None:
         RollingArbiter(self).run()
+
+
+def _worker_exit(server: Any, worker: Any) -> None:
+    # In the worker, on every way out (SIGTERM, SIGINT, a reload's stop, max requests): the
+    # access lines of its last requests.
+    writer.flush()
 
 
 def _child_exit(server: Any, worker: Any) -> None:

@@ -1,0 +1,205 @@
+"""The access log: one line per answered request, cheap enough to leave on.
+
+aiohttp calls :meth:`log` once per request, after the response is sent. The line is formatted
+here directly (an f-string, or one ``orjson.dumps`` in the JSON format) and queued on the
+batching :data:`gateway.log_writer.writer`: no ``LogRecord``, no handler lookup, no formatter
+and no flush per request, which cost a fast request more than the rest of the gateway did
+(bench/README.md). The fields and their names are the same in both formats:
+
+text: ``TIME INFO aiohttp.access [REQUEST_ID] PEER METHOD PATH STATUS BYTES_SENTB DURATIONms
+PLUGIN "USER_AGENT"``
+
+json: ``{"time", "level", "logger", "message", "request_id", "peer", "method", "path",
+"status", "bytes_sent", "duration_ms", "plugin", "user_agent"}``
+
+``path`` is the target as the client sent it (path and query, not percent-decoded);
+``bytes_sent`` counts the response's headers and body; ``plugin`` is the plugin whose
+sub-application answered (``gateway`` for the host's own routes, ``-`` when no route was
+reached). Characters that could forge or break a line (control characters, and quotes in the
+text format) are escaped.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from time import perf_counter
+from typing import Any
+
+import orjson
+from aiohttp import hdrs, web
+from aiohttp.abc import AbstractAccessLogger
+
+from gateway.keys import PLUGIN_NAME, REQUEST_STARTED
+from gateway.log_writer import Entry, writer
+from gateway.proxies import client_address
+from gateway.request_id import HEADER
+
+LOGGER_NAME = "aiohttp.access"
+
+
+class _Clock:
+    """The current time as log lines write it, each millisecond's text made once: under load
+    many lines share a millisecond, and formatting a time costs more than the rest of a line.
+    """
+
+    def __init__(self) -> None:
+        self._second = -1
+        self._local = self._utc = ""
+        self._text_ms = self._iso_ms = -1
+        self._text = self._iso = ""
+
+    def _tick(self, second: int) -> None:
+        self._second = second
+        self._local = time.strftime("%Y-%m-%d %H:%M:%S,", time.localtime(second))
+        self._utc = time.strftime("%Y-%m-%dT%H:%M:%S.", time.gmtime(second))
+
+    def text(self, now: float) -> str:
+        """``2026-12-02 08:00:00,123``, local time: what ``logging.Formatter`` writes."""
+        ms = int(now * 1000)
+        if ms != self._text_ms:
+            second, millis = divmod(ms, 1000)
+            if second != self._second:
+                self._tick(second)
+            self._text_ms = ms
+            self._text = self._local + _MILLIS[millis]
+        return self._text
+
+    def iso(self, now: float) -> str:
+        """``2026-12-02T08:00:00.123Z``: ISO 8601 in UTC, for JSON lines."""
+        ms = int(now * 1000)
+        if ms != self._iso_ms:
+            second, millis = divmod(ms, 1000)
+            if second != self._second:
+                self._tick(second)
+            self._iso_ms = ms
+            self._iso = self._utc + _MILLIS[millis] + "Z"
+        return self._iso
+
+
+_now = time.time
+_MILLIS = [f"{n:03d}" for n in range(1000)]
+clock = _Clock()
+
+
+def _match_info(request: web.BaseRequest) -> Any:
+    """What routing found for ``request``; None when it was answered before routing (a request
+    that could not be parsed)."""
+    try:
+        return request.match_info  # type: ignore[attr-defined]
+    except (AttributeError, AssertionError):
+        return None
+
+
+def plugin_of(match_info: Any) -> str:
+    """The name of the plugin whose sub-application answered (when the line is formatted,
+    not while the request waits)."""
+    apps = match_info.apps if match_info is not None else ()
+    if not apps:
+        return "-"
+    return apps[-1].get(PLUGIN_NAME, "gateway")
+
+
+def _escaped(value: str) -> str:
+    """``value`` with control characters, backslashes, quotes and every byte outside ASCII
+    escaped (``\\n``, ``\\xff``): the bytes as the client sent them, on one line."""
+    raw = value.encode("utf-8", "surrogateescape").decode("latin-1")
+    return raw.encode("unicode_escape").decode("ascii").replace('"', '\\"')
+
+
+def text_line(entry: Entry) -> str:
+    """An access line in the text format."""
+    _, when, took, request_id, peer, method, path, status, size, match_info, agent = entry
+    plugin = plugin_of(match_info)
+    if not path.isprintable():
+        path = _escaped(path)
+    if not agent.isprintable() or '"' in agent or "\\" in agent:
+        agent = _escaped(agent)
+    return (
+        f"{clock.text(when)} INFO {LOGGER_NAME} [{request_id}] {peer} {method} {path} {status} "
+        f'{size}B {took * 1000:.2f}ms {plugin} "{agent}"\n'
+    )
+
+
+def json_line(entry: Entry) -> str:
+    """An access line in the JSON format."""
+    _, when, took, request_id, peer, method, path, status, size, match_info, agent = entry
+    line: dict[str, Any] = {
+        "time": clock.iso(when),
+        "level": "info",
+        "logger": LOGGER_NAME,
+        "message": f"{method} {path} {status}",
+        "request_id": request_id,
+        "peer": peer,
+        "method": method,
+        "path": path,
+        "status": status,
+        "bytes_sent": size,
+        "duration_ms": round(took * 1000, 3),
+        "plugin": plugin_of(match_info),
+        "user_agent": agent,
+    }
+    try:
+        encoded = orjson.dumps(line, option=orjson.OPT_APPEND_NEWLINE)
+    except orjson.JSONEncodeError:  # a header with bytes that are not UTF-8
+        line = {k: _utf8(v) for k, v in line.items()}
+        encoded = orjson.dumps(line, option=orjson.OPT_APPEND_NEWLINE)
+    return encoded.decode()
+
+
+def _utf8(value: Any) -> Any:
+    """A header's bytes that are not UTF-8 (aiohttp keeps them as surrogates) as ``\\xff``."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return value
+
+
+def _socket_peer(request: web.BaseRequest) -> str | None:
+    return request.remote
+
+
+class TextAccessLogger(AbstractAccessLogger):
+    """The access log in the text format (``log_format = "text"``).
+
+    A request pays for collecting the line's values; the writer formats them in batches.
+    """
+
+    line: Callable[[Entry], str] = staticmethod(text_line)
+    # request.remote, or client_address() behind trusted proxies (see access_logger_class).
+    peer: Callable[[web.BaseRequest], str | None] = staticmethod(_socket_peer)
+
+    def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
+        try:
+            took = perf_counter() - request[REQUEST_STARTED]
+        except KeyError:  # answered before the root middleware (a parser error)
+            took = time  # aiohttp's measure, on the event loop's coarser clock
+        writer.append(
+            (
+                self.line,
+                _now(),
+                took,
+                response.headers.get(HEADER, "-"),
+                self.peer(request),
+                request.method,
+                request.raw_path,
+                response.status,
+                response.body_length,
+                _match_info(request),
+                request.headers.get(hdrs.USER_AGENT, "-"),
+            )
+        )
+
+
+class JsonAccessLogger(TextAccessLogger):
+    """The access log as JSON lines (``log_format = "json"``)."""
+
+    line = staticmethod(json_line)
+
+
+def access_logger_class(log_format: str, behind_proxies: bool) -> type[AbstractAccessLogger]:
+    """The access logger class for ``[gateway] log_format``; with ``behind_proxies``
+    (``trusted_proxies`` set) its peer is the client a trusted proxy forwarded for."""
+    chosen = JsonAccessLogger if log_format == "json" else TextAccessLogger
+    if not behind_proxies:
+        return chosen  # the socket peer, without a request-key lookup on every request
+    return type(f"Proxied{chosen.__name__}", (chosen,), {"peer": staticmethod(client_address)})
