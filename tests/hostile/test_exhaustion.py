@@ -9,6 +9,8 @@ import pytest
 from tests.hostile.conftest import serve, stop
 from tests.hostile.raw import connect, one, parse_responses, read_all, request
 
+pytestmark = pytest.mark.slow  # each module serves a real gateway process
+
 
 def test_a_body_that_never_arrives_is_408_after_body_timeout(gateway):
     mark = gateway.log_mark()
