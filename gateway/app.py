@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from dataclasses import dataclass, field
@@ -9,6 +10,7 @@ from typing import Any
 
 from aiohttp import web
 
+from gateway import drain
 from gateway.bodies import HANDLER_ARGS, check_content_encoding
 from gateway.config import GatewayConfig, PluginConfig
 from gateway.errors import answer_error
@@ -85,13 +87,14 @@ async def create_app(config: GatewayConfig, *, strict: bool = True) -> web.Appli
     raises :class:`PluginSetupError`; otherwise it is reported as failed and left unmounted.
     """
     routing = _Routing()
+    state = GatewayState()
     trusted = TrustedProxies(config.gateway.trusted_proxies)
     root = web.Application(
-        middlewares=[_root_middleware(config.gateway.metrics, trusted, routing)],
+        middlewares=[_root_middleware(config.gateway.metrics, trusted, routing, state)],
         handler_args=HANDLER_ARGS,  # gateway/bodies.py: bodies are decoded by read_body
     )
     root[CONFIG] = config
-    root[STATE] = GatewayState()
+    root[STATE] = state
     root[MOUNTED_APPS] = {}
     root.on_shutdown.append(_mark_draining)  # first, so readiness fails before anything closes
 
@@ -150,6 +153,7 @@ async def create_app(config: GatewayConfig, *, strict: bool = True) -> web.Appli
     if config.gateway.metrics:
         root.router.add_get("/metrics", metrics_view)
     root.on_startup.append(_mark_started)  # last: runs after every plugin's start-up
+    drain.track(root, config.gateway)  # last: after every plugin's on_shutdown
     return root
 
 
@@ -165,7 +169,11 @@ def _scope_prefixes(placed: PlacedMiddleware, config: GatewayConfig) -> list[str
     return sorted(_prefix_of(scope, config) for scope in placed.scopes)
 
 
-def _root_middleware(measure: bool, trusted: TrustedProxies, routing: _Routing) -> Any:
+def _root_middleware(
+    measure: bool, trusted: TrustedProxies, routing: _Routing, state: GatewayState
+) -> Any:
+    in_flight = state.in_flight
+
     @web.middleware
     async def gateway_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
         """Give the request its id (in its log lines and on its response), see the client
@@ -183,6 +191,8 @@ def _root_middleware(measure: bool, trusted: TrustedProxies, routing: _Routing) 
             request = apply_forwarded(request, trusted)
         apps = request.match_info.apps
         chain = routing.by_app.get(apps[1]) if len(apps) > 1 else routing.own(request.path)
+        task = asyncio.current_task()
+        in_flight.add(task)  # type: ignore[arg-type]
         try:
             check_host(request)  # gateway/hosts.py: before any handler acts on the request
             check_content_encoding(request)  # gateway/bodies.py: 415 for a coding not decoded
@@ -190,6 +200,10 @@ def _root_middleware(measure: bool, trusted: TrustedProxies, routing: _Routing) 
                 response = await handler(request)
             else:
                 response = await chain(request, handler)
+        except asyncio.CancelledError:
+            if not state.cut_off:
+                raise
+            response = drain.cut_off_answer(request, state)
         except Exception as exc:
             try:
                 response = answer_error(request, exc)
@@ -198,10 +212,16 @@ def _root_middleware(measure: bool, trusted: TrustedProxies, routing: _Routing) 
                 answer.headers["Server"] = SERVER
                 if measure:
                     _observe(request, answer.status, started)
+                if state.draining:
+                    answer.force_close()
                 raise
+        finally:
+            in_flight.discard(task)  # type: ignore[arg-type]
         if not response.prepared:  # else its handler used copy_request_id()
             response.headers[HEADER] = request_id
             response.headers["Server"] = SERVER
+            if state.draining:  # keep-alive clients move elsewhere after this answer
+                response.force_close()
         if measure:
             _observe(request, response.status, started)
         return response

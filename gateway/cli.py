@@ -10,13 +10,14 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import orjson
 
 from gateway import __version__
 from gateway.config import CONFIG_ENV, ConfigError, GatewayConfig, load_config
-from gateway.logs import configure_logging, runner_options
+from gateway.logs import configure_logging
 from gateway.plugins import await_me_maybe, discover
 from gateway.redact import redact_text
 
@@ -38,6 +39,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         folder = tempfile.mkdtemp(prefix="gateway-metrics-")
         atexit.register(_remove_in_owner, folder, os.getpid())
         os.environ[MULTIPROC_ENV] = folder
+    elif known.workers > 1:
+        # The operator's folder: prometheus-client says to wipe it before the server starts,
+        # or the files of a previous run's workers are counted (and scraped) forever.
+        for stale in Path(os.environ[MULTIPROC_ENV]).glob("*.db"):
+            stale.unlink(missing_ok=True)
     try:
         loaded: GatewayConfig | ConfigError = load_config(known.config)
         manager = loaded.discovered.manager
@@ -102,7 +108,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _serve(args: argparse.Namespace, config: GatewayConfig) -> int:
-    from gateway.app import PluginSetupError, create_app
+    from gateway.app import PluginSetupError
 
     settings = config.gateway
     host, port = args.host or settings.host, args.port or settings.port
@@ -120,16 +126,10 @@ def _serve(args: argparse.Namespace, config: GatewayConfig) -> int:
         GatewayServer(config, host, port, args.workers).run()
         return 0
     configure_logging(settings.log_level)
-    from gateway.protocol import serve
+    from gateway.serve import serve_single
 
     try:
-        serve(
-            create_app(config),
-            **runner_options(settings),
-            host=host,
-            port=port,
-            print=lambda message: print(message, flush=True),
-        )
+        asyncio.run(serve_single(config, host, port))
     except PluginSetupError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAILED

@@ -73,6 +73,15 @@ class GatewaySettings(BaseModel):
     plugin_dirs: list[str] = []
     # Seconds in-flight requests get to finish after SIGTERM before they are cancelled.
     shutdown_timeout: float = Field(30.0, ge=0)
+    # Seconds after SIGTERM during which readiness fails but connections are still accepted
+    # and served, so a load balancer stops sending first (gateway/drain.py). 0 by default;
+    # docs/deploy.md recommends 5 behind Kubernetes or a load balancer.
+    accept_grace: float = Field(0.0, ge=0, le=600)
+    # Seconds an idle keep-alive connection is kept open; above the load balancer's own
+    # idle timeout, so the balancer, not the gateway, closes idle connections.
+    keepalive_timeout: float = Field(75.0, ge=0, le=3600)
+    # --workers: seconds gunicorn lets a worker go without a heartbeat before it kills it.
+    worker_timeout: float = Field(60.0, gt=0, le=3600)
     log_level: str = Field("info", pattern="^(debug|info|warning|error)$")
     access_log: bool = True
     # Serve /metrics and count every request. Off by default: counting costs every request

@@ -115,6 +115,12 @@ def gateway_health_checks(app: web.Application, settings: BaseModel) -> list[Hea
     reported as ``notes:database``. Each check runs concurrently with the others, under its own
     timeout, on every ``/health`` and ``/health/ready`` request; one that raises or times out
     reports ``fail``.
+
+    Declare each check's kind with ``HealthCheck(required=...)``: ``True`` (the default) for
+    what this instance cannot serve without, whose ``fail`` fails readiness; ``False`` for a
+    dependency it can serve without (a shared store, an upstream), whose ``fail`` is reported
+    as ``warn`` and never takes the instance out of its load balancer. Checks run on every
+    probe: keep them cheap, and never spend an upstream's quota in one.
     """
 
 

@@ -9,8 +9,6 @@ from aiohttp.abc import AbstractAccessLogger
 from gateway.config import GatewaySettings
 from gateway.request_id import HEADER, current_request_id
 
-# Seconds an idle connection (or one whose headers never end) is kept open.
-KEEPALIVE_TIMEOUT = 75.0
 FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
 
 
@@ -49,7 +47,7 @@ def runner_options(settings: GatewaySettings) -> dict[str, Any]:
         "shutdown_timeout": settings.shutdown_timeout,
         # Also bounds a client that never finishes its request's headers (aiohttp's own
         # default, 3630 s, applies under gunicorn otherwise).
-        "keepalive_timeout": KEEPALIVE_TIMEOUT,
+        "keepalive_timeout": settings.keepalive_timeout,
     }
 
 

@@ -26,7 +26,6 @@ subclass of aiohttp's, private API: tests/hostile pins every case over a raw soc
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import re
 import time
@@ -353,47 +352,3 @@ def install_resource_log(loop: asyncio.AbstractEventLoop) -> None:
             )
 
     loop.set_exception_handler(handle)
-
-
-def serve(
-    app: Awaitable[web.Application],
-    *,
-    host: str,
-    port: int,
-    print: Callable[[str], None],
-    **runner_options: Any,
-) -> None:
-    """Serve ``app`` on ``host:port`` until SIGINT or SIGTERM, as ``web.run_app`` does, but
-    through :class:`GatewayRunner`. Start-up errors (a plugin that fails) propagate."""
-    loop = asyncio.new_event_loop()
-    asyncio.set_event_loop(loop)
-
-    async def run() -> None:
-        runner = GatewayRunner(await app, handle_signals=True, **runner_options)
-        await runner.setup()
-        try:
-            site = web.TCPSite(runner, host, port)
-            await site.start()
-            print(f"======== Running on {site.name} ========\n(Press CTRL+C to quit)")
-            await asyncio.Event().wait()
-        finally:
-            await runner.cleanup()
-
-    main = loop.create_task(run())
-    try:
-        loop.run_until_complete(main)
-    except (web.GracefulExit, KeyboardInterrupt):
-        pass
-    finally:
-        try:
-            if not main.done():
-                main.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    loop.run_until_complete(main)
-        finally:
-            pending = asyncio.all_tasks(loop)
-            for task in pending:
-                task.cancel()
-            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
-            loop.run_until_complete(loop.shutdown_asyncgens())
-            loop.close()

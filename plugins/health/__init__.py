@@ -1,11 +1,15 @@
 """Health: liveness, readiness and every mounted plugin's checks as ``application/health+json``.
 
+A check declared ``required=False`` (a dependency the instance serves without) reports a
+failure as ``warn``; only required checks, start-up and draining fail readiness.
+
 The simplest built-in plugin, and the template to copy for a new one: a settings model, the
 ``gateway_plugin_info`` declaration, and a ``gateway_create_app`` that builds a sub-application.
 Response shape: draft-inadarei-api-health-check.
 """
 
 import asyncio
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -84,6 +88,10 @@ async def _run(mounted: MountedCheck, limit: float) -> dict[str, Any]:
         result = CheckResult("fail", f"timed out after {timeout:g}s")
     except Exception as exc:  # a broken check is that check's failure, not the endpoint's
         result = CheckResult("fail", f"{type(exc).__name__}: {exc}")
+    if result.status == "fail" and not mounted.check.required:
+        # The instance serves without it: say so, and never fail readiness over it.
+        output = result.output or "failed"
+        result = replace(result, status="warn", output=f"{output} (not required: still serving)")
     entry: dict[str, Any] = {
         "componentType": mounted.check.component_type,
         "status": result.status,

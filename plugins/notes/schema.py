@@ -134,3 +134,17 @@ REPRESENTATION = tuple(
     utc_text(notes.c[name]).label(name) if name in ("created_at", "updated_at") else notes.c[name]
     for name in FIELDS
 )
+
+
+# POST Idempotency-Keys (migration 0003); see store.NoteStore.create and docs/notes.md.
+idempotency_keys = sa.Table(
+    "notes_idempotency_keys",
+    metadata,
+    sa.Column("key", sa.String(255), primary_key=True),
+    sa.Column("fingerprint", sa.String(64), nullable=False),
+    sa.Column("note_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+    sa.Column("version", sa.Integer(), nullable=False),
+    sa.Column("response", sa.Text(), nullable=False),
+    sa.Column("stored_at", sa.Float(), nullable=False),
+    sa.Index("ix_notes_idempotency_keys_stored_at", "stored_at"),
+)

@@ -51,6 +51,12 @@ class NotesSettings(PluginSettings):
     sqlite_busy_timeout: float = Field(5.0, ge=0, le=600)
     # Seconds a start-up waits for another process that is migrating the same database.
     migration_lock_timeout: float = Field(300.0, gt=0, le=3600)
+    # PostgreSQL: seconds to open a connection, and seconds one statement may run; past either
+    # the request answers 503 instead of hanging for as long as a network partition lasts.
+    connect_timeout: float = Field(5.0, gt=0, le=300)
+    # Seconds a POST's Idempotency-Key is remembered (a retry within it replays the answer).
+    idempotency_ttl: float = Field(86400.0, ge=60, le=30 * 86400)
+    statement_timeout: float = Field(10.0, gt=0, le=3600)
 
     @field_validator("database_url")
     @classmethod
