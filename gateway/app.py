@@ -93,7 +93,7 @@ async def create_app(config: GatewayConfig, *, strict: bool = True) -> web.Appli
     trusted = TrustedProxies(config.gateway.trusted_proxies)
     root = web.Application(
         middlewares=[_root_middleware(config.gateway.metrics, trusted, routing, state)],
-        handler_args=HANDLER_ARGS,
+        handler_args=HANDLER_ARGS,  # gateway/bodies.py: bodies are decoded by read_body
     )
     root[CONFIG] = config
     root[STATE] = state
