@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, IPvAnyNetwork, ValidationError
 
 from gateway.plugins import DiscoveredPlugin, DiscoveredPlugins, discover
+from gateway.redact import redact_text, redacted_repr
 
 log = logging.getLogger("gateway.config")
 
@@ -41,6 +42,13 @@ class ConfigIssue:
     path: str
     message: str
     fix: str | None = None
+
+    def __post_init__(self) -> None:
+        # Every config error goes through here: no URL password reaches a terminal or the
+        # master's log (a refused SIGHUP), whoever wrote the message.
+        object.__setattr__(self, "message", redact_text(self.message))
+        if self.fix is not None:
+            object.__setattr__(self, "fix", redact_text(self.fix))
 
     def format(self, file: Path | str) -> str:
         where = f"{file}: {self.path}" if self.path else str(file)
@@ -81,6 +89,14 @@ class GatewaySettings(BaseModel):
     # Serve /metrics and count every request. Off by default: counting costs every request
     # about 3 µs of CPU (bench/README.md), which only an operator who scrapes should pay.
     metrics: bool = False
+    # Proxies (addresses or networks) whose Forwarded / X-Forwarded-* headers are believed:
+    # the client's address, scheme and host as they saw them (gateway/proxies.py).
+    trusted_proxies: list[IPvAnyNetwork] = []
+    # Seconds a request's whole body may take to arrive once a handler reads it (408 after).
+    body_timeout: float = Field(30.0, gt=0, le=3600)
+    # Connections one client address may hold at once (one more is answered 429); 0 for no
+    # limit (behind a reverse proxy every connection comes from the proxy's address).
+    max_connections_per_peer: int = Field(256, ge=0)
 
 
 class MountSettings(BaseModel):
@@ -90,6 +106,11 @@ class MountSettings(BaseModel):
 
     enabled: bool = True
     prefix: str | None = None
+    # A middleware plugin's placement (gateway/middleware.py): where its middlewares run and
+    # before or after which others.
+    priority: int | None = None
+    apply_to: list[str] | None = None
+    skip: list[str] = []
 
 
 @dataclass
@@ -101,6 +122,9 @@ class PluginConfig:
     prefix: str | None = None
     settings: BaseModel | None = None
     raw: dict[str, Any] = field(default_factory=dict)
+    priority: int | None = None
+    apply_to: list[str] | None = None
+    skip: list[str] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -127,6 +151,11 @@ class GatewayConfig:
 
     def enabled(self) -> list[PluginConfig]:
         return [p for p in self.plugins.values() if p.enabled]
+
+    def scopes(self) -> dict[str, str]:
+        """Every place a middleware can apply, by each name an operator may use for it:
+        ``{"notes": "notes", "/notes": "notes", "/_gateway": "/_gateway", ...}``."""
+        return _scopes(self.enabled(), self.gateway)
 
 
 def resolve_config_path(path: str | os.PathLike[str] | None = None) -> Path:
@@ -200,7 +229,9 @@ def validate_config(
     plugins = {name: PluginConfig(plugin) for name, plugin in discovered.plugins.items()}
     for name, table in tables.items():
         _configure_plugin(name, table, plugins, file.parent, issues)
-    _check_prefixes([p for p in plugins.values() if p.enabled], issues)
+    enabled = [p for p in plugins.values() if p.enabled]
+    _check_prefixes(enabled, issues)
+    _check_middleware_scopes(enabled, gateway, issues)
 
     for plugin in plugins.values():
         if not plugin.enabled and plugin.plugin.error:
@@ -228,7 +259,8 @@ def _configure_plugin(
         )
         return
     if not isinstance(table, Mapping):
-        issues.append(ConfigIssue(where, f"expected a table [{where}], got {table!r}"))
+        got = redacted_repr(table, name)
+        issues.append(ConfigIssue(where, f"expected a table [{where}], got {got}"))
         return
     mount = _validate_model(MountSettings, table, where, issues)
     if mount is None:
@@ -236,6 +268,7 @@ def _configure_plugin(
     config = plugins[name]
     config.enabled = mount.enabled
     config.raw = dict(table)
+    config.priority, config.apply_to, config.skip = mount.priority, mount.apply_to, mount.skip
     if not mount.enabled:
         return  # a disabled plugin's own settings are not read, so not validated either
     plugin = config.plugin
@@ -257,8 +290,18 @@ def _configure_plugin(
             )
         )
         return
+    if "gateway_middlewares" not in plugin.hooks:
+        for key in ("priority", "apply_to", "skip"):
+            if key in table:
+                issues.append(
+                    ConfigIssue(
+                        f"{where}.{key}",
+                        "this plugin contributes no middleware, so it has nothing to place",
+                        f"remove {key} from [{where}]",
+                    )
+                )
     config.prefix = mount.prefix if mount.prefix is not None else plugin.info.default_prefix
-    if not _PREFIX.match(config.prefix):
+    if config.prefix is not None and not _PREFIX.match(config.prefix):
         issues.append(
             ConfigIssue(
                 f"{where}.prefix",
@@ -289,6 +332,40 @@ def _check_prefixes(enabled: list[PluginConfig], issues: list[ConfigIssue]) -> N
                 )
 
 
+def _scopes(enabled: list[PluginConfig], gateway: GatewaySettings) -> dict[str, str]:
+    scopes = {"/_gateway": "/_gateway"}
+    if gateway.metrics:
+        scopes["/metrics"] = "/metrics"
+    for plugin in enabled:
+        if plugin.prefix is not None:
+            scopes[plugin.name] = plugin.name
+            scopes[plugin.prefix] = plugin.name
+    return scopes
+
+
+def _check_middleware_scopes(
+    enabled: list[PluginConfig], gateway: GatewaySettings, issues: list[ConfigIssue]
+) -> None:
+    scopes = _scopes(enabled, gateway)
+    for plugin in enabled:
+        for key, entries in (("apply_to", plugin.apply_to or []), ("skip", plugin.skip)):
+            for i, entry in enumerate(entries):
+                if entry in scopes:
+                    continue
+                known = ", ".join(sorted(scopes))
+                close = difflib.get_close_matches(entry, list(scopes), n=1)
+                hint = f"did you mean {close[0]!r}?" if close else f"mounted: {known}"
+                if entry == "/metrics":
+                    hint = "set [gateway] metrics = true, or remove it"
+                issues.append(
+                    ConfigIssue(
+                        f"plugins.{plugin.name}.{key}[{i}]",
+                        f"{entry!r} matches no mounted plugin, prefix or gateway path",
+                        hint,
+                    )
+                )
+
+
 def _overlaps(a: str, b: str) -> bool:
     return a == b or a.startswith(b + "/") or b.startswith(a + "/")
 
@@ -297,7 +374,8 @@ def _validate_model(
     model: type[BaseModel], value: Any, where: str, issues: list[ConfigIssue]
 ) -> Any:
     if not isinstance(value, Mapping):
-        issues.append(ConfigIssue(where, f"expected a table, got {value!r}"))
+        got = redacted_repr(value, where.rsplit(".", 1)[-1])
+        issues.append(ConfigIssue(where, f"expected a table, got {got}"))
         return None
     try:
         return model.model_validate(value)
@@ -318,8 +396,10 @@ def _issue_from_pydantic(model: type[BaseModel], error: Any, where: str) -> Conf
         return ConfigIssue(path, "unknown setting", hint)
     if kind == "missing":
         return ConfigIssue(path, "required setting is missing", "add it to the table")
-    got = error.get("input")
-    return ConfigIssue(path, f"{error['msg']}, got {got!r}")
+    # The input is shown redacted: a secret-named setting (api_key = 12345) as ***, a table
+    # (a model validator's input) with its secret members as ***, a URL without its password.
+    got = redacted_repr(error.get("input"), loc[-1] if loc else where.rsplit(".", 1)[-1])
+    return ConfigIssue(path, f"{error['msg']}, got {got}")
 
 
 def _interpolate(value: Any, path: str, issues: list[ConfigIssue], base: Path) -> Any:

@@ -29,6 +29,7 @@ from aiohttp import web
 from gateway.config import GatewaySettings
 from gateway.errors import ProblemError, problem_response
 from gateway.keys import STATE, GatewayState
+from gateway.protocol import GatewayRunner as ProtocolRunner
 
 log = logging.getLogger("gateway.drain")
 
@@ -36,8 +37,9 @@ log = logging.getLogger("gateway.drain")
 ANSWER_GRACE = 1.0
 
 
-class GatewayRunner(web.AppRunner):
-    """aiohttp's runner with the accept-grace period before the listener closes."""
+class GatewayRunner(ProtocolRunner):
+    """The gateway's runner (gateway/protocol.py: parser errors as problem+json, connections
+    per peer) with the accept-grace period before the listener closes."""
 
     def __init__(
         self,

@@ -20,6 +20,11 @@ PROBLEM_CONTENT_TYPE = "application/problem+json"
 log = logging.getLogger("gateway.errors")
 
 # Headers of an aiohttp HTTPException worth keeping on the problem response.
+# The most members of a problem's ``errors`` list sent; the rest are counted in
+# ``errors_not_listed``.
+MAX_LISTED_ERRORS = 50
+# Status recorded (access log, /metrics) for a request whose client disconnected first.
+CLIENT_CLOSED = 499
 _KEPT_HEADERS = ("Allow", "Retry-After", "Location", "WWW-Authenticate", "ETag")
 
 
@@ -49,8 +54,14 @@ class ProblemError(Exception):
         self.extra = extra
 
 
-def problem_response(request: web.BaseRequest, error: ProblemError) -> web.Response:
-    """Render ``error`` as an RFC 9457 problem+json response for ``request``."""
+def problem_response(
+    request: web.BaseRequest, error: ProblemError, *, instance: bool = True
+) -> web.Response:
+    """Render ``error`` as an RFC 9457 problem+json response for ``request``.
+
+    ``instance=False`` leaves out ``instance`` (the request's path): for a request that could
+    not be parsed, there is no path to name.
+    """
     body: dict[str, Any] = {
         "type": error.type,
         "title": error.title or _phrase(error.status),
@@ -58,8 +69,15 @@ def problem_response(request: web.BaseRequest, error: ProblemError) -> web.Respo
     }
     if error.detail:
         body["detail"] = error.detail
-    body["instance"] = request.path
+    if instance:
+        body["instance"] = request.path
     body.update(error.extra)
+    errors = body.get("errors")
+    if isinstance(errors, list) and len(errors) > MAX_LISTED_ERRORS:
+        # A request with 100,000 bad members must not get a reply 15 times its size.
+        body["errors"] = errors[:MAX_LISTED_ERRORS]
+        not_listed = body.get("errors_not_listed", 0)
+        body["errors_not_listed"] = not_listed + len(errors) - MAX_LISTED_ERRORS
     return json_response(
         body, status=error.status, headers=error.headers, content_type=PROBLEM_CONTENT_TYPE
     )
@@ -96,7 +114,19 @@ def answer_error(request: web.Request, exc: Exception) -> web.Response:
         if exc.status < 400 or exc.content_type == PROBLEM_CONTENT_TYPE:
             raise exc
         return problem_response(request, _from_http_exception(exc))
+    if isinstance(exc, ConnectionError) and client_gone(request):
+        # The client hung up (half-way through its body, say): nobody gets this answer, and
+        # it is not the server's failure. 499 is nginx's "client closed request", so the
+        # access log and /metrics tell it apart from a 500.
+        log.info("client closed the connection during %s %s", request.method, request.path)
+        return web.Response(status=CLIENT_CLOSED)
     log.error("unhandled error in %s %s", request.method, request.path, exc_info=exc)
     return problem_response(
         request, ProblemError(500, "The server failed to handle this request; see its log.")
     )
+
+
+def client_gone(request: web.BaseRequest) -> bool:
+    """Whether the client's connection is already closed."""
+    transport = request.transport
+    return transport is None or transport.is_closing()

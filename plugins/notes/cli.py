@@ -42,8 +42,8 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     down.add_argument(
         "--yes-destroy-data",
         action="store_true",
-        help="confirm: every downgrade drops tables (0002 -> 0001 the idempotency keys, "
-        "-> base every note)",
+        help="confirm: every downgrade drops or rewrites tables (0003 -> 0002 the idempotency "
+        "keys, -> base every note)",
     )
     down.add_argument("--config", help=_CONFIG_HELP)
     down.set_defaults(handler=run_downgrade)

@@ -23,8 +23,14 @@ _PG_TIMESTAMP_FORMAT = 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'
 
 
 def format_timestamp(value: datetime) -> str:
-    """``value`` (aware) as the canonical UTC text the API returns and SQLite stores."""
-    return value.astimezone(UTC).strftime(TIMESTAMP_FORMAT)
+    """``value`` (aware) as the canonical UTC text the API returns and SQLite stores.
+
+    Always 27 characters: the year has four digits even before 1000 (``strftime("%Y")``
+    writes ``999`` on glibc, which sorts after ``2026`` as text and breaks paging by
+    ``created_at``; PostgreSQL's ``to_char(..., 'YYYY')`` pads it too).
+    """
+    utc = value.astimezone(UTC)
+    return f"{utc.year:04d}-{utc:%m-%dT%H:%M:%S.%f}Z"
 
 
 class UTCTimestamp(sa.types.TypeDecorator[datetime]):
@@ -130,7 +136,7 @@ REPRESENTATION = tuple(
 )
 
 
-# POST Idempotency-Keys (migration 0002); see store.NoteStore.create and docs/notes.md.
+# POST Idempotency-Keys (migration 0003); see store.NoteStore.create and docs/notes.md.
 idempotency_keys = sa.Table(
     "notes_idempotency_keys",
     metadata,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 
 from sqlalchemy.engine import URL
 
@@ -75,11 +76,15 @@ class NotesDatabase:
         :meth:`answered` says when it is over.
         """
         if not self.failing:
+            # A lock held past sqlite_busy_timeout is documented and expected: its one line
+            # says why. An outage's first failure carries the traceback of its cause.
+            busy = _is_lock_timeout(exc)
             log.warning(
-                "notes database unavailable (first failure: %s); answering 503 until it "
+                "notes database unavailable (first failure: %s%s); answering 503 until it "
                 "answers again",
                 what,
-                exc_info=exc,
+                f": {exc}" if busy else "",
+                exc_info=None if busy else exc,
             )
         else:
             log.debug("notes database still unavailable for %s: %s", what, exc)
@@ -124,3 +129,12 @@ class NotesDatabase:
 
 class DatabaseStarting(DatabaseUnavailable):
     """The notes database is not open yet: the gateway started without it."""
+
+
+def _is_lock_timeout(exc: BaseException | None) -> bool:
+    """SQLite's "database is locked" (the busy timeout ran out), anywhere in the causes."""
+    while exc is not None:
+        if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False

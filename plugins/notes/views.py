@@ -10,7 +10,7 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from gateway import ProblemError, json_response
+from gateway import IDENTITY, ProblemError, json_response
 from gateway_plugins.notes.conditional import etag, if_match_versions, if_none_match
 from gateway_plugins.notes.keys import DATABASE
 from gateway_plugins.notes.pagination import encode_cursor, parse_list_query
@@ -89,8 +89,9 @@ async def list_notes(request: web.Request) -> web.Response:
     rows = await store.page(query)
     next_url = None
     headers = None
-    if len(rows) > query.limit:
-        del rows[query.limit :]
+    weighed = _within_weight(rows, query.limit, settings.max_page_bytes)
+    if len(rows) > weighed:
+        del rows[weighed:]
         last_id, last_value, _ = rows[-1]
         cursor = encode_cursor(query.sort, last_value, last_id)
         next_url = str(request.url.update_query(cursor=cursor))
@@ -99,6 +100,17 @@ async def list_notes(request: web.Request) -> web.Response:
     notes = ",".join([row[2] for row in rows])
     body = f'{{"notes":[{notes}],"next":'.encode() + orjson.dumps(next_url) + b"}"
     return web.Response(body=body, headers=headers, content_type="application/json")
+
+
+def _within_weight(rows: list[Any], limit: int, max_bytes: int) -> int:
+    """How many of ``rows`` (at most ``limit``) the page takes: it stops before the note that
+    would take it past ``max_bytes`` of JSON, but always has at least one note."""
+    total = 0
+    for index, row in enumerate(rows[:limit]):
+        total += len(row[2]) + 1
+        if total > max_bytes and index > 0:
+            return index
+    return min(len(rows), limit)
 
 
 async def get_note(request: web.Request) -> web.Response:
@@ -117,9 +129,14 @@ async def create_note(request: web.Request) -> web.Response:
     store = request.app[DATABASE].require()
     key = _idempotency_key(request)
     fields = validate_note(await read_json(request, store.settings.max_body_size))
+    columns = _columns(fields)
+    identity = request.get(IDENTITY)
+    if columns["created_by"] is None and identity is not None:
+        # Whoever authenticated (an API key's name, say) wrote it, unless the client said.
+        columns["created_by"] = identity.name
     if key is not None:
-        return await _create_once(request, store, _columns(fields), key)
-    note = await store.create(_columns(fields))
+        return await _create_once(request, store, columns, key)
+    note = await store.create(columns)
     path = request.app.router[NOTE_ROUTE].url_for(note_id=str(note.body["id"]))
     headers = {"Location": str(request.url.join(path)), "ETag": etag(note.version)}
     return json_response(note.body, status=201, headers=headers)

@@ -98,7 +98,7 @@ def test_the_wheel_holds_every_package_and_data_file_and_no_tests(dist: Path) ->
         "gateway_plugins/notes/migrations/script.py.mako",
         "gateway_plugins/notes/migrations/env.py",
         "gateway_plugins/notes/migrations/versions/0001_create_notes.py",
-        "gateway_plugins/notes/migrations/versions/0002_idempotency_keys.py",
+        "gateway_plugins/notes/migrations/versions/0003_idempotency_keys.py",
     ):
         assert data in names
     assert not [n for n in names if n.startswith(("tests/", "plugins/"))]
