@@ -333,7 +333,7 @@ class PriceFeed:
         self._stale = stale or (failure is not None and bool(self._prices))
         now = time.monotonic()
         self._unknown = {c: t for c, t in self._unknown.items() if now - t < UNKNOWN_FOR}
-        if failure is not None and not prices:
+        if failure is not None and not self._prices:  # no price known at all
             state = "unavailable"
         elif self._stale:
             state = "stale"

@@ -222,6 +222,7 @@ async def test_every_subscriber_hears_when_the_feed_goes_stale_and_recovers(
     second = await subscribe(client, ["ethereum"])
     assert (await receive(first))["stale"] is False
     assert (await receive(second))["stale"] is False
+    await asyncio.sleep(0.5)  # a refresh of both coins has stored its answer
     fake.fail(503)
     for ws in (first, second):
         status = await receive(ws)
