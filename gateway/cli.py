@@ -160,6 +160,11 @@ def _parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check", help="validate the config and every enabled plugin")
     check.add_argument("--config", help=config_help)
+    check.add_argument(
+        "--connect",
+        action="store_true",
+        help="also start every plugin and run its health checks: are its stores reachable?",
+    )
     check.set_defaults(handler=_check)
 
     plugins = commands.add_parser("plugins", help="list every discovered plugin")
@@ -218,8 +223,50 @@ def _check(args: argparse.Namespace, config: GatewayConfig) -> int:
         for row in report
         if row["enabled"]
     )
+    if args.connect:
+        failures = asyncio.run(connection_problems(config))
+        for line in failures:
+            print(line, file=sys.stderr)
+        if failures:
+            return EXIT_FAILED
+        print(f"{config.path}: OK, every plugin connected ({mounted or 'no plugins enabled'})")
+        return 0
     print(f"{config.path}: OK ({mounted or 'no plugins enabled'})")
     return 0
+
+
+async def connection_problems(config: GatewayConfig) -> list[str]:
+    """Start every plugin (without listening), run every health check once, then stop.
+
+    Each check that does not pass, required or not, is a line: ``gateway check --connect`` is
+    asked whether everything is reachable, which is stricter than readiness.
+    """
+    from aiohttp import web
+
+    from gateway.app import PluginSetupError, create_app
+    from gateway.keys import HEALTH_CHECKS
+
+    app = await create_app(config)
+    runner = web.AppRunner(app)
+    try:
+        await runner.setup()
+    except PluginSetupError as exc:
+        return [f"{config.path}: plugins.{exc.name}: {type(exc.cause).__name__}: {exc.cause}"]
+    try:
+        lines = []
+        for mounted in app[HEALTH_CHECKS]:
+            where = f"{config.path}: plugins.{mounted.name.split(':', 1)[0]}: {mounted.name}"
+            try:
+                async with asyncio.timeout(mounted.check.timeout):
+                    result = await mounted.check.check()
+            except Exception as exc:
+                lines.append(f"{where}: fail: {type(exc).__name__}: {exc}")
+                continue
+            if result is not None and result.status != "pass":
+                lines.append(f"{where}: {result.status}: {result.output}")
+        return lines
+    finally:
+        await runner.cleanup()
 
 
 def _plugins(args: argparse.Namespace, config: GatewayConfig) -> int:

@@ -30,7 +30,9 @@ DEFAULT_CONFIG = "plugins.toml"
 # Prefixes the host serves itself; no plugin may be mounted on or under them.
 RESERVED_PREFIXES = ("/_gateway", "/metrics")
 
-_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+# ${VAR}, ${VAR:-default}, or ${file:PATH} (a mounted secret; relative to the config's folder).
+# One pattern, one pass: a value read from the environment or a file is never re-expanded.
+_ENV_REF = re.compile(r"\$\{(?:file:([^}]+)|([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?)\}")
 _PREFIX = re.compile(r"^(/[A-Za-z0-9._~!$&'()*+,;=:@-]+)+$")
 
 
@@ -231,7 +233,7 @@ def validate_config(
     installed plugin, only the folders and ``extra_plugins``.
     """
     issues: list[ConfigIssue] = []
-    data = _interpolate(data, "", issues)
+    data = _interpolate(data, "", issues, file.parent)
 
     for key in data:
         if key not in ("gateway", "plugins"):
@@ -490,28 +492,60 @@ def _issue_from_pydantic(model: type[BaseModel], error: Any, where: str) -> Conf
     return ConfigIssue(path, f"{error['msg']}, got {got}")
 
 
-def _interpolate(value: Any, path: str, issues: list[ConfigIssue]) -> Any:
-    """Replace ``${VAR}`` and ``${VAR:-default}`` in every string with the environment's value."""
+def _interpolate(value: Any, path: str, issues: list[ConfigIssue], base: Path) -> Any:
+    """Replace ``${VAR}``, ``${VAR:-default}`` and ``${file:PATH}`` in every string.
+
+    ``${VAR}`` reads the environment; when ``VAR`` is unset but ``VAR_FILE`` is set, it reads
+    the file ``VAR_FILE`` names (the convention of Docker's and Kubernetes' mounted secrets).
+    ``${file:PATH}`` reads the file directly. A file's content loses one trailing newline.
+    """
     if isinstance(value, str):
 
+        def read(where: str, what: str, fix: str) -> str:
+            target = Path(where).expanduser()
+            if not target.is_absolute():
+                target = base / target
+            try:
+                text = target.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+                issues.append(ConfigIssue(path, f"{what}: cannot read {target}: {reason}", fix))
+                return ""
+            return text.removesuffix("\n").removesuffix("\r")
+
         def substitute(match: re.Match[str]) -> str:
-            name, default = match.group(1), match.group(2)
+            secret, name, default = match.group(1), match.group(2), match.group(3)
+            if secret is not None:
+                return read(
+                    secret,
+                    f"secret file of ${{file:{secret}}}",
+                    "mount the secret there, or fix the path",
+                )
             if name in os.environ:
                 return os.environ[name]
+            if f"{name}_FILE" in os.environ:
+                return read(
+                    os.environ[f"{name}_FILE"],
+                    f"{name}_FILE",
+                    f"mount the secret there, or set {name} itself",
+                )
             if default is not None:
                 return default
             issues.append(
                 ConfigIssue(
                     path,
                     f"environment variable {name} is not set",
-                    f"set {name}, or give a default: ${{{name}:-value}}",
+                    f"set {name} (or {name}_FILE to a file holding it), or give a default: "
+                    f"${{{name}:-value}}",
                 )
             )
             return ""
 
         return _ENV_REF.sub(substitute, value)
     if isinstance(value, Mapping):
-        return {k: _interpolate(v, f"{path}.{k}" if path else k, issues) for k, v in value.items()}
+        return {
+            k: _interpolate(v, f"{path}.{k}" if path else k, issues, base) for k, v in value.items()
+        }
     if isinstance(value, list):
-        return [_interpolate(v, f"{path}[{i}]", issues) for i, v in enumerate(value)]
+        return [_interpolate(v, f"{path}[{i}]", issues, base) for i, v in enumerate(value)]
     return value
