@@ -6,6 +6,7 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from aiohttp import web
@@ -13,7 +14,7 @@ from aiohttp import web
 from gateway import drain
 from gateway.bodies import HANDLER_ARGS, check_content_encoding
 from gateway.config import GatewayConfig, PluginConfig
-from gateway.errors import answer_error
+from gateway.errors import answer_error, file_response_problem
 from gateway.hosts import check_host
 from gateway.keys import (
     CONFIG,
@@ -92,7 +93,7 @@ async def create_app(config: GatewayConfig, *, strict: bool = True) -> web.Appli
     trusted = TrustedProxies(config.gateway.trusted_proxies)
     root = web.Application(
         middlewares=[_root_middleware(config.gateway.metrics, trusted, routing, state)],
-        handler_args=HANDLER_ARGS,
+        handler_args=HANDLER_ARGS,  # gateway/bodies.py: bodies are decoded by read_body
     )
     root[CONFIG] = config
     root[STATE] = state
@@ -198,9 +199,9 @@ def _root_middleware(
             check_host(request)  # gateway/hosts.py: before any handler acts on the request
             check_content_encoding(request)  # gateway/bodies.py: 415 for a coding not decoded
             if chain is None:
-                response = await handler(request)
-            else:
-                response = await chain(request, handler)
+                response = await _checked_file(handler, request)
+            else:  # inside the chain, so plugin middlewares see a missing file as its problem
+                response = await chain(request, partial(_checked_file, handler))
         except asyncio.CancelledError:
             if not state.cut_off:
                 raise
@@ -228,6 +229,15 @@ def _root_middleware(
         return response
 
     return gateway_middleware
+
+
+async def _checked_file(handler: Handler, request: web.Request) -> web.StreamResponse:
+    response = await handler(request)
+    if isinstance(response, web.FileResponse):  # add_static: the file may be missing
+        problem = await file_response_problem(response)
+        if problem is not None:
+            raise problem
+    return response
 
 
 def _observe(request: web.Request, status: int, started: float) -> None:
@@ -343,6 +353,22 @@ async def _plugins_view(request: web.Request) -> web.Response:
 
 async def _mark_started(app: web.Application) -> None:
     app[STATE].started = True
+    # What this process serves, once per worker: aiohttp's banner says where, not what.
+    mounted = [row for row in app[PLUGIN_REPORT] if row.get("status") == "mounted"]
+    for row in mounted:
+        log.info(
+            "mounted %s at %s (%s%s)",
+            row["name"],
+            row["prefix"],
+            row["source"],
+            f" {row['version']}" if row["version"] else "",
+        )
+    for row in app[PLUGIN_REPORT]:
+        if row.get("status") == "active":  # middleware-only: where its middlewares apply
+            scopes = sorted({p for m in row.get("middlewares", []) for p in m["applies_to"]})
+            log.info("active %s: middlewares on %s", row["name"], ", ".join(scopes) or "nothing")
+    if not mounted:
+        log.info("no plugin mounted: only the gateway's own routes answer")
 
 
 async def _mark_draining(app: web.Application) -> None:

@@ -30,7 +30,9 @@ DEFAULT_CONFIG = "plugins.toml"
 # Prefixes the host serves itself; no plugin may be mounted on or under them.
 RESERVED_PREFIXES = ("/_gateway", "/metrics")
 
-_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+# ${VAR}, ${VAR:-default}, or ${file:PATH} (a mounted secret; relative to the config's folder).
+# One pattern, one pass: a value read from the environment or a file is never re-expanded.
+_ENV_REF = re.compile(r"\$\{(?:file:([^}]+)|([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?)\}")
 _PREFIX = re.compile(r"^(/[A-Za-z0-9._~!$&'()*+,;=:@-]+)+$")
 
 
@@ -56,11 +58,21 @@ class ConfigIssue:
 
 
 class ConfigError(Exception):
-    """The config at ``file`` cannot be used; ``issues`` lists every reason."""
+    """The config at ``file`` cannot be used; ``issues`` lists every reason.
 
-    def __init__(self, file: Path | str, issues: list[ConfigIssue]) -> None:
+    ``discovered`` holds the plugins found before validation failed (None when the file could
+    not even be read), so ``gateway plugins`` can still list them.
+    """
+
+    def __init__(
+        self,
+        file: Path | str,
+        issues: list[ConfigIssue],
+        discovered: DiscoveredPlugins | None = None,
+    ) -> None:
         self.file = file
         self.issues = issues
+        self.discovered = discovered
         super().__init__("\n".join(issue.format(file) for issue in issues))
 
 
@@ -109,6 +121,9 @@ class MountSettings(BaseModel):
 
     enabled: bool = True
     prefix: str | None = None
+    # Which plugin to use when two declare this name: "built-in", "distribution", "folder",
+    # "entry point", or a full source as `gateway plugins` prints it.
+    source: str | None = None
     # A middleware plugin's placement (gateway/middleware.py): where its middlewares run and
     # before or after which others.
     priority: int | None = None
@@ -141,7 +156,16 @@ class PluginConfig:
 
 @dataclass
 class GatewayConfig:
-    """A validated config: the gateway's settings and every discovered plugin's config."""
+    """A validated config: the gateway's settings and every discovered plugin's config.
+
+    This is the ``config`` a plugin's CLI handler receives. What it may rely on:
+
+    - ``path``: the config file (``dir``: its folder, against which relative paths resolve);
+    - ``gateway``: the ``[gateway]`` table as :class:`GatewaySettings` (``host``, ``port``, ...);
+    - ``plugins[NAME]``: a :class:`PluginConfig` for every discovered plugin: ``enabled``,
+      ``prefix``, ``settings`` (the validated settings model, ``None`` unless enabled) and
+      ``own_settings`` (the table's raw keys, also for a disabled plugin).
+    """
 
     path: Path
     gateway: GatewaySettings
@@ -195,11 +219,21 @@ def load_config(
 
 
 def validate_config(
-    data: Mapping[str, Any], file: Path, *, extra_plugins: Iterable[tuple[str, Any]] = ()
+    data: Mapping[str, Any],
+    file: Path,
+    *,
+    extra_plugins: Iterable[tuple[str, Any]] = (),
+    entry_points: bool = True,
+    label: str | None = None,
 ) -> GatewayConfig:
-    """Validate already-parsed TOML ``data`` as if read from ``file``."""
+    """Validate already-parsed TOML ``data`` as if read from ``file``.
+
+    ``label`` names the config in error messages when it is not a file (a dict in a test);
+    ``file``'s folder is still where relative paths resolve. ``entry_points=False`` loads no
+    installed plugin, only the folders and ``extra_plugins``.
+    """
     issues: list[ConfigIssue] = []
-    data = _interpolate(data, "", issues)
+    data = _interpolate(data, "", issues, file.parent)
 
     for key in data:
         if key not in ("gateway", "plugins"):
@@ -231,24 +265,35 @@ def validate_config(
                     "against the config file's folder)",
                 )
             )
-    discovered = discover(plugin_dirs, extra_plugins)
-
     tables = data.get("plugins", {})
     if not isinstance(tables, Mapping):
         issues.append(ConfigIssue("plugins", "expected tables like [plugins.health]"))
         tables = {}
+    chosen = {
+        name: table["source"]
+        for name, table in tables.items()
+        if isinstance(table, Mapping) and isinstance(table.get("source"), str)
+    }
+    discovered = discover(plugin_dirs, extra_plugins, entry_points=entry_points, chosen=chosen)
+
     plugins = {name: PluginConfig(plugin) for name, plugin in discovered.plugins.items()}
     for name, table in tables.items():
-        _configure_plugin(name, table, plugins, file.parent, issues)
+        _configure_plugin(name, table, plugins, discovered, issues)
     enabled = [p for p in plugins.values() if p.enabled]
     _check_prefixes(enabled, issues)
     _check_middleware_scopes(enabled, gateway, issues)
 
-    for plugin in plugins.values():
-        if not plugin.enabled and plugin.plugin.error:
+    for key, plugin in plugins.items():
+        if plugin.enabled or not plugin.plugin.error:
+            continue
+        if key != plugin.name:  # the other of two plugins with one name
+            log.warning(
+                "plugin %r from %s is %s", plugin.name, plugin.plugin.source, plugin.plugin.error
+            )
+        else:
             log.warning("plugin %r (not enabled) %s", plugin.name, plugin.plugin.error)
     if issues:
-        raise ConfigError(file, issues)
+        raise ConfigError(label or file, issues, discovered)
     return GatewayConfig(file, gateway, discovered, plugins)
 
 
@@ -256,12 +301,12 @@ def _configure_plugin(
     name: str,
     table: Any,
     plugins: dict[str, PluginConfig],
-    config_dir: Path,
+    discovered: DiscoveredPlugins,
     issues: list[ConfigIssue],
 ) -> None:
     where = f"plugins.{name}"
     if name not in plugins:
-        known = sorted(plugins)
+        known = sorted(n for n, p in plugins.items() if n == p.name)
         close = difflib.get_close_matches(name, known, n=1)
         hint = f"did you mean {close[0]!r}?" if close else None
         installed = ", ".join(known) or "none"
@@ -282,15 +327,11 @@ def _configure_plugin(
     config.priority, config.apply_to, config.skip = mount.priority, mount.apply_to, mount.skip
     if not mount.enabled:
         return  # a disabled plugin's own settings are not read, so not validated either
+    if not _chosen_one(name, mount.source, discovered, where, issues):
+        return
     plugin = config.plugin
     if plugin.error:
-        issues.append(
-            ConfigIssue(
-                where,
-                f"the plugin is enabled but {plugin.error}",
-                "install what it needs, or set enabled = false",
-            )
-        )
+        issues.append(ConfigIssue(where, f"the plugin cannot be used: {plugin.error}", plugin.fix))
         return
     if plugin.info is None:
         issues.append(
@@ -323,6 +364,44 @@ def _configure_plugin(
         )
         config.enabled = False  # keep it out of the overlap check
     config.settings = _validate_model(plugin.info.settings, config.own_settings, where, issues)
+
+
+def _chosen_one(
+    name: str,
+    source: str | None,
+    discovered: DiscoveredPlugins,
+    where: str,
+    issues: list[ConfigIssue],
+) -> bool:
+    """Whether the enabled ``name`` means exactly one plugin; an issue when it does not."""
+    claimants = discovered.claimants.get(name, [])
+    sources = [p.source for p in claimants] or [discovered.plugins[name].source]
+    if source is not None and not any(
+        p.answers_to(source) for p in claimants or [discovered.plugins[name]]
+    ):
+        issues.append(
+            ConfigIssue(
+                f"{where}.source",
+                f"{source!r} names none of the plugins called {name!r} ({'; '.join(sources)})",
+                'use "built-in", "distribution", "folder" or one of those sources',
+            )
+        )
+        return False
+    if len(claimants) < 2 or source is not None:
+        return True
+    kinds = [p.kind for p in claimants]
+    if len(set(kinds)) == len(kinds):
+        hint = " or ".join(f'source = "{kind}"' for kind in kinds)
+    else:
+        hint = " or ".join(f'source = "{p.source}"' for p in claimants)
+    issues.append(
+        ConfigIssue(
+            where,
+            f"{len(claimants)} plugins are named {name!r}: {'; '.join(sources)}",
+            f"choose one with {hint} in [{where}], or remove or rename the other",
+        )
+    )
+    return False
 
 
 def _check_prefixes(enabled: list[PluginConfig], issues: list[ConfigIssue]) -> None:
@@ -413,28 +492,60 @@ def _issue_from_pydantic(model: type[BaseModel], error: Any, where: str) -> Conf
     return ConfigIssue(path, f"{error['msg']}, got {got}")
 
 
-def _interpolate(value: Any, path: str, issues: list[ConfigIssue]) -> Any:
-    """Replace ``${VAR}`` and ``${VAR:-default}`` in every string with the environment's value."""
+def _interpolate(value: Any, path: str, issues: list[ConfigIssue], base: Path) -> Any:
+    """Replace ``${VAR}``, ``${VAR:-default}`` and ``${file:PATH}`` in every string.
+
+    ``${VAR}`` reads the environment; when ``VAR`` is unset but ``VAR_FILE`` is set, it reads
+    the file ``VAR_FILE`` names (the convention of Docker's and Kubernetes' mounted secrets).
+    ``${file:PATH}`` reads the file directly. A file's content loses one trailing newline.
+    """
     if isinstance(value, str):
 
+        def read(where: str, what: str, fix: str) -> str:
+            target = Path(where).expanduser()
+            if not target.is_absolute():
+                target = base / target
+            try:
+                text = target.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+                issues.append(ConfigIssue(path, f"{what}: cannot read {target}: {reason}", fix))
+                return ""
+            return text.removesuffix("\n").removesuffix("\r")
+
         def substitute(match: re.Match[str]) -> str:
-            name, default = match.group(1), match.group(2)
+            secret, name, default = match.group(1), match.group(2), match.group(3)
+            if secret is not None:
+                return read(
+                    secret,
+                    f"secret file of ${{file:{secret}}}",
+                    "mount the secret there, or fix the path",
+                )
             if name in os.environ:
                 return os.environ[name]
+            if f"{name}_FILE" in os.environ:
+                return read(
+                    os.environ[f"{name}_FILE"],
+                    f"{name}_FILE",
+                    f"mount the secret there, or set {name} itself",
+                )
             if default is not None:
                 return default
             issues.append(
                 ConfigIssue(
                     path,
                     f"environment variable {name} is not set",
-                    f"set {name}, or give a default: ${{{name}:-value}}",
+                    f"set {name} (or {name}_FILE to a file holding it), or give a default: "
+                    f"${{{name}:-value}}",
                 )
             )
             return ""
 
         return _ENV_REF.sub(substitute, value)
     if isinstance(value, Mapping):
-        return {k: _interpolate(v, f"{path}.{k}" if path else k, issues) for k, v in value.items()}
+        return {
+            k: _interpolate(v, f"{path}.{k}" if path else k, issues, base) for k, v in value.items()
+        }
     if isinstance(value, list):
-        return [_interpolate(v, f"{path}[{i}]", issues) for i, v in enumerate(value)]
+        return [_interpolate(v, f"{path}[{i}]", issues, base) for i, v in enumerate(value)]
     return value

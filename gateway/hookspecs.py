@@ -47,6 +47,8 @@ Per-request state that middlewares and handlers share, through typed keys of ``g
   ``request.host`` say the same for the handler).
 
 New hooks are added here as new functions; a plugin that does not implement them is unaffected.
+docs/plugins.md is the reference for authors (when each hook runs, examples); a test keeps it in
+step with this file.
 """
 
 from __future__ import annotations
@@ -183,5 +185,7 @@ def gateway_register_commands(subparsers: argparse._SubParsersAction[Any]) -> No
     ``--config``, ``GATEWAY_CONFIG`` or ``./plugins.toml``); it may be ``async def`` and returns
     the process exit code (``None`` means 0). A command that needs no config (``gateway auth
     new-key`` makes a key anywhere) sets ``parser.set_defaults(needs_config=False)``: it then
-    runs even where no valid config is found, and ``config`` is ``None`` there.
+    runs even where no valid config is found, and ``config`` is ``None`` there. The host adds
+    ``--config`` to every command a plugin registers. Runs on every CLI call, before the
+    arguments are parsed; never while serving.
     """

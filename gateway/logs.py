@@ -26,8 +26,6 @@ from gateway.config import GatewaySettings
 from gateway.log_writer import writer
 from gateway.request_id import current_request_id
 
-# Seconds an idle connection (or one whose headers never end) is kept open.
-KEEPALIVE_TIMEOUT = 75.0
 FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
 # The first keys of every JSON line, in this order; the rest follow as the call gave them.
 JSON_FIELDS = ("time", "level", "logger", "message", "request_id")
@@ -126,5 +124,5 @@ def runner_options(settings: GatewaySettings) -> dict[str, Any]:
         "shutdown_timeout": settings.shutdown_timeout,
         # Also bounds a client that never finishes its request's headers (aiohttp's own
         # default, 3630 s, applies under gunicorn otherwise).
-        "keepalive_timeout": KEEPALIVE_TIMEOUT,
+        "keepalive_timeout": settings.keepalive_timeout,
     }

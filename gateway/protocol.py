@@ -13,7 +13,8 @@ subclass of aiohttp's, private API: tests/hostile pins every case over a raw soc
   headers, else 400) with a fixed detail that never echoes the request, an ``X-Request-ID``,
   one log line without a traceback, and a count in ``/metrics`` (route ``unparsed``);
 - an ``Expect`` other than ``100-continue`` is a problem+json 417;
-- one peer may hold at most ``[gateway] max_connections_per_peer`` connections; one more is
+- one peer may hold at most ``[gateway] max_connections_per_peer`` connections (a peer in
+  ``[gateway] trusted_proxies`` is not limited: it carries many clients); one more is
   answered 429 and closed at once, so a client opening thousands of idle connections cannot
   use up the process's file descriptors;
 - the event loop's "socket.accept() out of system resource" (EMFILE and the like), reported
@@ -46,6 +47,7 @@ from gateway.errors import (
 )
 from gateway.keys import CONFIG
 from gateway.metrics import observe, observe_unparsed
+from gateway.proxies import TrustedProxies
 from gateway.request_id import HEADER, choose_request_id, current_request_id
 from gateway.responses import SERVER
 
@@ -230,11 +232,14 @@ class GatewayServer(web.Server):
         *,
         measure: bool = False,
         max_connections_per_peer: int = 0,
+        trusted: TrustedProxies | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(_answering_escaped_errors(handler, measure), **kwargs)
         self.measure = measure
         self.max_connections_per_peer = max_connections_per_peer
+        # A trusted proxy carries many clients' connections: it is not limited as one peer.
+        self._trusted = trusted or TrustedProxies([])
         self._per_peer: Counter[str] = Counter()
         self._refusals = OncePer()
 
@@ -244,7 +249,9 @@ class GatewayServer(web.Server):
     def admit(self, peer: str) -> bool:
         """Count one more connection of ``peer``, unless it already holds the most allowed."""
         limit = self.max_connections_per_peer
-        if limit and self._per_peer[peer] >= limit:
+        if not limit or self._trusted.trusts(peer):
+            return True
+        if self._per_peer[peer] >= limit:
             if self._refusals.ready():
                 log.warning(
                     "refusing connections from %s: it holds %d, the most allowed "
@@ -258,6 +265,8 @@ class GatewayServer(web.Server):
         return True
 
     def release(self, peer: str) -> None:
+        if peer not in self._per_peer:
+            return  # not counted (no limit, or a trusted proxy)
         self._per_peer[peer] -= 1
         if self._per_peer[peer] <= 0:
             del self._per_peer[peer]
@@ -311,6 +320,7 @@ class GatewayRunner(web.AppRunner):
             loop=server._loop,
             measure=settings.metrics,
             max_connections_per_peer=settings.max_connections_per_peer,
+            trusted=TrustedProxies(settings.trusted_proxies),
             **kwargs,
         )
 

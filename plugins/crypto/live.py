@@ -80,6 +80,8 @@ class PriceFeed:
         # Pairs the last refresh asked about and got an answer for (a price, or none: unknown).
         self._known: set[Pair] = set()
         self._stale = False
+        # What every subscriber was last told about the feed: "fresh", "stale", "unavailable".
+        self._state = "fresh"
         # Coin ids CoinGecko answered without (unknown), and when that was learnt.
         self._unknown: dict[str, float] = {}
         self._snapshots: set[asyncio.Task[None]] = set()
@@ -331,15 +333,53 @@ class PriceFeed:
                 changed.add(pair)
         self._prices.update(prices)
         self._known = (self._known & wanted) | known
-        self._stale = stale
+        self._stale = stale or (failure is not None and bool(self._prices))
         now = time.monotonic()
         self._unknown = {c: t for c, t in self._unknown.items() if now - t < UNKNOWN_FOR}
-        await self._notify(changed, failure)
+        if failure is not None and not self._prices:  # no price known at all
+            state = "unavailable"
+        elif self._stale:
+            state = "stale"
+        else:
+            state = "fresh"
+        told = await self._notify(changed, failure)
+        if state != self._state:
+            self._state = state
+            await self._tell_everyone(state, failure, told)
 
-    async def _notify(self, changed: set[Pair], failure: Answer | None) -> None:
+    async def _tell_everyone(
+        self, state: str, failure: Answer | None, told: set[Subscriber]
+    ) -> None:
+        """Every subscriber learns when the feed goes stale or unavailable, and when it recovers.
+
+        Without this only new subscribers' snapshots said ``stale``: the existing ones heard
+        nothing during an upstream outage, since no price changed.
+        """
+        message: dict[str, Any] = {"type": "status", "state": state, "stale": state != "fresh"}
+        if state == "stale":
+            message["detail"] = "CoinGecko is failing: the prices sent are the last known ones"
+        elif state == "unavailable":
+            message["detail"] = "CoinGecko is failing and no price is known; they will be sent"
+            problem = failure.problem if failure is not None else None
+            if problem is not None and "Retry-After" in problem.headers:
+                message["retry_after"] = int(problem.headers["Retry-After"])
+        else:
+            message["detail"] = "CoinGecko answers again: prices are current"
+        payload = _encode(message)
+        await asyncio.gather(
+            *(
+                self._send(subscriber.ws, payload)
+                for subscriber in list(self._subscribers.values())
+                if subscriber.ids and not subscriber.needs_snapshot and subscriber not in told
+            )
+        )
+
+    async def _notify(self, changed: set[Pair], failure: Answer | None) -> set[Subscriber]:
+        """Send snapshots and changes; returns who was told prices are unavailable instead."""
         # Subscribers with the same subscription get the very same encoded message.
         encoded: dict[tuple[Any, ...], bytes] = {}
         sends = []
+        told: set[Subscriber] = set()
         for subscriber in list(self._subscribers.values()):
             if not subscriber.ids:
                 continue
@@ -350,6 +390,7 @@ class PriceFeed:
                 elif failure is not None:
                     key = ("unavailable",)
                     make = functools.partial(_unavailable, failure)
+                    told.add(subscriber)
                 else:
                     continue
                 subscriber.needs_snapshot = False
@@ -365,6 +406,7 @@ class PriceFeed:
                 message = encoded[key] = make()
             sends.append(self._send(subscriber.ws, message))
         await asyncio.gather(*sends)
+        return told
 
     def _prices_message(
         self, subscriber: Subscriber, *, snapshot: bool, only: set[Pair] | None = None

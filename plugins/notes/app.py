@@ -7,7 +7,7 @@ from aiohttp import web
 
 from gateway import CheckResult
 from gateway_plugins.notes import migrate
-from gateway_plugins.notes.database import resolve_url
+from gateway_plugins.notes.database import check_sqlite_folder, is_sqlite, resolve_url
 from gateway_plugins.notes.keys import DATABASE, SETTINGS
 from gateway_plugins.notes.settings import NotesSettings
 from gateway_plugins.notes.startup import NotesDatabase
@@ -16,6 +16,9 @@ from gateway_plugins.notes.views import add_routes, database_unavailable
 
 def create_notes_app(settings: NotesSettings, config_dir: str | Path) -> web.Application:
     url = resolve_url(settings.database_url, config_dir)
+    if is_sqlite(url):
+        # Checked offline, while the app is built, so `gateway check` reports it too.
+        check_sqlite_folder(url)
 
     async def database(app: web.Application) -> AsyncIterator[None]:
         # Migrations (or the check that they ran) start here; see startup.py for what may

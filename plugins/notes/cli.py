@@ -1,7 +1,8 @@
 """``gateway notes ...``: the schema's migrations from the command line.
 
     gateway notes migrate [REVISION]   apply migrations up to REVISION (default: head)
-    gateway notes downgrade REVISION   undo migrations down to REVISION (base: drop everything)
+    gateway notes downgrade REVISION --yes-destroy-data
+                                       undo migrations down to REVISION (base: drop everything)
     gateway notes current              print the database's revision and the plugin's head
 
 Each reads the ``[plugins.notes]`` table of the config (``--config``), also when the plugin is
@@ -38,6 +39,12 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
 
     down = commands.add_parser("downgrade", help="undo migrations down to a revision")
     down.add_argument("revision", help="target revision; 'base' drops the notes table")
+    down.add_argument(
+        "--yes-destroy-data",
+        action="store_true",
+        help="confirm: every downgrade drops or rewrites tables (0003 -> 0002 the idempotency "
+        "keys, -> base every note)",
+    )
     down.add_argument("--config", help=_CONFIG_HELP)
     down.set_defaults(handler=run_downgrade)
 
@@ -65,6 +72,16 @@ async def run_downgrade(args: argparse.Namespace, config: GatewayConfig) -> int:
     if target is None:
         return EXIT_CONFIG
     url, settings = target
+    if not args.yes_destroy_data:
+        where = url.render_as_string(hide_password=True)
+        current = await migrate.current_revision(url, settings)
+        print(
+            f"error: downgrading {where} from {current or 'base'} to {args.revision} drops "
+            "tables and the data in them; nothing was done. Back the database up, then run "
+            "the same command with --yes-destroy-data",
+            file=sys.stderr,
+        )
+        return EXIT_CONFIG
     undone = await migrate.downgrade(url, settings, args.revision)
     now = await migrate.current_revision(url, settings)
     where = url.render_as_string(hide_password=True)

@@ -455,15 +455,20 @@ class NoteStore:
     async def _fetch_rows(self, compiled: _Compiled, args: list[Any]) -> Sequence[Any]:
         if self._reader is not None:
             return await self._reader.fetch(compiled.sql, args)
-        # A connection found closed at checkout is replaced by the pool (database.py); one that
-        # dies during the read is discarded and, reads being idempotent, the read is tried once
-        # more on a fresh one. Not after a timeout: that would double a partition's wait.
-        try:
-            return await self._fetch_postgresql(compiled.sql, args)
-        except TimeoutError:
-            raise
-        except _DISCONNECTED:
-            return await self._fetch_postgresql(compiled.sql, args)
+        # A connection found closed at checkout is replaced by the pool (database.py). One that
+        # dies under the read (the server ended it a moment ago, before its socket was seen
+        # closed) is discarded and, reads being idempotent, the read is tried again, until one
+        # works or every connection the pool could hold has been tried; a disconnect fails
+        # fast, so this is bounded. Never after a timeout: that would multiply a partition's
+        # wait.
+        for _ in range(self.settings.pool_size + self.settings.max_overflow):
+            try:
+                return await self._fetch_postgresql(compiled.sql, args)
+            except TimeoutError:
+                raise
+            except _DISCONNECTED:
+                continue
+        return await self._fetch_postgresql(compiled.sql, args)
 
     async def _fetch_postgresql(self, sql: str, args: list[Any]) -> Sequence[Any]:
         raw = await self.engine.raw_connection()

@@ -212,3 +212,30 @@ async def test_oversized_message_closes_with_1009(make_client: MakeClient, fake:
             break
         await asyncio.sleep(0.01)
     assert feed.subscriber_count == 0
+
+
+async def test_every_subscriber_hears_when_the_feed_goes_stale_and_recovers(
+    make_client: MakeClient, fake: FakeCoinGecko
+):
+    client = await make_client(**FAST)
+    first = await subscribe(client, ["bitcoin"])
+    second = await subscribe(client, ["ethereum"])
+    assert (await receive(first))["stale"] is False
+    assert (await receive(second))["stale"] is False
+    await asyncio.sleep(0.5)  # a refresh of both coins has stored its answer
+    fake.fail(503)
+    for ws in (first, second):
+        status = await receive(ws)
+        assert status["type"] == "status"
+        assert status["state"] == "stale" and status["stale"] is True
+    fake.ok()
+    for ws in (first, second):
+        status = await receive(ws)
+        assert status == {
+            "type": "status",
+            "state": "fresh",
+            "stale": False,
+            "detail": "CoinGecko answers again: prices are current",
+        }
+    await first.close()
+    await second.close()

@@ -191,3 +191,19 @@ async def test_oversized_info_body_is_413(make_client: MakeClient, fake: FakeCoi
     response = await client.post("/v1/crypto/info", data=b" " * 5000)
     assert response.status == 413
     assert fake.total_calls == 0
+
+
+async def test_answers_refused_before_the_cache_carry_no_cache_status(make_client):
+    # docs/crypto.md: only answers that reached the cache say what the cache did.
+    client = await make_client()
+    refused = [
+        await client.get("/v1/crypto/price?ids=bitcoin"),  # 422: vs_currencies missing
+        await client.post(
+            "/v1/crypto/info", data=b"coin=x", headers={"Content-Type": "text/plain"}
+        ),
+        await client.post("/v1/crypto/info", data=b"{" + b" " * 5000 + b"}"),  # 413
+    ]
+    assert [r.status for r in refused] == [422, 415, 413]
+    assert all("Cache-Status" not in r.headers for r in refused)
+    answered = await client.get("/v1/crypto/price?ids=bitcoin&vs_currencies=usd")
+    assert answered.headers["Cache-Status"] == "gateway; fwd=miss; stored"

@@ -191,7 +191,7 @@ def test_enabled_plugin_that_fails_to_import_stops_the_check(write_config, plugi
     )
     result = run_cli("check", "--config", str(path))
     assert result.returncode == 2
-    assert "plugins.broken: the plugin is enabled but failed to import" in result.stderr
+    assert "plugins.broken: the plugin cannot be used: failed to import" in result.stderr
     assert "No module named 'module_that_does_not_exist'" in result.stderr
     assert "set enabled = false" in result.stderr
 
@@ -231,3 +231,35 @@ def test_production_example_names_missing_secrets(monkeypatch):
         load_config(example)
     paths = {issue.path for issue in caught.value.issues}
     assert {"plugins.notes.database_url", "plugins.crypto.cache", "plugins.crypto.api_key"} <= paths
+
+
+def test_secrets_from_files(tmp_path, monkeypatch):
+
+    secrets = tmp_path / "secrets"
+    secrets.mkdir()
+    (secrets / "coingecko").write_text("CG-from-a-file\n")
+    (secrets / "db").write_text("s3cret\n")
+    monkeypatch.setenv("GATEWAY_TEST_DB_PASSWORD_FILE", str(secrets / "db"))
+    monkeypatch.delenv("GATEWAY_TEST_DB_PASSWORD", raising=False)
+    monkeypatch.setenv("GATEWAY_LOAD_PLUGINS", "crypto,notes")
+    path = tmp_path / "plugins.toml"
+    path.write_text(
+        """
+[plugins.crypto]
+api_plan = "demo"
+api_key = "${file:secrets/coingecko}"
+[plugins.notes]
+database_url = "postgresql+asyncpg://gw:${GATEWAY_TEST_DB_PASSWORD}@db/notes"
+"""
+    )
+    config = load_config(str(path))
+    assert config.plugins["crypto"].settings.api_key == "CG-from-a-file"
+    assert config.plugins["notes"].settings.database_url.endswith("gw:s3cret@db/notes")
+
+    (secrets / "coingecko").unlink()
+    with pytest.raises(ConfigError) as failure:
+        load_config(str(path))
+    # First the unreadable file; then the empty key it leaves is reported by the plugin too.
+    issue = failure.value.issues[0]
+    assert issue.path == "plugins.crypto.api_key"
+    assert "cannot read" in issue.message and "secrets/coingecko" in issue.message

@@ -10,6 +10,8 @@ import pytest
 from tests.hostile.raw import one, request
 from tests.hostile.test_hosts import count_notes
 
+pytestmark = pytest.mark.slow  # each module serves a real gateway process
+
 NOTE = orjson.dumps({"title": "compressed"})
 JSON = {"Content-Type": "application/json"}
 

@@ -12,6 +12,8 @@ from tests.host.test_workers import Workers
 from tests.hostile.conftest import free_port, serve, stop
 from tests.hostile.raw import one, request
 
+pytestmark = pytest.mark.slow  # each module serves a real gateway process
+
 
 def test_upstream_down_502_and_health_do_not_show_its_address(tmp_path):
     closed = free_port()  # nothing listens there

@@ -2,8 +2,12 @@
 
 import time
 
+import pytest
+
 from tests.hostile.metrics import delta, request_counts
 from tests.hostile.raw import connect
+
+pytestmark = pytest.mark.slow  # each module serves a real gateway process
 
 CLIENTS = 20
 

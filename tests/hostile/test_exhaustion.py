@@ -9,6 +9,8 @@ import pytest
 from tests.hostile.conftest import serve, stop
 from tests.hostile.raw import connect, one, parse_responses, read_all, request
 
+pytestmark = pytest.mark.slow  # each module serves a real gateway process
+
 
 def test_a_body_that_never_arrives_is_408_after_body_timeout(gateway):
     mark = gateway.log_mark()
@@ -78,5 +80,28 @@ def test_running_out_of_file_descriptors_is_logged_once_and_recovers(tmp_path):
         assert one(served.port, request("GET", "/health/live")).status == 200
     finally:
         for sock in sockets:
+            sock.close()
+        stop(served)
+
+
+def test_a_trusted_proxy_is_not_limited_as_one_peer(tmp_path):
+    served = serve(
+        tmp_path,
+        """
+        [gateway]
+        max_connections_per_peer = 2
+        trusted_proxies = ["127.0.0.1/32"]
+        shutdown_timeout = 1
+        [plugins.health]
+        """,
+    )
+    held = [connect(served.port) for _ in range(5)]
+    try:
+        for sock in held:
+            sock.sendall(request("GET", "/health/live", close=False))
+        for sock in held:
+            assert sock.recv(65536).startswith(b"HTTP/1.1 200")
+    finally:
+        for sock in held:
             sock.close()
         stop(served)

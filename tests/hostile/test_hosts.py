@@ -5,6 +5,8 @@ import pytest
 
 from tests.hostile.raw import one, request
 
+pytestmark = pytest.mark.slow  # each module serves a real gateway process
+
 BAD_HOSTS = [
     b"gateway.test:99999",  # port out of range
     b"gateway.test:http",  # port not a number

@@ -17,6 +17,8 @@ import pytest
 from tests.hostile.conftest import ServedGateway, free_port, serve, stop
 from tests.hostile.raw import exchange, one, read_response, request
 
+pytestmark = pytest.mark.slow  # each module serves a real gateway process
+
 
 @pytest.fixture(scope="module")
 def fake_url() -> Iterator[str]:

@@ -1,9 +1,12 @@
 """Notes input that used to cost far more than it should, or lose information."""
 
 import orjson
+import pytest
 
 from tests.hostile.conftest import serve, stop
 from tests.hostile.raw import one, request
+
+pytestmark = pytest.mark.slow  # each module serves a real gateway process
 
 JSON = {"Content-Type": "application/json"}
 

@@ -14,6 +14,8 @@ from tests.conftest import POSTGRES_URL, _require
 from tests.hostile.conftest import serve, stop
 from tests.hostile.raw import one, request
 
+pytestmark = pytest.mark.slow  # each module serves a real gateway process
+
 JSON = {"Content-Type": "application/json"}
 TIMES = [
     "0999-06-01T00:00:00Z",

@@ -8,6 +8,8 @@ import pytest
 from tests.hostile.metrics import delta, request_counts
 from tests.hostile.raw import connect, exchange, one, parse_responses, read_all, request
 
+pytestmark = pytest.mark.slow  # each module serves a real gateway process
+
 MANY_HEADERS = b"".join(b"X-H-%d: 1\r\n" % i for i in range(200))
 CASES = [
     ("unknown method", b"FOO / HTTP/1.1\r\nHost: x\r\n\r\n", 400),

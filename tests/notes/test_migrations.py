@@ -135,7 +135,12 @@ def test_cli_current_migrate_downgrade(sync_database_url, tmp_path, capsys):
     assert "nothing to do" in capsys.readouterr().out
     assert main(["notes", "current", "--config", config]) == 0
     assert "at 0003; plugin head 0003 (up to date)" in capsys.readouterr().out
-    assert main(["notes", "downgrade", "base", "--config", config]) == 0
+    # Destructive: refused without the confirmation flag, and nothing is dropped.
+    assert main(["notes", "downgrade", "base", "--config", config]) == 2
+    assert "--yes-destroy-data" in capsys.readouterr().err
+    url = resolve_url(sync_database_url, tmp_path)
+    assert "notes" in asyncio.run(tables(url))
+    assert main(["notes", "downgrade", "base", "--yes-destroy-data", "--config", config]) == 0
     assert "undid 0003, 0002, 0001" in capsys.readouterr().out
     url = resolve_url(sync_database_url, tmp_path)
     assert "notes" not in asyncio.run(tables(url))
