@@ -21,6 +21,7 @@ from gateway.keys import (
     MountedCheck,
 )
 from gateway.metrics import PLUGIN_NAME, metrics_view, observe
+from gateway.openapi import add_openapi_route
 from gateway.plugins import await_me_maybe, call_plugin_hook
 from gateway.redact import redact
 from gateway.request_id import HEADER, choose_request_id, current_request_id
@@ -71,6 +72,7 @@ async def create_app(config: GatewayConfig, *, strict: bool = True) -> web.Appli
     root[HEALTH_CHECKS] = checks
     root[PLUGIN_REPORT] = report
     root.router.add_get("/_gateway/plugins", _plugins_view)
+    add_openapi_route(root)
     if config.gateway.metrics:
         root.router.add_get("/metrics", metrics_view)
     root.on_startup.append(_mark_started)  # last: runs after every plugin's start-up

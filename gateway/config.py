@@ -26,7 +26,7 @@ log = logging.getLogger("gateway.config")
 CONFIG_ENV = "GATEWAY_CONFIG"
 DEFAULT_CONFIG = "plugins.toml"
 # Prefixes the host serves itself; no plugin may be mounted on or under them.
-RESERVED_PREFIXES = ("/_gateway", "/metrics")
+RESERVED_PREFIXES = ("/_gateway", "/metrics", "/openapi.json", "/docs")
 
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 _PREFIX = re.compile(r"^(/[A-Za-z0-9._~!$&'()*+,;=:@-]+)+$")

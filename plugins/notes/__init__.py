@@ -15,6 +15,7 @@ from aiohttp import web
 from gateway import HealthCheck, PluginInfo, hookimpl
 from gateway_plugins.notes import cli
 from gateway_plugins.notes.app import check_database, create_notes_app
+from gateway_plugins.notes.openapi import describe
 from gateway_plugins.notes.settings import NotesSettings
 
 
@@ -36,6 +37,11 @@ def gateway_create_app(settings: NotesSettings, config_dir: str) -> web.Applicat
 @hookimpl
 def gateway_health_checks(app: web.Application) -> list[HealthCheck]:
     return [HealthCheck("database", partial(check_database, app), component_type="datastore")]
+
+
+@hookimpl
+def gateway_openapi(settings: NotesSettings) -> dict[str, Any]:
+    return describe(settings)
 
 
 @hookimpl
