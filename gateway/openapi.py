@@ -125,6 +125,9 @@ def query_parameters(model: type[BaseModel], **descriptions: str) -> list[dict[s
         }
         if description:
             parameter["description"] = description
+        if field_schema.get("type") == "array":
+            # Lists are comma-separated (ids=bitcoin,ethereum), as the plugins read them.
+            parameter.update(style="form", explode=False)
         parameters.append(parameter)
     return parameters
 

@@ -37,6 +37,76 @@ def gateway_plugin_info() -> PluginInfo:
     )
 
 
+_HEALTH_SCHEMA = {
+    "type": "object",
+    "description": "draft-inadarei-api-health-check",
+    "required": ["status", "version"],
+    "properties": {
+        "status": {"enum": ["pass", "warn", "fail"]},
+        "version": {"type": "string"},
+        "output": {"type": "string"},
+        "checks": {
+            "type": "object",
+            "description": "Keyed plugin:check (notes:database); one result each.",
+            "additionalProperties": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["componentType", "status", "time"],
+                    "properties": {
+                        "componentType": {"type": "string"},
+                        "status": {"enum": ["pass", "warn", "fail"]},
+                        "time": {"type": "string", "format": "date-time"},
+                        "observedValue": {},
+                        "observedUnit": {"type": ["string", "null"]},
+                        "output": {"type": "string"},
+                    },
+                },
+            },
+        },
+    },
+}
+
+
+def _health_responses(fail: str) -> dict[str, Any]:
+    content = {HEALTH_JSON: {"schema": {"$ref": "#/components/schemas/Health"}}}
+    return {
+        "200": {"description": "pass or warn.", "content": content},
+        "503": {"description": fail, "content": content},
+    }
+
+
+@hookimpl
+def gateway_openapi() -> dict[str, Any]:
+    """A plugin describes its own routes, relative to its mount: "/" is the bare prefix."""
+    return {
+        "paths": {
+            "/": {
+                "get": {
+                    "operationId": "health",
+                    "summary": "Every plugin's checks, run concurrently",
+                    "responses": _health_responses("A check failed."),
+                }
+            },
+            "/live": {
+                "get": {
+                    "operationId": "live",
+                    "summary": "Liveness: the process answers; nothing is checked",
+                    "responses": {"200": _health_responses("")["200"]},
+                }
+            },
+            "/ready": {
+                "get": {
+                    "operationId": "ready",
+                    "summary": "Readiness: every check, and fail while starting or draining",
+                    "responses": _health_responses("A check failed, or starting or draining."),
+                }
+            },
+        },
+        "components": {"schemas": {"Health": _HEALTH_SCHEMA}},
+    }
+
+
 @hookimpl
 def gateway_create_app(settings: HealthSettings) -> web.Application:
     app = web.Application()
