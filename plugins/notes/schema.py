@@ -24,7 +24,9 @@ _PG_TIMESTAMP_FORMAT = 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'
 
 def format_timestamp(value: datetime) -> str:
     """``value`` (aware) as the canonical UTC text the API returns and SQLite stores."""
-    return value.astimezone(UTC).strftime(TIMESTAMP_FORMAT)
+    # Not strftime: glibc's %Y does not pad years before 1000 ("156-05-04"), which is neither
+    # ISO 8601 nor in text order with the others (found by schemathesis).
+    return value.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
 class UTCTimestamp(sa.types.TypeDecorator[datetime]):

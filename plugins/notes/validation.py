@@ -95,7 +95,17 @@ Description = Annotated[
 CreatedBy = Annotated[Text, Field(max_length=CREATED_BY_MAX, json_schema_extra={"pattern": NO_NUL})]
 # Sent back unchanged from a GET, ignored: a client or fuzzer should leave them out.
 ReadOnly = Annotated[Any, Field(json_schema_extra={"readOnly": True})]
-Priority = Annotated[StrictInt, Field(ge=PRIORITY_MIN, le=PRIORITY_MAX)]
+
+
+def _integral(value: Any) -> Any:
+    # JSON Schema (and so /openapi.json's "integer") counts 4.0 as the integer 4; a fraction,
+    # a boolean or a string stays an error (found by schemathesis).
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+Priority = Annotated[StrictInt, Field(ge=PRIORITY_MIN, le=PRIORITY_MAX), BeforeValidator(_integral)]
 Timestamp = Annotated[datetime, BeforeValidator(parse_timestamp)]
 
 
