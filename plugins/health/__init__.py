@@ -5,18 +5,16 @@ The simplest built-in plugin, and the template to copy for a new one: a settings
 Response shape: draft-inadarei-api-health-check.
 """
 
-import asyncio
-from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
 from pydantic import Field
 
-from gateway import CheckResult, PluginInfo, PluginSettings, __version__, hookimpl, json_response
-from gateway.keys import HEALTH_CHECKS, STATE, MountedCheck
+from gateway import PluginInfo, PluginSettings, __version__, hookimpl, json_response
+from gateway.health import run_checks, worst
+from gateway.keys import HEALTH_CHECKS, STATE
 
 HEALTH_JSON = "application/health+json"
-_SEVERITY = {"pass": 0, "warn": 1, "fail": 2}
 
 
 class HealthSettings(PluginSettings):
@@ -125,7 +123,7 @@ async def live(request: web.Request) -> web.Response:
 async def health(request: web.Request) -> web.Response:
     """Every check, run concurrently; 200 for pass or warn, 503 for fail."""
     checks = await _run_all(request)
-    return _answer(_worst(checks), checks)
+    return _answer(worst(checks), checks)
 
 
 async def ready(request: web.Request) -> web.Response:
@@ -135,42 +133,11 @@ async def ready(request: web.Request) -> web.Response:
         output = "draining for shutdown" if state.draining else "starting up"
         return _answer("fail", {}, output=output)
     checks = await _run_all(request)
-    return _answer(_worst(checks), checks)
+    return _answer(worst(checks), checks)
 
 
 async def _run_all(request: web.Request) -> dict[str, list[dict[str, Any]]]:
-    limit = request.app[SETTINGS].timeout
-    mounted = request.config_dict[HEALTH_CHECKS]
-    results = await asyncio.gather(*(_run(check, limit) for check in mounted))
-    return {check.name: [result] for check, result in zip(mounted, results, strict=True)}
-
-
-async def _run(mounted: MountedCheck, limit: float) -> dict[str, Any]:
-    timeout = min(mounted.check.timeout, limit)
-    try:
-        async with asyncio.timeout(timeout):
-            result = await mounted.check.check() or CheckResult()
-    except TimeoutError:
-        result = CheckResult("fail", f"timed out after {timeout:g}s")
-    except Exception as exc:  # a broken check is that check's failure, not the endpoint's
-        result = CheckResult("fail", f"{type(exc).__name__}: {exc}")
-    entry: dict[str, Any] = {
-        "componentType": mounted.check.component_type,
-        "status": result.status,
-        "time": datetime.now(UTC).isoformat(),
-    }
-    if result.observed_value is not None:
-        entry["observedValue"] = result.observed_value
-        entry["observedUnit"] = result.observed_unit
-    if result.output:
-        entry["output"] = result.output
-    entry.update(result.details)
-    return entry
-
-
-def _worst(checks: dict[str, list[dict[str, Any]]]) -> str:
-    statuses = [entry["status"] for entries in checks.values() for entry in entries]
-    return max(statuses, key=_SEVERITY.__getitem__, default="pass")
+    return await run_checks(request.config_dict[HEALTH_CHECKS], request.app[SETTINGS].timeout)
 
 
 def _answer(status: str, checks: dict[str, Any], output: str | None = None) -> web.Response:
