@@ -21,7 +21,11 @@ from gateway.keys import (
     MountedCheck,
 )
 from gateway.metrics import PLUGIN_NAME, metrics_view, observe
-from gateway.openapi import add_openapi_route
+from gateway.dashboard import ASSETS as DASHBOARD_ASSETS
+from gateway.dashboard import add_dashboard_routes
+from gateway.docs import ASSETS as DOCS_ASSETS
+from gateway.docs import add_docs_routes
+from gateway.openapi import HIDDEN_PATHS, add_openapi_route
 from gateway.plugins import await_me_maybe, call_plugin_hook
 from gateway.redact import redact
 from gateway.request_id import HEADER, choose_request_id, current_request_id
@@ -73,6 +77,9 @@ async def create_app(config: GatewayConfig, *, strict: bool = True) -> web.Appli
     root[PLUGIN_REPORT] = report
     root.router.add_get("/_gateway/plugins", _plugins_view)
     add_openapi_route(root)
+    add_docs_routes(root)
+    add_dashboard_routes(root)
+    root[HIDDEN_PATHS] = (DOCS_ASSETS, DASHBOARD_ASSETS)  # files, not API operations
     if config.gateway.metrics:
         root.router.add_get("/metrics", metrics_view)
     root.on_startup.append(_mark_started)  # last: runs after every plugin's start-up
