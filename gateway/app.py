@@ -9,6 +9,10 @@ from typing import Any
 from aiohttp import web
 
 from gateway.config import GatewayConfig, PluginConfig
+from gateway.dashboard import ASSETS as DASHBOARD_ASSETS
+from gateway.dashboard import add_dashboard_routes
+from gateway.docs import ASSETS as DOCS_ASSETS
+from gateway.docs import add_docs_routes
 from gateway.errors import answer_error
 from gateway.keys import (
     CONFIG,
@@ -21,10 +25,6 @@ from gateway.keys import (
     MountedCheck,
 )
 from gateway.metrics import PLUGIN_NAME, metrics_view, observe
-from gateway.dashboard import ASSETS as DASHBOARD_ASSETS
-from gateway.dashboard import add_dashboard_routes
-from gateway.docs import ASSETS as DOCS_ASSETS
-from gateway.docs import add_docs_routes
 from gateway.openapi import HIDDEN_PATHS, add_openapi_route
 from gateway.plugins import await_me_maybe, call_plugin_hook
 from gateway.redact import redact

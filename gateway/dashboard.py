@@ -43,11 +43,9 @@ async def status_view(request: web.Request) -> web.Response:
     checks = await run_checks(root[HEALTH_CHECKS], CHECK_LIMIT)
     state = root[STATE]
     history = root.get(TRAFFIC)
-    traffic: dict[str, Any]
-    if history is None:
-        traffic = {"available": False, "reason": METRICS_OFF}
-    else:
-        traffic = history.summary()
+    traffic: dict[str, Any] = (
+        {"available": False, "reason": METRICS_OFF} if history is None else history.summary()
+    )
     body = {
         "generated_at": datetime.now(UTC).isoformat(),
         "version": __version__,

@@ -7,6 +7,7 @@ data from the gateway alone, so it stays that way.
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 from aiohttp import web
@@ -34,9 +35,14 @@ def page_headers() -> dict[str, str]:
     }
 
 
+@cache
+def _page(name: str) -> bytes:
+    return (STATIC / name).read_bytes()  # once per process: a page never changes while it runs
+
+
 def html_page(name: str) -> web.Response:
     return web.Response(
-        body=(STATIC / name).read_bytes(),
+        body=_page(name),
         content_type="text/html",
         charset="utf-8",
         headers=page_headers(),

@@ -11,6 +11,7 @@ interpolated within the histogram's buckets, as Prometheus' ``histogram_quantile
 from __future__ import annotations
 
 import asyncio
+import itertools
 import math
 import os
 import time
@@ -115,7 +116,7 @@ class TrafficHistory:
             for name, counts in sorted(last[1].items())
         }
         series = []
-        for before, after in zip(samples, samples[1:], strict=False):
+        for before, after in itertools.pairwise(samples):
             seconds = after[0] - before[0]
             if seconds <= 0:
                 continue

@@ -24,9 +24,12 @@ ARGS = [
 ]
 
 
+HAVE_CHROMIUM = CHROMIUM.exists()
+
+
 @pytest.fixture
 async def browser() -> AsyncIterator[Any]:
-    if not CHROMIUM.exists():
+    if not HAVE_CHROMIUM:
         reason = f"{CHROMIUM} is absent (apt-get install chromium)"
         if os.environ.get("GATEWAY_REQUIRE_SERVICES") == "1":
             pytest.fail(f"{reason}, and GATEWAY_REQUIRE_SERVICES=1 requires it")
