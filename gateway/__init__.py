@@ -2,14 +2,18 @@
 
 Plugin authors need only what this package exports::
 
-    from gateway import HealthCheck, CheckResult, PluginInfo, PluginSettings, hookimpl
+    from gateway import HealthCheck, CheckResult, Middleware, PluginInfo, PluginSettings, hookimpl
 """
 
 import pluggy
 
 from gateway.errors import ProblemError
 from gateway.health import CheckResult, HealthCheck
+from gateway.identity import Identity
+from gateway.keys import CLIENT_ADDRESS, IDENTITY, REQUEST_ID
+from gateway.middleware import Middleware, Priority, is_preflight, mounted_plugin
 from gateway.plugins import PluginInfo, PluginSettings
+from gateway.proxies import client_address
 from gateway.responses import json_response
 
 __version__ = "0.1.0"
@@ -17,12 +21,21 @@ __version__ = "0.1.0"
 hookimpl = pluggy.HookimplMarker("gateway")
 
 __all__ = [
+    "CLIENT_ADDRESS",
+    "IDENTITY",
+    "REQUEST_ID",
     "CheckResult",
     "HealthCheck",
+    "Identity",
+    "Middleware",
     "PluginInfo",
     "PluginSettings",
+    "Priority",
     "ProblemError",
     "__version__",
+    "client_address",
     "hookimpl",
+    "is_preflight",
     "json_response",
+    "mounted_plugin",
 ]

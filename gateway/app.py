@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
@@ -17,16 +18,29 @@ from gateway.errors import answer_error
 from gateway.keys import (
     CONFIG,
     HEALTH_CHECKS,
+    MIDDLEWARE_CHAINS,
     MOUNTED_APPS,
+    PLUGIN_NAME,
     PLUGIN_REPORT,
     REQUEST_ID,
     STATE,
     GatewayState,
     MountedCheck,
 )
-from gateway.metrics import PLUGIN_NAME, metrics_view, observe
+from gateway.metrics import metrics_view, observe
+from gateway.middleware import (
+    OWN_SCOPES,
+    Chain,
+    Handler,
+    Middleware,
+    PlacedMiddleware,
+    chains,
+    compose,
+    place,
+)
 from gateway.openapi import HIDDEN_PATHS, add_openapi_route
 from gateway.plugins import await_me_maybe, call_plugin_hook
+from gateway.proxies import TrustedProxies, apply_forwarded
 from gateway.redact import redact
 from gateway.request_id import HEADER, choose_request_id, current_request_id
 from gateway.responses import json_response
@@ -43,13 +57,39 @@ class PluginSetupError(Exception):
         super().__init__(f"plugin {name!r} failed to start: {type(cause).__name__}: {cause}")
 
 
+@dataclass
+class _Routing:
+    """Which middleware chain runs for a request: by mounted plugin app, or by own path."""
+
+    by_app: dict[web.Application, Chain] = field(default_factory=dict)
+    gateway: Chain | None = None
+    metrics: Chain | None = None
+
+    def own(self, path: str) -> Chain | None:
+        if path.startswith("/_gateway/") or path == "/_gateway":
+            return self.gateway
+        if path == "/metrics":
+            return self.metrics
+        return None
+
+
+@dataclass
+class _Built:
+    app: web.Application
+    checks: list[MountedCheck]
+    middlewares: list[Middleware]
+
+
 async def create_app(config: GatewayConfig, *, strict: bool = True) -> web.Application:
-    """Build the root application with every enabled plugin mounted under its prefix.
+    """Build the root application with every enabled plugin mounted under its prefix and every
+    contributed middleware placed on its scopes.
 
     With ``strict`` (the default, and what ``gateway serve`` uses) a plugin that fails to build
     raises :class:`PluginSetupError`; otherwise it is reported as failed and left unmounted.
     """
-    root = web.Application(middlewares=[_root_middleware(config.gateway.metrics)])
+    routing = _Routing()
+    trusted = TrustedProxies(config.gateway.trusted_proxies)
+    root = web.Application(middlewares=[_root_middleware(config.gateway.metrics, trusted, routing)])
     root[CONFIG] = config
     root[STATE] = GatewayState()
     root[MOUNTED_APPS] = {}
@@ -57,21 +97,52 @@ async def create_app(config: GatewayConfig, *, strict: bool = True) -> web.Appli
 
     checks: list[MountedCheck] = []
     report: list[dict[str, Any]] = []
+    placed: list[PlacedMiddleware] = []
+    scopes = config.scopes()
     for plugin in sorted(config.plugins.values(), key=lambda p: p.name):
         row = _describe(plugin)
         report.append(row)
         if not plugin.enabled:
             continue
         try:
-            sub, plugin_checks = await _build(config, plugin)
+            built = await _build(config, plugin)
         except Exception as exc:
             if strict:
                 raise PluginSetupError(plugin.name, exc) from exc
             row.update(status="failed", error=f"{type(exc).__name__}: {exc}")
             continue
-        _mount(root, plugin, sub)
-        checks.extend(plugin_checks)
-        row["status"] = "mounted"
+        if plugin.prefix is not None:
+            _mount(root, plugin, built.app)
+            row["status"] = "mounted"
+        else:
+            root.cleanup_ctx.append(_alongside(plugin.name, built.app))
+            row["status"] = "active"
+        checks.extend(built.checks)
+        ours = place(
+            plugin.name,
+            built.middlewares,
+            priority=plugin.priority,
+            apply_to=plugin.apply_to,
+            skip=plugin.skip,
+            scopes=scopes,
+        )
+        placed.extend(ours)
+        row["middlewares"] = [
+            {"name": p.label, "priority": p.priority, "applies_to": _scope_prefixes(p, config)}
+            for p in ours
+        ]
+
+    by_scope = chains(placed, set(scopes.values()))
+    for name, sub in root[MOUNTED_APPS].items():
+        routing.by_app[sub] = compose(by_scope.get(name, []))
+    routing.gateway = compose(by_scope.get("/_gateway", []))
+    routing.metrics = compose(by_scope.get("/metrics", []))
+    root[MIDDLEWARE_CHAINS] = {
+        _prefix_of(scope, config): [
+            {"name": p.label, "priority": p.priority} for p in by_scope[scope]
+        ]
+        for scope in sorted(by_scope, key=lambda s: _prefix_of(s, config))
+    }
 
     root[HEALTH_CHECKS] = checks
     root[PLUGIN_REPORT] = report
@@ -86,21 +157,41 @@ async def create_app(config: GatewayConfig, *, strict: bool = True) -> web.Appli
     return root
 
 
-def _root_middleware(measure: bool) -> Any:
-    @web.middleware
-    async def gateway_middleware(request: web.Request, handler: Any) -> web.StreamResponse:
-        """Give the request its id (in its log lines and on its response), answer every error
-        as problem+json, and count the answer for ``/metrics``.
+def _prefix_of(scope: str, config: GatewayConfig) -> str:
+    if scope in OWN_SCOPES:
+        return scope
+    prefix = config.plugins[scope].prefix
+    assert prefix is not None
+    return prefix
 
-        One middleware doing all three, and the header set here rather than from an
+
+def _scope_prefixes(placed: PlacedMiddleware, config: GatewayConfig) -> list[str]:
+    return sorted(_prefix_of(scope, config) for scope in placed.scopes)
+
+
+def _root_middleware(measure: bool, trusted: TrustedProxies, routing: _Routing) -> Any:
+    @web.middleware
+    async def gateway_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        """Give the request its id (in its log lines and on its response), see the client
+        through trusted proxies, run the plugin middlewares that apply to it, answer every
+        error as problem+json, and count the answer for ``/metrics``.
+
+        One middleware doing all of it, and the header set here rather than from an
         ``on_response_prepare`` signal: each layer costs every request (bench/README.md).
         """
         started = time.perf_counter()
         request_id = choose_request_id(request.headers.get(HEADER))
         request[REQUEST_ID] = request_id
         current_request_id.set(request_id)
+        if trusted:
+            request = apply_forwarded(request, trusted)
+        apps = request.match_info.apps
+        chain = routing.by_app.get(apps[1]) if len(apps) > 1 else routing.own(request.path)
         try:
-            response = await handler(request)
+            if chain is None:
+                response = await handler(request)
+            else:
+                response = await chain(request, handler)
         except Exception as exc:
             try:
                 response = answer_error(request, exc)
@@ -125,32 +216,29 @@ def _observe(request: web.Request, status: int, started: float) -> None:
         log.exception("could not record metrics for %s %s", request.method, request.path)
 
 
-async def _build(
-    config: GatewayConfig, plugin: PluginConfig
-) -> tuple[web.Application, list[MountedCheck]]:
+async def _build(config: GatewayConfig, plugin: PluginConfig) -> _Built:
     manager = config.discovered.manager
-    sub = await await_me_maybe(
-        call_plugin_hook(
-            manager,
-            plugin.plugin.plugin,
-            "gateway_create_app",
-            settings=plugin.settings,
-            config_dir=str(config.dir),
-        )
-    )
+    found = plugin.plugin.plugin
+
+    def call(hook: str, **kwargs: Any) -> Any:
+        return await_me_maybe(call_plugin_hook(manager, found, hook, **kwargs))
+
+    sub = await call("gateway_create_app", settings=plugin.settings, config_dir=str(config.dir))
+    if sub is None and plugin.prefix is None:
+        # A middleware-only plugin: an application of its own all the same, so its
+        # resources (cleanup_ctx) and health checks have the usual home.
+        sub = web.Application()
     if not isinstance(sub, web.Application):
         raise TypeError(f"gateway_create_app returned {sub!r}, not an aiohttp.web.Application")
-    contributed = await await_me_maybe(
-        call_plugin_hook(
-            manager,
-            plugin.plugin.plugin,
-            "gateway_health_checks",
-            app=sub,
-            settings=plugin.settings,
-        )
-    )
+    contributed = await call("gateway_health_checks", app=sub, settings=plugin.settings)
     checks = [MountedCheck(f"{plugin.name}:{check.name}", check) for check in contributed or []]
-    return sub, checks
+    middlewares = (
+        await call("gateway_middlewares", app=sub, settings=plugin.settings, config=config) or []
+    )
+    for middleware in middlewares:
+        if not isinstance(middleware, Middleware):
+            raise TypeError(f"gateway_middlewares returned {middleware!r}, not a Middleware")
+    return _Built(sub, checks, list(middlewares))
 
 
 def _mount(root: web.Application, plugin: PluginConfig, sub: web.Application) -> None:
@@ -179,6 +267,23 @@ def _answer_bare_prefix(sub: web.Application) -> None:
             sub.router.add_route(route.method, "", route.handler)
 
 
+def _alongside(name: str, sub: web.Application) -> Any:
+    """Run an application that is not mounted (a middleware-only plugin's) with the root's:
+    its start-up before the root serves, its shutdown and cleanup when the root stops."""
+
+    async def lifetime(root: web.Application) -> Any:
+        sub.freeze()
+        try:
+            await sub.startup()
+        except Exception as exc:
+            raise PluginSetupError(name, exc) from exc
+        yield
+        await sub.shutdown()
+        await sub.cleanup()
+
+    return lifetime
+
+
 def _naming_failures(name: str, handler: Any) -> Any:
     async def start(app: web.Application) -> None:
         try:
@@ -203,6 +308,7 @@ def _describe(plugin: PluginConfig) -> dict[str, Any]:
         "enabled": plugin.enabled,
         "prefix": plugin.prefix,
         "hooks": found.hooks,
+        "middlewares": [],
         "status": "failed" if found.error else ("enabled" if plugin.enabled else "disabled"),
         "error": found.error,
         "settings": redact(settings),
@@ -210,7 +316,8 @@ def _describe(plugin: PluginConfig) -> dict[str, Any]:
 
 
 async def _plugins_view(request: web.Request) -> web.Response:
-    return json_response({"plugins": request.app[PLUGIN_REPORT]})
+    app = request.app
+    return json_response({"plugins": app[PLUGIN_REPORT], "middlewares": app[MIDDLEWARE_CHAINS]})
 
 
 async def _mark_started(app: web.Application) -> None:

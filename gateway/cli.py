@@ -52,8 +52,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return EXIT_CONFIG
     if isinstance(loaded, ConfigError):
-        _print_config_error(loaded)
-        return EXIT_CONFIG
+        if getattr(args, "needs_config", True):
+            _print_config_error(loaded)
+            return EXIT_CONFIG
+        loaded = None  # a command that declared it works without one (see hookspecs)
     result = args.handler(args, loaded)
     if asyncio.iscoroutine(result):
         result = asyncio.run(await_me_maybe(result))
@@ -143,15 +145,20 @@ def _check(args: argparse.Namespace, config: GatewayConfig) -> int:
         print(line, file=sys.stderr)
     if problems:
         return EXIT_CONFIG
-    mounted = ", ".join(f"{row['name']} at {row['prefix']}" for row in report if row["enabled"])
+    mounted = ", ".join(
+        f"{row['name']} at {row['prefix']}" if row["prefix"] else f"{row['name']} (middleware)"
+        for row in report
+        if row["enabled"]
+    )
     print(f"{config.path}: OK ({mounted or 'no plugins enabled'})")
     return 0
 
 
 def _plugins(args: argparse.Namespace, config: GatewayConfig) -> int:
-    report = asyncio.run(build_report(config))
+    listing = asyncio.run(build_listing(config))
+    report, chains = listing["plugins"], listing["middlewares"]
     if args.json:
-        sys.stdout.write(orjson.dumps({"plugins": report}, option=orjson.OPT_INDENT_2).decode())
+        sys.stdout.write(orjson.dumps(listing, option=orjson.OPT_INDENT_2).decode())
         sys.stdout.write("\n")
         return 0
     header = ("NAME", "VERSION", "STATUS", "PREFIX", "SOURCE", "HOOKS")
@@ -173,6 +180,11 @@ def _plugins(args: argparse.Namespace, config: GatewayConfig) -> int:
     for row in report:
         if row["error"]:
             print(f"{row['name']}: {row['error']}")
+    if any(chains.values()):
+        print("\nMIDDLEWARES (in the order they run)")
+        for prefix, chain in chains.items():
+            order = " -> ".join(f"{m['name']} ({m['priority']})" for m in chain) or "none"
+            print(f"{prefix}: {order}")
     return 0
 
 
@@ -204,11 +216,17 @@ def build_problems(config: GatewayConfig, report: list[dict[str, Any]]) -> list[
 
 async def build_report(config: GatewayConfig) -> list[dict[str, Any]]:
     """Each plugin's row for ``gateway plugins``, building (not starting) every enabled one."""
+    return (await build_listing(config))["plugins"]
+
+
+async def build_listing(config: GatewayConfig) -> dict[str, Any]:
+    """What ``/_gateway/plugins`` serves: every plugin's row, and the middlewares that run on
+    each prefix in their order, building (not starting) every enabled plugin."""
     from gateway.app import create_app
-    from gateway.keys import PLUGIN_REPORT
+    from gateway.keys import MIDDLEWARE_CHAINS, PLUGIN_REPORT
 
     app = await create_app(config, strict=False)
-    return app[PLUGIN_REPORT]
+    return {"plugins": app[PLUGIN_REPORT], "middlewares": app[MIDDLEWARE_CHAINS]}
 
 
 def _print_config_error(error: ConfigError) -> None:

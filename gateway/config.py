@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, IPvAnyNetwork, ValidationError
 
 from gateway.plugins import DiscoveredPlugin, DiscoveredPlugins, discover
+from gateway.redact import redact
 
 log = logging.getLogger("gateway.config")
 
@@ -70,6 +71,9 @@ class GatewaySettings(BaseModel):
     # Serve /metrics and count every request. Off by default: counting costs every request
     # about 3 µs of CPU (bench/README.md), which only an operator who scrapes should pay.
     metrics: bool = False
+    # Proxies (addresses or networks) whose Forwarded / X-Forwarded-* headers are believed:
+    # the client's address, scheme and host as they saw them (gateway/proxies.py).
+    trusted_proxies: list[IPvAnyNetwork] = []
 
 
 class MountSettings(BaseModel):
@@ -79,6 +83,11 @@ class MountSettings(BaseModel):
 
     enabled: bool = True
     prefix: str | None = None
+    # A middleware plugin's placement (gateway/middleware.py): where its middlewares run and
+    # before or after which others.
+    priority: int | None = None
+    apply_to: list[str] | None = None
+    skip: list[str] = []
 
 
 @dataclass
@@ -90,6 +99,9 @@ class PluginConfig:
     prefix: str | None = None
     settings: BaseModel | None = None
     raw: dict[str, Any] = field(default_factory=dict)
+    priority: int | None = None
+    apply_to: list[str] | None = None
+    skip: list[str] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -116,6 +128,11 @@ class GatewayConfig:
 
     def enabled(self) -> list[PluginConfig]:
         return [p for p in self.plugins.values() if p.enabled]
+
+    def scopes(self) -> dict[str, str]:
+        """Every place a middleware can apply, by each name an operator may use for it:
+        ``{"notes": "notes", "/notes": "notes", "/_gateway": "/_gateway", ...}``."""
+        return _scopes(self.enabled(), self.gateway)
 
 
 def resolve_config_path(path: str | os.PathLike[str] | None = None) -> Path:
@@ -189,7 +206,9 @@ def validate_config(
     plugins = {name: PluginConfig(plugin) for name, plugin in discovered.plugins.items()}
     for name, table in tables.items():
         _configure_plugin(name, table, plugins, file.parent, issues)
-    _check_prefixes([p for p in plugins.values() if p.enabled], issues)
+    enabled = [p for p in plugins.values() if p.enabled]
+    _check_prefixes(enabled, issues)
+    _check_middleware_scopes(enabled, gateway, issues)
 
     for plugin in plugins.values():
         if not plugin.enabled and plugin.plugin.error:
@@ -225,6 +244,7 @@ def _configure_plugin(
     config = plugins[name]
     config.enabled = mount.enabled
     config.raw = dict(table)
+    config.priority, config.apply_to, config.skip = mount.priority, mount.apply_to, mount.skip
     if not mount.enabled:
         return  # a disabled plugin's own settings are not read, so not validated either
     plugin = config.plugin
@@ -246,8 +266,18 @@ def _configure_plugin(
             )
         )
         return
+    if "gateway_middlewares" not in plugin.hooks:
+        for key in ("priority", "apply_to", "skip"):
+            if key in table:
+                issues.append(
+                    ConfigIssue(
+                        f"{where}.{key}",
+                        "this plugin contributes no middleware, so it has nothing to place",
+                        f"remove {key} from [{where}]",
+                    )
+                )
     config.prefix = mount.prefix if mount.prefix is not None else plugin.info.default_prefix
-    if not _PREFIX.match(config.prefix):
+    if config.prefix is not None and not _PREFIX.match(config.prefix):
         issues.append(
             ConfigIssue(
                 f"{where}.prefix",
@@ -274,6 +304,40 @@ def _check_prefixes(enabled: list[PluginConfig], issues: list[ConfigIssue]) -> N
                         f"{prefix!r} overlaps {other!r} of {owner}",
                         "give each plugin a prefix that is not equal to, inside or around "
                         "another's",
+                    )
+                )
+
+
+def _scopes(enabled: list[PluginConfig], gateway: GatewaySettings) -> dict[str, str]:
+    scopes = {"/_gateway": "/_gateway"}
+    if gateway.metrics:
+        scopes["/metrics"] = "/metrics"
+    for plugin in enabled:
+        if plugin.prefix is not None:
+            scopes[plugin.name] = plugin.name
+            scopes[plugin.prefix] = plugin.name
+    return scopes
+
+
+def _check_middleware_scopes(
+    enabled: list[PluginConfig], gateway: GatewaySettings, issues: list[ConfigIssue]
+) -> None:
+    scopes = _scopes(enabled, gateway)
+    for plugin in enabled:
+        for key, entries in (("apply_to", plugin.apply_to or []), ("skip", plugin.skip)):
+            for i, entry in enumerate(entries):
+                if entry in scopes:
+                    continue
+                known = ", ".join(sorted(scopes))
+                close = difflib.get_close_matches(entry, list(scopes), n=1)
+                hint = f"did you mean {close[0]!r}?" if close else f"mounted: {known}"
+                if entry == "/metrics":
+                    hint = "set [gateway] metrics = true, or remove it"
+                issues.append(
+                    ConfigIssue(
+                        f"plugins.{plugin.name}.{key}[{i}]",
+                        f"{entry!r} matches no mounted plugin, prefix or gateway path",
+                        hint,
                     )
                 )
 
@@ -307,7 +371,8 @@ def _issue_from_pydantic(model: type[BaseModel], error: Any, where: str) -> Conf
         return ConfigIssue(path, "unknown setting", hint)
     if kind == "missing":
         return ConfigIssue(path, "required setting is missing", "add it to the table")
-    got = error.get("input")
+    # A secret-named setting's value is never echoed (a pasted key, a password).
+    got = redact(error.get("input"), loc[-1] if loc else "")
     return ConfigIssue(path, f"{error['msg']}, got {got!r}")
 
 

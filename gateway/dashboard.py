@@ -21,7 +21,7 @@ from aiohttp import web
 from gateway import __version__
 from gateway.docs import STATIC, html_page
 from gateway.health import run_checks, worst
-from gateway.keys import CONFIG, HEALTH_CHECKS, PLUGIN_REPORT, STATE
+from gateway.keys import CONFIG, HEALTH_CHECKS, MIDDLEWARE_CHAINS, PLUGIN_REPORT, STATE
 from gateway.responses import json_response
 from gateway.traffic import TRAFFIC, TrafficHistory, sample_traffic
 
@@ -51,6 +51,8 @@ async def status_view(request: web.Request) -> web.Response:
         "version": __version__,
         "state": "draining" if state.draining else ("ready" if state.ready else "starting"),
         "plugins": root[PLUGIN_REPORT],
+        # By prefix (a plugin's, /_gateway, /metrics): the middlewares that run, outermost first.
+        "middlewares": root.get(MIDDLEWARE_CHAINS, {}),
         "health": {"status": worst(checks), "checks": checks},
         "traffic": traffic,
     }

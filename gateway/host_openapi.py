@@ -46,12 +46,15 @@ HOST_FRAGMENT: dict[str, Any] = {
                             "application/json": {
                                 "schema": {
                                     "type": "object",
-                                    "required": ["plugins"],
+                                    "required": ["plugins", "middlewares"],
                                     "properties": {
                                         "plugins": {
                                             "type": "array",
                                             "items": {"$ref": "#/components/schemas/PluginRow"},
-                                        }
+                                        },
+                                        "middlewares": {
+                                            "$ref": "#/components/schemas/MiddlewareChains"
+                                        },
                                     },
                                 }
                             }
@@ -102,19 +105,33 @@ HOST_FRAGMENT: dict[str, Any] = {
                     "enabled": {"type": "boolean"},
                     "prefix": {"type": ["string", "null"]},
                     "hooks": {"type": "array", "items": {"type": "string"}},
-                    "status": {"enum": ["mounted", "enabled", "disabled", "failed"]},
+                    "status": {"enum": ["mounted", "active", "enabled", "disabled", "failed"]},
+                    "middlewares": {"type": "array", "items": {"type": "object"}},
                     "error": {"type": ["string", "null"]},
                     "settings": {},
                 },
             },
+            "MiddlewareChains": {
+                "type": "object",
+                "description": "By prefix: the middlewares that run there, outermost first.",
+                "additionalProperties": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["name", "priority"],
+                        "properties": {"name": {"type": "string"}, "priority": {"type": "integer"}},
+                    },
+                },
+            },
             "DashboardStatus": {
                 "type": "object",
-                "required": ["plugins", "health", "traffic"],
+                "required": ["plugins", "middlewares", "health", "traffic"],
                 "properties": {
                     "plugins": {
                         "type": "array",
                         "items": {"$ref": "#/components/schemas/PluginRow"},
                     },
+                    "middlewares": {"$ref": "#/components/schemas/MiddlewareChains"},
                     "health": {"type": "object"},
                     "traffic": {"type": "object"},
                 },

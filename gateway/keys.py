@@ -6,6 +6,7 @@ from aiohttp import web
 
 from gateway.config import GatewayConfig
 from gateway.health import HealthCheck
+from gateway.identity import Identity
 
 
 @dataclass
@@ -32,6 +33,15 @@ CONFIG = web.AppKey("gateway.config", GatewayConfig)
 STATE = web.AppKey("gateway.state", GatewayState)
 HEALTH_CHECKS = web.AppKey("gateway.health_checks", list[MountedCheck])
 # Each mounted plugin's own application, by plugin name.
+# Each mounted plugin app's name (set on the plugin's own application).
+PLUGIN_NAME = web.AppKey("gateway.plugin_name", str)
 MOUNTED_APPS = web.AppKey("gateway.mounted_apps", dict[str, web.Application])
 PLUGIN_REPORT = web.AppKey("gateway.plugin_report", list[dict[str, object]])
+# The middlewares that run on each mounted prefix and own path, in order, as listed.
+MIDDLEWARE_CHAINS = web.AppKey("gateway.middleware_chains", dict[str, list[dict[str, object]]])
+# Per-request state, read by later middlewares and handlers (documented in hookspecs.py).
 REQUEST_ID = web.RequestKey("gateway.request_id", str)
+# Who is calling, once an authentication middleware has established it; absent: anonymous.
+IDENTITY = web.RequestKey("gateway.identity", Identity)
+# The client's address behind a trusted proxy; absent: the socket peer (request.remote).
+CLIENT_ADDRESS = web.RequestKey("gateway.client_address", str)

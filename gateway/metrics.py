@@ -21,6 +21,8 @@ from prometheus_client import (
     multiprocess,
 )
 
+from gateway.keys import PLUGIN_NAME
+
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 # One histogram, not a counter beside it: its _count is the requests answered, by plugin,
@@ -33,7 +35,6 @@ REQUESTS = Histogram(
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
 
-PLUGIN_NAME = web.AppKey("gateway.plugin_name", str)
 
 # Labelled children by route, then status, resolved once: prometheus-client's .labels() and
 # the label lookups are a noticeable share of a fast request.

@@ -142,12 +142,16 @@ class OpenAPIRoute:
     ``path`` is the full path template clients call (``/notes/{note_id}``), ``method`` is
     upper-case (``GET``), ``plugin`` names the plugin that serves it (None for the gateway's own
     routes, such as ``/_gateway/plugins``) and ``prefix`` is that plugin's mount prefix.
+    ``middlewares`` are the labels (``plugin:name``) of the plugin middlewares that run on it,
+    outermost first, as ``apply_to``/``skip``/``priority`` placed them: a middleware plugin
+    describes itself on exactly the routes where one of its own labels is listed.
     """
 
     method: str
     path: str
     plugin: str | None
     prefix: str | None
+    middlewares: tuple[str, ...] = ()
 
 
 @dataclass
@@ -293,7 +297,9 @@ async def build_document(root: web.Application) -> dict[str, Any]:
     _describe_missing(document, routes)
     _drop_unmounted(document, routes)
     _add_shared(document)
-    await _extend(document, config, routes)
+    from gateway.keys import MIDDLEWARE_CHAINS
+
+    await _extend(document, config, routes, root.get(MIDDLEWARE_CHAINS, {}))
     return document
 
 
@@ -418,16 +424,35 @@ def _operations(document: dict[str, Any]) -> Iterator[dict[str, Any]]:
                 yield operation
 
 
+def _chain(route: MountedRoute, chains: dict[str, list[dict[str, Any]]]) -> tuple[str, ...]:
+    """The middlewares that run on ``route``: its plugin's prefix, or the gateway's own."""
+    if route.prefix is not None:
+        scope: str | None = route.prefix
+    elif route.path == "/metrics":
+        scope = "/metrics"
+    elif route.path.startswith("/_gateway/"):
+        scope = "/_gateway"
+    else:
+        scope = None  # /openapi.json and /docs: no plugin middleware runs there
+    return tuple(str(entry["name"]) for entry in chains.get(scope, [])) if scope else ()
+
+
 async def _extend(
-    document: dict[str, Any], config: GatewayConfig, routes: list[MountedRoute]
+    document: dict[str, Any],
+    config: GatewayConfig,
+    routes: list[MountedRoute],
+    chains: dict[str, list[dict[str, Any]]],
 ) -> None:
     # Every enabled plugin may add what its middlewares do, whether it is mounted or not.
     described = [
-        OpenAPIRoute(r.method, r.path, r.plugin, r.prefix)
+        OpenAPIRoute(r.method, r.path, r.plugin, r.prefix, _chain(r, chains))
         for r in routes
         if r.method.lower() in document["paths"].get(r.path, {})
     ]
     security: dict[tuple[str, str], list[list[dict[str, list[str]]]]] = {}
+    # Responses a middleware plugin added: another's for the same status is merged into it;
+    # a status the serving plugin describes itself keeps its description.
+    extended: set[tuple[str, str, str]] = set()
     manager = config.discovered.manager
     for plugin in sorted(config.plugins.values(), key=lambda p: p.name):
         if not plugin.enabled or plugin.plugin.plugin is None:
@@ -440,6 +465,7 @@ async def _extend(
                     "gateway_openapi_extend",
                     routes=list(described),
                     settings=plugin.settings,
+                    config=config,
                 )
             )
         except Exception:
@@ -456,7 +482,16 @@ async def _extend(
                 response.setdefault("headers", {}).setdefault(
                     REQUEST_ID_HEADER, {"$ref": REQUEST_ID_REF}
                 )
-                operation["responses"].setdefault(status, response)
+                key = (route.path, route.method, status)
+                existing = operation["responses"].get(status)
+                if existing is None:
+                    operation["responses"][status] = response
+                    extended.add(key)
+                elif key in extended:
+                    # Two middlewares answer the same status (auth's and ratelimit's 429).
+                    existing["description"] += f" Or: {response['description']}"
+                    for name, header in response.get("headers", {}).items():
+                        existing.setdefault("headers", {}).setdefault(name, header)
             operation["parameters"].extend(copy.deepcopy(added.parameters))
             if added.security is not None:
                 security.setdefault((route.path, route.method), []).append(added.security)

@@ -42,7 +42,8 @@ class PluginInfo:
     """What a plugin declares about itself through ``gateway_plugin_info``."""
 
     name: str
-    default_prefix: str
+    # None: not mounted unless the operator gives a prefix (a middleware-only plugin).
+    default_prefix: str | None = None
     settings: type[BaseModel] = PluginSettings
     description: str = ""
 

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 REDACTED = "***"
 # Matched against setting names: api_key, token, client_secret, password, auth, dsn_credentials...
-_SECRET_NAME = re.compile(r"(key|token|secret|passw|pwd|credential|auth)", re.IGNORECASE)
+_SECRET_NAME = re.compile(r"(key|token|secret|passw|pwd|credential|auth|hash)", re.IGNORECASE)
 
 
 def redact(value: Any, name: str = "") -> Any:

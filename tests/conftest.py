@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 import pytest
 import redis.asyncio as redis
 
+from tests.browser import browser  # noqa: F401  (a fixture for every browser test)
 from tests.crypto.fake_coingecko import FakeCoinGecko
 
 REQUIRE_SERVICES_ENV = "GATEWAY_REQUIRE_SERVICES"

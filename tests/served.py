@@ -14,8 +14,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-ARTEFACTS = REPO / "test-artefacts"
+from tests.browser import ARTEFACTS
+
 START_TIMEOUT = 30.0
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from gateway import ProblemError, json_response
+from gateway import IDENTITY, ProblemError, json_response
 from gateway_plugins.notes.conditional import etag, if_match_versions, if_none_match
 from gateway_plugins.notes.keys import STORE
 from gateway_plugins.notes.pagination import encode_cursor, parse_list_query
@@ -93,7 +93,12 @@ async def get_note(request: web.Request) -> web.Response:
 async def create_note(request: web.Request) -> web.Response:
     store = request.app[STORE]
     fields = validate_note(await read_json(request, store.settings.max_body_size))
-    note = await store.create(_columns(fields))
+    columns = _columns(fields)
+    identity = request.get(IDENTITY)
+    if columns["created_by"] is None and identity is not None:
+        # Whoever authenticated (an API key's name, say) wrote it, unless the client said.
+        columns["created_by"] = identity.name
+    note = await store.create(columns)
     path = request.app.router[NOTE_ROUTE].url_for(note_id=str(note.body["id"]))
     headers = {"Location": str(request.url.join(path)), "ETag": etag(note.version)}
     return json_response(note.body, status=201, headers=headers)

@@ -296,6 +296,41 @@ async def test_middleware_plugin_adds_security_and_responses(aiohttp_client, tmp
     assert "security" not in document["paths"]["/notes"]["post"]
 
 
+async def test_auth_and_ratelimit_describe_their_rules(aiohttp_client, tmp_path):
+    config = all_plugins(tmp_path)
+    config["plugins"]["auth"] = {}
+    config["plugins"]["ratelimit"] = {
+        "limits": ["60/minute"],
+        "overrides": {"crypto": {"limits": ["10/second"]}},
+        "skip": ["health"],
+    }
+    document = await document_of(aiohttp_client, config)
+    validate(document)
+    schemes = document["components"]["securitySchemes"]
+    assert schemes["bearer"]["scheme"] == "bearer"
+    assert schemes["apiKey"] == {**schemes["apiKey"], "in": "header", "name": "X-API-Key"}
+    paths = document["paths"]
+    create = paths["/notes"]["post"]
+    assert create["security"] == [{"bearer": ["write"]}, {"apiKey": ["write"]}]
+    assert {"401", "403", "429"} <= set(create["responses"])
+    # A public read: no key needed, but a key sent is checked (401), so security is optional.
+    listing = paths["/notes"]["get"]
+    assert listing["security"] == [{}, {"bearer": []}, {"apiKey": []}]
+    assert "403" not in listing["responses"]
+    assert paths["/_gateway/status"]["get"]["security"][0] == {"bearer": ["admin"]}
+    assert paths["/_gateway/"]["get"]["security"][0] == {"bearer": ["admin"]}
+    # Both auth (too many wrong keys) and ratelimit answer 429: one response says both.
+    too_many = create["responses"]["429"]
+    assert "wrong keys" in too_many["description"] and "60/minute" in too_many["description"]
+    assert "RateLimit" in too_many["headers"]
+    assert "10/second" in paths["/v1/crypto/price"]["get"]["responses"]["429"]["description"]
+    # Skipped by the ratelimit: its 429 is auth's alone.
+    health = paths["/health"]["get"]["responses"]["429"]["description"]
+    assert "Rate limit" not in health
+    # The docs and the document itself run no plugin middleware: public, no security.
+    assert "security" not in paths["/openapi.json"]["get"]
+
+
 def test_cli_prints_the_document(write_config, tmp_path):
     config = write_config(
         f"""

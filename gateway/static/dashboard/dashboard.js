@@ -71,11 +71,13 @@ function renderHealth(health) {
   $("checks").replaceChildren(...rows);
 }
 
-function renderPlugins(plugins) {
+function chain(entries) {
+  if (!entries || !entries.length) return el("span", { class: "muted" }, "none");
+  return el("ol", { class: "chain" }, ...entries.map((m) => el("li", {}, `${m.name} (${m.priority})`)));
+}
+
+function renderPlugins(plugins, chains) {
   const rows = plugins.map((plugin) => {
-    const middlewares = plugin.middlewares === undefined
-      ? el("span", { class: "muted" }, "not reported by this gateway")
-      : (plugin.middlewares.length ? el("ol", {}, ...plugin.middlewares.map((m) => el("li", {}, typeof m === "string" ? m : (m.name || JSON.stringify(m))))) : "none");
     const settings = el("details", {}, el("summary", {}, "settings"), details(plugin.settings || {}));
     const status = el("span", { class: plugin.status === "failed" ? "fail" : "" }, plugin.status);
     const cells = [
@@ -84,12 +86,16 @@ function renderPlugins(plugins) {
       el("td", {}, plugin.source),
       el("td", {}, status, plugin.error ? el("div", { class: "error" }, plugin.error) : ""),
       el("td", {}, plugin.prefix ? el("code", {}, plugin.prefix) : "–"),
-      el("td", {}, middlewares),
+      el("td", {}, plugin.prefix ? chain(chains[plugin.prefix]) : "–"),
       el("td", {}, settings),
     ];
     return el("tr", { "data-plugin": plugin.name }, ...cells);
   });
   $("plugin-rows").replaceChildren(...rows);
+  const scopes = Object.entries(chains).map(([prefix, entries]) => el("tr", { "data-scope": prefix },
+    el("th", { scope: "row" }, el("code", {}, prefix)), el("td", {}, chain(entries))));
+  if (!scopes.length) scopes.push(el("tr", {}, el("td", { colspan: "2" }, "No plugin contributes a middleware.")));
+  $("chains").replaceChildren(...scopes);
 }
 
 function renderTraffic(traffic) {
@@ -179,7 +185,7 @@ async function refresh() {
     $("updated").textContent = `updated ${new Date(data.generated_at).toLocaleTimeString()}`;
     renderHealth(data.health);
     renderTraffic(data.traffic);
-    renderPlugins(data.plugins);
+    renderPlugins(data.plugins, data.middlewares || {});
     labelCells();
     $("error").hidden = true;
   } catch (error) {

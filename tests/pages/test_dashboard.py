@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import open_page
 from tests.crypto.fake_coingecko import FakeCoinGecko
+from tests.pages.conftest import open_page
 from tests.served import artefacts, free_port, running_gateway, write_config
 
 pytestmark = pytest.mark.slow
@@ -63,7 +63,7 @@ async def wait_for_status(page: Any, name: str, status: str) -> None:
 
 @pytest.mark.skipif(REDIS_SERVER is None, reason="redis-server is not installed")
 async def test_dashboard_shows_plugins_and_a_check_failing_and_recovering(
-    browser: Any, fake: FakeCoinGecko, tmp_path: Path
+    async_browser: Any, fake: FakeCoinGecko, tmp_path: Path
 ) -> None:
     shots = artefacts("dashboard")
     port = free_port()
@@ -71,10 +71,11 @@ async def test_dashboard_shows_plugins_and_a_check_failing_and_recovering(
     try:
         config = write_config(
             tmp_path, fake.url, cache=f"redis://127.0.0.1:{port}/0",
-            extra='api_plan = "demo"\napi_key = "very-secret-key"\n',
+            extra='api_plan = "demo"\napi_key = "very-secret-key"\n'
+            '[plugins.ratelimit]\nlimits = ["100000/minute"]\n',
         )  # fmt: skip
         async with running_gateway(config) as base:
-            context, page, watch = await open_page(browser)
+            context, page, watch = await open_page(async_browser)
             response = await page.goto(f"{base}/_gateway/")
             assert response.status == 200
             assert "script-src 'self'" in response.headers["content-security-policy"]
@@ -84,6 +85,11 @@ async def test_dashboard_shows_plugins_and_a_check_failing_and_recovering(
                 assert "mounted" in await row.inner_text()
             await wait_for_status(page, "crypto:cache", "pass")
             assert await check_status(page, "notes:database") == "pass"
+            # The middlewares that run on each prefix, in order.
+            notes_row = await page.locator('tr[data-plugin="notes"]').inner_text()
+            assert "ratelimit:limit" in notes_row
+            gateway_chain = await page.locator('tr[data-scope="/_gateway"]').inner_text()
+            assert "ratelimit:limit" in gateway_chain
             text = await page.locator("main").inner_text()
             assert "pool.checkedOut" in text and "cacheHitRatio" in text
             assert "very-secret-key" not in await page.content()
@@ -130,12 +136,12 @@ async def test_dashboard_shows_plugins_and_a_check_failing_and_recovering(
 
 
 async def test_dashboard_says_what_it_cannot_show_with_metrics_off(
-    browser: Any, fake: FakeCoinGecko, tmp_path: Path
+    async_browser: Any, fake: FakeCoinGecko, tmp_path: Path
 ) -> None:
     config = write_config(tmp_path, fake.url)
     config.write_text(config.read_text().replace("metrics = true", "metrics = false"))
     async with running_gateway(config) as base:
-        context, page, watch = await open_page(browser)
+        context, page, watch = await open_page(async_browser)
         await page.goto(f"{base}/_gateway/")
         notice = page.locator("#traffic-off")
         await notice.wait_for(state="visible", timeout=TIMEOUT)

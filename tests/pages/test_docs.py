@@ -9,8 +9,8 @@ from typing import Any
 import aiohttp
 import pytest
 
-from tests.browser.conftest import open_page
 from tests.crypto.fake_coingecko import FakeCoinGecko
+from tests.pages.conftest import open_page
 from tests.served import artefacts, running_gateway, write_config
 
 pytestmark = pytest.mark.slow
@@ -32,14 +32,14 @@ async def try_it_out(page: Any, method: str, path: str) -> Any:
 
 
 async def test_docs_page_lists_every_operation_and_tries_them(
-    browser: Any, fake: FakeCoinGecko, tmp_path: Path
+    async_browser: Any, fake: FakeCoinGecko, tmp_path: Path
 ) -> None:
     shots = artefacts("docs")
     config = write_config(tmp_path, fake.url)
     async with running_gateway(config) as base:
         async with aiohttp.ClientSession() as session, session.get(f"{base}/openapi.json") as got:
             document = await got.json()
-        context, page, watch = await open_page(browser)
+        context, page, watch = await open_page(async_browser)
         response = await page.goto(f"{base}/docs")
         assert response.status == 200
         assert "script-src 'self'" in response.headers["content-security-policy"]

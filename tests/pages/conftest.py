@@ -1,7 +1,8 @@
-"""Headless Debian chromium driven by Playwright for Python (no Playwright browser download).
+"""The docs page and the dashboard in headless Debian chromium, through Playwright's async API
+(no Playwright browser download); the executable and its flags are tests/browser.py's.
 
-Where /usr/bin/chromium is absent these tests skip and say so; GATEWAY_REQUIRE_SERVICES=1
-(set by .ci/run, which installs chromium) makes that a failure instead.
+Where Chromium is absent these tests skip and say so; GATEWAY_REQUIRE_SERVICES=1 (set by
+.ci/run, which installs chromium) makes that a failure instead.
 """
 
 from __future__ import annotations
@@ -13,31 +14,24 @@ from typing import Any
 
 import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+from tests.browser import ARGS, CHROMIUM
 
-
-HAVE_CHROMIUM = CHROMIUM.exists()
+HAVE_CHROMIUM = Path(CHROMIUM).exists()
 
 
 @pytest.fixture
-async def browser() -> AsyncIterator[Any]:
+async def async_browser() -> AsyncIterator[Any]:
+    """Chromium through Playwright's async API, in the test's own event loop: these tests
+    also serve the fake CoinGecko and drive gateway processes from that loop."""
     if not HAVE_CHROMIUM:
-        reason = f"{CHROMIUM} is absent (apt-get install chromium)"
+        reason = f"Chromium is not installed at {CHROMIUM} (apt-get install -y chromium)"
         if os.environ.get("GATEWAY_REQUIRE_SERVICES") == "1":
             pytest.fail(f"{reason}, and GATEWAY_REQUIRE_SERVICES=1 requires it")
         pytest.skip(reason)
     from playwright.async_api import async_playwright
 
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
             yield browser
         finally:

@@ -1,0 +1,161 @@
+"""Plugin middlewares: what a plugin contributes, where it applies, in which order it runs.
+
+A plugin contributes :class:`Middleware` objects through ``gateway_middlewares``. The host
+places each one on the *scopes* the operator chose (``apply_to`` and ``skip`` in the plugin's
+table: mounted plugins and the gateway's own paths ``/_gateway`` and ``/metrics``), orders
+every scope's middlewares by priority (higher first, ties by plugin name, then by the order a
+plugin listed them), and runs that chain inside the one root middleware. A scope without
+middlewares costs one dictionary lookup per request, not a middleware layer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass
+from enum import IntEnum
+from functools import partial
+
+from aiohttp import web
+
+from gateway.errors import answer_error
+from gateway.keys import PLUGIN_NAME
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+MiddlewareHandler = Callable[..., Awaitable[web.StreamResponse]]
+"""``async def middleware(request, handler)``: aiohttp's own middleware signature. ``handler``
+is passed by keyword, as aiohttp passes it: name the parameter ``handler``."""
+
+Chain = Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]
+
+# The gateway's own paths, as scopes: always there (``/metrics`` when metrics are on).
+OWN_SCOPES = ("/_gateway", "/metrics")
+
+
+class Priority(IntEnum):
+    """Where a middleware runs in a chain; higher runs first (outermost), as in Kong.
+
+    Pick the stage a middleware belongs to; an operator can move a plugin's middlewares with
+    ``priority = N`` in its table.
+    """
+
+    #: Answers CORS preflights before anything can refuse them.
+    PREFLIGHT = 2000
+    #: Finds out who is calling and sets ``gateway.IDENTITY`` (API keys, JWT, mTLS headers).
+    AUTHENTICATION = 1250
+    #: Decides whether that identity may make this request.
+    AUTHORIZATION = 950
+    #: Counts and limits requests, per identity or client address.
+    RATE_LIMIT = 910
+    #: Anything else: rewrites requests and responses, reads the identity.
+    DEFAULT = 800
+
+
+@dataclass(frozen=True)
+class Middleware:
+    """One request middleware a plugin contributes through ``gateway_middlewares``.
+
+    ``handler`` is called as ``await handler(request, handler=next_handler)`` for every request
+    to a scope it applies to; it returns ``await next_handler(request)`` (or its own response,
+    or raises :class:`gateway.ProblemError`). ``name`` is shown as ``plugin:name`` in
+    ``gateway plugins`` and ``/_gateway/plugins``.
+    """
+
+    name: str
+    handler: MiddlewareHandler
+    priority: int = Priority.DEFAULT
+
+
+@dataclass(frozen=True)
+class PlacedMiddleware:
+    """A contributed middleware with its plugin, its effective priority and its scopes."""
+
+    plugin: str
+    middleware: Middleware
+    priority: int
+    index: int
+    scopes: frozenset[str]
+
+    @property
+    def label(self) -> str:
+        return f"{self.plugin}:{self.middleware.name}"
+
+    def sort_key(self) -> tuple[int, str, int]:
+        return (-self.priority, self.plugin, self.index)
+
+
+def place(
+    plugin: str,
+    middlewares: Sequence[Middleware],
+    *,
+    priority: int | None,
+    apply_to: Sequence[str] | None,
+    skip: Sequence[str],
+    scopes: dict[str, str],
+) -> list[PlacedMiddleware]:
+    """Place a plugin's middlewares: ``scopes`` maps every scope to its names (a mounted
+    plugin's name and prefix, or an own path) as ``{name_or_prefix: scope}``."""
+    all_scopes = frozenset(scopes.values())
+    chosen = all_scopes if apply_to is None else frozenset(scopes[entry] for entry in apply_to)
+    chosen -= {scopes[entry] for entry in skip}
+    return [
+        PlacedMiddleware(
+            plugin, middleware, middleware.priority if priority is None else priority, i, chosen
+        )
+        for i, middleware in enumerate(middlewares)
+    ]
+
+
+def chains(
+    placed: Iterable[PlacedMiddleware], scopes: Iterable[str]
+) -> dict[str, list[PlacedMiddleware]]:
+    """Every scope's middlewares, in the order they run."""
+    ordered = sorted(placed, key=PlacedMiddleware.sort_key)
+    return {scope: [p for p in ordered if scope in p.scopes] for scope in scopes}
+
+
+def compose(chain: Sequence[PlacedMiddleware]) -> Chain | None:
+    """One callable running ``chain`` around a handler, or ``None`` for an empty chain.
+
+    Each middleware's ``handler`` answers errors as problem+json responses instead of raising
+    them, so a middleware sees (and may decorate: CORS, RateLimit headers) every answer of
+    what runs inside it, a 404 or another middleware's 401 included. Redirects and 304s, which
+    aiohttp raises, still propagate as exceptions.
+    """
+    if not chain:
+        return None
+    inner_first = [p.middleware.handler for p in reversed(chain)]
+
+    async def run(request: web.Request, handler: Handler) -> web.StreamResponse:
+        handler = partial(_answering, handler)
+        for middleware in inner_first:
+            handler = partial(_answering, partial(middleware, handler=handler))
+        return await handler(request)
+
+    return run
+
+
+async def _answering(handler: Handler, request: web.Request) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except Exception as exc:
+        return answer_error(request, exc)
+
+
+def mounted_plugin(request: web.BaseRequest) -> str | None:
+    """The name of the plugin whose prefix ``request`` is under; ``None`` for the gateway's
+    own paths and paths no plugin is mounted on."""
+    apps = request.match_info.apps
+    return apps[1].get(PLUGIN_NAME) if len(apps) > 1 else None
+
+
+def is_preflight(request: web.BaseRequest) -> bool:
+    """A CORS preflight: ``OPTIONS`` with ``Origin`` and ``Access-Control-Request-Method``.
+
+    Middlewares that refuse or count requests let these through untouched, whatever the order
+    an operator gave them: a preflight carries no credentials and is the CORS plugin's.
+    """
+    return (
+        request.method == "OPTIONS"
+        and "Origin" in request.headers
+        and "Access-Control-Request-Method" in request.headers
+    )

@@ -1,0 +1,132 @@
+"""The CORS middleware (Fetch standard, "CORS protocol").
+
+A preflight (``OPTIONS`` with ``Origin`` and ``Access-Control-Request-Method``) is answered
+here, for any path in scope, before authentication and rate limiting run (they let preflights
+through wherever an operator placed them). Other requests from a listed origin go on and their
+answer, errors included, gets ``Access-Control-Allow-Origin``; an origin that is not listed
+gets no ``Access-Control-Allow-*`` at all, so the browser withholds the answer from the page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from gateway import Middleware, Priority, ProblemError, is_preflight, mounted_plugin
+from gateway.middleware import Handler
+from gateway_plugins.cors.settings import CorsPolicy, CorsSettings
+
+# Always allowed by browsers without being listed (Fetch: CORS-safelisted request headers).
+_SAFELISTED = {"accept", "accept-language", "content-language", "content-type", "range"}
+
+
+@dataclass(frozen=True)
+class CompiledPolicy:
+    any_origin: bool
+    origins: frozenset[str]
+    methods: frozenset[str]
+    headers: frozenset[str]
+    allow_methods: str
+    allow_headers: str
+    expose_headers: str
+    credentials: bool
+    max_age: str
+
+    @classmethod
+    def of(cls, policy: CorsPolicy) -> CompiledPolicy:
+        return cls(
+            any_origin="*" in policy.origins,
+            origins=frozenset(policy.origins),
+            methods=frozenset(m.upper() for m in policy.methods),
+            headers=frozenset(h.lower() for h in policy.headers),
+            allow_methods=", ".join(m.upper() for m in policy.methods),
+            allow_headers=", ".join(policy.headers),
+            expose_headers=", ".join(policy.expose_headers),
+            credentials=policy.credentials,
+            max_age=str(policy.max_age),
+        )
+
+    def allows(self, origin: str) -> bool:
+        return self.any_origin or origin.lower() in self.origins
+
+    def origin_fields(self, origin: str) -> dict[str, str]:
+        # A listed origin is echoed (with Vary) whenever credentials or a list are in play;
+        # "*" only when any origin may read and no credentials are sent.
+        fields = {"Vary": "Origin"}
+        if self.any_origin and not self.credentials:
+            fields["Access-Control-Allow-Origin"] = "*"
+        else:
+            fields["Access-Control-Allow-Origin"] = origin
+        if self.credentials:
+            fields["Access-Control-Allow-Credentials"] = "true"
+        return fields
+
+
+class Cors:
+    def __init__(self, settings: CorsSettings, scopes: Mapping[str, str]) -> None:
+        self.default = CompiledPolicy.of(settings)
+        unknown = [name for name in settings.overrides if name not in scopes]
+        if unknown:
+            raise ValueError(
+                f"overrides: {', '.join(map(repr, unknown))} names no mounted plugin or prefix "
+                f"(mounted: {', '.join(sorted(scopes))})"
+            )
+        self.overrides = {
+            scopes[name]: CompiledPolicy.of(policy) for name, policy in settings.overrides.items()
+        }
+
+    def policy_for(self, request: web.Request) -> CompiledPolicy:
+        if not self.overrides:
+            return self.default
+        scope = mounted_plugin(request)
+        if scope is None:
+            scope = "/_gateway" if request.path.startswith("/_gateway") else request.path
+        return self.overrides.get(scope, self.default)
+
+    async def handle(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        origin = request.headers.get("Origin")
+        if origin is None:
+            return await handler(request)
+        policy = self.policy_for(request)
+        if is_preflight(request):
+            return self.preflight(request, origin, policy)
+        response = await handler(request)
+        if policy.allows(origin) and not response.prepared:
+            response.headers.update(policy.origin_fields(origin))
+            if policy.expose_headers:
+                response.headers["Access-Control-Expose-Headers"] = policy.expose_headers
+        elif not response.prepared:
+            response.headers.add("Vary", "Origin")
+        return response
+
+    def preflight(self, request: web.Request, origin: str, policy: CompiledPolicy) -> web.Response:
+        method = request.headers["Access-Control-Request-Method"].strip().upper()
+        asked = [
+            h.strip().lower()
+            for h in request.headers.get("Access-Control-Request-Headers", "").split(",")
+            if h.strip()
+        ]
+        if not policy.allows(origin):
+            raise ProblemError(
+                403, f"Origin {origin!r} may not call this API.", headers={"Vary": "Origin"}
+            )
+        refused = [h for h in asked if h not in policy.headers and h not in _SAFELISTED]
+        if method not in policy.methods or refused:
+            what = f"method {method}" if method not in policy.methods else f"headers {refused}"
+            raise ProblemError(
+                403,
+                f"Cross-origin requests may not use {what} here.",
+                headers={"Vary": "Origin"},
+            )
+        headers = policy.origin_fields(origin)
+        headers["Vary"] = "Origin, Access-Control-Request-Method, Access-Control-Request-Headers"
+        headers["Access-Control-Allow-Methods"] = policy.allow_methods
+        if policy.allow_headers:
+            headers["Access-Control-Allow-Headers"] = policy.allow_headers
+        headers["Access-Control-Max-Age"] = policy.max_age
+        return web.Response(status=204, headers=headers)
+
+    def middlewares(self) -> list[Middleware]:
+        return [Middleware("cors", self.handle, Priority.PREFLIGHT)]

@@ -1,0 +1,76 @@
+"""Rate limits for every plugin's routes, per caller, in memory or shared through Redis (a
+middleware-only plugin). See the README's "ratelimit" section."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from gateway import CheckResult, HealthCheck, Middleware, PluginInfo, hookimpl
+from gateway.config import GatewayConfig
+from gateway.openapi import OpenAPIExtension, OpenAPIRoute
+from gateway_plugins.ratelimit.limiter import RequestCounter, open_storage
+from gateway_plugins.ratelimit.middleware import RateLimit
+from gateway_plugins.ratelimit.openapi import describe
+from gateway_plugins.ratelimit.settings import RateLimitSettings
+
+COUNTER = web.AppKey("ratelimit.counter", RequestCounter)
+
+
+@hookimpl
+def gateway_plugin_info() -> PluginInfo:
+    return PluginInfo(
+        name="ratelimit",
+        settings=RateLimitSettings,
+        description="Rate limits per API key or client address, in memory or on Redis.",
+    )
+
+
+@hookimpl
+def gateway_create_app(settings: RateLimitSettings) -> web.Application:
+    app = web.Application()
+    # Made here, opened lazily by `limits` on first use: start-up never waits for Redis, and
+    # a Redis that is down at start is the same outage as one that goes down later.
+    app[COUNTER] = RequestCounter(settings, open_storage(settings))
+    app.cleanup_ctx.append(_close_storage)
+    return app
+
+
+async def _close_storage(app: web.Application) -> AsyncIterator[None]:
+    yield
+    bridge = getattr(app[COUNTER].storage, "bridge", None)
+    client = getattr(bridge, "storage", None)
+    if client is not None and hasattr(client, "aclose"):
+        await client.aclose()
+
+
+@hookimpl
+def gateway_middlewares(
+    app: web.Application, settings: RateLimitSettings, config: GatewayConfig
+) -> list[Middleware]:
+    return RateLimit(settings, app[COUNTER], config.scopes()).middlewares()
+
+
+@hookimpl
+def gateway_openapi_extend(
+    routes: list[OpenAPIRoute], settings: RateLimitSettings, config: GatewayConfig
+) -> OpenAPIExtension:
+    return describe(routes, settings, config.scopes())
+
+
+@hookimpl
+def gateway_health_checks(app: web.Application) -> list[HealthCheck]:
+    counter = app[COUNTER]
+
+    async def storage() -> CheckResult:
+        # A store the gateway can serve without is a warning, never a failed readiness.
+        if counter.healthy:
+            return CheckResult("pass", f"counting in {counter.where}")
+        return CheckResult(
+            "warn",
+            f"{counter.where} does not answer ({counter.last_error}); requests are "
+            "let through or refused as on_storage_error says",
+        )
+
+    return [HealthCheck("storage", storage, component_type="datastore")]

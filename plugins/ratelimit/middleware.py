@@ -1,0 +1,96 @@
+"""The rate-limiting middleware: which policy and caller a request counts for, and the answer.
+
+Admitted answers carry the IETF RateLimit fields (draft-ietf-httpapi-ratelimit-headers):
+``RateLimit-Policy: "60/minute";q=60;w=60`` and ``RateLimit: "60/minute";r=59;t=60``. A refusal
+is 429 problem+json with ``Retry-After``. CORS preflights are never counted or refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from aiohttp import web
+
+from gateway import (
+    IDENTITY,
+    Middleware,
+    Priority,
+    ProblemError,
+    client_address,
+    is_preflight,
+    mounted_plugin,
+)
+from gateway.middleware import Handler
+from gateway_plugins.ratelimit.limiter import CompiledPolicy, RequestCounter, Verdict
+from gateway_plugins.ratelimit.settings import RateLimitSettings
+
+
+class RateLimit:
+    def __init__(
+        self, settings: RateLimitSettings, counter: RequestCounter, scopes: Mapping[str, str]
+    ) -> None:
+        self.counter = counter
+        self.deny_when_down = settings.on_storage_error == "deny"
+        self.retry = settings.storage_retry
+        self.default = CompiledPolicy.of("default", settings.limits, settings.by)
+        unknown = [name for name in settings.overrides if name not in scopes]
+        if unknown:
+            raise ValueError(
+                f"overrides: {', '.join(map(repr, unknown))} names no mounted plugin or prefix "
+                f"(mounted: {', '.join(sorted(scopes))})"
+            )
+        # By scope (a plugin's name, or an own path), whichever name the operator used.
+        self.overrides = {
+            scopes[name]: CompiledPolicy.of(scopes[name], policy.limits, policy.by)
+            for name, policy in settings.overrides.items()
+        }
+
+    def policy_for(self, request: web.Request) -> CompiledPolicy:
+        if self.overrides:
+            scope = mounted_plugin(request)
+            if scope is None:
+                path = request.path
+                scope = "/_gateway" if path.startswith("/_gateway") else path
+            return self.overrides.get(scope, self.default)
+        return self.default
+
+    async def limit(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        if is_preflight(request):
+            return await handler(request)
+        policy = self.policy_for(request)
+        identity = request.get(IDENTITY) if policy.by == "identity" else None
+        if identity is not None:
+            caller, whom = f"id:{identity.name}", f"the key {identity.name!r}"
+        else:
+            address = client_address(request)
+            caller, whom = f"ip:{address}", "this client address"
+        verdict = await self.counter.count(policy, caller)
+        if verdict.storage_down:
+            if self.deny_when_down:
+                raise ProblemError(
+                    503,
+                    "The rate-limit store is unavailable, and this gateway refuses requests "
+                    'it cannot count (on_storage_error = "deny").',
+                    headers={"Retry-After": str(round(self.retry))},
+                )
+            return await handler(request)
+        fields = {"RateLimit-Policy": policy.policy_field, "RateLimit": _remaining(verdict)}
+        if not verdict.admitted:
+            exhausted = verdict.exhausted or verdict.windows[0]
+            retry = max(1, exhausted.reset)
+            raise ProblemError(
+                429,
+                f"Rate limit {exhausted.rate.label} reached for {whom}; retry in {retry} s.",
+                headers={**fields, "Retry-After": str(retry)},
+            )
+        response = await handler(request)
+        if not response.prepared:
+            response.headers.update(fields)
+        return response
+
+    def middlewares(self) -> list[Middleware]:
+        return [Middleware("limit", self.limit, Priority.RATE_LIMIT)]
+
+
+def _remaining(verdict: Verdict) -> str:
+    return ", ".join(f'"{w.rate.label}";r={w.remaining};t={w.reset}' for w in verdict.windows)

@@ -1,0 +1,165 @@
+"""Rate limits across processes on Redis, and a Redis that dies mid-run: real `gateway serve`
+processes, the machine's Redis for sharing, a private `redis-server` for the outage."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from tests.host.test_serve import free_port, start_gateway
+from tests.host.test_workers import Workers
+
+pytestmark = pytest.mark.slow
+
+
+class PrivateRedis:
+    """A redis-server of this test alone, on a free port, that the test may kill."""
+
+    def __init__(self, port: int | None = None) -> None:
+        if shutil.which("redis-server") is None:
+            pytest.skip("redis-server is not installed")
+        self.port = port or free_port()
+        self.process = subprocess.Popen(
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
+            stdout=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while (
+            subprocess.run(
+                ["redis-cli", "-p", str(self.port), "ping"], capture_output=True, text=True
+            ).stdout.strip()
+            != "PONG"
+        ):
+            assert time.monotonic() < deadline, "the private redis-server did not start"
+            time.sleep(0.05)
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def private_redis() -> Iterator[PrivateRedis]:
+    server = PrivateRedis()
+    yield server
+    if server.process.poll() is None:
+        server.kill()
+
+
+def config(tmp_path: Path, storage: str, limits: str, **extra: str) -> Path:
+    lines = "".join(f"{k} = {v}\n" for k, v in extra.items())
+    path = tmp_path / "plugins.toml"
+    path.write_text(
+        "[plugins.health]\n"
+        f'[plugins.ratelimit]\nlimits = ["{limits}"]\nstorage = "{storage}"\n{lines}'
+    )
+    return path
+
+
+async def statuses(url: str, count: int) -> list[int]:
+    connector = aiohttp.TCPConnector(force_close=True, limit=50)
+    async with aiohttp.ClientSession(connector=connector) as session:
+
+        async def one() -> int:
+            async with session.get(f"{url}/health/live") as response:
+                return response.status
+
+        return await asyncio.gather(*(one() for _ in range(count)))
+
+
+async def test_two_workers_on_one_redis_admit_exactly_the_limit(
+    tmp_path: Path, redis_url: str, redis_namespace: str
+) -> None:
+    path = config(tmp_path, redis_url, "25/hour", key_prefix=f'"{redis_namespace}"')
+    group = Workers(path, tmp_path / "gateway.log")
+    try:
+        await group.wait_for_log(r"Booting worker", 2)
+        await asyncio.sleep(1)  # both workers listening
+        seen = await statuses(group.url, 80)
+    finally:
+        group.stop()
+    assert seen.count(200) == 25, seen
+    assert seen.count(429) == 55
+
+
+async def test_redis_dying_lets_traffic_through_warns_and_recovers(
+    tmp_path: Path, private_redis: PrivateRedis
+) -> None:
+    path = config(tmp_path, private_redis.url, "1000/hour", storage_retry="1")
+    revived: PrivateRedis | None = None
+    port = free_port()
+    process = start_gateway(path, port)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        async with aiohttp.ClientSession() as session:
+            async with session.get(f"{url}/health/live") as answered:
+                assert answered.headers["RateLimit"].startswith('"1000/hour";r=999;')
+            private_redis.kill()
+            for _ in range(20):
+                started = time.monotonic()
+                async with session.get(f"{url}/health/live") as answered:
+                    assert answered.status == 200
+                    assert "RateLimit" not in answered.headers
+                assert time.monotonic() - started < 2  # never a long wait for a dead store
+            async with session.get(f"{url}/health") as health:
+                body = await health.json()
+                assert health.status == 200
+                assert body["checks"]["ratelimit:storage"][0]["status"] == "warn"
+            async with session.get(f"{url}/health/ready") as ready:
+                assert ready.status == 200  # a store it can serve without never fails readiness
+            revived = PrivateRedis(private_redis.port)  # back on the same port
+            await asyncio.sleep(1.2)  # past storage_retry
+            async with session.get(f"{url}/health/live") as answered:
+                assert "RateLimit" in answered.headers  # counting again, without a restart
+            async with session.get(f"{url}/health") as health:
+                body = await health.json()
+                assert body["checks"]["ratelimit:storage"][0]["status"] == "pass"
+    finally:
+        process.terminate()
+        log = process.communicate(timeout=20)[0]
+        if revived is not None:
+            revived.kill()
+    assert log.count("does not answer") == 1, log  # once per outage, not per request
+    assert "answers again" in log
+    assert "Traceback" not in log
+
+
+async def test_deny_mode_refuses_with_503_while_redis_is_down(
+    tmp_path: Path, private_redis: PrivateRedis
+) -> None:
+    path = config(tmp_path, private_redis.url, "1000/hour", on_storage_error='"deny"')
+    port = free_port()
+    process = start_gateway(path, port)
+    try:
+        private_redis.kill()
+        async with (
+            aiohttp.ClientSession() as session,
+            session.get(f"http://127.0.0.1:{port}/health/live") as refused,
+        ):
+            assert refused.status == 503
+            assert refused.content_type == "application/problem+json"
+            assert "Retry-After" in refused.headers
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
