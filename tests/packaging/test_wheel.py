@@ -98,6 +98,11 @@ def test_the_wheel_holds_every_package_and_data_file_and_no_tests(dist: Path) ->
         "gateway_plugins/notes/migrations/script.py.mako",
         "gateway_plugins/notes/migrations/env.py",
         "gateway_plugins/notes/migrations/versions/0001_create_notes.py",
+        "gateway/static/docs.html",
+        "gateway/static/swagger-ui/swagger-ui-bundle.js",
+        "gateway/static/swagger-ui/LICENSE",
+        "gateway/static/dashboard/index.html",
+        "gateway/static/dashboard/dashboard.js",
     ):
         assert data in names
     assert not [n for n in names if n.startswith(("tests/", "plugins/"))]
@@ -178,6 +183,12 @@ def test_installed_gateway_serves_and_migrates_from_installed_files(
         note = json.loads(response.read())
     with urllib.request.urlopen(f"{served}/notes/{note['id']}", timeout=5) as response:
         assert json.loads(response.read())["title"] == "from the wheel"
+    # The docs page and the dashboard are served from the files the wheel installed.
+    for path in ("/docs", "/docs/assets/swagger-ui/swagger-ui-bundle.js", "/_gateway/"):
+        with urllib.request.urlopen(f"{served}{path}", timeout=5) as response:
+            assert response.status == 200, path
+    with urllib.request.urlopen(f"{served}/openapi.json", timeout=5) as response:
+        assert "/notes/{note_id}" in json.loads(response.read())["paths"]
 
     with sqlite3.connect(user_folder / "notes.db") as db:
         (revision,) = db.execute("SELECT version_num FROM notes_alembic_version").fetchone()
