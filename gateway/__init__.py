@@ -7,6 +7,7 @@ Plugin authors need only what this package exports::
 
 import pluggy
 
+from gateway.bodies import read_body
 from gateway.errors import ProblemError
 from gateway.health import CheckResult, HealthCheck
 from gateway.identity import Identity
@@ -38,4 +39,5 @@ __all__ = [
     "is_preflight",
     "json_response",
     "mounted_plugin",
+    "read_body",
 ]

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from aiohttp import web
 
+from gateway import drain
+from gateway.bodies import HANDLER_ARGS, check_content_encoding
 from gateway.config import GatewayConfig, PluginConfig
 from gateway.dashboard import ASSETS as DASHBOARD_ASSETS
 from gateway.dashboard import add_dashboard_routes
 from gateway.docs import ASSETS as DOCS_ASSETS
 from gateway.docs import add_docs_routes
-from gateway.errors import answer_error
+from gateway.errors import answer_error, file_response_problem
+from gateway.hosts import check_host
 from gateway.keys import (
     CONFIG,
     HEALTH_CHECKS,
@@ -43,7 +48,7 @@ from gateway.plugins import await_me_maybe, call_plugin_hook
 from gateway.proxies import TrustedProxies, apply_forwarded
 from gateway.redact import redact
 from gateway.request_id import HEADER, choose_request_id, current_request_id
-from gateway.responses import json_response
+from gateway.responses import SERVER, json_response
 
 log = logging.getLogger("gateway.app")
 
@@ -88,10 +93,14 @@ async def create_app(config: GatewayConfig, *, strict: bool = True) -> web.Appli
     raises :class:`PluginSetupError`; otherwise it is reported as failed and left unmounted.
     """
     routing = _Routing()
+    state = GatewayState()
     trusted = TrustedProxies(config.gateway.trusted_proxies)
-    root = web.Application(middlewares=[_root_middleware(config.gateway.metrics, trusted, routing)])
+    root = web.Application(
+        middlewares=[_root_middleware(config.gateway.metrics, trusted, routing, state)],
+        handler_args=HANDLER_ARGS,
+    )
     root[CONFIG] = config
-    root[STATE] = GatewayState()
+    root[STATE] = state
     root[MOUNTED_APPS] = {}
     root.on_shutdown.append(_mark_draining)  # first, so readiness fails before anything closes
 
@@ -154,6 +163,7 @@ async def create_app(config: GatewayConfig, *, strict: bool = True) -> web.Appli
     if config.gateway.metrics:
         root.router.add_get("/metrics", metrics_view)
     root.on_startup.append(_mark_started)  # last: runs after every plugin's start-up
+    drain.track(root, config.gateway)  # last: after every plugin's on_shutdown
     return root
 
 
@@ -169,7 +179,11 @@ def _scope_prefixes(placed: PlacedMiddleware, config: GatewayConfig) -> list[str
     return sorted(_prefix_of(scope, config) for scope in placed.scopes)
 
 
-def _root_middleware(measure: bool, trusted: TrustedProxies, routing: _Routing) -> Any:
+def _root_middleware(
+    measure: bool, trusted: TrustedProxies, routing: _Routing, state: GatewayState
+) -> Any:
+    in_flight = state.in_flight
+
     @web.middleware
     async def gateway_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
         """Give the request its id (in its log lines and on its response), see the client
@@ -187,26 +201,51 @@ def _root_middleware(measure: bool, trusted: TrustedProxies, routing: _Routing) 
             request = apply_forwarded(request, trusted)
         apps = request.match_info.apps
         chain = routing.by_app.get(apps[1]) if len(apps) > 1 else routing.own(request.path)
+        task = asyncio.current_task()
+        in_flight.add(task)  # type: ignore[arg-type]
         try:
+            check_host(request)  # gateway/hosts.py: before any handler acts on the request
+            check_content_encoding(request)  # gateway/bodies.py: 415 for a coding not decoded
             if chain is None:
-                response = await handler(request)
-            else:
-                response = await chain(request, handler)
+                response = await _checked_file(handler, request)
+            else:  # inside the chain, so plugin middlewares see a missing file as its problem
+                response = await chain(request, partial(_checked_file, handler))
+        except asyncio.CancelledError:
+            if not state.cut_off:
+                raise
+            response = drain.cut_off_answer(request, state)
         except Exception as exc:
             try:
                 response = answer_error(request, exc)
             except web.HTTPException as answer:  # a redirect or a 304: an answer, raised
                 answer.headers[HEADER] = request_id
+                answer.headers["Server"] = SERVER
                 if measure:
                     _observe(request, answer.status, started)
+                if state.draining:
+                    answer.force_close()
                 raise
+        finally:
+            in_flight.discard(task)  # type: ignore[arg-type]
         if not response.prepared:  # else its handler used copy_request_id()
             response.headers[HEADER] = request_id
+            response.headers["Server"] = SERVER
+            if state.draining:  # keep-alive clients move elsewhere after this answer
+                response.force_close()
         if measure:
             _observe(request, response.status, started)
         return response
 
     return gateway_middleware
+
+
+async def _checked_file(handler: Handler, request: web.Request) -> web.StreamResponse:
+    response = await handler(request)
+    if isinstance(response, web.FileResponse):  # add_static: the file may be missing
+        problem = await file_response_problem(response)
+        if problem is not None:
+            raise problem
+    return response
 
 
 def _observe(request: web.Request, status: int, started: float) -> None:
@@ -322,6 +361,22 @@ async def _plugins_view(request: web.Request) -> web.Response:
 
 async def _mark_started(app: web.Application) -> None:
     app[STATE].started = True
+    # What this process serves, once per worker: aiohttp's banner says where, not what.
+    mounted = [row for row in app[PLUGIN_REPORT] if row.get("status") == "mounted"]
+    for row in mounted:
+        log.info(
+            "mounted %s at %s (%s%s)",
+            row["name"],
+            row["prefix"],
+            row["source"],
+            f" {row['version']}" if row["version"] else "",
+        )
+    for row in app[PLUGIN_REPORT]:
+        if row.get("status") == "active":  # middleware-only: where its middlewares apply
+            scopes = sorted({p for m in row.get("middlewares", []) for p in m["applies_to"]})
+            log.info("active %s: middlewares on %s", row["name"], ", ".join(scopes) or "nothing")
+    if not mounted:
+        log.info("no plugin mounted: only the gateway's own routes answer")
 
 
 async def _mark_draining(app: web.Application) -> None:

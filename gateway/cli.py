@@ -9,16 +9,17 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import orjson
-from aiohttp import web
 
 from gateway import __version__
 from gateway.config import CONFIG_ENV, ConfigError, GatewayConfig, load_config
-from gateway.logs import configure_logging, runner_options
-from gateway.plugins import await_me_maybe, discover
+from gateway.logs import configure_logging
+from gateway.plugins import DiscoveredPlugins, await_me_maybe, discover
+from gateway.redact import redact_text
 
 EXIT_CONFIG = 2
 EXIT_FAILED = 1
@@ -26,7 +27,14 @@ MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
+    return run(list(sys.argv[1:] if argv is None else argv), load=load_config)
+
+
+def run(argv: list[str], *, load: Callable[[str | None], GatewayConfig]) -> int:
+    """``gateway ARGV`` with the config read by ``load(--config or None)``.
+
+    ``gateway.testing`` runs commands through this with a config built in the test.
+    """
     # The config decides which plugins (and so which sub-commands) exist: read it first.
     pre = argparse.ArgumentParser(add_help=False)
     pre.add_argument("--config")
@@ -38,15 +46,38 @@ def main(argv: Sequence[str] | None = None) -> int:
         folder = tempfile.mkdtemp(prefix="gateway-metrics-")
         atexit.register(_remove_in_owner, folder, os.getpid())
         os.environ[MULTIPROC_ENV] = folder
+    elif known.workers > 1:
+        # The operator's folder: prometheus-client says to wipe it before the server starts,
+        # or the files of a previous run's workers are counted (and scraped) forever.
+        for stale in Path(os.environ[MULTIPROC_ENV]).glob("*.db"):
+            stale.unlink(missing_ok=True)
     try:
-        loaded: GatewayConfig | ConfigError = load_config(known.config)
+        loaded: GatewayConfig | ConfigError = load(known.config)
         manager = loaded.discovered.manager
     except ConfigError as exc:
         loaded = exc
-        manager = discover().manager
+        # The plugins found before validation failed still contribute their commands.
+        found = exc.discovered if exc.discovered is not None else discover()
+        manager = found.manager
 
     parser = _parser()
-    manager.hook.gateway_register_commands(subparsers=parser._subparsers_action)  # type: ignore[attr-defined]
+    commands = parser._subparsers_action  # type: ignore[attr-defined]
+    own = set(commands.choices)
+    manager.hook.gateway_register_commands(subparsers=commands)
+    for name, command in commands.choices.items():
+        if name not in own:
+            _give_config_option(command)
+    if isinstance(loaded, ConfigError):
+        unknown = _unknown_command(argv, commands.choices)
+        if unknown is not None:
+            _print_config_error(loaded)
+            print(
+                f"error: no command {unknown!r}. A plugin's commands exist only when the config "
+                "that enables or lists it loads; the config above could not be loaded "
+                "(fix it, or pass --config PATH).",
+                file=sys.stderr,
+            )
+            return EXIT_CONFIG
     args = parser.parse_args(argv)
     if args.handler is None:
         parser.print_help()
@@ -54,6 +85,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if isinstance(loaded, ConfigError):
         if getattr(args, "needs_config", True):
             _print_config_error(loaded)
+            if args.handler is _plugins:  # listing is most needed when the config is broken
+                _print_plugins(args, _discovery_listing(found))
             return EXIT_CONFIG
         loaded = None  # a command that declared it works without one (see hookspecs)
     result = args.handler(args, loaded)
@@ -62,18 +95,51 @@ def main(argv: Sequence[str] | None = None) -> int:
     return int(result or 0)
 
 
+def _give_config_option(parser: argparse.ArgumentParser) -> None:
+    """Give a plugin's command, and each of its own sub-commands, the host's ``--config``.
+
+    The host reads ``--config`` before parsing (it decides which commands exist); the option
+    only has to be accepted where the operator writes it. SUPPRESS keeps a nested parser's
+    default from overwriting a value its parent parsed.
+    """
+    if "--config" not in parser._option_string_actions:
+        parser.add_argument("--config", default=argparse.SUPPRESS, help=CONFIG_HELP)
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in action.choices.values():
+                _give_config_option(child)
+
+
+def _unknown_command(argv: list[str], known: Mapping[str, Any]) -> str | None:
+    """The first positional argument when it is no known command (options skipped)."""
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg in ("--config", "--workers"):
+            skip = True
+        elif not arg.startswith("-"):
+            return None if arg in known else arg
+    return None
+
+
 def _remove_in_owner(folder: str, owner: int) -> None:
     # Forked workers inherit atexit handlers; only the master may remove the shared folder.
     if os.getpid() == owner:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+CONFIG_HELP = f"the config file (default: ${CONFIG_ENV}, else ./plugins.toml)"
+
+
 def _parser() -> argparse.ArgumentParser:
-    config_help = f"the config file (default: ${CONFIG_ENV}, else ./plugins.toml)"
+    config_help = CONFIG_HELP
     parser = argparse.ArgumentParser(
         prog="gateway", description="A plugin-based HTTP gateway on aiohttp."
     )
     parser.add_argument("--version", action="version", version=f"gateway {__version__}")
+    # Also before the command (`gateway --config PATH check`), as the pre-parser reads it.
+    parser.add_argument("--config", default=argparse.SUPPRESS, help=config_help)
     parser.set_defaults(handler=None)
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
     parser._subparsers_action = commands  # type: ignore[attr-defined]
@@ -102,11 +168,15 @@ def _parser() -> argparse.ArgumentParser:
     openapi = commands.add_parser("openapi", help="print the OpenAPI 3.1 document")
     openapi.add_argument("--config", help=config_help)
     openapi.set_defaults(handler=_openapi)
+
+    from gateway import scaffold
+
+    scaffold.register(commands)
     return parser
 
 
 def _serve(args: argparse.Namespace, config: GatewayConfig) -> int:
-    from gateway.app import PluginSetupError, create_app
+    from gateway.app import PluginSetupError
 
     settings = config.gateway
     host, port = args.host or settings.host, args.port or settings.port
@@ -124,14 +194,10 @@ def _serve(args: argparse.Namespace, config: GatewayConfig) -> int:
         GatewayServer(config, host, port, args.workers).run()
         return 0
     configure_logging(settings.log_level)
+    from gateway.serve import serve_single
+
     try:
-        web.run_app(
-            create_app(config),
-            **runner_options(settings),
-            host=host,
-            port=port,
-            print=lambda message: print(message, flush=True),
-        )
+        asyncio.run(serve_single(config, host, port))
     except PluginSetupError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAILED
@@ -155,12 +221,37 @@ def _check(args: argparse.Namespace, config: GatewayConfig) -> int:
 
 
 def _plugins(args: argparse.Namespace, config: GatewayConfig) -> int:
-    listing = asyncio.run(build_listing(config))
+    _print_plugins(args, asyncio.run(build_listing(config)))
+    return 0
+
+
+def _discovery_listing(discovered: DiscoveredPlugins) -> dict[str, Any]:
+    """``gateway plugins`` when the config is broken: what discovery alone knows."""
+    rows = []
+    for found in discovered.plugins.values():
+        rows.append(
+            {
+                "name": found.name,
+                "version": found.version,
+                "source": found.source,
+                "description": found.info.description if found.info else "",
+                "enabled": None,
+                "prefix": None,
+                "hooks": found.hooks,
+                "status": "failed" if found.error else "unknown (config not loaded)",
+                "error": found.error,
+                "settings": None,
+            }
+        )
+    return {"plugins": rows, "middlewares": {}}
+
+
+def _print_plugins(args: argparse.Namespace, listing: dict[str, Any]) -> None:
     report, chains = listing["plugins"], listing["middlewares"]
     if args.json:
         sys.stdout.write(orjson.dumps(listing, option=orjson.OPT_INDENT_2).decode())
         sys.stdout.write("\n")
-        return 0
+        return
     header = ("NAME", "VERSION", "STATUS", "PREFIX", "SOURCE", "HOOKS")
     rows = [
         (
@@ -179,13 +270,12 @@ def _plugins(args: argparse.Namespace, config: GatewayConfig) -> int:
         print("  ".join([*cells, row[-1]]))
     for row in report:
         if row["error"]:
-            print(f"{row['name']}: {row['error']}")
+            print(f"{row['name']} ({row['source']}): {row['error']}")
     if any(chains.values()):
         print("\nMIDDLEWARES (in the order they run)")
         for prefix, chain in chains.items():
             order = " -> ".join(f"{m['name']} ({m['priority']})" for m in chain) or "none"
             print(f"{prefix}: {order}")
-    return 0
 
 
 def _openapi(args: argparse.Namespace, config: GatewayConfig) -> int:
@@ -208,7 +298,7 @@ def _openapi(args: argparse.Namespace, config: GatewayConfig) -> int:
 def build_problems(config: GatewayConfig, report: list[dict[str, Any]]) -> list[str]:
     """One line per enabled plugin that failed to build, as ``gateway check`` prints it."""
     return [
-        f"{config.path}: plugins.{row['name']}: {row['error']}"
+        redact_text(f"{config.path}: plugins.{row['name']}: {row['error']}")
         for row in report
         if row["enabled"] and row["status"] == "failed"
     ]

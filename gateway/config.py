@@ -20,7 +20,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, IPvAnyNetwork, ValidationError
 
 from gateway.plugins import DiscoveredPlugin, DiscoveredPlugins, discover
-from gateway.redact import redact
+from gateway.redact import redact_text, redacted_repr
 
 log = logging.getLogger("gateway.config")
 
@@ -41,6 +41,13 @@ class ConfigIssue:
     message: str
     fix: str | None = None
 
+    def __post_init__(self) -> None:
+        # Every config error goes through here: no URL password reaches a terminal or the
+        # master's log (a refused SIGHUP), whoever wrote the message.
+        object.__setattr__(self, "message", redact_text(self.message))
+        if self.fix is not None:
+            object.__setattr__(self, "fix", redact_text(self.fix))
+
     def format(self, file: Path | str) -> str:
         where = f"{file}: {self.path}" if self.path else str(file)
         fix = f" (fix: {self.fix})" if self.fix else ""
@@ -48,11 +55,21 @@ class ConfigIssue:
 
 
 class ConfigError(Exception):
-    """The config at ``file`` cannot be used; ``issues`` lists every reason."""
+    """The config at ``file`` cannot be used; ``issues`` lists every reason.
 
-    def __init__(self, file: Path | str, issues: list[ConfigIssue]) -> None:
+    ``discovered`` holds the plugins found before validation failed (None when the file could
+    not even be read), so ``gateway plugins`` can still list them.
+    """
+
+    def __init__(
+        self,
+        file: Path | str,
+        issues: list[ConfigIssue],
+        discovered: DiscoveredPlugins | None = None,
+    ) -> None:
         self.file = file
         self.issues = issues
+        self.discovered = discovered
         super().__init__("\n".join(issue.format(file) for issue in issues))
 
 
@@ -66,6 +83,15 @@ class GatewaySettings(BaseModel):
     plugin_dirs: list[str] = []
     # Seconds in-flight requests get to finish after SIGTERM before they are cancelled.
     shutdown_timeout: float = Field(30.0, ge=0)
+    # Seconds after SIGTERM during which readiness fails but connections are still accepted
+    # and served, so a load balancer stops sending first (gateway/drain.py). 0 by default;
+    # docs/deploy.md recommends 5 behind Kubernetes or a load balancer.
+    accept_grace: float = Field(0.0, ge=0, le=600)
+    # Seconds an idle keep-alive connection is kept open; above the load balancer's own
+    # idle timeout, so the balancer, not the gateway, closes idle connections.
+    keepalive_timeout: float = Field(75.0, ge=0, le=3600)
+    # --workers: seconds gunicorn lets a worker go without a heartbeat before it kills it.
+    worker_timeout: float = Field(60.0, gt=0, le=3600)
     log_level: str = Field("info", pattern="^(debug|info|warning|error)$")
     access_log: bool = True
     # Serve /metrics and count every request. Off by default: counting costs every request
@@ -74,6 +100,11 @@ class GatewaySettings(BaseModel):
     # Proxies (addresses or networks) whose Forwarded / X-Forwarded-* headers are believed:
     # the client's address, scheme and host as they saw them (gateway/proxies.py).
     trusted_proxies: list[IPvAnyNetwork] = []
+    # Seconds a request's whole body may take to arrive once a handler reads it (408 after).
+    body_timeout: float = Field(30.0, gt=0, le=3600)
+    # Connections one client address may hold at once (one more is answered 429); 0 for no
+    # limit (behind a reverse proxy every connection comes from the proxy's address).
+    max_connections_per_peer: int = Field(256, ge=0)
 
 
 class MountSettings(BaseModel):
@@ -83,6 +114,9 @@ class MountSettings(BaseModel):
 
     enabled: bool = True
     prefix: str | None = None
+    # Which plugin to use when two declare this name: "built-in", "distribution", "folder",
+    # "entry point", or a full source as `gateway plugins` prints it.
+    source: str | None = None
     # A middleware plugin's placement (gateway/middleware.py): where its middlewares run and
     # before or after which others.
     priority: int | None = None
@@ -115,7 +149,16 @@ class PluginConfig:
 
 @dataclass
 class GatewayConfig:
-    """A validated config: the gateway's settings and every discovered plugin's config."""
+    """A validated config: the gateway's settings and every discovered plugin's config.
+
+    This is the ``config`` a plugin's CLI handler receives. What it may rely on:
+
+    - ``path``: the config file (``dir``: its folder, against which relative paths resolve);
+    - ``gateway``: the ``[gateway]`` table as :class:`GatewaySettings` (``host``, ``port``, ...);
+    - ``plugins[NAME]``: a :class:`PluginConfig` for every discovered plugin: ``enabled``,
+      ``prefix``, ``settings`` (the validated settings model, ``None`` unless enabled) and
+      ``own_settings`` (the table's raw keys, also for a disabled plugin).
+    """
 
     path: Path
     gateway: GatewaySettings
@@ -169,9 +212,19 @@ def load_config(
 
 
 def validate_config(
-    data: Mapping[str, Any], file: Path, *, extra_plugins: Iterable[tuple[str, Any]] = ()
+    data: Mapping[str, Any],
+    file: Path,
+    *,
+    extra_plugins: Iterable[tuple[str, Any]] = (),
+    entry_points: bool = True,
+    label: str | None = None,
 ) -> GatewayConfig:
-    """Validate already-parsed TOML ``data`` as if read from ``file``."""
+    """Validate already-parsed TOML ``data`` as if read from ``file``.
+
+    ``label`` names the config in error messages when it is not a file (a dict in a test);
+    ``file``'s folder is still where relative paths resolve. ``entry_points=False`` loads no
+    installed plugin, only the folders and ``extra_plugins``.
+    """
     issues: list[ConfigIssue] = []
     data = _interpolate(data, "", issues)
 
@@ -197,24 +250,35 @@ def validate_config(
                     "against the config file's folder)",
                 )
             )
-    discovered = discover(plugin_dirs, extra_plugins)
-
     tables = data.get("plugins", {})
     if not isinstance(tables, Mapping):
         issues.append(ConfigIssue("plugins", "expected tables like [plugins.health]"))
         tables = {}
+    chosen = {
+        name: table["source"]
+        for name, table in tables.items()
+        if isinstance(table, Mapping) and isinstance(table.get("source"), str)
+    }
+    discovered = discover(plugin_dirs, extra_plugins, entry_points=entry_points, chosen=chosen)
+
     plugins = {name: PluginConfig(plugin) for name, plugin in discovered.plugins.items()}
     for name, table in tables.items():
-        _configure_plugin(name, table, plugins, file.parent, issues)
+        _configure_plugin(name, table, plugins, discovered, issues)
     enabled = [p for p in plugins.values() if p.enabled]
     _check_prefixes(enabled, issues)
     _check_middleware_scopes(enabled, gateway, issues)
 
-    for plugin in plugins.values():
-        if not plugin.enabled and plugin.plugin.error:
+    for key, plugin in plugins.items():
+        if plugin.enabled or not plugin.plugin.error:
+            continue
+        if key != plugin.name:  # the other of two plugins with one name
+            log.warning(
+                "plugin %r from %s is %s", plugin.name, plugin.plugin.source, plugin.plugin.error
+            )
+        else:
             log.warning("plugin %r (not enabled) %s", plugin.name, plugin.plugin.error)
     if issues:
-        raise ConfigError(file, issues)
+        raise ConfigError(label or file, issues, discovered)
     return GatewayConfig(file, gateway, discovered, plugins)
 
 
@@ -222,12 +286,12 @@ def _configure_plugin(
     name: str,
     table: Any,
     plugins: dict[str, PluginConfig],
-    config_dir: Path,
+    discovered: DiscoveredPlugins,
     issues: list[ConfigIssue],
 ) -> None:
     where = f"plugins.{name}"
     if name not in plugins:
-        known = sorted(plugins)
+        known = sorted(n for n, p in plugins.items() if n == p.name)
         close = difflib.get_close_matches(name, known, n=1)
         hint = f"did you mean {close[0]!r}?" if close else None
         installed = ", ".join(known) or "none"
@@ -236,7 +300,8 @@ def _configure_plugin(
         )
         return
     if not isinstance(table, Mapping):
-        issues.append(ConfigIssue(where, f"expected a table [{where}], got {table!r}"))
+        got = redacted_repr(table, name)
+        issues.append(ConfigIssue(where, f"expected a table [{where}], got {got}"))
         return
     mount = _validate_model(MountSettings, table, where, issues)
     if mount is None:
@@ -247,15 +312,11 @@ def _configure_plugin(
     config.priority, config.apply_to, config.skip = mount.priority, mount.apply_to, mount.skip
     if not mount.enabled:
         return  # a disabled plugin's own settings are not read, so not validated either
+    if not _chosen_one(name, mount.source, discovered, where, issues):
+        return
     plugin = config.plugin
     if plugin.error:
-        issues.append(
-            ConfigIssue(
-                where,
-                f"the plugin is enabled but {plugin.error}",
-                "install what it needs, or set enabled = false",
-            )
-        )
+        issues.append(ConfigIssue(where, f"the plugin cannot be used: {plugin.error}", plugin.fix))
         return
     if plugin.info is None:
         issues.append(
@@ -288,6 +349,44 @@ def _configure_plugin(
         )
         config.enabled = False  # keep it out of the overlap check
     config.settings = _validate_model(plugin.info.settings, config.own_settings, where, issues)
+
+
+def _chosen_one(
+    name: str,
+    source: str | None,
+    discovered: DiscoveredPlugins,
+    where: str,
+    issues: list[ConfigIssue],
+) -> bool:
+    """Whether the enabled ``name`` means exactly one plugin; an issue when it does not."""
+    claimants = discovered.claimants.get(name, [])
+    sources = [p.source for p in claimants] or [discovered.plugins[name].source]
+    if source is not None and not any(
+        p.answers_to(source) for p in claimants or [discovered.plugins[name]]
+    ):
+        issues.append(
+            ConfigIssue(
+                f"{where}.source",
+                f"{source!r} names none of the plugins called {name!r} ({'; '.join(sources)})",
+                'use "built-in", "distribution", "folder" or one of those sources',
+            )
+        )
+        return False
+    if len(claimants) < 2 or source is not None:
+        return True
+    kinds = [p.kind for p in claimants]
+    if len(set(kinds)) == len(kinds):
+        hint = " or ".join(f'source = "{kind}"' for kind in kinds)
+    else:
+        hint = " or ".join(f'source = "{p.source}"' for p in claimants)
+    issues.append(
+        ConfigIssue(
+            where,
+            f"{len(claimants)} plugins are named {name!r}: {'; '.join(sources)}",
+            f"choose one with {hint} in [{where}], or remove or rename the other",
+        )
+    )
+    return False
 
 
 def _check_prefixes(enabled: list[PluginConfig], issues: list[ConfigIssue]) -> None:
@@ -350,7 +449,8 @@ def _validate_model(
     model: type[BaseModel], value: Any, where: str, issues: list[ConfigIssue]
 ) -> Any:
     if not isinstance(value, Mapping):
-        issues.append(ConfigIssue(where, f"expected a table, got {value!r}"))
+        got = redacted_repr(value, where.rsplit(".", 1)[-1])
+        issues.append(ConfigIssue(where, f"expected a table, got {got}"))
         return None
     try:
         return model.model_validate(value)
@@ -371,9 +471,10 @@ def _issue_from_pydantic(model: type[BaseModel], error: Any, where: str) -> Conf
         return ConfigIssue(path, "unknown setting", hint)
     if kind == "missing":
         return ConfigIssue(path, "required setting is missing", "add it to the table")
-    # A secret-named setting's value is never echoed (a pasted key, a password).
-    got = redact(error.get("input"), loc[-1] if loc else "")
-    return ConfigIssue(path, f"{error['msg']}, got {got!r}")
+    # The input is shown redacted: a secret-named setting (api_key = 12345) as ***, a table
+    # (a model validator's input) with its secret members as ***, a URL without its password.
+    got = redacted_repr(error.get("input"), loc[-1] if loc else where.rsplit(".", 1)[-1])
+    return ConfigIssue(path, f"{error['msg']}, got {got}")
 
 
 def _interpolate(value: Any, path: str, issues: list[ConfigIssue]) -> Any:

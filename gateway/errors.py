@@ -6,9 +6,11 @@ middleware hands every error, including an unhandled exception inside a plugin, 
 traceback.
 """
 
+import asyncio
 import logging
 from collections.abc import Mapping
 from http import HTTPStatus
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
@@ -20,6 +22,11 @@ PROBLEM_CONTENT_TYPE = "application/problem+json"
 log = logging.getLogger("gateway.errors")
 
 # Headers of an aiohttp HTTPException worth keeping on the problem response.
+# The most members of a problem's ``errors`` list sent; the rest are counted in
+# ``errors_not_listed``.
+MAX_LISTED_ERRORS = 50
+# Status recorded (access log, /metrics) for a request whose client disconnected first.
+CLIENT_CLOSED = 499
 _KEPT_HEADERS = ("Allow", "Retry-After", "Location", "WWW-Authenticate", "ETag")
 
 
@@ -49,8 +56,14 @@ class ProblemError(Exception):
         self.extra = extra
 
 
-def problem_response(request: web.BaseRequest, error: ProblemError) -> web.Response:
-    """Render ``error`` as an RFC 9457 problem+json response for ``request``."""
+def problem_response(
+    request: web.BaseRequest, error: ProblemError, *, instance: bool = True
+) -> web.Response:
+    """Render ``error`` as an RFC 9457 problem+json response for ``request``.
+
+    ``instance=False`` leaves out ``instance`` (the request's path): for a request that could
+    not be parsed, there is no path to name.
+    """
     body: dict[str, Any] = {
         "type": error.type,
         "title": error.title or _phrase(error.status),
@@ -58,8 +71,15 @@ def problem_response(request: web.BaseRequest, error: ProblemError) -> web.Respo
     }
     if error.detail:
         body["detail"] = error.detail
-    body["instance"] = request.path
+    if instance:
+        body["instance"] = request.path
     body.update(error.extra)
+    errors = body.get("errors")
+    if isinstance(errors, list) and len(errors) > MAX_LISTED_ERRORS:
+        # A request with 100,000 bad members must not get a reply 15 times its size.
+        body["errors"] = errors[:MAX_LISTED_ERRORS]
+        not_listed = body.get("errors_not_listed", 0)
+        body["errors_not_listed"] = not_listed + len(errors) - MAX_LISTED_ERRORS
     return json_response(
         body, status=error.status, headers=error.headers, content_type=PROBLEM_CONTENT_TYPE
     )
@@ -84,6 +104,61 @@ def _from_http_exception(exc: web.HTTPException) -> ProblemError:
     return ProblemError(exc.status, detail, headers=headers)
 
 
+def _from_websocket_handshake(request: web.Request, exc: web.HTTPException) -> ProblemError | None:
+    """A clear answer for a request that reached a WebSocket route but is no handshake.
+
+    aiohttp's ``WebSocketResponse.prepare`` raises a bare 400 with its own text; a plain GET
+    (a browser, curl) gets 426 Upgrade Required saying what the route expects instead.
+    """
+    if not _raised_in_websocket_module(exc):
+        return None
+    upgrade = request.headers.get("Upgrade", "").strip().lower() == "websocket"
+    connection = "upgrade" in request.headers.get("Connection", "").lower()
+    if upgrade and connection:
+        return ProblemError(400, f"Invalid WebSocket handshake: {exc.text}")
+    return ProblemError(
+        426,
+        "This is a WebSocket endpoint: connect with a WebSocket client "
+        "(GET with Upgrade: websocket and Connection: Upgrade).",
+        headers={"Upgrade": "websocket"},
+    )
+
+
+def _raised_in_websocket_module(exc: BaseException) -> bool:
+    traceback = exc.__traceback__
+    while traceback is not None and traceback.tb_next is not None:
+        traceback = traceback.tb_next
+    return traceback is not None and traceback.tb_frame.f_code.co_filename == _WS_MODULE
+
+
+_WS_MODULE = web.WebSocketResponse._handshake.__code__.co_filename
+
+
+async def file_response_problem(response: web.FileResponse) -> ProblemError | None:
+    """The problem to answer instead of ``response`` when its file cannot be served.
+
+    aiohttp's ``add_static`` hands back a ``FileResponse`` for a missing file, which only
+    finds out while sending and then answers an empty ``application/octet-stream`` 404. The
+    root middleware asks first (one ``stat`` in a thread, for static files only), so every
+    plugin's static 404 is problem+json. ``_path`` is aiohttp's own attribute; a test pins it.
+    """
+    path = getattr(response, "_path", None)
+    if not isinstance(path, Path):
+        return None
+    servable = await asyncio.get_running_loop().run_in_executor(None, _servable, path)
+    if servable:
+        return None
+    return ProblemError(404, "No file matches this path.")
+
+
+def _servable(path: Path) -> bool:
+    # aiohttp also serves a pre-compressed sibling when the client accepts it.
+    return any(
+        p.is_file()
+        for p in (path, path.with_name(path.name + ".gz"), path.with_name(path.name + ".br"))
+    )
+
+
 def answer_error(request: web.Request, exc: Exception) -> web.Response:
     """The problem+json answer to ``exc`` raised while handling ``request``.
 
@@ -95,8 +170,21 @@ def answer_error(request: web.Request, exc: Exception) -> web.Response:
     if isinstance(exc, web.HTTPException):
         if exc.status < 400 or exc.content_type == PROBLEM_CONTENT_TYPE:
             raise exc
-        return problem_response(request, _from_http_exception(exc))
+        problem = _from_websocket_handshake(request, exc) or _from_http_exception(exc)
+        return problem_response(request, problem)
+    if isinstance(exc, ConnectionError) and client_gone(request):
+        # The client hung up (half-way through its body, say): nobody gets this answer, and
+        # it is not the server's failure. 499 is nginx's "client closed request", so the
+        # access log and /metrics tell it apart from a 500.
+        log.info("client closed the connection during %s %s", request.method, request.path)
+        return web.Response(status=CLIENT_CLOSED)
     log.error("unhandled error in %s %s", request.method, request.path, exc_info=exc)
     return problem_response(
         request, ProblemError(500, "The server failed to handle this request; see its log.")
     )
+
+
+def client_gone(request: web.BaseRequest) -> bool:
+    """Whether the client's connection is already closed."""
+    transport = request.transport
+    return transport is None or transport.is_closing()

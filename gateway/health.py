@@ -2,7 +2,7 @@
 
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -29,12 +29,23 @@ class HealthCheck:
 
     ``check`` is awaited with no arguments and returns a :class:`CheckResult` (``None`` means
     pass). Raising, or running longer than ``timeout`` seconds, reports ``fail``.
+
+    ``required`` says what kind of check it is. ``True`` (the default, and what every check was
+    before the field existed): this instance cannot serve without it, so its ``fail`` fails
+    ``/health`` and readiness (503) and takes this instance out of its load balancer. ``False``:
+    a dependency the instance can serve without (from memory, stale, or with that plugin's
+    requests answering 503 while the rest serve); its ``fail`` is reported as ``warn`` (the
+    output says it was a failure) and never fails readiness. The rule the built-in plugins
+    follow: what is specific to this instance (its start-up, its own files) is required; a
+    store or upstream that every instance shares is not, because failing readiness on it would
+    take every instance out of the load balancer at once.
     """
 
     name: str
     check: Callable[[], Awaitable[CheckResult | None]]
     timeout: float = 2.0
     component_type: str = "component"
+    required: bool = True
 
 
 SEVERITY = {"pass": 0, "warn": 1, "fail": 2}
@@ -66,6 +77,10 @@ async def _run(mounted: "MountedCheck", limit: float) -> dict[str, Any]:
         result = CheckResult("fail", f"timed out after {timeout:g}s")
     except Exception as exc:  # a broken check is that check's failure, not the endpoint's
         result = CheckResult("fail", f"{type(exc).__name__}: {exc}")
+    if result.status == "fail" and not mounted.check.required:
+        # The instance serves without it: say so, and never fail readiness over it.
+        output = result.output or "failed"
+        result = replace(result, status="warn", output=f"{output} (not required: still serving)")
     entry: dict[str, Any] = {
         "componentType": mounted.check.component_type,
         "status": result.status,

@@ -47,6 +47,8 @@ Per-request state that middlewares and handlers share, through typed keys of ``g
   ``request.host`` say the same for the handler).
 
 New hooks are added here as new functions; a plugin that does not implement them is unaffected.
+docs/plugins.md is the reference for authors (when each hook runs, examples); a test keeps it in
+step with this file.
 """
 
 from __future__ import annotations
@@ -116,6 +118,12 @@ def gateway_health_checks(app: web.Application, settings: BaseModel) -> list[Hea
     reported as ``notes:database``. Each check runs concurrently with the others, under its own
     timeout, on every ``/health`` and ``/health/ready`` request; one that raises or times out
     reports ``fail``.
+
+    Declare each check's kind with ``HealthCheck(required=...)``: ``True`` (the default) for
+    what this instance cannot serve without, whose ``fail`` fails readiness; ``False`` for a
+    dependency it can serve without (a shared store, an upstream), whose ``fail`` is reported
+    as ``warn`` and never takes the instance out of its load balancer. Checks run on every
+    probe: keep them cheap, and never spend an upstream's quota in one.
     """
 
 
@@ -178,7 +186,9 @@ def gateway_register_commands(subparsers: argparse._SubParsersAction[Any]) -> No
     ``--config``, ``GATEWAY_CONFIG`` or ``./plugins.toml``); it may be ``async def`` and returns
     the process exit code (``None`` means 0). A command that needs no config (``gateway auth
     new-key`` makes a key anywhere) sets ``parser.set_defaults(needs_config=False)``: it then
-    runs even where no valid config is found, and ``config`` is ``None`` there.
+    runs even where no valid config is found, and ``config`` is ``None`` there. The host adds
+    ``--config`` to every command a plugin registers. Runs on every CLI call, before the
+    arguments are parsed; never while serving.
     """
 
 

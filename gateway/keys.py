@@ -1,6 +1,7 @@
 """Typed keys for what the host shares through the root application."""
 
-from dataclasses import dataclass
+import asyncio
+from dataclasses import dataclass, field
 
 from aiohttp import web
 
@@ -15,6 +16,10 @@ class GatewayState:
 
     started: bool = False
     draining: bool = False
+    # The tasks of the requests being handled (gateway/drain.py bounds them at shutdown).
+    in_flight: set[asyncio.Task[object]] = field(default_factory=set)
+    # Set once shutdown_timeout has passed: cancelled requests are answered 503.
+    cut_off: bool = False
 
     @property
     def ready(self) -> bool:

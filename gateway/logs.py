@@ -9,6 +9,8 @@ from aiohttp.abc import AbstractAccessLogger
 from gateway.config import GatewaySettings
 from gateway.request_id import HEADER, current_request_id
 
+# Seconds an idle connection (or one whose headers never end) is kept open.
+KEEPALIVE_TIMEOUT = 75.0
 FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
 
 
@@ -45,6 +47,9 @@ def runner_options(settings: GatewaySettings) -> dict[str, Any]:
         "access_log_class": AccessLogger,
         "access_log": web.access_logger if settings.access_log else None,
         "shutdown_timeout": settings.shutdown_timeout,
+        # Also bounds a client that never finishes its request's headers (aiohttp's own
+        # default, 3630 s, applies under gunicorn otherwise).
+        "keepalive_timeout": KEEPALIVE_TIMEOUT,
     }
 
 

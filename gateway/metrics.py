@@ -45,23 +45,58 @@ def observe(request: web.Request, status: int, started: float) -> None:
     """Count one answered request and its latency."""
     match_info = request.match_info
     route = match_info.route
-    # Matched routes are long-lived objects; each unmatched request gets a new one.
-    key = route if route.resource is not None else request.method
+    if route.resource is not None:
+        key: Any = route  # matched routes are long-lived objects
+    else:
+        # Each unmatched request gets a new route object: key it by what labels it, so an
+        # unmatched request never takes the labels of another plugin's or another path's.
+        apps = match_info.apps
+        template = _allowing_route(request, apps[-1]) if status == 405 and apps else None
+        key = (request.method, apps[-1] if apps else None, template)
     by_status = _children.get(key)
     if by_status is None:
         by_status = _children[key] = {}
     child = by_status.get(status)
     if child is None:
-        child = by_status[status] = _labelled(match_info, request.method, status)
+        child = by_status[status] = _labelled(request, status)
     child.observe(time.perf_counter() - started)
 
 
-def _labelled(match_info: Any, method: str, status: int) -> Any:
+def _allowing_route(request: web.Request, app: web.Application) -> str | None:
+    """The route template that matched a 405's path (with another method), if any."""
+    path = request.rel_url.path
+    for resource in app.router.resources():
+        info = resource.get_info()
+        pattern = info.get("pattern")
+        if info.get("path") == path or (pattern is not None and pattern.fullmatch(path)):
+            return resource.canonical or None
+    return None
+
+
+def observe_unparsed(status: int) -> None:
+    """Count one request that aiohttp's HTTP parser refused: it has no route, method or
+    plugin, so it is labelled ``plugin="gateway"``, ``route="unparsed"``, ``method="-"``."""
+    child = _unparsed.get(status)
+    if child is None:
+        child = _unparsed[status] = REQUESTS.labels("gateway", "unparsed", "-", str(status))
+    child.observe(0.0)
+
+
+_unparsed: dict[int, Any] = {}
+
+
+def _labelled(request: web.Request, status: int) -> Any:
+    match_info = request.match_info
     resource = match_info.route.resource
-    route = resource.canonical if resource is not None else "unmatched"
     apps = match_info.apps
     plugin = apps[-1].get(PLUGIN_NAME, "gateway") if apps else "gateway"
-    return REQUESTS.labels(plugin, route, method, str(status))
+    if resource is not None:
+        route = resource.canonical
+    elif status == 405 and apps:
+        route = _allowing_route(request, apps[-1]) or "unmatched"
+    else:
+        route = "unmatched"
+    return REQUESTS.labels(plugin, route, request.method, str(status))
 
 
 async def metrics_view(request: web.Request) -> web.Response:

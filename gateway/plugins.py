@@ -8,12 +8,13 @@ reason instead of stopping discovery: whether that failure matters depends on th
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import importlib.util
 import inspect
 import os
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -39,13 +40,23 @@ class PluginSettings(BaseModel):
 
 @dataclass(frozen=True)
 class PluginInfo:
-    """What a plugin declares about itself through ``gateway_plugin_info``."""
+    """What a plugin declares about itself through ``gateway_plugin_info``.
+
+    - ``name``: the ``[plugins.NAME]`` table that enables and configures the plugin.
+    - ``default_prefix``: where it is mounted when its table sets no ``prefix``; ``None`` for a
+      middleware-only plugin, mounted only if the operator gives it a ``prefix``.
+    - ``settings``: the pydantic model validating the table's own keys.
+    - ``description``: one line shown by ``gateway plugins --json`` and ``/_gateway/plugins``.
+    - ``version``: shown by ``gateway plugins`` when no installed distribution gives one (a
+      folder plugin's only way to have a version besides a module-level ``__version__``).
+    """
 
     name: str
     # None: not mounted unless the operator gives a prefix (a middleware-only plugin).
     default_prefix: str | None = None
     settings: type[BaseModel] = PluginSettings
     description: str = ""
+    version: str | None = None
 
 
 @dataclass
@@ -54,11 +65,20 @@ class DiscoveredPlugin:
 
     name: str
     source: str
+    # What `source = "..."` in a [plugins.NAME] table may name to choose this plugin when two
+    # claim one name: "built-in", "distribution", "entry point", "folder" or "code".
+    kind: str = "code"
     version: str | None = None
     plugin: Any = None
     info: PluginInfo | None = None
     error: str | None = None
+    # How an operator fixes ``error`` when the plugin is enabled.
+    fix: str | None = None
     hooks: list[str] = field(default_factory=list)
+
+    def answers_to(self, source: str) -> bool:
+        """Whether ``source = "..."`` in the plugin's table names this plugin."""
+        return source in (self.source, self.kind)
 
     @property
     def loaded(self) -> bool:
@@ -71,6 +91,8 @@ class DiscoveredPlugins:
 
     manager: pluggy.PluginManager
     plugins: dict[str, DiscoveredPlugin]
+    # Every name that more than one loaded plugin declares, with all of them (winner first).
+    claimants: dict[str, list[DiscoveredPlugin]] = field(default_factory=dict)
 
 
 def new_plugin_manager() -> pluggy.PluginManager:
@@ -80,50 +102,86 @@ def new_plugin_manager() -> pluggy.PluginManager:
 
 
 def discover(
-    plugin_dirs: Sequence[Path] = (), extra: Iterable[tuple[str, Any]] = ()
+    plugin_dirs: Sequence[Path] = (),
+    extra: Iterable[tuple[str, Any]] = (),
+    *,
+    entry_points: bool = True,
+    chosen: Mapping[str, str] | None = None,
 ) -> DiscoveredPlugins:
-    """Load the entry-point plugins, then the plugin folders, then ``extra`` (name, object)."""
+    """Load the entry-point plugins, then the plugin folders, then ``extra`` (name, object).
+
+    ``entry_points=False`` skips installed plugins altogether (a test of one plugin alone).
+    When two loaded plugins declare one name, the one ``chosen[name]`` names (see
+    :meth:`DiscoveredPlugin.answers_to`) is used, else the first found; the other is listed
+    as failed, and the config refuses to enable that name until the operator chooses.
+    """
     manager = new_plugin_manager()
     found: dict[str, DiscoveredPlugin] = {}
-    for candidate, load in _candidates(plugin_dirs, extra):
+    claimants: dict[str, list[DiscoveredPlugin]] = {}
+    for candidate, load in _candidates(plugin_dirs, extra, entry_points):
         try:
             candidate.plugin = load()
         except Exception as exc:  # any import-time failure is the plugin's, reported by name
             candidate.error = f"failed to import: {_describe(exc)}"
+            candidate.fix = "install what it needs, or set enabled = false"
         else:
-            _register(manager, candidate, found)
-        # A second plugin of the same name is listed (as failed) rather than dropped.
-        key = (
-            candidate.name
-            if candidate.name not in found
-            else f"{candidate.name} ({candidate.source})"
-        )
-        found[key] = candidate
-    return DiscoveredPlugins(manager, found)
+            if manager.is_registered(candidate.plugin):
+                # The same object twice (a test passing the module its entry point installs):
+                # one plugin, kept under its first source.
+                continue
+            _register(manager, candidate)
+        name = candidate.name
+        if name not in found:
+            found[name] = candidate
+            continue
+        first = found[name]
+        if not (first.loaded and candidate.loaded):
+            # A failed one keeps its name when it came first: whatever shadows it, the operator
+            # meant that name, and its error must stay visible under it.
+            found[f"{name} ({candidate.source})"] = candidate
+            continue
+        choice = (chosen or {}).get(name)
+        if choice and candidate.answers_to(choice) and not first.answers_to(choice):
+            winner, loser = candidate, first
+        else:
+            winner, loser = first, candidate
+        _unregister(manager, loser.plugin)
+        loser.error = f"not used: {winner.source} is also named {name!r}"
+        loser.fix = f'choose one with source = "{loser.kind}" in [plugins.{name}]'
+        claimants.setdefault(name, [winner]).append(loser)
+        claimants[name][0] = winner
+        found[name] = winner
+        found[f"{name} ({loser.source})"] = loser
+    return DiscoveredPlugins(manager, found, claimants)
 
 
-def _candidates(plugin_dirs: Sequence[Path], extra: Iterable[tuple[str, Any]]) -> Iterable[Any]:
+def _candidates(
+    plugin_dirs: Sequence[Path], extra: Iterable[tuple[str, Any]], with_entry_points: bool
+) -> Iterable[Any]:
     allowed = os.environ.get(LOAD_PLUGINS_ENV)
     names = {n.strip() for n in allowed.split(",")} if allowed is not None else None
-    for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+    installed = entry_points(group=ENTRY_POINT_GROUP) if with_entry_points else ()
+    for ep in sorted(installed, key=lambda e: e.name):
         if names is not None and ep.name not in names:
             continue
         dist = ep.dist
         if dist is not None and dist.name == BUILTIN_DISTRIBUTION:
-            source, version = "built-in", dist.version
+            found = DiscoveredPlugin(ep.name, "built-in", "built-in", dist.version)
         elif dist is not None:
-            source, version = f"distribution {dist.name}", dist.version
+            found = DiscoveredPlugin(
+                ep.name, f"distribution {dist.name}", "distribution", dist.version
+            )
         else:
-            source, version = "entry point", None
-        yield DiscoveredPlugin(ep.name, source, version), ep.load
+            found = DiscoveredPlugin(ep.name, "entry point", "entry point")
+        yield found, ep.load
     for folder in plugin_dirs:
         for path, module_name in _modules_in(folder):
             yield (
-                DiscoveredPlugin(module_name, f"folder {folder}"),
+                DiscoveredPlugin(module_name, f"folder {folder}", "folder"),
                 lambda p=path, f=folder, m=module_name: _import_from_folder(p, f, m),
             )
     for name, obj in extra:
-        yield DiscoveredPlugin(name, "registered in code"), lambda o=obj: o
+        yield DiscoveredPlugin(name, "registered in code", "code"), lambda o=obj: o
 
 
 def _modules_in(folder: Path) -> list[tuple[Path, str]]:
@@ -159,18 +217,14 @@ def _import_from_folder(path: Path, folder: Path, module_name: str) -> ModuleTyp
     return module
 
 
-def _register(
-    manager: pluggy.PluginManager,
-    candidate: DiscoveredPlugin,
-    found: dict[str, DiscoveredPlugin],
-) -> None:
+def _register(manager: pluggy.PluginManager, candidate: DiscoveredPlugin) -> None:
     try:
         manager.register(candidate.plugin, name=f"{candidate.source}:{candidate.name}")
         # Checked per plugin so that a misspelt hook is blamed on the plugin that has it.
         manager.check_pending()
     except pluggy.PluginValidationError as exc:
+        candidate.error, candidate.fix = _invalid(manager, candidate.plugin, exc)
         _unregister(manager, candidate.plugin)
-        candidate.error = f"invalid plugin: {exc}"
         return
     try:
         info = call_plugin_hook(manager, candidate.plugin, "gateway_plugin_info")
@@ -182,17 +236,37 @@ def _register(
     except Exception as exc:
         _unregister(manager, candidate.plugin)
         candidate.error = f"gateway_plugin_info failed: {_describe(exc)}"
+        candidate.fix = "fix the plugin's gateway_plugin_info, or set enabled = false"
         return
     candidate.info = info
     if info is not None:
-        if info.name in found and found[info.name].loaded:
-            _unregister(manager, candidate.plugin)
-            other = found[info.name].source
-            candidate.error = f"another plugin named {info.name!r} is already loaded ({other})"
-            return
         candidate.name = info.name
-    candidate.version = candidate.version or getattr(candidate.plugin, "__version__", None)
+    # An installed distribution's version is authoritative; a folder plugin declares its own.
+    candidate.version = (
+        candidate.version
+        or (info.version if info is not None else None)
+        or getattr(candidate.plugin, "__version__", None)
+    )
     candidate.hooks = sorted(caller.name for caller in manager.get_hookcallers(candidate.plugin))
+
+
+def _invalid(
+    manager: pluggy.PluginManager, plugin: Any, exc: pluggy.PluginValidationError
+) -> tuple[str, str]:
+    """The error and fix for a plugin pluggy refused: usually a hook name the host lacks."""
+    known = sorted(n for n in vars(hookspecs) if n.startswith("gateway_"))
+    unknown = sorted(
+        caller.name for caller in manager.get_hookcallers(plugin) or [] if not caller.has_spec()
+    )
+    if not unknown:
+        return f"pluggy refused it: {exc}", "fix the plugin's hooks, or set enabled = false"
+    name = unknown[0]
+    close = difflib.get_close_matches(name, known, n=1)
+    rename = f"rename it to {close[0]!r}" if close else "rename it to a hook in docs/plugins.md"
+    return (
+        f"it implements {name!r}, which is not a gateway hook",
+        f"{rename}, or set enabled = false",
+    )
 
 
 def _unregister(manager: pluggy.PluginManager, plugin: Any) -> None:

@@ -23,6 +23,21 @@ def redact(value: Any, name: str = "") -> Any:
     return value
 
 
+# user:password@ in any URL inside free text (a driver's or a validator's message).
+_URL_PASSWORD = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^\s:/@'\"]*:)[^\s@/'\"]+@")
+
+
+def redact_text(text: str) -> str:
+    """``text`` with the password of every URL in it replaced by ``***``."""
+    return _URL_PASSWORD.sub(lambda m: f"{m.group('head')}{REDACTED}@", text)
+
+
+def redacted_repr(value: Any, name: str = "") -> str:
+    """``repr`` of ``value`` as it may be printed: secrets (by setting name) and URL passwords
+    replaced by ``***``."""
+    return redact_text(repr(redact(value, name)))
+
+
 def _redact_url(url: str) -> str:
     try:
         parts = urlsplit(url)

@@ -8,6 +8,7 @@ from contextvars import ContextVar
 from aiohttp import web
 
 from gateway.keys import REQUEST_ID
+from gateway.responses import SERVER
 
 HEADER = "X-Request-ID"
 # Long enough for UUIDs and trace ids, short and plain enough to be safe in logs and headers.
@@ -55,3 +56,4 @@ def copy_request_id(request: web.Request, response: web.StreamResponse) -> None:
     request_id = request.get(REQUEST_ID)
     if request_id is not None:
         response.headers[HEADER] = request_id
+    response.headers["Server"] = SERVER

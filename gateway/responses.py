@@ -6,6 +6,10 @@ from typing import Any
 import orjson
 from aiohttp import web
 
+# The Server header of every response: aiohttp's default names the Python and aiohttp versions,
+# which tell an attacker which published bugs to try.
+SERVER = "gateway"
+
 
 def json_response(
     data: Any,

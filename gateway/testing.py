@@ -1,41 +1,298 @@
-"""Build the gateway in memory for tests: a plugin author's and the project's own.
+"""The testing kit: build and start a gateway in a test, as production does, and talk to it.
 
-::
+Installed with gateway, and registered as a pytest plugin (the ``pytest11`` entry point), so
+its fixtures exist in any project whose tests run where gateway is installed::
 
-    from gateway.testing import gateway_app
+    import gateway_hello
 
-    async def test_hello(aiohttp_client):
-        app = await gateway_app({"plugins": {"hello": {}}}, plugins=[("hello", hello)])
-        client = await aiohttp_client(app)
-        assert (await client.get("/hello")).status == 200
+    async def test_hello(gateway_client):
+        client = await gateway_client(plugins=[gateway_hello])
+        response = await client.get("/hello/Ada")
+        assert await response.json() == {"message": "Hello, Ada!"}
+
+    async def test_unknown_path(gateway_client):
+        client = await gateway_client(plugins=[gateway_hello])
+        await assert_problem(await client.get("/hello/a/b"), 404)
+
+    def test_command(gateway_cli):
+        result = gateway_cli("hello", "Ada", plugins=[gateway_hello])
+        assert result.exit_code == 0 and result.stdout == "Hello, Ada!\\n"
+
+The fixtures need pytest-asyncio (``pip install "gateway[testing]"``) with
+``asyncio_mode = "auto"``; docs/testing.md has the whole guide.
 """
 
+from __future__ import annotations
+
+import contextlib
+import io
+import threading
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
-from aiohttp import web
+from aiohttp import ClientResponse, web
+from aiohttp.test_utils import TestClient, TestServer
 
 from gateway.app import create_app
-from gateway.config import validate_config
+from gateway.config import GatewayConfig, load_config, validate_config
+from gateway.errors import PROBLEM_CONTENT_TYPE
+from gateway.plugins import _import_from_folder, discover
+from gateway.request_id import HEADER
+
+# What a test names as a plugin: a module or object with hookimpls, or (name, object).
+PluginArg = Any
+BUILTIN_PLUGINS = ("health", "notes", "crypto")
+# Where errors of a config given as a dict (or TOML text) are said to come from.
+CONFIG_LABEL = "<config given in the test>"
+
+
+def plugin_objects(plugins: Iterable[PluginArg]) -> list[tuple[str, Any]]:
+    """``(name, object)`` pairs for discovery; a bare object is named after its module."""
+    pairs = []
+    for plugin in plugins:
+        if isinstance(plugin, tuple):
+            pairs.append(plugin)
+        else:
+            name = getattr(plugin, "__name__", None) or type(plugin).__name__
+            pairs.append((name.rsplit(".", 1)[-1], plugin))
+    return pairs
+
+
+def import_folder_plugin(path: str | Path) -> ModuleType:
+    """Import a folder plugin (``my_plugins/hello.py`` or the package ``my_plugins/hello/``)
+    exactly as the gateway does for ``[gateway] plugin_dirs``, and return the module.
+
+    Pass it to ``plugins=`` like an installed module. The module is private to its folder:
+    two folders that both hold ``hello`` never share a ``sys.modules`` entry.
+    """
+    path = Path(path).absolute()
+    if path.is_dir():
+        return _import_from_folder(path / "__init__.py", path.parent, path.name)
+    return _import_from_folder(path, path.parent, path.stem)
+
+
+def build_config(
+    config: Mapping[str, Any] | str | Path | None = None,
+    *,
+    plugins: Iterable[PluginArg] = (),
+    builtins: bool | Iterable[str] = False,
+    config_dir: str | Path | None = None,
+) -> GatewayConfig:
+    """A validated :class:`GatewayConfig`, as ``gateway check`` would load it.
+
+    - ``config``: a dict (parsed TOML), TOML text, or the :class:`~pathlib.Path` of a file.
+      ``None`` enables every plugin in ``plugins`` with its defaults.
+    - ``plugins``: plugin objects registered as if discovered.
+    - ``builtins``: ``False`` loads no installed plugin at all, so the test sees only its own
+      (hermetic, whatever else is installed); ``True`` loads the installed plugins and enables
+      the built-in ones (health, notes, crypto) with their defaults unless ``config`` has a
+      table for them; a list of names loads the installed plugins and enables just those
+      (``[]``: none beyond the config's own tables).
+    - ``config_dir``: the folder relative paths resolve against (default: the current one).
+
+    Raises :class:`gateway.config.ConfigError` as ``gateway check`` reports it.
+    """
+    pairs = plugin_objects(plugins)
+    folder = Path(config_dir) if config_dir is not None else Path.cwd()
+    if isinstance(config, Path):
+        return load_config(config, extra_plugins=pairs)
+    if config is None:
+        # Enable each plugin under the name it declares, which is not always its module's.
+        declared = discover((), pairs, entry_points=False).plugins.values()
+        data: dict[str, Any] = {"plugins": {p.name: {} for p in declared if p.info is not None}}
+    elif isinstance(config, str):
+        data = tomllib.loads(config)
+    else:
+        data = {
+            key: dict(value) if isinstance(value, Mapping) else value
+            for key, value in config.items()
+        }
+    enable = BUILTIN_PLUGINS if builtins is True else () if builtins is False else builtins
+    if enable:
+        tables = data.setdefault("plugins", {})
+        for name in enable:
+            tables.setdefault(name, {})
+    return validate_config(
+        data,
+        folder.absolute() / "plugins.toml",
+        extra_plugins=pairs,
+        entry_points=builtins is not False,
+        label=CONFIG_LABEL,
+    )
 
 
 async def gateway_app(
-    config: Mapping[str, Any] | str,
+    config: Mapping[str, Any] | str | Path | None = None,
     *,
-    plugins: Iterable[tuple[str, Any]] = (),
+    plugins: Iterable[PluginArg] = (),
+    builtins: bool | Iterable[str] = (),
     config_dir: str | Path | None = None,
     strict: bool = True,
 ) -> web.Application:
-    """The root application for ``config`` (parsed TOML as a dict, or TOML text).
+    """The root application for ``config``, built but not started (see :func:`build_config`).
 
-    ``plugins`` registers extra plugin objects (usually modules) by name, as if discovered;
-    installed entry-point plugins load as usual, but only the ones the config enables mount.
-    ``config_dir`` stands for the config file's folder (relative paths resolve against it).
-    Raises :class:`gateway.config.ConfigError` exactly as ``gateway check`` would report it.
+    Unlike the fixtures, installed plugins load here by default (``builtins=()``: loaded, and
+    mounted only when the config has their table). Start it with pytest-aiohttp's
+    ``aiohttp_client``, or use the ``gateway_client`` fixture, which does both.
     """
-    data = tomllib.loads(config) if isinstance(config, str) else config
-    folder = Path(config_dir) if config_dir is not None else Path.cwd()
-    loaded = validate_config(data, folder.absolute() / "plugins.toml", extra_plugins=plugins)
+    loaded = build_config(config, plugins=plugins, builtins=builtins, config_dir=config_dir)
     return await create_app(loaded, strict=strict)
+
+
+async def assert_problem(
+    response: ClientResponse,
+    status: int,
+    *,
+    detail: str | None = None,
+    detail_contains: str | None = None,
+    **members: Any,
+) -> dict[str, Any]:
+    """Assert that ``response`` is the gateway's RFC 9457 answer and return its body.
+
+    Checks the status, ``Content-Type: application/problem+json``, the members every problem
+    has (``type``, ``title``, ``status`` equal to the HTTP status, ``instance`` the request's
+    path), the ``X-Request-ID`` header, and any ``detail`` or other member given.
+    """
+    body_text = await response.text()
+    assert response.status == status, f"expected {status}, got {response.status}: {body_text}"
+    content_type = response.headers.get("Content-Type", "")
+    assert content_type.startswith(PROBLEM_CONTENT_TYPE), (
+        f"expected {PROBLEM_CONTENT_TYPE}, got {content_type!r}: {body_text!r}"
+    )
+    body = await response.json(content_type=None)
+    for member in ("type", "title", "status", "instance"):
+        assert member in body, f"problem has no {member!r}: {body}"
+    assert body["status"] == status, body
+    assert body["instance"] == response.url.path, body
+    assert response.headers.get(HEADER), "the problem has no X-Request-ID"
+    if detail is not None:
+        assert body.get("detail") == detail, body
+    if detail_contains is not None:
+        assert detail_contains in body.get("detail", ""), body
+    for name, value in members.items():
+        assert body.get(name) == value, f"{name}: expected {value!r}, got {body.get(name)!r}"
+    return body
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    """What ``gateway ARGS`` did: its exit code and everything it printed."""
+
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+_command_lock = threading.Lock()  # redirecting sys.stdout is process-wide
+
+
+def run_gateway_command(
+    *argv: str,
+    config: Mapping[str, Any] | str | Path | None = None,
+    plugins: Iterable[PluginArg] = (),
+    builtins: bool | Iterable[str] = False,
+    config_dir: str | Path | None = None,
+) -> CommandResult:
+    """Run ``gateway ARGV`` in this process (the host's own parser, ``--config`` and all) with
+    the config and plugins of :func:`build_config`, and return what it printed.
+
+    It runs in a thread of its own, so an ``async def`` command gets its own event loop. In an
+    async test whose command talks to a server of the same test, call it through
+    ``await asyncio.to_thread(...)`` so the test's loop keeps serving meanwhile.
+    """
+    from gateway.cli import run
+
+    pairs = plugin_objects(plugins)
+
+    def load(path: str | None) -> GatewayConfig:
+        if path is not None:  # an explicit --config wins, as on the command line
+            return load_config(path, extra_plugins=pairs)
+        return build_config(config, plugins=pairs, builtins=builtins, config_dir=config_dir)
+
+    outcome: dict[str, Any] = {}
+
+    def target() -> None:
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                outcome["code"] = run(list(argv), load=load)
+            except SystemExit as exc:  # argparse's usage errors and --help
+                outcome["code"] = exc.code if isinstance(exc.code, int) else 1
+            except BaseException as exc:
+                outcome["error"] = exc
+        outcome["out"], outcome["err"] = out.getvalue(), err.getvalue()
+
+    with _command_lock:
+        thread = threading.Thread(target=target, name="gateway-command")
+        thread.start()
+        thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return CommandResult(int(outcome["code"] or 0), outcome["out"], outcome["err"])
+
+
+# --- the pytest plugin --------------------------------------------------------------------
+
+try:
+    import pytest
+    import pytest_asyncio
+except ImportError:  # gateway installed without its testing extra: no fixtures, no failure
+    pytest = None  # type: ignore[assignment]
+
+if pytest is not None:
+
+    @pytest_asyncio.fixture
+    async def gateway_client(tmp_path: Path) -> AsyncIterator[Callable[..., Any]]:
+        """A factory: ``await gateway_client(config=None, plugins=[...], builtins=False)``
+        builds the gateway (see :func:`build_config`; ``config_dir`` defaults to the test's
+        ``tmp_path``), starts it on a free 127.0.0.1 port exactly as ``gateway serve`` does
+        (every ``on_startup`` and ``cleanup_ctx`` runs; shutdown and cleanup run when the test
+        ends) and returns an :class:`aiohttp.test_utils.TestClient`.
+
+        ``client.server.make_url("/chat/ws")`` is the real URL, for WebSockets or a browser.
+        """
+        clients: list[TestClient[Any, Any]] = []
+
+        async def make(
+            config: Mapping[str, Any] | str | Path | None = None,
+            *,
+            plugins: Iterable[PluginArg] = (),
+            builtins: bool | Iterable[str] = False,
+            config_dir: str | Path | None = None,
+            strict: bool = True,
+        ) -> TestClient[Any, Any]:
+            loaded = build_config(
+                config,
+                plugins=plugins,
+                builtins=builtins,
+                config_dir=config_dir if config_dir is not None else tmp_path,
+            )
+            app = await create_app(loaded, strict=strict)
+            client: TestClient[Any, Any] = TestClient(TestServer(app, host="127.0.0.1"))
+            await client.start_server()
+            clients.append(client)
+            return client
+
+        yield make
+        for client in reversed(clients):
+            await client.close()
+
+    @pytest.fixture
+    def gateway_cli(tmp_path: Path) -> Callable[..., CommandResult]:
+        """:func:`run_gateway_command` with ``config_dir`` defaulting to the test's ``tmp_path``:
+        ``gateway_cli("hello", "Ada", plugins=[gateway_hello]).stdout``."""
+
+        def run(*argv: str, config_dir: str | Path | None = None, **kwargs: Any) -> CommandResult:
+            folder = config_dir if config_dir is not None else tmp_path
+            return run_gateway_command(*argv, config_dir=folder, **kwargs)
+
+        return run
+
+    @pytest.fixture
+    def gateway_problem() -> Callable[..., Any]:
+        """:func:`assert_problem`, for tests that prefer a fixture to an import."""
+        return assert_problem

@@ -7,7 +7,15 @@ aiohttp's ``GunicornWebWorker`` runs the gateway inside each. Two things are the
 - SIGHUP validates the file first (as ``gateway check`` does) and refuses an invalid one, with
   the errors logged, leaving the running workers serving. A valid one replaces the workers one
   by one: a new worker is started and must finish booting before an old one is stopped, and a
-  stopped worker finishes its in-flight requests first.
+  stopped worker finishes its in-flight requests first (gateway/drain.py).
+- Reloads do not stack: a worker told to stop is *draining* and is neither replaced again by a
+  later SIGHUP nor counted as one of the N serving workers, so a SIGHUP while the previous
+  reload's workers still drain boots N new workers, never one per draining worker too.
+- A replacement worker that fails to boot while others serve does not take them down (stock
+  gunicorn halts the master with exit code 3): it is logged and tried again after
+  :data:`RESPAWN_BACKOFF` seconds. Only when no worker has ever booted does the master exit 3.
+  Plugins themselves boot while their stores are down (they report ``fail`` until the store
+  answers), so a store outage never causes a boot failure.
 """
 
 from __future__ import annotations
@@ -20,14 +28,23 @@ import time
 from typing import Any
 
 from aiohttp import web
+from aiohttp.worker import GunicornWebWorker
 from gunicorn.app.base import BaseApplication
 from gunicorn.arbiter import Arbiter
+from gunicorn.errors import HaltServer
 
 from gateway.config import CONFIG_ENV, ConfigError, GatewayConfig, load_config
+from gateway.drain import GatewayRunner
 from gateway.logs import configure_logging, runner_options
 
 # How long a new worker may take to boot during a reload before the reload is abandoned.
 BOOT_TIMEOUT = 60.0
+# Seconds a stopping worker keeps answering (with Connection: close) before its listener
+# closes, at least: enough for busy keep-alive clients to be told to reconnect, which they do to
+# the other workers sharing the socket, instead of meeting a reset on a closed connection.
+WORKER_GRACE = 1.0
+# Seconds before a worker that failed to boot (while others serve) is replaced again.
+RESPAWN_BACKOFF = 5.0
 
 
 async def worker_runner() -> web.AppRunner:
@@ -37,7 +54,9 @@ async def worker_runner() -> web.AppRunner:
     config = load_config(os.environ[CONFIG_ENV])
     configure_logging(config.gateway.log_level)
     app = await create_app(config)
-    return web.AppRunner(app, **runner_options(config.gateway))
+    return GatewayRunner(
+        app, config.gateway, least_grace=WORKER_GRACE, **runner_options(config.gateway)
+    )
 
 
 def config_problems(path: str) -> list[str]:
@@ -52,7 +71,63 @@ def config_problems(path: str) -> list[str]:
 
 
 class RollingArbiter(Arbiter):
-    """gunicorn's arbiter with a validated, one-by-one SIGHUP reload."""
+    """gunicorn's arbiter with a validated, one-by-one SIGHUP reload that never stacks."""
+
+    def __init__(self, app: Any) -> None:
+        super().__init__(app)
+        # Workers told to stop that have not exited yet: they finish their requests.
+        self.draining: set[int] = set()
+        # Workers that have sent a heartbeat, i.e. finished booting.
+        self.booted: set[int] = set()
+        self._spawned_at: dict[int, float] = {}
+        self._respawn_after = 0.0
+
+    def spawn_worker(self) -> int:
+        pid = super().spawn_worker()
+        self._spawned_at[pid] = self.WORKERS[pid].tmp.last_update()
+        return pid
+
+    def kill_worker(self, pid: int, sig: int) -> None:
+        if sig == signal.SIGTERM and pid in self.WORKERS:
+            self.draining.add(pid)
+        super().kill_worker(pid, sig)
+
+    def manage_workers(self) -> None:
+        """Keep N *serving* workers: draining ones are neither counted nor stopped twice."""
+        alive = set(self.WORKERS)
+        self.draining &= alive
+        self.booted &= alive
+        for pid in alive - self.booted:
+            if self.WORKERS[pid].tmp.last_update() != self._spawned_at.get(pid):
+                self.booted.add(pid)
+        self._spawned_at = {pid: at for pid, at in self._spawned_at.items() if pid in alive}
+        serving = sorted(
+            (w for w in self.WORKERS.items() if w[0] not in self.draining), key=lambda w: w[1].age
+        )
+        missing = self.num_workers - len(serving)
+        if missing > 0 and time.monotonic() >= self._respawn_after:
+            for _ in range(missing):
+                self.spawn_worker()
+        while len(serving) > self.num_workers:
+            pid, _ = serving.pop(0)
+            self.kill_worker(pid, signal.SIGTERM)
+
+    def reap_workers(self) -> None:
+        try:
+            super().reap_workers()
+        except HaltServer as halt:
+            if halt.exit_status != self.WORKER_BOOT_ERROR:
+                raise
+            serving = (set(self.WORKERS) & self.booted) - self.draining
+            if not serving:
+                raise  # nothing serves: the start failed (exit 3)
+            self.log.error(
+                "a replacement worker failed to boot (exit code 3); %d worker(s) keep serving; "
+                "trying again in %gs",
+                len(serving),
+                RESPAWN_BACKOFF,
+            )
+            self._respawn_after = time.monotonic() + RESPAWN_BACKOFF
 
     def handle_hup(self) -> None:
         path = os.environ[CONFIG_ENV]
@@ -63,7 +138,8 @@ class RollingArbiter(Arbiter):
                 self.log.error(line)
             self.log.error("reload refused: the running workers keep serving the old config")
             return
-        for old_pid in list(self.WORKERS):
+        # Only the workers that serve now: draining ones are already on their way out.
+        for old_pid in [pid for pid in self.WORKERS if pid not in self.draining]:
             new_pid = self.spawn_worker()
             if not self._wait_booted(new_pid):
                 self.log.error("reload abandoned: a new worker did not boot; old workers kept")
@@ -84,11 +160,29 @@ class RollingArbiter(Arbiter):
                 # Reaped here so the arbiter does not take a boot failure for a fatal one.
                 self.WORKERS.pop(pid, None)
                 worker.tmp.close()
-                self.log.error("new worker %s exited with status %s while booting", pid, status)
+                self.cfg.child_exit(self, worker)
+                self.log.error(
+                    "new worker %s exited with code %s while booting",
+                    pid,
+                    os.waitstatus_to_exitcode(status),
+                )
                 return False
             time.sleep(0.05)
         self.kill_worker(pid, signal.SIGKILL)
         return False
+
+
+class GatewayWorker(GunicornWebWorker):
+    """aiohttp's gunicorn worker, told about SIGTERM at once rather than at its next heartbeat.
+
+    Stock, SIGTERM only clears ``alive`` and the worker notices within its one-second notify
+    wait, so readiness kept answering 200 for up to a second; waking the wait starts the drain
+    (readiness fails, accept-grace) immediately.
+    """
+
+    def handle_exit(self, sig: int, frame: Any) -> None:
+        super().handle_exit(sig, frame)
+        self._notify_waiter_done()
 
 
 class GatewayServer(BaseApplication):
@@ -98,11 +192,21 @@ class GatewayServer(BaseApplication):
         self.options: dict[str, Any] = {
             "bind": f"{host}:{port}",
             "workers": workers,
-            "worker_class": "aiohttp.GunicornWebWorker",
-            # gunicorn kills a worker after this; the worker's own drain (shutdown_timeout)
-            # must get to finish first.
-            "graceful_timeout": math.ceil(config.gateway.shutdown_timeout) + 5,
-            "timeout": 60,
+            "worker_class": "gateway.workers.GatewayWorker",
+            # gunicorn kills a worker after this; the worker's own drain (accept_grace, then
+            # shutdown_timeout, then a second for the 503s) must get to finish first.
+            "graceful_timeout": math.ceil(
+                config.gateway.accept_grace + config.gateway.shutdown_timeout
+            )
+            + 5,
+            # A worker that sends no heartbeat for this long is killed; it must outlast a
+            # drain, during which no heartbeat is sent.
+            "timeout": max(
+                math.ceil(config.gateway.worker_timeout),
+                math.ceil(config.gateway.accept_grace + config.gateway.shutdown_timeout) + 10,
+            ),
+            # Informational: the gateway's runner applies keepalive_timeout itself.
+            "keepalive": math.ceil(config.gateway.keepalive_timeout),
             "control_socket_disable": True,
             "accesslog": None,
             "loglevel": config.gateway.log_level,

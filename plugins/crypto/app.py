@@ -6,7 +6,6 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from gateway.redact import redact
 from gateway_plugins.crypto import views
 from gateway_plugins.crypto.cache import ResponseCache
 from gateway_plugins.crypto.coingecko import CoinGeckoClient
@@ -48,12 +47,9 @@ def build_app(settings: CryptoSettings) -> web.Application:
 
 async def _resources(app: web.Application) -> AsyncIterator[None]:
     proxy = app[PROXY]
-    try:
-        await proxy.cache.ping()
-    except Exception as exc:
-        await proxy.cache.close()
-        where = redact({"cache": app[SETTINGS].cache})["cache"]
-        raise RuntimeError(f"the cache at {where} does not answer: {exc}") from exc
+    # A Redis that does not answer does not stop the start: the process serves from its own
+    # memory until it does (see cache.py); `gateway check --connect` tells a wrong URL apart.
+    await proxy.cache.start()
     await proxy.client.start()
     app[FEED].start()
     try:

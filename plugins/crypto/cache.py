@@ -10,9 +10,12 @@ Nothing else in the plugin imports aiocache or redis. Two backends:
   redis-py's ``redis.asyncio.lock.Lock`` (SET NX PX with a token, released by a Lua script),
   so only one process at a time calls the upstream for a key.
 
-The cache is an optimisation: when the Redis backend fails at run time, reads behave as misses,
-writes are dropped and the lock is skipped, with a warning in the log and a failing
-``crypto:cache`` health check, never a 500.
+When the Redis backend fails (at start-up or at run time) the process falls back to its own
+memory for entries and for the rate-limit window, and coalesces in-process only: the quota stays
+protected, with one warning in the log per outage, ``Cache-Status`` naming the cache that
+answered (``gateway-memory`` instead of ``gateway``) and a ``warn`` from ``crypto:cache``,
+never a 500. A background task pings Redis every :data:`RETRY_EVERY` seconds meanwhile (no
+request pays for a dead Redis) and the process returns to it as soon as it answers.
 """
 
 from __future__ import annotations
@@ -37,8 +40,12 @@ log = logging.getLogger("gateway_plugins.crypto.cache")
 
 # Seconds one Redis command may take before the cache is treated as unavailable for it.
 OPERATION_TIMEOUT = 2.0
-# Seconds a failing Redis is left alone before the next try.
-COOL_DOWN = 5.0
+# Seconds between pings of a Redis that failed, while this process serves from its memory.
+RETRY_EVERY = 1.0
+# The Cache-Status cache names: the configured cache, and this process's memory standing in for
+# a shared cache that does not answer (RFC 9211: a distinct cache has a distinct name).
+LABEL = "gateway"
+FALLBACK_LABEL = "gateway-memory"
 # How often a process waiting for another's fill lock polls Redis for it.
 LOCK_POLL = 0.02
 _WINDOW_KEY = "ratelimit"
@@ -69,8 +76,11 @@ class ResponseCache:
         self._backend = backend
         self.shared = shared
         self._namespace = namespace
-        # After a failure the shared backend is left alone until then (time.monotonic()).
-        self._down_until = 0.0
+        # The process's own memory: the whole cache for memory://, the stand-in for a shared
+        # cache while it is down, and always the rate-limit window seen by this process.
+        self._local: Any = backend if not shared else Cache(Cache.MEMORY, timeout=None)
+        # While the shared backend is down: the task that pings it until it answers.
+        self._outage: asyncio.Task[None] | None = None
 
     @classmethod
     def from_settings(cls, settings: CryptoSettings) -> ResponseCache:
@@ -102,27 +112,40 @@ class ResponseCache:
     def backend_name(self) -> str:
         return "redis" if self.shared else "memory"
 
+    @property
+    def down(self) -> bool:
+        """Whether the shared backend failed and this process serves from its own memory."""
+        return self._outage is not None
+
+    @property
+    def label(self) -> str:
+        """The cache's name in ``Cache-Status`` right now: who answers, and who stores."""
+        return FALLBACK_LABEL if self._outage is not None else LABEL
+
     async def get(self, key: str) -> Entry | None:
-        """The entry stored under ``key``, or None (also when the backend is failing)."""
-        if not self.shared:
-            # The hit path: aiocache's public get() wraps this dict lookup in three decorators,
-            # an environment read and a debug log, twenty times its cost. _get is the backend
-            # method every aiocache 0.12 backend implements; nothing can fail in it here.
-            value = await self._backend._get(key, encoding=None)
-            return value if isinstance(value, Entry) else None
-        value = await self._shared_read(key, "read")
+        """The entry stored under ``key``, or None; from memory while the shared cache is down."""
+        if self.shared and self._outage is None:
+            value = await self._shared_read(key, "read")
+        else:
+            value = await self._local_get(key)
         return value if isinstance(value, Entry) else None
 
-    async def set(self, key: str, entry: Entry, keep_for: float) -> None:
-        """Store ``entry`` under ``key`` for ``keep_for`` seconds (freshness plus staleness)."""
-        await self._write(key, entry, keep_for)
+    async def set(self, key: str, entry: Entry, keep_for: float) -> bool:
+        """Store ``entry`` under ``key`` for ``keep_for`` seconds (freshness plus staleness).
+
+        Returns whether it was stored (only a ``keep_for`` of 0 stores nothing); read
+        :attr:`label` afterwards to say where.
+        """
+        return await self._write(key, entry, keep_for)
 
     async def window_until(self) -> float | None:
         """When the open rate-limit window closes (wall-clock), or None when none is open."""
-        if self.shared:
+        # This process's own record first: it holds the window through a Redis outage, and a
+        # dict lookup is cheaper than a round trip.
+        value = await self._local_get(_WINDOW_KEY)
+        local_open = isinstance(value, float) and value > time.time()
+        if self.shared and self._outage is None and not local_open:
             value = await self._shared_read(_WINDOW_KEY, "read the rate-limit window")
-        else:
-            value = await self._backend._get(_WINDOW_KEY, encoding=None)
         if isinstance(value, float) and value > time.time():
             return value
         return None
@@ -130,6 +153,8 @@ class ResponseCache:
     async def open_window(self, seconds: float) -> float:
         """Record that no upstream call may be made for ``seconds``; returns the closing time."""
         until = time.time() + seconds
+        if self.shared:
+            await self._local.set(_WINDOW_KEY, until, ttl=float(seconds))
         await self._write(_WINDOW_KEY, until, seconds)
         return until
 
@@ -149,7 +174,7 @@ class ResponseCache:
         failing, yield False at once: the proxy already lets only one task per key in this
         process get here, so coalescing falls back to this process alone.
         """
-        if not self.shared or self._is_down():
+        if not self.shared or self._outage is not None:
             yield False
             return
         lock = Lock(
@@ -191,55 +216,93 @@ class ResponseCache:
                 await self._backend.client.ping()
             self._recovered()
 
+    async def start(self) -> None:
+        """Ping the shared backend at start-up; one that does not answer starts an outage.
+
+        A process must start (and serve from memory) while Redis is down: a replacement worker
+        that refused to boot would take the healthy ones down with it.
+        """
+        if self.shared:
+            try:
+                await self.ping()
+            except Exception as exc:
+                self._failed("answer at start-up", exc)
+
     async def close(self) -> None:
+        if self._outage is not None:
+            self._outage.cancel()
+            await asyncio.gather(self._outage, return_exceptions=True)
+            self._outage = None
         if self.shared:
             # aiocache 0.12's close() calls redis-py's deprecated Redis.close(), which warns;
             # aclose() is the same clean-up without the DeprecationWarning.
             await self._backend.client.aclose()
+            await self._local.clear()
         else:
             await self._backend.clear()
 
+    async def _local_get(self, key: str) -> Any:
+        # The hit path of memory://: aiocache's public get() wraps this dict lookup in three
+        # decorators, an environment read and a debug log, twenty times its cost. _get is the
+        # backend method every aiocache 0.12 backend implements; nothing can fail in it here.
+        return await self._local._get(key, encoding=None)
+
     async def _shared_read(self, key: str, what: str) -> Any:
-        if self._is_down():
-            return None
         try:
-            value = await self._backend.get(key)
+            return await self._backend.get(key)
         except Exception as exc:
-            return self._failed(what, exc)
-        self._recovered()
-        return value
+            self._failed(what, exc)
+            return await self._local_get(key)
 
-    async def _write(self, key: str, value: Entry | float, keep_for: float) -> None:
-        if keep_for <= 0 or (self.shared and self._is_down()):
-            return
-        try:
-            await self._backend.set(key, value, ttl=float(keep_for))
-        except Exception as exc:
-            self._failed("write", exc)
-            return
-        if self.shared:
-            self._recovered()
-
-    def _is_down(self) -> bool:
-        return self._down_until > time.monotonic()
+    async def _write(self, key: str, value: Entry | float, keep_for: float) -> bool:
+        if keep_for <= 0:
+            return False
+        if self.shared and self._outage is None:
+            try:
+                await self._backend.set(key, value, ttl=float(keep_for))
+                return True
+            except Exception as exc:
+                self._failed("write", exc)
+        await self._local.set(key, value, ttl=float(keep_for))
+        return True
 
     def _failed(self, what: str, exc: Exception) -> None:
-        if not self._down_until:
-            log.warning(
-                "the %s cache failed to %s (%s: %s); serving without it, retrying every %gs",
-                self.backend_name,
-                what,
-                type(exc).__name__,
-                exc,
-                COOL_DOWN,
-            )
-        # Every request must not pay a timeout for a dead Redis: skip it for a while.
-        self._down_until = time.monotonic() + COOL_DOWN
+        if self._outage is not None:
+            return  # said once per outage
+        log.warning(
+            "the %s cache failed to %s (%s: %s); serving from this process's memory "
+            "(entries, coalescing, rate-limit window) and retrying every %gs",
+            self.backend_name,
+            what,
+            type(exc).__name__,
+            exc,
+            RETRY_EVERY,
+        )
+        self._outage = asyncio.get_running_loop().create_task(
+            self._retry_until_back(), name="crypto cache outage"
+        )
+
+    async def _retry_until_back(self) -> None:
+        while True:
+            await asyncio.sleep(RETRY_EVERY)
+            try:
+                async with asyncio.timeout(OPERATION_TIMEOUT):
+                    await self._backend.client.ping()
+            except Exception as exc:
+                log.debug("the %s cache still does not answer: %s", self.backend_name, exc)
+                continue
+            self._recovered()
+            return
 
     def _recovered(self) -> None:
-        if self._down_until:
-            log.warning("the %s cache answers again", self.backend_name)
-            self._down_until = 0.0
+        if self._outage is not None:
+            outage, self._outage = self._outage, None
+            if outage is not asyncio.current_task():
+                outage.cancel()
+            log.warning(
+                "the %s cache answers again: shared entries, lock and window resume",
+                self.backend_name,
+            )
 
 
 # A tag byte, then for an entry: status (uint16) and stored_at (float64), then the body.

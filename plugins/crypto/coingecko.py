@@ -10,6 +10,7 @@ from __future__ import annotations
 import email.utils
 import logging
 import math
+import os
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -112,7 +113,10 @@ class CoinGeckoClient:
         except TimeoutError:
             result: UpstreamResult = Failed("timeout", None, f"no answer within {self._timeout:g}s")
         except (aiohttp.ClientError, OSError) as exc:
-            result = Failed("connection", None, f"{type(exc).__name__}: {exc}")
+            # Clients and /health see what failed, not where: the upstream's address (the
+            # message of a connector error) is internal; the log line below keeps it.
+            result = Failed("connection", None, _connection_failure(exc))
+            log.warning("CoinGecko GET %s: %s: %s", path, type(exc).__name__, exc)
         except _TooLarge:
             result = Failed("invalid", 200, f"the answer exceeds {MAX_BODY_BYTES} bytes")
         else:
@@ -134,6 +138,18 @@ def describe(result: UpstreamResult) -> str:
     if isinstance(result, RateLimited):
         return f"429 rate-limited for {result.retry_after:g}s"
     return result.detail
+
+
+def _connection_failure(exc: BaseException) -> str:
+    """What went wrong with the connection, without the upstream's host or port."""
+    cause = exc.os_error if isinstance(exc, aiohttp.ClientConnectorError) else exc
+    if isinstance(cause, OSError) and cause.errno:
+        # The errno's own text: asyncio's strerror names the address ("Connect call failed
+        # ('10.0.0.5', 443)").
+        return f"{type(exc).__name__}: {os.strerror(cause.errno)}"
+    if isinstance(exc, aiohttp.ServerDisconnectedError):
+        return "ServerDisconnectedError: the upstream closed the connection"
+    return type(exc).__name__
 
 
 class _TooLarge(Exception):

@@ -1,4 +1,8 @@
-"""``crypto:cache`` (fails when the backend does not answer) and ``crypto:upstream`` (warns only).
+"""``crypto:cache`` and ``crypto:upstream``: both ``required=False``, so neither fails readiness.
+
+A Redis that does not answer is a ``warn``: the process serves from its own memory meanwhile
+(see cache.py), and every instance shares the Redis, so failing readiness on it would take
+every instance out of the load balancer at once.
 
 Neither check calls CoinGecko: every call counts against the quota, and health is polled often.
 ``crypto:upstream`` reports what the last real call of this process did and whether a
@@ -20,7 +24,14 @@ from gateway_plugins.crypto.keys import FEED, PROXY, STATS
 def health_checks(app: web.Application) -> list[HealthCheck]:
     async def cache() -> CheckResult:
         proxy = app[PROXY]
-        await proxy.cache.ping()  # raising reports fail, with the exception's message
+        try:
+            await proxy.cache.ping()
+        except Exception as exc:
+            output = (
+                f"the {proxy.cache.backend_name} backend does not answer "
+                f"({type(exc).__name__}: {exc}); serving from this process's memory"
+            )
+            return CheckResult("fail", output)
         return CheckResult(output=f"{proxy.cache.backend_name} backend answers")
 
     async def upstream() -> CheckResult:
@@ -54,6 +65,6 @@ def health_checks(app: web.Application) -> list[HealthCheck]:
         return CheckResult("pass" if last.ok else "warn", output, details=details)
 
     return [
-        HealthCheck("cache", cache, timeout=2.0, component_type="datastore"),
-        HealthCheck("upstream", upstream, timeout=2.0, component_type="component"),
+        HealthCheck("cache", cache, timeout=2.0, component_type="datastore", required=False),
+        HealthCheck("upstream", upstream, timeout=2.0, component_type="component", required=False),
     ]

@@ -131,7 +131,7 @@ class CryptoProxy:
             lifetime = self.ttl if entry.status == 200 else self.not_found_ttl
             if time.time() - entry.stored_at < lifetime:
                 self.stats.count("hits")
-                return Answer(entry, "gateway; hit", lifetime)
+                return Answer(entry, f"{self.cache.label}; hit", lifetime)
             if entry.status != 200:
                 entry = None  # an expired negative answer is never served
         self.stats.count("misses")
@@ -184,10 +184,25 @@ class CryptoProxy:
                     settled = await self._settled_meanwhile(question.key, stale, started)
                     if settled is not None:
                         return settled
+                elif self.cache.shared and not self.cache.down:
+                    # Another process may have filled the key and released the lock between
+                    # this request's miss and its taking the lock: look again before calling.
+                    filled = await self._filled_meanwhile(question.key)
+                    if filled is not None:
+                        return filled
                 result = await self._call(question)
                 return await self._store(question.key, result, stale, forwarded)
         except LockTimeout as exc:
             return self._fallback(stale, forwarded, "lock", None, str(exc))
+
+    async def _filled_meanwhile(self, key: str) -> Answer | None:
+        entry = await self.cache.get(key)
+        if entry is None:
+            return None
+        lifetime = self.ttl if entry.status == 200 else self.not_found_ttl
+        if time.time() - entry.stored_at >= lifetime:
+            return None
+        return Answer(entry, f"{self.cache.label}; hit", lifetime)
 
     async def _settled_meanwhile(
         self, key: str, stale: Entry | None, since: float
@@ -199,7 +214,8 @@ class CryptoProxy:
             lifetime = self.ttl if entry.status == 200 else self.not_found_ttl
             if time.time() - entry.stored_at < lifetime:
                 got = "" if entry.status == 200 else f"fwd-status={entry.status}; "
-                return Answer(entry, f"gateway; {forwarded}; {got}stored; collapsed", lifetime)
+                label = self.cache.label
+                return Answer(entry, f"{label}; {forwarded}; {got}stored; collapsed", lifetime)
             if entry.status == 200:
                 stale = entry
         remaining = await self.window_remaining()
@@ -230,18 +246,22 @@ class CryptoProxy:
         now = time.time()
         if isinstance(result, Fetched):
             entry = Entry(200, result.body, now)
-            await self.cache.set(key, entry, self.ttl + self.stale_ttl)
-            return Answer(entry, f"gateway; {forwarded}; stored", self.ttl)
+            stored = await self.cache.set(key, entry, self.ttl + self.stale_ttl)
+            # The label is read after the write: it names the cache that holds the entry.
+            cache_status = f"{self.cache.label}; {forwarded}" + ("; stored" if stored else "")
+            return Answer(entry, cache_status, self.ttl)
         if isinstance(result, Rejected):
             entry = Entry(result.status, result.body, now)
-            await self.cache.set(key, entry, self.not_found_ttl)
-            stored = "; stored" if self.not_found_ttl > 0 else ""
-            cache_status = f"gateway; {forwarded}; fwd-status={result.status}{stored}"
+            stored = await self.cache.set(key, entry, self.not_found_ttl)
+            cache_status = f"{self.cache.label}; {forwarded}; fwd-status={result.status}" + (
+                "; stored" if stored else ""
+            )
             return Answer(entry, cache_status, self.not_found_ttl)
         if isinstance(result, RateLimited):
             await self.cache.open_window(result.retry_after)
             return self._rate_limited(stale, result.retry_after, forwarded=True)
-        if self.cache.shared:  # waiters in other processes read this instead of calling again
+        if self.cache.shared and not self.cache.down:
+            # Waiters in other processes read this instead of calling again.
             detail = f"{result.kind}:{result.detail}".encode()
             record = Entry(result.status or NO_STATUS, detail, now)
             await self.cache.set_failure(key, record, self.timeout + 5)
@@ -264,7 +284,8 @@ class CryptoProxy:
         reason = "; ".join(reasons)
         usable = self._usable(stale)
         if usable is not None:
-            return Answer(usable, f"gateway; {forwarded}; {reason}", self.ttl, stale=True)
+            label = self.cache.label
+            return Answer(usable, f"{label}; {forwarded}; {reason}", self.ttl, stale=True)
         problem_status = _PROBLEM_STATUS[kind]
         if kind == "lock":
             message = f"The upstream call for this data took too long ({detail})."
@@ -280,7 +301,7 @@ class CryptoProxy:
             problem_status,
             message,
             headers={
-                "Cache-Status": f"gateway; {forwarded}; {reason}",
+                "Cache-Status": f"{self.cache.label}; {forwarded}; {reason}",
                 "Cache-Control": "no-store",
             },
         )
@@ -290,11 +311,11 @@ class CryptoProxy:
         usable = self._usable(stale)
         if forwarded:  # this fill got the 429 itself
             where = "fwd=stale" if stale is not None else "fwd=miss"
-            cache_status = f"gateway; {where}; fwd-status=429"
+            cache_status = f"{self.cache.label}; {where}; fwd-status=429"
         elif usable is not None:  # the open window kept this request from calling: a stale hit
-            cache_status = "gateway; hit; detail=rate-limited"
+            cache_status = f"{self.cache.label}; hit; detail=rate-limited"
         else:
-            cache_status = "gateway; detail=rate-limited"
+            cache_status = f"{self.cache.label}; detail=rate-limited"
         if usable is not None:
             return Answer(usable, cache_status, self.ttl, stale=True)
         retry_after = max(1, math.ceil(remaining))

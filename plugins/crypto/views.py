@@ -7,7 +7,7 @@ import time
 
 from aiohttp import hdrs, web
 
-from gateway import ProblemError
+from gateway import ProblemError, read_body
 from gateway_plugins.crypto.keys import FEED, PROXY
 from gateway_plugins.crypto.proxy import Answer, negative_problem
 from gateway_plugins.crypto.validation import (
@@ -41,9 +41,7 @@ async def coin(request: web.Request) -> web.Response:
 
 async def info(request: web.Request) -> web.Response:
     """``POST /info``: the tutorial's call; Bitcoin unless the body names ``{"coin": ...}``."""
-    if (request.content_length or 0) > MAX_INFO_BODY:
-        raise ProblemError(413, f"The body may be at most {MAX_INFO_BODY} bytes.")
-    body = await request.read()
+    body = await read_body(request, MAX_INFO_BODY)
     # An unlabelled body is read as JSON (python-requests sends none for data=json.dumps(...));
     # one labelled as something else is refused rather than guessed at.
     labelled = request.headers.get(hdrs.CONTENT_TYPE)

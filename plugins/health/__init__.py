@@ -1,5 +1,8 @@
 """Health: liveness, readiness and every mounted plugin's checks as ``application/health+json``.
 
+A check declared ``required=False`` (a dependency the instance serves without) reports a
+failure as ``warn``; only required checks, start-up and draining fail readiness.
+
 The simplest built-in plugin, and the template to copy for a new one: a settings model, the
 ``gateway_plugin_info`` declaration, and a ``gateway_create_app`` that builds a sub-application.
 Response shape: draft-inadarei-api-health-check.

@@ -14,7 +14,9 @@ from aiohttp import web
 
 from gateway import HealthCheck, PluginInfo, hookimpl
 from gateway_plugins.notes import cli
-from gateway_plugins.notes.app import check_database, create_notes_app
+from gateway_plugins.notes.app import check_database, check_startup, create_notes_app
+from gateway_plugins.notes.database import is_sqlite
+from gateway_plugins.notes.keys import DATABASE
 from gateway_plugins.notes.openapi import describe
 from gateway_plugins.notes.settings import NotesSettings
 
@@ -36,7 +38,19 @@ def gateway_create_app(settings: NotesSettings, config_dir: str) -> web.Applicat
 
 @hookimpl
 def gateway_health_checks(app: web.Application) -> list[HealthCheck]:
-    return [HealthCheck("database", partial(check_database, app), component_type="datastore")]
+    # startup is this instance's own state: required. The database is required only when it
+    # is this instance's own file (SQLite); a PostgreSQL that every instance shares is not,
+    # since failing readiness on it would take every instance out of the load balancer.
+    local = is_sqlite(app[DATABASE].url)
+    return [
+        HealthCheck("startup", partial(check_startup, app), component_type="component"),
+        HealthCheck(
+            "database",
+            partial(check_database, app),
+            component_type="datastore",
+            required=local,
+        ),
+    ]
 
 
 @hookimpl

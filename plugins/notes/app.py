@@ -1,4 +1,4 @@
-"""The notes sub-application: routes, the database's lifetime, the health check."""
+"""The notes sub-application: routes, the database's lifetime, the health checks."""
 
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -6,10 +6,11 @@ from pathlib import Path
 from aiohttp import web
 
 from gateway import CheckResult
+from gateway_plugins.notes import migrate
 from gateway_plugins.notes.database import resolve_url
-from gateway_plugins.notes.keys import SETTINGS, STORE
+from gateway_plugins.notes.keys import DATABASE, SETTINGS
 from gateway_plugins.notes.settings import NotesSettings
-from gateway_plugins.notes.store import NoteStore
+from gateway_plugins.notes.startup import NotesDatabase
 from gateway_plugins.notes.views import add_routes, database_unavailable
 
 
@@ -17,26 +18,35 @@ def create_notes_app(settings: NotesSettings, config_dir: str | Path) -> web.App
     url = resolve_url(settings.database_url, config_dir)
 
     async def database(app: web.Application) -> AsyncIterator[None]:
-        # Migrations (or the check that they ran) happen here, at start-up, before any request.
-        store = await NoteStore.open(url, settings)
-        app[STORE] = store
+        # Migrations (or the check that they ran) start here; see startup.py for what may
+        # continue in the background.
+        await app[DATABASE].start()
         try:
             yield
         finally:
-            await store.close()
+            await app[DATABASE].close()
 
     app = web.Application(middlewares=[database_unavailable])
     app[SETTINGS] = settings
+    app[DATABASE] = NotesDatabase(url, settings)
     app.cleanup_ctx.append(database)
     add_routes(app)
     return app
 
 
+async def check_startup(app: web.Application) -> CheckResult:
+    """``notes:startup``: fails until this instance has migrated (or checked) and opened it."""
+    database = app[DATABASE]
+    if database.store is None:
+        return CheckResult("fail", f"not open yet: {database.waiting_for}")
+    return CheckResult("pass", f"open, schema at revision {migrate.head_revision()}")
+
+
 async def check_database(app: web.Application) -> CheckResult:
     """``notes:database``: one round trip, its latency, and how much of the pool is in use."""
-    store = app.get(STORE)
+    store = app[DATABASE].store
     if store is None:
-        return CheckResult("fail", "the database is not open (the gateway is starting)")
+        return CheckResult("fail", f"not open yet: {app[DATABASE].waiting_for}")
     latency_ms = round(await store.ping() * 1000, 3)
     use = store.pool_use()
     return CheckResult(

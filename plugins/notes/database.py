@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
@@ -76,14 +77,50 @@ def open_engine(url: URL, settings: NotesSettings) -> AsyncEngine:
         "pool_size": settings.pool_size,
         "max_overflow": settings.max_overflow,
         "pool_timeout": settings.pool_timeout,
+        "connect_args": connect_args(url, settings, statements=True),
     }
     engine = create_async_engine(url, **options)
     if is_sqlite(url):
         _run_on_connect(engine, sqlite_pragmas(settings))
+    else:
+        _replace_closed_on_checkout(engine)
     return engine
 
 
-def open_migration_engine(url: URL, settings: NotesSettings) -> AsyncEngine:
+def _replace_closed_on_checkout(engine: AsyncEngine) -> None:
+    """A pooled connection the server or the network closed while idle is replaced at checkout.
+
+    asyncpg notices a closed socket as soon as the event loop does, so this costs no round trip
+    (unlike ``pool_pre_ping``); without it, the first statement on each such connection failed,
+    although nothing had been sent and the server was back.
+    """
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _checkout(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+        if dbapi_connection.driver_connection.is_closed():
+            raise DisconnectionError("the pooled connection was closed while idle")
+
+
+def connect_args(url: URL, settings: NotesSettings, *, statements: bool) -> dict[str, Any]:
+    """The driver's own bounds: how long connecting may take, and (``statements``) each query.
+
+    asyncpg's ``timeout`` bounds the connection (a black-holed network would otherwise hang
+    for as long as the partition lasts); PostgreSQL's ``statement_timeout`` makes the server
+    cancel a statement that runs too long, and asyncpg's ``command_timeout`` (a little longer)
+    gives up on a server that does not answer at all.
+    """
+    if is_sqlite(url):
+        return {}
+    options: dict[str, Any] = {"timeout": settings.connect_timeout}
+    if statements:
+        options["command_timeout"] = settings.statement_timeout + 1
+        options["server_settings"] = {
+            "statement_timeout": str(round(settings.statement_timeout * 1000))
+        }
+    return options
+
+
+def open_migration_engine(url: URL, settings: NotesSettings, *, wait: bool = True) -> AsyncEngine:
     """A one-connection engine for Alembic, with real transactions around the DDL.
 
     On SQLite every transaction starts with ``BEGIN IMMEDIATE``: the migration holds the
@@ -91,9 +128,15 @@ def open_migration_engine(url: URL, settings: NotesSettings) -> AsyncEngine:
     time waits (up to ``migration_lock_timeout``) and then finds the schema already current,
     and the DDL commits or rolls back as a whole.
     """
-    engine = create_async_engine(url, poolclass=NullPool)
+    engine = create_async_engine(
+        url, poolclass=NullPool, connect_args=connect_args(url, settings, statements=False)
+    )
     if is_sqlite(url):
-        pragmas = sqlite_pragmas(settings, busy_timeout=settings.migration_lock_timeout)
+        # Not waiting: long enough to take a free lock, short enough not to hold up start-up.
+        lock_wait = (
+            settings.migration_lock_timeout if wait else min(0.5, settings.migration_lock_timeout)
+        )
+        pragmas = sqlite_pragmas(settings, busy_timeout=lock_wait)
         sync_engine = engine.sync_engine
 
         @event.listens_for(sync_engine, "connect")

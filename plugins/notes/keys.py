@@ -3,8 +3,8 @@
 from aiohttp import web
 
 from gateway_plugins.notes.settings import NotesSettings
-from gateway_plugins.notes.store import NoteStore
+from gateway_plugins.notes.startup import NotesDatabase
 
 SETTINGS = web.AppKey("notes.settings", NotesSettings)
-# Set by the sub-application's cleanup_ctx once the database is migrated and open.
-STORE = web.AppKey("notes.store", NoteStore)
+# The database, set when the app is built; its store is there once it is migrated and open.
+DATABASE = web.AppKey("notes.database", NotesDatabase)

@@ -51,14 +51,26 @@ def head_revision() -> str:
     return head
 
 
-async def upgrade(url: URL, settings: NotesSettings, revision: str = "head") -> list[str]:
-    """Migrate up to ``revision``; return the revisions this call applied (often none)."""
+class MigrationLockBusy(Exception):
+    """Another process holds the migration lock, and the caller asked not to wait for it."""
+
+
+async def upgrade(
+    url: URL, settings: NotesSettings, revision: str = "head", *, wait: bool = True
+) -> list[str]:
+    """Migrate up to ``revision``; return the revisions this call applied (often none).
+
+    ``wait=False`` raises :class:`MigrationLockBusy` at once when another process holds the
+    lock, instead of waiting up to ``migration_lock_timeout`` for it.
+    """
     applied: list[str] = []
 
     def record(*, step: Any, **_: Any) -> None:
         applied.append(step.up_revision_id)
 
-    await _run_locked(url, settings, lambda conn: _command(conn, command.upgrade, revision, record))
+    await _run_locked(
+        url, settings, lambda conn: _command(conn, command.upgrade, revision, record), wait=wait
+    )
     return applied
 
 
@@ -113,26 +125,34 @@ def _command(
 
 
 async def _run_locked(
-    url: URL, settings: NotesSettings, migrate: Callable[[Connection], None]
+    url: URL, settings: NotesSettings, migrate: Callable[[Connection], None], *, wait: bool = True
 ) -> None:
     # Alembic keeps its running migration in module globals (alembic.context), so two
     # migrations in one process must not interleave; other processes are kept out by the
     # database lock below.
     async with _process_lock():
-        await _run_with_database_lock(url, settings, migrate)
+        await _run_with_database_lock(url, settings, migrate, wait)
 
 
 async def _run_with_database_lock(
-    url: URL, settings: NotesSettings, migrate: Callable[[Connection], None]
+    url: URL, settings: NotesSettings, migrate: Callable[[Connection], None], wait: bool = True
 ) -> None:
-    engine = open_migration_engine(url, settings)
+    engine = open_migration_engine(url, settings, wait=wait)
     try:
         async with engine.connect() as conn:
             if is_sqlite(url):
-                async with conn.begin():  # BEGIN IMMEDIATE: the lock and the transaction
-                    await conn.run_sync(migrate)
+                try:
+                    async with conn.begin():  # BEGIN IMMEDIATE: the lock and the transaction
+                        await conn.run_sync(migrate)
+                except sa.exc.OperationalError as exc:
+                    if wait or "locked" not in str(exc):
+                        raise
+                    raise MigrationLockBusy(_BUSY) from None
                 return
-            await _advisory_lock(conn, settings.migration_lock_timeout)
+            if wait:
+                await _advisory_lock(conn, settings.migration_lock_timeout)
+            else:
+                await _try_advisory_lock(conn)
             async with conn.begin():
                 await conn.run_sync(migrate)
             # On failure the lock goes with the connection, which dispose() below closes.
@@ -150,6 +170,18 @@ def _process_lock() -> asyncio.Lock:
     if lock is None:
         lock = _PROCESS_LOCKS[loop] = asyncio.Lock()
     return lock
+
+
+_BUSY = "another process is migrating the notes database (waiting for its migration lock)"
+
+
+async def _try_advisory_lock(conn: AsyncConnection) -> None:
+    held = await conn.scalar(
+        sa.text("SELECT pg_try_advisory_lock(:key)"), {"key": ADVISORY_LOCK_KEY}
+    )
+    await conn.commit()
+    if not held:
+        raise MigrationLockBusy(_BUSY)
 
 
 async def _advisory_lock(conn: AsyncConnection, seconds: float) -> None:

@@ -23,10 +23,14 @@ _PG_TIMESTAMP_FORMAT = 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'
 
 
 def format_timestamp(value: datetime) -> str:
-    """``value`` (aware) as the canonical UTC text the API returns and SQLite stores."""
-    # Not strftime: glibc's %Y does not pad years before 1000 ("156-05-04"), which is neither
-    # ISO 8601 nor in text order with the others (found by schemathesis).
-    return value.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+    """``value`` (aware) as the canonical UTC text the API returns and SQLite stores.
+
+    Always 27 characters: the year has four digits even before 1000 (``strftime("%Y")``
+    writes ``999`` on glibc, which sorts after ``2026`` as text and breaks paging by
+    ``created_at``; PostgreSQL's ``to_char(..., 'YYYY')`` pads it too).
+    """
+    utc = value.astimezone(UTC)
+    return f"{utc.year:04d}-{utc:%m-%dT%H:%M:%S.%f}Z"
 
 
 class UTCTimestamp(sa.types.TypeDecorator[datetime]):
@@ -129,4 +133,18 @@ FIELDS = ("id", "title", "description", "created_by", "priority", "created_at", 
 REPRESENTATION = tuple(
     utc_text(notes.c[name]).label(name) if name in ("created_at", "updated_at") else notes.c[name]
     for name in FIELDS
+)
+
+
+# POST Idempotency-Keys (migration 0003); see store.NoteStore.create and docs/notes.md.
+idempotency_keys = sa.Table(
+    "notes_idempotency_keys",
+    metadata,
+    sa.Column("key", sa.String(255), primary_key=True),
+    sa.Column("fingerprint", sa.String(64), nullable=False),
+    sa.Column("note_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+    sa.Column("version", sa.Integer(), nullable=False),
+    sa.Column("response", sa.Text(), nullable=False),
+    sa.Column("stored_at", sa.Float(), nullable=False),
+    sa.Index("ix_notes_idempotency_keys_stored_at", "stored_at"),
 )

@@ -35,6 +35,9 @@ class NotesSettings(PluginSettings):
     max_body_size: int = Field(MIB, ge=1024, le=64 * MIB)
     default_limit: int = Field(50, ge=1)
     max_limit: int = Field(500, ge=1, le=10_000)
+    # Most bytes of notes one list page carries; a page stops before the note that would
+    # pass it (and has a next link), so 500 notes of 100,000 characters are not one 50 MB page.
+    max_page_bytes: int = Field(4 * MIB, ge=64 * 1024, le=256 * MIB)
     pool_size: int = Field(10, ge=1, le=200)
     # 0 by default: under sustained load above pool_size, overflow connections are closed on
     # return and reopened by the next request, which costs far more than a short queue.
@@ -48,6 +51,12 @@ class NotesSettings(PluginSettings):
     sqlite_busy_timeout: float = Field(5.0, ge=0, le=600)
     # Seconds a start-up waits for another process that is migrating the same database.
     migration_lock_timeout: float = Field(300.0, gt=0, le=3600)
+    # PostgreSQL: seconds to open a connection, and seconds one statement may run; past either
+    # the request answers 503 instead of hanging for as long as a network partition lasts.
+    connect_timeout: float = Field(5.0, gt=0, le=300)
+    # Seconds a POST's Idempotency-Key is remembered (a retry within it replays the answer).
+    idempotency_ttl: float = Field(86400.0, ge=60, le=30 * 86400)
+    statement_timeout: float = Field(10.0, gt=0, le=3600)
 
     @field_validator("database_url")
     @classmethod

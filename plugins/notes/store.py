@@ -8,6 +8,8 @@ representation a write returns is built by the same columns a read selects.
 """
 
 import asyncio
+import contextlib
+import hashlib
 import logging
 import sqlite3
 import time
@@ -17,6 +19,7 @@ from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 import asyncpg
+import orjson
 import sqlalchemy as sa
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -33,7 +36,14 @@ from gateway_plugins.notes.database import (
 )
 from gateway_plugins.notes.metrics import forget_pool, watch_pool
 from gateway_plugins.notes.pagination import ListQuery
-from gateway_plugins.notes.schema import FIELDS, REPRESENTATION, TIMESTAMP_FORMAT, json_row, notes
+from gateway_plugins.notes.schema import (
+    FIELDS,
+    REPRESENTATION,
+    TIMESTAMP_FORMAT,
+    idempotency_keys,
+    json_row,
+    notes,
+)
 from gateway_plugins.notes.settings import NotesSettings
 from gateway_plugins.notes.sqlite_reader import SQLiteReader
 
@@ -49,6 +59,33 @@ class StoredNote(NamedTuple):
 
 class DatabaseUnavailable(Exception):
     """The database could not be reached, or stayed locked or busy: retrying may succeed."""
+
+
+class WriteOutcomeUnknown(DatabaseUnavailable):
+    """The connection was lost (or stopped answering) while a write was in flight.
+
+    The statement may have been applied (autocommit: it commits on the server before the reply
+    that was lost) or not; only reading again tells.
+    """
+
+
+class IdempotencyKeyReused(Exception):
+    """The Idempotency-Key was already used for a different request."""
+
+
+@dataclass(frozen=True)
+class CreatedOnce:
+    """The answer to a POST with an Idempotency-Key: the note's JSON as first sent."""
+
+    note_id: int
+    version: int
+    body: bytes
+    replayed: bool
+
+
+def request_fingerprint(fields: dict[str, Any]) -> str:
+    """SHA-256 of the validated fields: what "the same request" means for an idempotency key."""
+    return hashlib.sha256(orjson.dumps(fields, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
 class NoteNotFound(Exception):
@@ -85,7 +122,7 @@ _DISCONNECTED = (
 )
 # What an unreachable, overloaded or locked database raises, through SQLAlchemy or straight
 # from the driver on the read path: DatabaseUnavailable, a 503, not a bug.
-_UNAVAILABLE = (
+UNAVAILABLE = (
     sa.exc.OperationalError,
     sa.exc.InterfaceError,
     sa.exc.TimeoutError,
@@ -94,7 +131,22 @@ _UNAVAILABLE = (
     asyncpg.exceptions.QueryCanceledError,
     *_DISCONNECTED,
 )
+# Raised by a statement whose connection was lost (or went silent) after it was sent.
+_LOST_IN_FLIGHT = (sa.exc.DBAPIError, *_DISCONNECTED)
 _ONE_COLUMNS = (*REPRESENTATION, notes.c.version)
+
+
+def _lost_connection(exc: BaseException) -> bool:
+    """Whether ``exc`` says the connection went away, rather than the server refusing."""
+    if isinstance(exc, sa.exc.DBAPIError):
+        if exc.connection_invalidated:
+            return True
+        exc = exc.orig.__cause__ or exc.orig if exc.orig is not None else exc
+    if isinstance(exc, asyncpg.exceptions.QueryCanceledError):
+        return False  # statement_timeout: the server cancelled it, nothing was applied
+    return isinstance(exc, _DISCONNECTED)
+
+
 _NOTE_KEYS = FIELDS  # the first len(FIELDS) columns of a row; then the version
 
 
@@ -118,17 +170,23 @@ class NoteStore:
         self._get_many = self._compile(
             sa.select(*_ONE_COLUMNS).where(notes.c.id == sa.func.any(sa.bindparam("ids")))
         )
+        # When expired idempotency keys were last deleted (time.monotonic()).
+        self._purged_at = 0.0
         # PostgreSQL single-note reads waiting for a connection, by id (see _get_batched).
         self._waiting: dict[int, list[asyncio.Future[Any]]] = {}
         self._batches: set[asyncio.Task[None]] = set()
 
     @classmethod
-    async def open(cls, url: URL, settings: NotesSettings) -> "NoteStore":
-        """Migrate (or check the schema), then open the engine and, on SQLite, the reader."""
+    async def open(cls, url: URL, settings: NotesSettings, *, wait: bool = True) -> "NoteStore":
+        """Migrate (or check the schema), then open the engine and, on SQLite, the reader.
+
+        ``wait=False``: raise :class:`migrate.MigrationLockBusy` rather than wait for another
+        process that is migrating the same database.
+        """
         if is_sqlite(url):
             check_sqlite_folder(url)
         if settings.migrate_on_start:
-            applied = await migrate.upgrade(url, settings)
+            applied = await migrate.upgrade(url, settings, wait=wait)
             if applied:
                 log.info("applied migrations %s to %s", ", ".join(applied), url)
         else:
@@ -258,6 +316,103 @@ class NoteStore:
         assert row is not None
         return row
 
+    async def create_once(self, fields: dict[str, Any], key: str) -> CreatedOnce:
+        """Insert a note unless ``key`` already created one; then replay that first answer.
+
+        The note and its key are written in one transaction, so a retry after a lost reply
+        finds either both or neither. The same key with different fields raises
+        :class:`IdempotencyKeyReused`. Keys are remembered for ``idempotency_ttl`` seconds.
+        """
+        fingerprint = request_fingerprint(fields)
+        for _ in range(2):  # a second pass when a concurrent request with the key won
+            remembered = await self._remembered(key)
+            if remembered is not None:
+                if remembered[0] != fingerprint:
+                    raise IdempotencyKeyReused(key)
+                return CreatedOnce(remembered[1], remembered[2], remembered[3].encode(), True)
+            try:
+                created = await self._write_locked(self._insert_once(fields, key, fingerprint))
+            except sa.exc.IntegrityError:
+                continue
+            await self._purge_expired_keys()
+            return created
+        raise DatabaseUnavailable("the idempotency key stayed contended")
+
+    async def _remembered(self, key: str) -> Any:
+        cutoff = time.time() - self.settings.idempotency_ttl
+        statement = sa.select(
+            idempotency_keys.c.fingerprint,
+            idempotency_keys.c.note_id,
+            idempotency_keys.c.version,
+            idempotency_keys.c.response,
+        ).where(idempotency_keys.c.key == key, idempotency_keys.c.stored_at >= cutoff)
+        try:
+            async with self.engine.connect() as conn:
+                return (await conn.execute(statement)).first()
+        except _LOST_IN_FLIGHT as exc:  # a read: nothing was written, a plain 503
+            if isinstance(exc, UNAVAILABLE) or _lost_connection(exc):
+                raise DatabaseUnavailable(f"{type(exc).__name__}: {exc}") from exc
+            raise
+
+    async def _insert_once(self, fields: dict[str, Any], key: str, fingerprint: str) -> CreatedOnce:
+        now = datetime.now(UTC)
+        values = {"created_at": now, **fields, "updated_at": now, "version": 1}
+        cutoff = time.time() - self.settings.idempotency_ttl
+        async with self.engine.connect() as conn:
+            # The engine is autocommit; these two statements need a transaction of their own.
+            await conn.exec_driver_sql("BEGIN IMMEDIATE" if self._sqlite else "BEGIN")
+            try:
+                try:
+                    # An expired record of the key (not purged yet) must not block its reuse.
+                    await conn.execute(
+                        sa.delete(idempotency_keys).where(
+                            idempotency_keys.c.key == key, idempotency_keys.c.stored_at < cutoff
+                        )
+                    )
+                    row = (
+                        await conn.execute(sa.insert(notes).values(values).returning(*_ONE_COLUMNS))
+                    ).first()
+                    assert row is not None
+                    note = StoredNote(dict(zip(_NOTE_KEYS, row, strict=False)), row[-1])
+                    body = orjson.dumps(note.body)
+                    await conn.execute(
+                        sa.insert(idempotency_keys).values(
+                            key=key,
+                            fingerprint=fingerprint,
+                            note_id=note.body["id"],
+                            version=note.version,
+                            response=body.decode(),
+                            stored_at=time.time(),
+                        )
+                    )
+                    await conn.exec_driver_sql("COMMIT")
+                except _LOST_IN_FLIGHT as exc:
+                    if not self._sqlite and _lost_connection(exc):
+                        raise WriteOutcomeUnknown(f"{type(exc).__name__}: {exc}") from exc
+                    raise
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    await conn.exec_driver_sql("ROLLBACK")
+                raise
+        return CreatedOnce(note.body["id"], note.version, body, False)
+
+    async def _purge_expired_keys(self) -> None:
+        # At most once a minute per process: a keyed POST must not pay for a scan each time.
+        if time.monotonic() - self._purged_at < 60:
+            return
+        self._purged_at = time.monotonic()
+        cutoff = time.time() - self.settings.idempotency_ttl
+        try:
+            await self._write_locked(self._execute_purge(cutoff))
+        except Exception as exc:  # the next purge will try again; the answer is already made
+            log.debug("could not purge expired idempotency keys: %s", exc)
+
+    async def _execute_purge(self, cutoff: float) -> None:
+        async with self.engine.connect() as conn:
+            await conn.execute(
+                sa.delete(idempotency_keys).where(idempotency_keys.c.stored_at < cutoff)
+            )
+
     async def update(
         self, note_id: int, changes: dict[str, Any], versions: Sequence[int] | None
     ) -> StoredNote:
@@ -294,21 +449,21 @@ class NoteStore:
     async def _fetch(self, compiled: _Compiled, values: dict[str, Any]) -> Sequence[Any]:
         try:
             return await self._fetch_rows(compiled, compiled.args(values))
-        except _UNAVAILABLE as exc:
+        except UNAVAILABLE as exc:
             raise DatabaseUnavailable(f"{type(exc).__name__}: {exc}") from exc
 
     async def _fetch_rows(self, compiled: _Compiled, args: list[Any]) -> Sequence[Any]:
         if self._reader is not None:
             return await self._reader.fetch(compiled.sql, args)
-        # Pooled connections die together when the server restarts or a proxy drops them.
-        # Reads are idempotent: each dead connection is discarded and the read retried, until
-        # one works or every connection the pool could hold has been tried.
-        for _ in range(self.settings.pool_size + self.settings.max_overflow):
-            try:
-                return await self._fetch_postgresql(compiled.sql, args)
-            except _DISCONNECTED:
-                continue
-        return await self._fetch_postgresql(compiled.sql, args)
+        # A connection found closed at checkout is replaced by the pool (database.py); one that
+        # dies during the read is discarded and, reads being idempotent, the read is tried once
+        # more on a fresh one. Not after a timeout: that would double a partition's wait.
+        try:
+            return await self._fetch_postgresql(compiled.sql, args)
+        except TimeoutError:
+            raise
+        except _DISCONNECTED:
+            return await self._fetch_postgresql(compiled.sql, args)
 
     async def _fetch_postgresql(self, sql: str, args: list[Any]) -> Sequence[Any]:
         raw = await self.engine.raw_connection()
@@ -323,17 +478,29 @@ class NoteStore:
             await greenlet_spawn(raw.close)
 
     async def _write_one(self, statement: Any, *, raw: bool = False) -> Any:
+        return await self._write_locked(self._execute_write(statement, raw))
+
+    async def _write_locked(self, write: Any) -> Any:
+        """Await the ``write`` coroutine under the SQLite write lock, mapping outages."""
         try:
             if self._write_lock is None:
-                return await self._execute_write(statement, raw)
+                return await write
             async with self._write_lock:
-                return await self._execute_write(statement, raw)
-        except _UNAVAILABLE as exc:
+                return await write
+        except WriteOutcomeUnknown:
+            raise
+        except UNAVAILABLE as exc:
             raise DatabaseUnavailable(f"{type(exc).__name__}: {exc}") from exc
 
     async def _execute_write(self, statement: Any, raw: bool) -> Any:
+        # A failure while connecting means nothing was sent: a plain DatabaseUnavailable.
         async with self.engine.connect() as conn:
-            row = (await conn.execute(statement)).first()
+            try:
+                row = (await conn.execute(statement)).first()
+            except _LOST_IN_FLIGHT as exc:
+                if self._sqlite or not _lost_connection(exc):
+                    raise
+                raise WriteOutcomeUnknown(f"{type(exc).__name__}: {exc}") from exc
         if row is None or raw:
             return row
         return StoredNote(dict(zip(_NOTE_KEYS, row, strict=False)), row[-1])

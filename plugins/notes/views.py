@@ -12,13 +12,17 @@ from aiohttp import web
 
 from gateway import IDENTITY, ProblemError, json_response
 from gateway_plugins.notes.conditional import etag, if_match_versions, if_none_match
-from gateway_plugins.notes.keys import STORE
+from gateway_plugins.notes.keys import DATABASE
 from gateway_plugins.notes.pagination import encode_cursor, parse_list_query
+from gateway_plugins.notes.startup import DatabaseStarting
 from gateway_plugins.notes.store import (
     DatabaseUnavailable,
+    IdempotencyKeyReused,
     NoteNotFound,
+    NoteStore,
     StoredNote,
     VersionMismatch,
+    WriteOutcomeUnknown,
 )
 from gateway_plugins.notes.validation import NoteFields, read_json, validate_note, validate_patch
 
@@ -32,17 +36,36 @@ _WRITABLE = ("title", "description", "created_by", "priority", "created_at")
 
 @web.middleware
 async def database_unavailable(request: web.Request, handler: Any) -> web.StreamResponse:
+    """A database that cannot answer is a 503 problem, logged once per outage with its cause."""
+    database = request.app[DATABASE]
     try:
-        return await handler(request)
+        response = await handler(request)
+    except DatabaseStarting as exc:  # start-up logged it once; nothing new to say per request
+        raise ProblemError(
+            503,
+            "The notes database is not open yet (this gateway started without it); try again "
+            "shortly.",
+            headers={"Retry-After": "1"},
+        ) from exc
+    except WriteOutcomeUnknown as exc:
+        database.unavailable(f"{request.method} {request.path}", exc)
+        raise ProblemError(
+            503,
+            "The connection to the notes database was lost while this write was in flight: it "
+            "may or may not have been applied. Read the resource before retrying, or retry "
+            "with the same Idempotency-Key header.",
+            headers={"Retry-After": "1"},
+            outcome="unknown",
+        ) from exc
     except DatabaseUnavailable as exc:
-        log.warning(
-            "notes database unavailable for %s %s", request.method, request.path, exc_info=exc
-        )
+        database.unavailable(f"{request.method} {request.path}", exc)
         raise ProblemError(
             503,
             "The notes database is unavailable or busy; try again shortly.",
             headers={"Retry-After": "1"},
         ) from exc
+    database.answered()
+    return response
 
 
 def add_routes(app: web.Application) -> None:
@@ -60,14 +83,15 @@ def add_routes(app: web.Application) -> None:
 
 async def list_notes(request: web.Request) -> web.Response:
     """A page of notes and the URL of the next one (null on the last page)."""
-    store = request.app[STORE]
+    store = request.app[DATABASE].require()
     settings = store.settings
     query = parse_list_query(request.rel_url.query, settings.default_limit, settings.max_limit)
     rows = await store.page(query)
     next_url = None
     headers = None
-    if len(rows) > query.limit:
-        del rows[query.limit :]
+    weighed = _within_weight(rows, query.limit, settings.max_page_bytes)
+    if len(rows) > weighed:
+        del rows[weighed:]
         last_id, last_value, _ = rows[-1]
         cursor = encode_cursor(query.sort, last_value, last_id)
         next_url = str(request.url.update_query(cursor=cursor))
@@ -78,9 +102,20 @@ async def list_notes(request: web.Request) -> web.Response:
     return web.Response(body=body, headers=headers, content_type="application/json")
 
 
+def _within_weight(rows: list[Any], limit: int, max_bytes: int) -> int:
+    """How many of ``rows`` (at most ``limit``) the page takes: it stops before the note that
+    would take it past ``max_bytes`` of JSON, but always has at least one note."""
+    total = 0
+    for index, row in enumerate(rows[:limit]):
+        total += len(row[2]) + 1
+        if total > max_bytes and index > 0:
+            return index
+    return min(len(rows), limit)
+
+
 async def get_note(request: web.Request) -> web.Response:
     note_id = _note_id(request)
-    note = await request.app[STORE].get(note_id)
+    note = await request.app[DATABASE].require().get(note_id)
     if note is None:
         raise _not_found(note_id)
     tag = etag(note.version)
@@ -91,23 +126,65 @@ async def get_note(request: web.Request) -> web.Response:
 
 
 async def create_note(request: web.Request) -> web.Response:
-    store = request.app[STORE]
+    store = request.app[DATABASE].require()
+    key = _idempotency_key(request)
     fields = validate_note(await read_json(request, store.settings.max_body_size))
     columns = _columns(fields)
     identity = request.get(IDENTITY)
     if columns["created_by"] is None and identity is not None:
         # Whoever authenticated (an API key's name, say) wrote it, unless the client said.
         columns["created_by"] = identity.name
+    if key is not None:
+        return await _create_once(request, store, columns, key)
     note = await store.create(columns)
     path = request.app.router[NOTE_ROUTE].url_for(note_id=str(note.body["id"]))
     headers = {"Location": str(request.url.join(path)), "ETag": etag(note.version)}
     return json_response(note.body, status=201, headers=headers)
 
 
+async def _create_once(
+    request: web.Request, store: NoteStore, columns: dict[str, Any], key: str
+) -> web.Response:
+    """POST with an Idempotency-Key: the first answer for the key, made once, replayed after."""
+    try:
+        created = await store.create_once(columns, key)
+    except IdempotencyKeyReused:
+        raise ProblemError(
+            422,
+            "This Idempotency-Key was already used for a different note; use a new key for a "
+            "new request.",
+        ) from None
+    path = request.app.router[NOTE_ROUTE].url_for(note_id=str(created.note_id))
+    headers = {"Location": str(request.url.join(path)), "ETag": etag(created.version)}
+    if created.replayed:
+        headers["Idempotent-Replayed"] = "true"
+    return web.Response(
+        body=created.body, status=201, headers=headers, content_type="application/json"
+    )
+
+
+# draft-ietf-httpapi-idempotency-key-header: an opaque string; these bounds keep it a sane key.
+_KEY_CHARACTERS = frozenset(map(chr, range(0x21, 0x7F)))
+
+
+def _idempotency_key(request: web.Request) -> str | None:
+    values = request.headers.getall("Idempotency-Key", [])
+    if not values:
+        return None
+    key = values[0].strip().strip('"')  # the draft's form is a quoted string; bare is taken too
+    if len(values) > 1 or not 1 <= len(key) <= 255 or not set(key) <= _KEY_CHARACTERS:
+        raise ProblemError(
+            400,
+            "Idempotency-Key must be one value of 1 to 255 visible ASCII characters, such as a "
+            "UUID.",
+        )
+    return key
+
+
 async def replace_note(request: web.Request) -> web.Response:
     """PUT: every writable member is replaced; an absent created_at keeps the stored one."""
     note_id = _note_id(request)
-    store = request.app[STORE]
+    store = request.app[DATABASE].require()
     fields = validate_note(await read_json(request, store.settings.max_body_size), note_id)
     return await _update(request, note_id, _columns(fields))
 
@@ -115,7 +192,7 @@ async def replace_note(request: web.Request) -> web.Response:
 async def patch_note(request: web.Request) -> web.Response:
     """PATCH: a JSON merge patch; members left out keep their value."""
     note_id = _note_id(request)
-    store = request.app[STORE]
+    store = request.app[DATABASE].require()
     patch = validate_patch(
         await read_json(request, store.settings.max_body_size, patch=True), note_id
     )
@@ -136,7 +213,7 @@ async def delete_note(request: web.Request) -> web.Response:
     note_id = _note_id(request)
     versions = if_match_versions(request.headers.get("If-Match"))
     try:
-        await request.app[STORE].delete(note_id, versions)
+        await request.app[DATABASE].require().delete(note_id, versions)
     except NoteNotFound:
         raise _not_found(note_id) from None
     except VersionMismatch as exc:
@@ -147,7 +224,7 @@ async def delete_note(request: web.Request) -> web.Response:
 async def _update(request: web.Request, note_id: int, changes: dict[str, Any]) -> web.Response:
     versions = if_match_versions(request.headers.get("If-Match"))
     try:
-        note = await request.app[STORE].update(note_id, changes, versions)
+        note = await request.app[DATABASE].require().update(note_id, changes, versions)
     except NoteNotFound:
         raise _not_found(note_id) from None
     except VersionMismatch as exc:

@@ -104,7 +104,8 @@ class RequestCounter:
     def __init__(self, settings: RateLimitSettings, storage: Storage) -> None:
         self.storage = storage
         self.strategy = STRATEGIES[settings.strategy](storage)
-        self.timeout = settings.storage_timeout
+        # Memory cannot hang; a timer per request would cost the fast path a scheduled call.
+        self.timeout = None if settings.storage.startswith("memory") else settings.storage_timeout
         self.retry = settings.storage_retry
         self.where = redact(settings.storage)
         self.down_until = 0.0
@@ -120,8 +121,11 @@ class RequestCounter:
         if self.down_since is not None and time.monotonic() < self.down_until:
             return Verdict(False, storage_down=True)
         try:
-            async with asyncio.timeout(self.timeout * 2):
+            if self.timeout is None:
                 verdict = await self._count(policy, caller)
+            else:
+                async with asyncio.timeout(self.timeout * 2):
+                    verdict = await self._count(policy, caller)
         except Exception as exc:  # StorageError, a timeout: any failure of the store
             self._failed(exc)
             return Verdict(False, storage_down=True)

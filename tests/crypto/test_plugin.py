@@ -8,9 +8,8 @@ import pytest
 
 from gateway.config import ConfigError
 from gateway.testing import gateway_app
-from gateway_plugins.crypto.keys import PROXY
 from gateway_plugins.crypto.settings import PRO_BASE_URL, PUBLIC_BASE_URL, CryptoSettings
-from tests.crypto.conftest import MakeClient, crypto_config, crypto_subapp
+from tests.crypto.conftest import MakeClient, crypto_config
 from tests.crypto.fake_coingecko import FakeCoinGecko
 
 SECRET = "CG-sup3r-s3cret-key"
@@ -167,23 +166,6 @@ async def test_health_warns_after_a_failed_call(make_client: MakeClient, fake: F
     upstream = (await (await client.get("/health")).json())["checks"]["crypto:upstream"][0]
     assert upstream["status"] == "warn"
     assert upstream["lastOutcome"] == "answered 503"
-
-
-async def test_health_fails_when_the_cache_does_not_answer(
-    make_client: MakeClient, fake: FakeCoinGecko, monkeypatch: pytest.MonkeyPatch
-):
-    client = await make_client()
-    proxy = crypto_subapp(client)[PROXY]
-
-    async def broken() -> None:
-        raise ConnectionError("Connection refused by the cache")
-
-    monkeypatch.setattr(proxy.cache, "ping", broken)
-    response = await client.get("/health")
-    assert response.status == 503
-    check = (await response.json())["checks"]["crypto:cache"][0]
-    assert check["status"] == "fail"
-    assert "Connection refused by the cache" in check["output"]
 
 
 async def test_mounted_under_a_custom_prefix(aiohttp_client, fake: FakeCoinGecko):

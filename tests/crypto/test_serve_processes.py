@@ -88,6 +88,24 @@ async def test_two_processes_one_redis_one_upstream_call(
         assert statuses.count("gateway; fwd=miss; stored") == 1
         assert statuses.count("gateway; fwd=miss; stored; collapsed") == 19
 
+        # An upstream that answers at once: a process may miss, then take the lock just after
+        # the other released it; it must look at the cache again instead of calling again.
+        fake.ok()
+        currencies = ["eur", "btc", "usd,eur", "eur,btc"]
+        async with aiohttp.ClientSession() as session, asyncio.timeout(20):
+
+            async def price(port: int, vs: str) -> int:
+                url = f"http://127.0.0.1:{port}/v1/crypto/price?ids=tether&vs_currencies={vs}"
+                async with session.get(url) as response:
+                    await response.read()
+                    return response.status
+
+            burst = await asyncio.gather(
+                *(price(port, vs) for vs in currencies for _ in range(25) for port in ports)
+            )
+        assert burst == [200] * 200
+        assert fake.calls["/simple/price"] == 1 + len(currencies)
+
         # A live subscriber is told "going away" when its gateway stops.
         fake.ok()
         async with aiohttp.ClientSession() as session, asyncio.timeout(15):

@@ -191,7 +191,7 @@ def test_enabled_plugin_that_fails_to_import_stops_the_check(write_config, plugi
     )
     result = run_cli("check", "--config", str(path))
     assert result.returncode == 2
-    assert "plugins.broken: the plugin is enabled but failed to import" in result.stderr
+    assert "plugins.broken: the plugin cannot be used: failed to import" in result.stderr
     assert "No module named 'module_that_does_not_exist'" in result.stderr
     assert "set enabled = false" in result.stderr
 

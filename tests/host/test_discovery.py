@@ -103,8 +103,10 @@ def test_misspelt_hook_is_an_error(write_config, plugin_folder):
     with pytest.raises(ConfigError) as caught:
         load_config(path)
     message = str(caught.value)
-    assert "plugins.typo: the plugin is enabled but invalid plugin" in message
-    assert "gateway_create_ap" in message
+    assert (
+        "plugins.typo: the plugin cannot be used: it implements 'gateway_create_ap', which is "
+        "not a gateway hook (fix: rename it to 'gateway_create_app', or set enabled = false)"
+    ) in message
 
 
 def test_installed_plugin_without_a_table_is_not_mounted(installed_hello, write_config):
@@ -126,11 +128,13 @@ def test_second_plugin_of_the_same_name_is_listed_as_failed(write_config, plugin
         """
         [gateway]
         plugin_dirs = ["my_plugins"]
-        [plugins.hello]
+        [plugins.health]
         """
     )
     result = run_cli("plugins", "--json", "--config", str(path))
     assert result.returncode == 0, result.stderr
     rows = [row for row in json.loads(result.stdout)["plugins"] if "hello" in row["name"]]
-    assert [row["status"] for row in rows] == ["mounted", "failed"]
-    assert "another plugin named 'hello' is already loaded" in rows[1]["error"]
+    assert [row["status"] for row in rows] == ["disabled", "failed"]
+    assert (
+        rows[1]["error"] == f"not used: folder {path.parent / 'my_plugins'} is also named 'hello'"
+    )

@@ -15,9 +15,10 @@ HEALTH_JSON = "application/health+json"
 class ChecksPlugin:
     """Contributes one check per outcome named in ``outcomes``."""
 
-    def __init__(self, name: str, outcomes: list[str]) -> None:
+    def __init__(self, name: str, outcomes: list[str], *, required: bool = True) -> None:
         self.name = name
         self.outcomes = outcomes
+        self.required = required
         self.calls = 0
 
     @hookimpl
@@ -31,7 +32,8 @@ class ChecksPlugin:
     @hookimpl
     async def gateway_health_checks(self, app):
         return [
-            HealthCheck(outcome, self._check(outcome), timeout=0.5) for outcome in self.outcomes
+            HealthCheck(outcome, self._check(outcome), timeout=0.5, required=self.required)
+            for outcome in self.outcomes
         ]
 
     def _check(self, outcome: str):
@@ -133,3 +135,21 @@ async def test_tutorial_health_call(aiohttp_client):
     response = await client.get("/health")
     assert response.status == 200
     assert (await response.json())["status"] == "pass"
+
+
+async def test_a_check_not_required_warns_and_never_fails_readiness(aiohttp_client):
+    client = await health_client(
+        aiohttp_client,
+        ChecksPlugin("cache", ["fail", "hang"], required=False),
+        ChecksPlugin("db", ["pass"]),
+    )
+    for path in ("/health", "/health/ready"):
+        response = await client.get(path)
+        assert response.status == 200
+        body = await response.json()
+        assert body["status"] == "warn"
+        failed = body["checks"]["cache:fail"][0]
+        assert failed["status"] == "warn"
+        assert failed["output"] == "ConnectionError: refused (not required: still serving)"
+        assert body["checks"]["cache:hang"][0]["status"] == "warn"
+        assert body["checks"]["db:pass"][0]["status"] == "pass"

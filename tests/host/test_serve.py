@@ -78,6 +78,8 @@ async def test_serve_answers_and_sigterm_lets_in_flight_requests_finish(slow_con
     log = process.stdout.read()
     assert "draining: readiness now fails" in log
     assert "GET /slow?seconds=1.5 200" in log
+    assert "mounted health at /health (built-in 0.1.0)" in log  # what is served, and where
+    assert f"mounted slow at /slow (folder {slow_config.parent / 'my_plugins'})" in log
     assert "Traceback" not in log
 
 

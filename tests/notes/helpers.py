@@ -29,7 +29,9 @@ async def drop_notes_tables(url: str) -> None:
         timeout=5,
     )
     try:
-        await connection.execute("DROP TABLE IF EXISTS notes, notes_alembic_version")
+        await connection.execute(
+            "DROP TABLE IF EXISTS notes, notes_alembic_version, notes_idempotency_keys"
+        )
     finally:
         await connection.close()
 

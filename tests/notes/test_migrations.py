@@ -106,7 +106,7 @@ async def test_concurrent_upgrades_migrate_exactly_once(database_url, tmp_path):
     """In one process (two gateways in a test, say); test_five_processes_... is across them."""
     url = resolve_url(database_url, tmp_path)
     results = await asyncio.gather(*(migrate.upgrade(url, NotesSettings()) for _ in range(5)))
-    assert sorted(results) == [[], [], [], [], ["0001"]]
+    assert sorted(results) == [[], [], [], [], ["0001", "0002", "0003"]]
 
 
 def test_five_processes_migrate_exactly_once(sync_database_url, tmp_path):
@@ -134,9 +134,9 @@ def test_cli_current_migrate_downgrade(sync_database_url, tmp_path, capsys):
     assert main(["notes", "migrate", "--config", config]) == 0
     assert "nothing to do" in capsys.readouterr().out
     assert main(["notes", "current", "--config", config]) == 0
-    assert "at 0001; plugin head 0001 (up to date)" in capsys.readouterr().out
+    assert "at 0003; plugin head 0003 (up to date)" in capsys.readouterr().out
     assert main(["notes", "downgrade", "base", "--config", config]) == 0
-    assert "undid 0001" in capsys.readouterr().out
+    assert "undid 0003, 0002, 0001" in capsys.readouterr().out
     url = resolve_url(sync_database_url, tmp_path)
     assert "notes" not in asyncio.run(tables(url))
 

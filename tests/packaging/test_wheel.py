@@ -98,6 +98,10 @@ def test_the_wheel_holds_every_package_and_data_file_and_no_tests(dist: Path) ->
         "gateway_plugins/notes/migrations/script.py.mako",
         "gateway_plugins/notes/migrations/env.py",
         "gateway_plugins/notes/migrations/versions/0001_create_notes.py",
+        "gateway_plugins/notes/migrations/versions/0002_pad_years_before_1000.py",
+        "gateway_plugins/notes/migrations/versions/0003_idempotency_keys.py",
+        "gateway/scaffold/templates/package_init.py.tmpl",
+        "gateway/scaffold/templates/middleware_init.py.tmpl",
         "gateway/static/docs.html",
         "gateway/static/swagger-ui/swagger-ui-bundle.js",
         "gateway/static/swagger-ui/LICENSE",
@@ -136,6 +140,10 @@ def test_installed_cli_lists_and_checks_beside_a_users_own_plugins_package(
 
     checked = ok(run(venv / "bin" / "gateway", "check", cwd=user_folder))
     assert "OK (crypto at /v1/crypto, health at /health, notes at /notes)" in checked
+
+    # new-plugin's templates ship in the wheel.
+    ok(run(venv / "bin" / "gateway", "new-plugin", "hello", "--with-command", cwd=user_folder))
+    assert (user_folder / "gateway-hello" / "gateway_hello" / "cli.py").is_file()
 
 
 @pytest.fixture

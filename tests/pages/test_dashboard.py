@@ -1,5 +1,6 @@
-"""/_gateway/ in a real browser: every plugin is listed, a health check turns from pass to fail
-when its dependency (a private redis-server, the crypto cache) stops, and back when it returns;
+"""/_gateway/ in a real browser: every plugin is listed, a health check turns from pass to
+failing when its dependency (a private redis-server, the crypto cache) stops, and back when it
+returns;
 readable at 1280x800 and on a phone-sized screen, keyboard navigable, no console errors."""
 
 from __future__ import annotations
@@ -96,9 +97,14 @@ async def test_dashboard_shows_plugins_and_a_check_failing_and_recovering(
             await page.screenshot(path=str(shots / "dashboard-1280x800.png"))
             await page.screenshot(path=str(shots / "dashboard-1280-full.png"), full_page=True)
 
-            await stop(redis)  # the crypto cache's Redis goes away
-            await wait_for_status(page, "crypto:cache", "fail")
-            assert (await page.locator("#overall").inner_text()).strip() == "fail"
+            # The crypto cache's Redis goes away. Every instance shares it, so (issue 11's rule)
+            # the check is not required: its failure shows as warn, saying what failed, and
+            # the instance stays ready, exactly as /health reports it.
+            await stop(redis)
+            await wait_for_status(page, "crypto:cache", "warn")
+            output = await page.locator('tr[data-check="crypto:cache"]').inner_text()
+            assert "not required: still serving" in output
+            assert (await page.locator("#overall").inner_text()).strip() == "warn"
             await page.screenshot(path=str(shots / "dashboard-redis-down.png"), full_page=True)
 
             redis = await start_redis(port, tmp_path)  # and comes back on the same port

@@ -77,7 +77,9 @@ class Gateway:
         while True:
             assert self.process.poll() is None, self.log.read_text()
             try:
-                async with session.get(f"{self.url}/health/live") as response:
+                # Readiness, not liveness: liveness answers while notes still waits for another
+                # process's migration lock.
+                async with session.get(f"{self.url}/health/ready") as response:
                     if response.status == 200:
                         return
             except aiohttp.ClientError:

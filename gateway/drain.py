@@ -1,0 +1,112 @@
+"""Stopping without dropping a request: accept-grace, a bounded drain, a clean last answer.
+
+The order, the same in the single process and in every gunicorn worker:
+
+1. SIGTERM: readiness fails at once (``GatewayState.draining``), and for ``accept_grace``
+   seconds the process still accepts and serves, so the load balancer (or Kubernetes, which
+   removes an endpoint asynchronously) stops sending before anything is refused. Every
+   response from now on carries ``Connection: close``, so keep-alive clients move to another
+   instance after the request they have in flight instead of finding their connection reset.
+2. The listener closes: nothing new is accepted; connections already accepted keep being read.
+3. Plugins' ``on_shutdown`` run (live WebSockets are closed with 1001), then the requests in
+   flight get ``shutdown_timeout`` seconds to finish. Any still running then is cancelled and
+   answered with a 503 problem+json (``Connection: close``), which the access log shows; a
+   response already being streamed is closed instead.
+4. Every plugin's resources are closed (``cleanup_ctx``).
+
+SIGINT (Ctrl+C at a terminal) skips the grace period: nobody is balancing load onto a
+developer's process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from aiohttp import web
+
+from gateway.config import GatewaySettings
+from gateway.errors import ProblemError, problem_response
+from gateway.keys import STATE, GatewayState
+from gateway.protocol import GatewayRunner as ProtocolRunner
+
+log = logging.getLogger("gateway.drain")
+
+# Seconds a cancelled request gets to write its 503 before the connections are closed.
+ANSWER_GRACE = 1.0
+
+
+class GatewayRunner(ProtocolRunner):
+    """The gateway's runner (gateway/protocol.py: parser errors as problem+json, connections
+    per peer) with the accept-grace period before the listener closes."""
+
+    def __init__(
+        self,
+        app: web.Application,
+        settings: GatewaySettings,
+        *,
+        least_grace: float = 0.0,
+        **options: Any,
+    ) -> None:
+        options.setdefault("keepalive_timeout", settings.keepalive_timeout)
+        super().__init__(app, **options)
+        # A gunicorn worker always keeps least_grace: its siblings take the new connections,
+        # and its keep-alive clients need one answer with Connection: close to move over.
+        self.accept_grace = max(settings.accept_grace, least_grace)
+        self.skip_grace = False  # set for SIGINT
+
+    async def cleanup(self) -> None:
+        state = self.app[STATE]
+        if not state.draining and self.server is not None:
+            state.draining = True
+            grace = 0.0 if self.skip_grace else self.accept_grace
+            log.info(
+                "draining: readiness now fails; accepting for %gs more, then in-flight "
+                "requests may finish",
+                grace,
+            )
+            if grace > 0:
+                await asyncio.sleep(grace)
+        await super().cleanup()
+
+
+def track(app: web.Application, settings: GatewaySettings) -> None:
+    """Register the bounded wait for in-flight requests, after every plugin's on_shutdown."""
+
+    async def finish_in_flight(app: web.Application) -> None:
+        state = app[STATE]
+        state.draining = True
+        pending = {task for task in state.in_flight if not task.done()}
+        if not pending:
+            return
+        _, late = await asyncio.wait(pending, timeout=settings.shutdown_timeout)
+        if not late:
+            return
+        log.warning(
+            "shutdown_timeout (%gs) passed with %d requests in flight: answering them 503",
+            settings.shutdown_timeout,
+            len(late),
+        )
+        state.cut_off = True
+        for task in late:
+            task.cancel("shutdown_timeout")
+        await asyncio.wait(late, timeout=ANSWER_GRACE)
+
+    app.on_shutdown.append(finish_in_flight)
+
+
+def cut_off_answer(request: web.Request, state: GatewayState) -> web.StreamResponse:
+    """The 503 a request still running at the end of ``shutdown_timeout`` gets."""
+    task = asyncio.current_task()
+    if task is not None:
+        task.uncancel()  # answered: the cancellation has done its job
+    problem = ProblemError(
+        503,
+        "The gateway is shutting down and this request ran past its shutdown_timeout; it was "
+        "stopped and may not have completed. Retry it on another instance.",
+        headers={"Retry-After": "1"},
+    )
+    response = problem_response(request, problem)
+    response.force_close()
+    return response

@@ -1,0 +1,58 @@
+"""``gateway serve`` as one process: aiohttp's runner, our signals, the drain of gateway/drain.py.
+
+aiohttp's ``web.run_app`` closes the listener the moment SIGTERM arrives and dies on SIGHUP
+(exit 129, no drain); this loop does what the gateway promises instead:
+
+- SIGTERM: readiness fails, ``accept_grace`` seconds of serving, then the drain;
+- SIGINT: the same drain without the grace period (a terminal's Ctrl+C);
+- SIGHUP: logged and ignored. One process cannot swap itself without closing its listener,
+  so it does not reload (``--workers N`` reloads one worker at a time); it never drops a
+  request for it either.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+from aiohttp import web
+
+from gateway.config import GatewayConfig
+from gateway.drain import GatewayRunner
+from gateway.logs import runner_options
+
+log = logging.getLogger("gateway.serve")
+
+
+async def serve_single(config: GatewayConfig, host: str, port: int) -> None:
+    """Serve until SIGTERM or SIGINT, then drain; raises PluginSetupError at start-up."""
+    from gateway.app import create_app
+
+    app = await create_app(config)
+    runner = GatewayRunner(app, config.gateway, **runner_options(config.gateway))
+    await runner.setup()
+    try:
+        site = web.TCPSite(runner, host, port)
+        await site.start()
+        print(f"======== Running on http://{host}:{port} ========", flush=True)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+
+        def on_signal(signum: int) -> None:
+            if signum == signal.SIGHUP:
+                log.warning(
+                    "SIGHUP ignored: a single process does not reload (use --workers N for "
+                    "rolling reloads); nothing was interrupted"
+                )
+                return
+            if stop.is_set():
+                return  # a second signal while draining changes nothing
+            runner.skip_grace = signum == signal.SIGINT
+            stop.set()
+
+        for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            loop.add_signal_handler(signum, on_signal, signum)
+        await stop.wait()
+    finally:
+        await runner.cleanup()
