@@ -55,6 +55,20 @@ async def test_status_with_metrics_on(aiohttp_client, tmp_path, fake):
     assert 0 < notes["client_error_rate"] < 1
 
 
+async def test_status_shows_an_open_rate_limit_window(aiohttp_client, tmp_path, fake):
+    app = await gateway_app({"plugins": plugins(tmp_path, fake)})
+    client = await aiohttp_client(app)
+    fake.rate_limit("120")
+    answer = await client.get("/v1/crypto/price", params={"ids": "bitcoin", "vs_currencies": "usd"})
+    assert answer.status == 503
+    status = await (await client.get("/_gateway/status")).json()
+    upstream = status["health"]["checks"]["crypto:upstream"][0]
+    assert upstream["status"] == "warn"
+    assert "rate-limited by CoinGecko" in upstream["output"]
+    assert 100 < upstream["observedValue"] <= 120
+    assert upstream["observedUnit"] == "s"
+
+
 async def test_status_with_metrics_off_says_what_it_cannot_show(aiohttp_client, tmp_path, fake):
     app = await gateway_app({"plugins": plugins(tmp_path, fake)})
     client = await aiohttp_client(app)
