@@ -14,6 +14,10 @@ from aiohttp import web
 from gateway import drain
 from gateway.bodies import HANDLER_ARGS, check_content_encoding
 from gateway.config import GatewayConfig, PluginConfig
+from gateway.dashboard import ASSETS as DASHBOARD_ASSETS
+from gateway.dashboard import add_dashboard_routes
+from gateway.docs import ASSETS as DOCS_ASSETS
+from gateway.docs import add_docs_routes
 from gateway.errors import answer_error, file_response_problem
 from gateway.hosts import check_host
 from gateway.keys import (
@@ -40,6 +44,7 @@ from gateway.middleware import (
     compose,
     place,
 )
+from gateway.openapi import HIDDEN_PATHS, add_openapi_route
 from gateway.plugins import await_me_maybe, call_plugin_hook
 from gateway.proxies import TrustedProxies, apply_forwarded
 from gateway.redact import redact
@@ -152,6 +157,10 @@ async def create_app(config: GatewayConfig, *, strict: bool = True) -> web.Appli
     root[HEALTH_CHECKS] = checks
     root[PLUGIN_REPORT] = report
     root.router.add_get("/_gateway/plugins", _plugins_view)
+    add_openapi_route(root)
+    add_docs_routes(root)
+    add_dashboard_routes(root)
+    root[HIDDEN_PATHS] = (DOCS_ASSETS, DASHBOARD_ASSETS)  # files, not API operations
     if config.gateway.metrics:
         root.router.add_get("/metrics", metrics_view)
     root.on_startup.append(_mark_started)  # last: runs after every plugin's start-up

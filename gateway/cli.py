@@ -172,6 +172,10 @@ def _parser() -> argparse.ArgumentParser:
     plugins.add_argument("--json", action="store_true", help="print JSON")
     plugins.set_defaults(handler=_plugins)
 
+    openapi = commands.add_parser("openapi", help="print the OpenAPI 3.1 document")
+    openapi.add_argument("--config", help=config_help)
+    openapi.set_defaults(handler=_openapi)
+
     from gateway import scaffold
 
     scaffold.register(commands)
@@ -325,6 +329,23 @@ def _print_plugins(args: argparse.Namespace, listing: dict[str, Any]) -> None:
         for prefix, chain in chains.items():
             order = " -> ".join(f"{m['name']} ({m['priority']})" for m in chain) or "none"
             print(f"{prefix}: {order}")
+
+
+def _openapi(args: argparse.Namespace, config: GatewayConfig) -> int:
+    """Print what ``GET /openapi.json`` serves, building (not starting) every plugin."""
+    from gateway.app import PluginSetupError, create_app
+    from gateway.openapi import build_document
+
+    async def document() -> dict[str, Any]:
+        return await build_document(await create_app(config))
+
+    try:
+        built = asyncio.run(document())
+    except PluginSetupError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    sys.stdout.write(orjson.dumps(built, option=orjson.OPT_INDENT_2).decode() + "\n")
+    return 0
 
 
 def build_problems(config: GatewayConfig, report: list[dict[str, Any]]) -> list[str]:

@@ -28,7 +28,7 @@ log = logging.getLogger("gateway.config")
 CONFIG_ENV = "GATEWAY_CONFIG"
 DEFAULT_CONFIG = "plugins.toml"
 # Prefixes the host serves itself; no plugin may be mounted on or under them.
-RESERVED_PREFIXES = ("/_gateway", "/metrics")
+RESERVED_PREFIXES = ("/_gateway", "/metrics", "/openapi.json", "/docs")
 
 # ${VAR}, ${VAR:-default}, or ${file:PATH} (a mounted secret; relative to the config's folder).
 # One pattern, one pass: a value read from the environment or a file is never re-expanded.

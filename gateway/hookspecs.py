@@ -23,8 +23,8 @@ Rules that hold for every hook:
   ``gateway_plugin_info``, a declaration read while the config is validated, before any event
   loop runs.
 - *Per-plugin* hooks (``gateway_plugin_info``, ``gateway_create_app``, ``gateway_health_checks``,
-  ``gateway_middlewares``) are called on one plugin at a time, with that plugin's own settings
-  and application.
+  ``gateway_middlewares``, ``gateway_openapi``, ``gateway_openapi_extend``) are called on one
+  plugin at a time, with that plugin's own settings and application.
   *Shared* hooks (``gateway_register_commands``) are called once, on every loaded plugin.
 - A hook name the host does not know is an error at load time (pluggy's ``check_pending``), so
   a misspelt hook fails loudly instead of silently never running.
@@ -65,6 +65,7 @@ if TYPE_CHECKING:
     from gateway.config import GatewayConfig
     from gateway.health import HealthCheck
     from gateway.middleware import Middleware
+    from gateway.openapi import OpenAPIExtension, OpenAPIRoute
     from gateway.plugins import PluginInfo
 
 hookspec = pluggy.HookspecMarker("gateway")
@@ -188,4 +189,45 @@ def gateway_register_commands(subparsers: argparse._SubParsersAction[Any]) -> No
     runs even where no valid config is found, and ``config`` is ``None`` there. The host adds
     ``--config`` to every command a plugin registers. Runs on every CLI call, before the
     arguments are parsed; never while serving.
+    """
+
+
+@hookspec(firstresult=True)
+def gateway_openapi(app: web.Application, settings: BaseModel) -> dict[str, Any] | None:
+    """Describe this plugin's own sub-application as an OpenAPI 3.1 fragment (per plugin).
+
+    Called after ``gateway_create_app`` and before start-up (``gateway openapi`` never starts
+    the gateway), so build it from ``settings`` and the models that validate requests, not
+    from resources opened in ``cleanup_ctx``. Return ``{"paths": {...}, "components": {...}}``:
+    paths are relative to the mount (``"/"`` is the bare prefix, ``/notes``; ``"/{note_id}"``),
+    components are the plugin's own and are renamed ``plugin.Name`` in the document (``$ref``s
+    and links' ``operationId``s follow; ``operationId``s become ``plugin.id``). Refer to the
+    host's shared ``#/components/schemas/Problem`` and ``#/components/headers/Retry-After``
+    as they are; build them with :mod:`gateway.openapi`'s ``problem_response``,
+    ``model_schemas`` and ``query_parameters``. The host places the paths under the configured
+    prefix and adds ``X-Request-ID`` and 500 to every operation. A route the fragment leaves
+    out (or every route, when the plugin has no such hook or returns None) is described
+    minimally, flagged ``x-gateway-described: false``; a path the app does not serve is dropped.
+    """
+
+
+@hookspec(firstresult=True)
+def gateway_openapi_extend(
+    routes: list[OpenAPIRoute], settings: BaseModel, config: GatewayConfig
+) -> OpenAPIExtension | None:
+    """Add what this plugin's middlewares do to requests to the OpenAPI document (per plugin).
+
+    Called on every enabled plugin, mounted or not, after every plugin's paths are placed:
+    ``routes`` lists each described operation (:class:`gateway.openapi.OpenAPIRoute`: method,
+    full path template, serving plugin, prefix, and the labels of the middlewares that run on
+    it in order, so a plugin describes itself where its own middlewares run); ``settings`` is
+    the plugin's own, ``config`` the whole validated config (``config.scopes()`` resolves the
+    names an operator may use for a scope). Return a
+    :class:`gateway.openapi.OpenAPIExtension`: ``components`` merged into the document's (for
+    example ``{"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}}``), and
+    ``operations`` mapping some of those routes to an
+    :class:`gateway.openapi.OperationExtension` (``security`` requirements, extra
+    ``responses`` such as 401, 403 or 429, extra header ``parameters``). A status the operation
+    already describes keeps its description; when several plugins set ``security`` on one
+    operation, every plugin's requirement must hold. Return None to add nothing.
     """

@@ -14,8 +14,10 @@ from aiohttp import web
 
 from gateway import Middleware, PluginInfo, hookimpl
 from gateway.config import GatewayConfig
+from gateway.openapi import OpenAPIExtension, OpenAPIRoute
 from gateway_plugins.auth import cli
 from gateway_plugins.auth.middleware import Guard
+from gateway_plugins.auth.openapi import describe
 from gateway_plugins.auth.rules import unknown_names
 from gateway_plugins.auth.settings import AuthSettings
 
@@ -41,6 +43,11 @@ def gateway_middlewares(
                 f"(mounted: {', '.join(sorted(config.scopes()))})"
             )
     return Guard(settings).middlewares()
+
+
+@hookimpl
+def gateway_openapi_extend(routes: list[OpenAPIRoute], settings: AuthSettings) -> OpenAPIExtension:
+    return describe(routes, settings)
 
 
 @hookimpl

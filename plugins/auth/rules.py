@@ -28,9 +28,11 @@ class RuleBook:
 
     def required(self, request: web.Request) -> str:
         """``"public"`` or the scope that ``request`` needs."""
-        plugin = mounted_plugin(request)
-        path = request.path
-        method = request.method
+        return self.required_for(mounted_plugin(request), request.path, request.method)
+
+    def required_for(self, plugin: str | None, path: str, method: str) -> str:
+        """``"public"`` or the scope a ``method`` request to ``path`` (served by ``plugin``)
+        needs; ``path`` may be a path template (``/notes/{note_id}``), as /openapi.json has."""
         for names, prefixes, everything, methods, require in self._rules:
             if "*" not in methods and method not in methods:
                 continue

@@ -2,11 +2,14 @@
 rate-limit respect, plus live prices over WebSocket. See docs/crypto.md.
 """
 
+from typing import Any
+
 from aiohttp import web
 
 from gateway import HealthCheck, PluginInfo, hookimpl
 from gateway_plugins.crypto.app import build_app
 from gateway_plugins.crypto.health import health_checks
+from gateway_plugins.crypto.openapi import describe
 from gateway_plugins.crypto.settings import CryptoSettings
 
 
@@ -28,3 +31,8 @@ def gateway_create_app(settings: CryptoSettings) -> web.Application:
 @hookimpl
 def gateway_health_checks(app: web.Application) -> list[HealthCheck]:
     return health_checks(app)
+
+
+@hookimpl
+def gateway_openapi() -> dict[str, Any]:
+    return describe()

@@ -36,7 +36,11 @@ def health_checks(app: web.Application) -> list[HealthCheck]:
 
     async def upstream() -> CheckResult:
         proxy = app[PROXY]
-        details = {"stats": app[STATS].snapshot(), "liveSubscribers": app[FEED].subscriber_count}
+        stats = app[STATS].snapshot()
+        details = {"stats": stats, "liveSubscribers": app[FEED].subscriber_count}
+        asked = stats["hits"] + stats["misses"]
+        # The share of requests answered from a fresh entry since start-up (the dashboard's).
+        details["cacheHitRatio"] = round(stats["hits"] / asked, 4) if asked else None
         try:
             remaining = await proxy.window_remaining()
         except Exception as exc:  # the cache's own check reports it; this one only warns

@@ -14,20 +14,24 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from functools import lru_cache
-from typing import Any
+from typing import Annotated, Any, Literal, TypeVar, get_origin
 from urllib.parse import parse_qsl, urlencode
 
 import orjson
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from gateway import ProblemError
 from gateway_plugins.crypto.coingecko import Shape, is_coin, is_list, is_price_table
 from gateway_plugins.crypto.proxy import Question
 
 # CoinGecko API ids: "bitcoin", "usd-coin", "wrapped-bitcoin"; a slug, never a path.
-COIN_ID = re.compile(r"[a-z0-9](?:[a-z0-9._-]{0,78}[a-z0-9])?")
+# Anchored: JSON Schema (and pydantic) patterns search, they do not match the whole value.
+COIN_ID_PATTERN = r"^[a-z0-9](?:[a-z0-9._-]{0,78}[a-z0-9])?$"
+COIN_ID = re.compile(COIN_ID_PATTERN)
 # vs currencies: "usd", "eur", "btc", "sats".
-CURRENCY = re.compile(r"[a-z][a-z0-9]{1,9}")
-CATEGORY = re.compile(r"[a-z0-9](?:[a-z0-9._-]{0,98}[a-z0-9])?")
+CURRENCY_PATTERN = r"^[a-z][a-z0-9]{1,9}$"
+CURRENCY = re.compile(CURRENCY_PATTERN)
+CATEGORY_PATTERN = r"^[a-z0-9](?:[a-z0-9._-]{0,98}[a-z0-9])?$"
 MAX_IDS = 50
 MAX_CURRENCIES = 10
 MAX_QUERY_LENGTH = 4096
@@ -59,18 +63,128 @@ COIN_FLAGS = {
     "sparkline": False,
 }
 _SHOWN_VALUE = 100  # characters of a bad value echoed back in the error
+Model = TypeVar("Model", bound=BaseModel)
+
+
+# --- the parameters of each endpoint: what validates them and what /openapi.json describes ---
+
+
+def _digits(value: Any) -> Any:
+    # Query values are text: only plain ASCII digits are a number here (no "+5", "5.0", "²").
+    if isinstance(value, str) and not (value.isascii() and value.isdigit() and len(value) <= 9):
+        raise ValueError("not a whole number")
+    return value
+
+
+def _flag(value: Any) -> Any:
+    if isinstance(value, str) and value not in ("true", "false"):
+        raise ValueError("not true or false")
+    return value
+
+
+def _normalised(value: Any) -> Any:
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+def _precision(value: Any) -> Any:
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 9:
+        return str(int(value))  # "04" is 4
+    return value
+
+
+CoinId = Annotated[str, Field(pattern=COIN_ID_PATTERN)]
+Currency = Annotated[str, Field(pattern=CURRENCY_PATTERN)]
+Category = Annotated[str, Field(pattern=CATEGORY_PATTERN)]
+Flag = Annotated[bool, BeforeValidator(_flag)]
+Precision = Annotated[
+    Literal["full", *(str(digits) for digits in range(19))],  # type: ignore[misc]
+    BeforeValidator(_precision),
+    Field(description="Decimal places of prices: full, or 0 to 18."),
+]
+
+
+def _whole(low: int, high: int) -> Any:
+    return Annotated[int, Field(ge=low, le=high), BeforeValidator(_digits)]
+
+
+class PriceParameters(BaseModel):
+    """``GET /price``: CoinGecko's /simple/price."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    ids: Annotated[list[CoinId], Field(min_length=1, max_length=MAX_IDS)]
+    vs_currencies: Annotated[list[Currency], Field(min_length=1, max_length=MAX_CURRENCIES)]
+    include_market_cap: Flag = False
+    include_24hr_vol: Flag = False
+    include_24hr_change: Flag = False
+    include_last_updated_at: Flag = False
+    precision: Precision = None  # type: ignore[assignment]
+
+
+class MarketsParameters(BaseModel):
+    """``GET /markets``: CoinGecko's /coins/markets."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    vs_currency: Annotated[list[Currency], Field(min_length=1, max_length=1)]
+    ids: Annotated[list[CoinId], Field(max_length=MAX_IDS)] = []
+    category: Annotated[list[Category], Field(max_length=1)] = []
+    order: Literal[MARKET_ORDERS] = "market_cap_desc"  # type: ignore[valid-type]
+    per_page: _whole(1, 250) = 100  # type: ignore[valid-type]
+    page: _whole(1, 10000) = 1  # type: ignore[valid-type]
+    sparkline: Flag = False
+    price_change_percentage: Annotated[
+        list[Literal[PRICE_CHANGE_WINDOWS]],  # type: ignore[valid-type]
+        Field(max_length=len(PRICE_CHANGE_WINDOWS)),
+    ] = []
+    precision: Precision = None  # type: ignore[assignment]
+
+
+class CoinParameters(BaseModel):
+    """``GET /coins/{id}``: CoinGecko's /coins/{id}; a flag at its default is not sent."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    localization: Flag = True
+    tickers: Flag = True
+    market_data: Flag = True
+    community_data: Flag = True
+    developer_data: Flag = True
+    sparkline: Flag = False
+
+
+class InfoRequest(BaseModel):
+    """``POST /info``'s body: which coin (Bitcoin when the body is empty or ``{}``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    coin: Annotated[
+        str,
+        Field(strict=True, pattern=COIN_ID_PATTERN, description="A CoinGecko coin id."),
+        BeforeValidator(_normalised),
+    ] = DEFAULT_COIN
+
+
+# Each parameter's message when its value is wrong; the rest come from _error_detail.
+_MESSAGES = {
+    "ids": "coin id",
+    "category": "coin id",
+    "vs_currencies": "currency",
+    "vs_currency": "currency",
+    "per_page": "must be a whole number from 1 to 250",
+    "page": "must be a whole number from 1 to 10000",
+    "order": f"must be one of {', '.join(MARKET_ORDERS)}",
+    "price_change_percentage": f"must be among {', '.join(PRICE_CHANGE_WINDOWS)}",
+    "precision": "must be full or a whole number from 0 to 18",
+}
 
 
 @lru_cache(maxsize=4096)
 def price_question(raw_query: str) -> Question:
     """``GET /price``: CoinGecko's ``/simple/price`` with its ``include_*`` flags."""
-    query = _Query(raw_query, {"ids", "vs_currencies", "precision", *PRICE_FLAGS})
-    ids = query.slugs("ids", COIN_ID, MAX_IDS, required=True)
-    currencies = query.slugs("vs_currencies", CURRENCY, MAX_CURRENCIES, required=True)
-    params = {name: "true" for name in PRICE_FLAGS if query.flag(name)}
-    precision = query.precision()
-    query.raise_errors()
-    return _price(ids, currencies, params, precision)
+    query = _parameters(raw_query, PriceParameters)
+    params = {name: "true" for name in PRICE_FLAGS if getattr(query, name)}
+    return _price(query.ids, query.vs_currencies, params, query.precision)
 
 
 def price_question_for(ids: Iterable[str], currencies: Iterable[str]) -> Question:
@@ -81,51 +195,42 @@ def price_question_for(ids: Iterable[str], currencies: Iterable[str]) -> Questio
 @lru_cache(maxsize=4096)
 def markets_question(raw_query: str) -> Question:
     """``GET /markets``: CoinGecko's ``/coins/markets``, paging defaults filled in."""
-    names = {"vs_currency", "ids", "category", "order", "per_page", "page", "sparkline"}
-    query = _Query(raw_query, names | {"price_change_percentage", "precision"})
-    currency = query.slugs("vs_currency", CURRENCY, 1, required=True)
-    ids = query.slugs("ids", COIN_ID, MAX_IDS, required=False)
-    category = query.slugs("category", CATEGORY, 1, required=False)
-    order = query.choice("order", MARKET_ORDERS) or "market_cap_desc"
-    per_page = query.integer("per_page", 1, 250, default=100)
-    page = query.integer("page", 1, 10000, default=1)
-    sparkline = query.flag("sparkline")
-    windows = query.slugs("price_change_percentage", None, len(PRICE_CHANGE_WINDOWS), False)
-    for window in windows:
-        if window not in PRICE_CHANGE_WINDOWS:
-            query.error(
-                "price_change_percentage",
-                f"must be among {', '.join(PRICE_CHANGE_WINDOWS)}",
-                window,
-            )
-    precision = query.precision()
-    query.raise_errors()
-    params = {"vs_currency": currency[0], "order": order, "per_page": str(per_page)}
-    params["page"] = str(page)
-    if ids:
-        params["ids"] = ",".join(ids)
-    if category:
-        params["category"] = category[0]
-    if sparkline:
+    query = _parameters(raw_query, MarketsParameters)
+    params = {
+        "vs_currency": query.vs_currency[0],
+        "order": query.order,
+        "per_page": str(query.per_page),
+        "page": str(query.page),
+    }
+    if query.ids:
+        params["ids"] = ",".join(query.ids)
+    if query.category:
+        params["category"] = query.category[0]
+    if query.sparkline:
         params["sparkline"] = "true"
-    if windows:
-        params["price_change_percentage"] = ",".join(windows)
-    if precision is not None:
-        params["precision"] = precision
+    if query.price_change_percentage:
+        params["price_change_percentage"] = ",".join(query.price_change_percentage)
+    if query.precision is not None:
+        params["precision"] = query.precision
     return _question("/coins/markets", params, is_list)
 
 
 @lru_cache(maxsize=4096)
 def coin_question(coin_id: str, raw_query: str = "") -> Question:
     """``GET /coins/{id}``: CoinGecko's ``/coins/{id}``; flags at their defaults are dropped."""
-    query = _Query(raw_query, set(COIN_FLAGS))
-    coin = _coin_id(coin_id, query, "id", "path")
+    coin = coin_id.strip().lower()
+    bad_id = [] if COIN_ID.fullmatch(coin) else [_parameter_error("id", "coin id", coin_id)]
+    try:
+        query = _parameters(raw_query, CoinParameters)
+    except ProblemError as exc:
+        raise _invalid(bad_id + exc.extra["errors"]) from None
+    if bad_id:
+        raise _invalid(bad_id)
     params = {}
     for name, default in COIN_FLAGS.items():
-        value = query.flag(name)
-        if value is not None and value != default:
+        value = getattr(query, name)
+        if value != default:
             params[name] = "true" if value else "false"
-    query.raise_errors()
     return _question(f"/coins/{coin}", params, is_coin)
 
 
@@ -144,19 +249,20 @@ def info_question(body: bytes) -> Question:
         raise ProblemError(400, detail, title="Invalid JSON") from None
     if not isinstance(data, dict):
         raise _invalid([_body_error("", 'expected a JSON object such as {"coin": "bitcoin"}')])
-    errors = [
-        _body_error(f"/{name}", "unknown field; only coin is read")
-        for name in data
-        if name != "coin"
-    ]
-    coin = data.get("coin", DEFAULT_COIN)
-    if not isinstance(coin, str):
-        errors.append(_body_error("/coin", "must be a string: a CoinGecko coin id"))
-    elif not COIN_ID.fullmatch(coin.strip().lower()):
-        errors.append(_body_error("/coin", _slug_message("coin id"), coin))
-    if errors:
-        raise _invalid(errors)
-    return coin_question(coin.strip().lower())
+    try:
+        request = InfoRequest.model_validate(data)
+    except ValidationError as exc:
+        errors = []
+        for item in exc.errors():
+            name = str(item["loc"][0])
+            if item["type"] == "extra_forbidden":
+                errors.append(_body_error(f"/{name}", "unknown field; only coin is read"))
+            elif item["type"] == "string_pattern_mismatch":
+                errors.append(_body_error("/coin", _slug_message("coin id"), data["coin"]))
+            else:
+                errors.append(_body_error("/coin", "must be a string: a CoinGecko coin id"))
+        raise _invalid(errors) from None
+    return coin_question(request.coin)
 
 
 def subscription(message: Any) -> tuple[list[str], str]:
@@ -207,13 +313,6 @@ def _question(path: str, params: dict[str, str], shape: Shape) -> Question:
     return Question(key, path, dict(pairs), shape)
 
 
-def _coin_id(raw: str, query: _Query, name: str, where: str) -> str:
-    coin = raw.strip().lower()
-    if not COIN_ID.fullmatch(coin):
-        query.error(name, _slug_message("coin id"), raw, where=where)
-    return coin
-
-
 def _slug_message(what: str) -> str:
     if what == "currency":
         return "must be a currency code like usd or eur (2-10 letters and digits)"
@@ -241,100 +340,71 @@ def _invalid(errors: list[dict[str, Any]]) -> ProblemError:
     return ProblemError(422, detail, title="Invalid request", errors=errors)
 
 
-class _Query:
-    """A raw query string read leniently in form and strictly in content, collecting errors."""
+def _parameters(raw: str, model: type[Model]) -> Model:
+    """``raw`` read leniently in form and validated by ``model``, or a 422 listing every error.
 
-    def __init__(self, raw: str, allowed: set[str]) -> None:
-        self.errors: list[dict[str, Any]] = []
-        self.values: dict[str, list[str]] = {}
-        if len(raw) > MAX_QUERY_LENGTH:
-            self.error("", f"the query string is longer than {MAX_QUERY_LENGTH} characters")
-            raise _invalid(self.errors)  # nothing else in it is worth reading
-        try:
-            pairs = parse_qsl(raw, keep_blank_values=True, max_num_fields=MAX_QUERY_FIELDS)
-        except ValueError:
-            self.error("", f"more than {MAX_QUERY_FIELDS} query parameters")
-            raise _invalid(self.errors) from None
-        for name, value in pairs:
-            self.values.setdefault(name.strip().lower(), []).append(value)
-        for name in self.values:
-            if name not in allowed:
-                known = ", ".join(sorted(allowed))
-                self.error(name, f"unknown parameter; known: {known}")
+    Names and values are lower-cased and stripped; a list parameter (a ``list`` field) is
+    comma-separated and may repeat, and is de-duplicated and sorted; any other may not repeat.
+    """
+    if len(raw) > MAX_QUERY_LENGTH:
+        detail = f"the query string is longer than {MAX_QUERY_LENGTH} characters"
+        raise _invalid([{"parameter": "", "detail": detail}])  # nothing in it is worth reading
+    try:
+        pairs = parse_qsl(raw, keep_blank_values=True, max_num_fields=MAX_QUERY_FIELDS)
+    except ValueError:
+        detail = f"more than {MAX_QUERY_FIELDS} query parameters"
+        raise _invalid([{"parameter": "", "detail": detail}]) from None
+    values: dict[str, list[str]] = {}
+    for name, value in pairs:
+        values.setdefault(name.strip().lower(), []).append(value)
+    errors: list[dict[str, Any]] = []
+    data: dict[str, Any] = {}
+    for name, given in values.items():
+        field = model.model_fields.get(name)
+        if field is not None and get_origin(field.annotation) is list:
+            items = {item.strip().lower() for value in given for item in value.split(",")}
+            data[name] = sorted(items - {""})
+        elif field is not None and len(given) > 1:
+            errors.append({"parameter": name, "detail": "given more than once"})
+        else:
+            data[name] = given[0].strip().lower()
+    try:
+        parsed = model.model_validate(data)
+    except ValidationError as exc:
+        unknown, wrong = [], []
+        for item in exc.errors():
+            if item["type"] == "extra_forbidden":
+                known = ", ".join(sorted(model.model_fields))
+                unknown.append(
+                    {"parameter": item["loc"][0], "detail": f"unknown parameter; known: {known}"}
+                )
+            else:
+                wrong.append(_query_error(item))
+        raise _invalid(unknown + errors + wrong) from None
+    if errors:
+        raise _invalid(errors)
+    return parsed
 
-    def error(self, name: str, detail: str, value: Any = None, *, where: str = "query") -> None:
-        # The gateway's one shape for a bad query or path parameter (the notes plugin's too).
-        error: dict[str, Any] = {"parameter": name, "detail": detail}
-        if value is not None:
-            error["value"] = _shown(value)
-        self.errors.append(error)
 
-    def raise_errors(self) -> None:
-        if self.errors:
-            raise _invalid(self.errors)
+def _query_error(item: Any) -> dict[str, Any]:
+    name, kind, value = str(item["loc"][0]), item["type"], item.get("input")
+    ctx = item.get("ctx") or {}
+    if kind == "missing":
+        return {"parameter": name, "detail": "required"}
+    if kind == "too_short":
+        return {"parameter": name, "detail": "must not be empty"}
+    if kind == "too_long":
+        limit = ctx.get("max_length")
+        detail = f"at most {limit} value{'s' if limit != 1 else ''}"
+        return _parameter_error(name, detail, len(value))
+    message = _MESSAGES.get(name, "must be true or false")
+    return _parameter_error(name, message, value)
 
-    def slugs(
-        self, name: str, pattern: re.Pattern[str] | None, limit: int, required: bool
-    ) -> list[str]:
-        """A comma-separated list (repeating the parameter also adds to it), sorted, unique."""
-        raw = self.values.get(name)
-        if raw is None:
-            if required:
-                self.error(name, "required")
-            return []
-        items = {item.strip().lower() for value in raw for item in value.split(",")}
-        items.discard("")
-        if required and not items:
-            self.error(name, "must not be empty")
-        bad = [item for item in items if pattern is not None and not pattern.fullmatch(item)]
-        for item in sorted(bad):
-            what = "currency" if pattern is CURRENCY else "coin id"
-            self.error(name, _slug_message(what), item)
-        if len(items) > limit:
-            self.error(name, f"at most {limit} value{'s' if limit > 1 else ''}", len(items))
-        return sorted(items)
 
-    def one(self, name: str) -> str | None:
-        raw = self.values.get(name)
-        if raw is None:
-            return None
-        if len(raw) > 1:
-            self.error(name, "given more than once")
-            return None
-        return raw[0].strip().lower()
-
-    def flag(self, name: str) -> bool | None:
-        value = self.one(name)
-        if value is None:
-            return None
-        if value in ("true", "false"):
-            return value == "true"
-        self.error(name, "must be true or false", value)
-        return None
-
-    def integer(self, name: str, low: int, high: int, *, default: int) -> int:
-        value = self.one(name)
-        if value is None:
-            return default
-        if not (value.isascii() and value.isdigit()) or not low <= int(value) <= high:
-            self.error(name, f"must be a whole number from {low} to {high}", value)
-            return default
-        return int(value)
-
-    def choice(self, name: str, choices: Iterable[str]) -> str | None:
-        value = self.one(name)
-        if value is not None and value not in choices:
-            self.error(name, f"must be one of {', '.join(choices)}", value)
-            return None
-        return value
-
-    def precision(self) -> str | None:
-        value = self.one("precision")
-        if value is None:
-            return None
-        if value == "full":
-            return value
-        if value.isascii() and value.isdigit() and int(value) <= 18:
-            return str(int(value))
-        self.error("precision", "must be full or a whole number from 0 to 18", value)
-        return None
+def _parameter_error(name: str, message: str, value: Any = None) -> dict[str, Any]:
+    # The gateway's one shape for a bad query or path parameter (the notes plugin's too).
+    detail = _slug_message(message) if message in ("coin id", "currency") else message
+    error: dict[str, Any] = {"parameter": name, "detail": detail}
+    if value is not None:
+        error["value"] = _shown(value)
+    return error

@@ -8,19 +8,16 @@ The simplest built-in plugin, and the template to copy for a new one: a settings
 Response shape: draft-inadarei-api-health-check.
 """
 
-import asyncio
-from dataclasses import replace
-from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
 from pydantic import Field
 
-from gateway import CheckResult, PluginInfo, PluginSettings, __version__, hookimpl, json_response
-from gateway.keys import HEALTH_CHECKS, STATE, MountedCheck
+from gateway import PluginInfo, PluginSettings, __version__, hookimpl, json_response
+from gateway.health import run_checks, worst
+from gateway.keys import HEALTH_CHECKS, STATE
 
 HEALTH_JSON = "application/health+json"
-_SEVERITY = {"pass": 0, "warn": 1, "fail": 2}
 
 
 class HealthSettings(PluginSettings):
@@ -41,6 +38,76 @@ def gateway_plugin_info() -> PluginInfo:
     )
 
 
+_HEALTH_SCHEMA = {
+    "type": "object",
+    "description": "draft-inadarei-api-health-check",
+    "required": ["status", "version"],
+    "properties": {
+        "status": {"enum": ["pass", "warn", "fail"]},
+        "version": {"type": "string"},
+        "output": {"type": "string"},
+        "checks": {
+            "type": "object",
+            "description": "Keyed plugin:check (notes:database); one result each.",
+            "additionalProperties": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["componentType", "status", "time"],
+                    "properties": {
+                        "componentType": {"type": "string"},
+                        "status": {"enum": ["pass", "warn", "fail"]},
+                        "time": {"type": "string", "format": "date-time"},
+                        "observedValue": {},
+                        "observedUnit": {"type": ["string", "null"]},
+                        "output": {"type": "string"},
+                    },
+                },
+            },
+        },
+    },
+}
+
+
+def _health_responses(fail: str) -> dict[str, Any]:
+    content = {HEALTH_JSON: {"schema": {"$ref": "#/components/schemas/Health"}}}
+    return {
+        "200": {"description": "pass or warn.", "content": content},
+        "503": {"description": fail, "content": content},
+    }
+
+
+@hookimpl
+def gateway_openapi() -> dict[str, Any]:
+    """A plugin describes its own routes, relative to its mount: "/" is the bare prefix."""
+    return {
+        "paths": {
+            "/": {
+                "get": {
+                    "operationId": "health",
+                    "summary": "Every plugin's checks, run concurrently",
+                    "responses": _health_responses("A check failed."),
+                }
+            },
+            "/live": {
+                "get": {
+                    "operationId": "live",
+                    "summary": "Liveness: the process answers; nothing is checked",
+                    "responses": {"200": _health_responses("")["200"]},
+                }
+            },
+            "/ready": {
+                "get": {
+                    "operationId": "ready",
+                    "summary": "Readiness: every check, and fail while starting or draining",
+                    "responses": _health_responses("A check failed, or starting or draining."),
+                }
+            },
+        },
+        "components": {"schemas": {"Health": _HEALTH_SCHEMA}},
+    }
+
+
 @hookimpl
 def gateway_create_app(settings: HealthSettings) -> web.Application:
     app = web.Application()
@@ -59,7 +126,7 @@ async def live(request: web.Request) -> web.Response:
 async def health(request: web.Request) -> web.Response:
     """Every check, run concurrently; 200 for pass or warn, 503 for fail."""
     checks = await _run_all(request)
-    return _answer(_worst(checks), checks)
+    return _answer(worst(checks), checks)
 
 
 async def ready(request: web.Request) -> web.Response:
@@ -69,46 +136,11 @@ async def ready(request: web.Request) -> web.Response:
         output = "draining for shutdown" if state.draining else "starting up"
         return _answer("fail", {}, output=output)
     checks = await _run_all(request)
-    return _answer(_worst(checks), checks)
+    return _answer(worst(checks), checks)
 
 
 async def _run_all(request: web.Request) -> dict[str, list[dict[str, Any]]]:
-    limit = request.app[SETTINGS].timeout
-    mounted = request.config_dict[HEALTH_CHECKS]
-    results = await asyncio.gather(*(_run(check, limit) for check in mounted))
-    return {check.name: [result] for check, result in zip(mounted, results, strict=True)}
-
-
-async def _run(mounted: MountedCheck, limit: float) -> dict[str, Any]:
-    timeout = min(mounted.check.timeout, limit)
-    try:
-        async with asyncio.timeout(timeout):
-            result = await mounted.check.check() or CheckResult()
-    except TimeoutError:
-        result = CheckResult("fail", f"timed out after {timeout:g}s")
-    except Exception as exc:  # a broken check is that check's failure, not the endpoint's
-        result = CheckResult("fail", f"{type(exc).__name__}: {exc}")
-    if result.status == "fail" and not mounted.check.required:
-        # The instance serves without it: say so, and never fail readiness over it.
-        output = result.output or "failed"
-        result = replace(result, status="warn", output=f"{output} (not required: still serving)")
-    entry: dict[str, Any] = {
-        "componentType": mounted.check.component_type,
-        "status": result.status,
-        "time": datetime.now(UTC).isoformat(),
-    }
-    if result.observed_value is not None:
-        entry["observedValue"] = result.observed_value
-        entry["observedUnit"] = result.observed_unit
-    if result.output:
-        entry["output"] = result.output
-    entry.update(result.details)
-    return entry
-
-
-def _worst(checks: dict[str, list[dict[str, Any]]]) -> str:
-    statuses = [entry["status"] for entries in checks.values() for entry in entries]
-    return max(statuses, key=_SEVERITY.__getitem__, default="pass")
+    return await run_checks(request.config_dict[HEALTH_CHECKS], request.app[SETTINGS].timeout)
 
 
 def _answer(status: str, checks: dict[str, Any], output: str | None = None) -> web.Response:

@@ -17,6 +17,7 @@ from gateway_plugins.notes import cli
 from gateway_plugins.notes.app import check_database, check_startup, create_notes_app
 from gateway_plugins.notes.database import is_sqlite
 from gateway_plugins.notes.keys import DATABASE
+from gateway_plugins.notes.openapi import describe
 from gateway_plugins.notes.settings import NotesSettings
 
 
@@ -50,6 +51,11 @@ def gateway_health_checks(app: web.Application) -> list[HealthCheck]:
             required=local,
         ),
     ]
+
+
+@hookimpl
+def gateway_openapi(settings: NotesSettings) -> dict[str, Any]:
+    return describe(settings)
 
 
 @hookimpl

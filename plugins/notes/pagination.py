@@ -12,13 +12,28 @@ import binascii
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from functools import lru_cache
+from typing import Annotated, Any, Literal
 
 import orjson
 from multidict import MultiMapping
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    create_model,
+)
 
 from gateway_plugins.notes.schema import TIMESTAMP_FORMAT
-from gateway_plugins.notes.validation import PRIORITY_MAX, PRIORITY_MIN, error, invalid
+from gateway_plugins.notes.validation import (
+    NO_NUL,
+    PRIORITY_MAX,
+    PRIORITY_MIN,
+    error,
+    invalid,
+)
 
 SORT_COLUMNS = ("id", "priority", "created_at")
 SORTS = tuple(f"{sign}{column}" for column in SORT_COLUMNS for sign in ("", "-"))
@@ -47,41 +62,79 @@ class ListQuery:
         return f"-{self.column}" if self.descending else self.column
 
 
+def _digits(value: Any) -> Any:
+    # Query values are text: only plain digits are a number here (no "+5", "5.0" or " 5").
+    if isinstance(value, str) and not (value.isascii() and value.isdigit() and len(value) <= 9):
+        raise ValueError("not a whole number")
+    return value
+
+
+def _integer(value: Any) -> Any:
+    if isinstance(value, str) and not _INTEGER.fullmatch(value):
+        raise ValueError("not an integer")
+    return value
+
+
+@lru_cache(maxsize=16)
+def list_parameters(default_limit: int, max_limit: int) -> type[BaseModel]:
+    """The list's query parameters as a pydantic model: what validates them and what
+    ``/openapi.json`` describes. ``limit``'s bounds are the plugin's settings."""
+    return create_model(
+        "ListParameters",
+        __config__=ConfigDict(extra="forbid"),
+        limit=(
+            # Constraints before the validator, or pydantic leaves them out of the schema.
+            Annotated[int, Field(ge=1, le=max_limit), BeforeValidator(_digits)],
+            Field(default_limit, description="Notes per page."),
+        ),
+        cursor=(
+            str,
+            Field(None, description="The `next` link's cursor: where the page starts."),
+        ),
+        sort=(
+            Literal[SORTS],  # type: ignore[valid-type]
+            Field("id", description="Sort column; a leading `-` sorts descending."),
+        ),
+        created_by=(
+            Annotated[str, Field(pattern=NO_NUL)],
+            Field(None, description="Only notes with this exact `created_by`."),
+        ),
+        priority=(
+            Annotated[int, Field(ge=PRIORITY_MIN, le=PRIORITY_MAX), BeforeValidator(_integer)],
+            Field(None, description="Only notes with this priority."),
+        ),
+    )
+
+
 def parse_list_query(query: MultiMapping[str], default_limit: int, max_limit: int) -> ListQuery:
     """Validate the list's query string; every problem is listed in one 422."""
+    messages = {
+        "limit": f"must be an integer from 1 to {max_limit}",
+        "sort": f"must be one of {', '.join(SORTS)}",
+        "priority": f"must be an integer from {PRIORITY_MIN} to {PRIORITY_MAX}",
+        "created_by": "must not contain the NUL character",
+    }
     errors: list[dict[str, str]] = []
     for name in query:
-        if name not in PARAMETERS:
-            errors.append(_param(name, f"unknown parameter; known: {', '.join(PARAMETERS)}"))
-        elif len(query.getall(name)) > 1:
+        if name in PARAMETERS and len(query.getall(name)) > 1:
             errors.append(_param(name, "given more than once"))
-
-    limit = default_limit
-    if "limit" in query:
-        raw = query["limit"]
-        if not (raw.isascii() and raw.isdigit() and len(raw) <= 9 and 1 <= int(raw) <= max_limit):
-            errors.append(_param("limit", f"must be an integer from 1 to {max_limit}"))
-        else:
-            limit = int(raw)
-
-    sort = query.get("sort", "id")
+    model = list_parameters(default_limit, max_limit)
+    values: Any = None
+    try:
+        values = model.model_validate({name: query[name] for name in query})
+    except ValidationError as exc:
+        unknown, wrong = [], []
+        for item in exc.errors():
+            name = str(item["loc"][0])
+            if item["type"] == "extra_forbidden":
+                known = ", ".join(PARAMETERS)
+                unknown.append(_param(name, f"unknown parameter; known: {known}"))
+            elif name in messages:
+                wrong.append(_param(name, messages[name]))
+        errors = unknown + errors + wrong
+    sort = values.sort if values is not None else query.get("sort", "id")
     if sort not in SORTS:
-        errors.append(_param("sort", f"must be one of {', '.join(SORTS)}"))
         sort = "id"
-
-    priority = None
-    if "priority" in query:
-        raw = query["priority"]
-        if _INTEGER.fullmatch(raw) and PRIORITY_MIN <= int(raw) <= PRIORITY_MAX:
-            priority = int(raw)
-        else:
-            errors.append(
-                _param("priority", f"must be an integer from {PRIORITY_MIN} to {PRIORITY_MAX}")
-            )
-
-    created_by = query.get("created_by")
-    if created_by is not None and "\x00" in created_by:
-        errors.append(_param("created_by", "must not contain the NUL character"))
 
     after = None
     if "cursor" in query:
@@ -94,14 +147,14 @@ def parse_list_query(query: MultiMapping[str], default_limit: int, max_limit: in
                     "unchanged, or start again without a cursor",
                 )
             )
-    if errors:
+    if errors or values is None:
         raise invalid(errors, what="query string")
     return ListQuery(
-        limit=limit,
+        limit=values.limit,
         column=sort.lstrip("-"),
         descending=sort.startswith("-"),
-        created_by=created_by,
-        priority=priority,
+        created_by=values.created_by,
+        priority=values.priority,
         after=after,
     )
 

@@ -45,6 +45,13 @@ ACCEPT_POST = "application/json"
 ACCEPT_PATCH = f"{_MERGE_PATCH}, application/json"
 
 
+# The validators below as JSON Schema patterns, carried on the same annotated types so that
+# /openapi.json states them: the validators run (with the messages clients read), the
+# patterns tell a client or a fuzzer the rule.
+NO_NUL = "^[^\\x00]*$"
+TITLE_PATTERN = "^[^\\x00]*[^\\x00\\s][^\\x00]*$"
+
+
 def _no_nul(value: str) -> str:
     # PostgreSQL cannot store U+0000 in text; refusing it everywhere keeps the backends equal.
     if "\x00" in value:
@@ -78,10 +85,28 @@ def parse_timestamp(value: Any) -> datetime:
 
 
 Text = Annotated[str, Field(strict=True), AfterValidator(_no_nul)]
-Title = Annotated[Text, Field(min_length=1, max_length=TITLE_MAX), AfterValidator(_not_blank)]
-Description = Annotated[Text, Field(max_length=DESCRIPTION_MAX)]
-CreatedBy = Annotated[Text, Field(max_length=CREATED_BY_MAX)]
-Priority = Annotated[StrictInt, Field(ge=PRIORITY_MIN, le=PRIORITY_MAX)]
+Title = Annotated[
+    Text,
+    Field(min_length=1, max_length=TITLE_MAX, json_schema_extra={"pattern": TITLE_PATTERN}),
+    AfterValidator(_not_blank),
+]
+Description = Annotated[
+    Text, Field(max_length=DESCRIPTION_MAX, json_schema_extra={"pattern": NO_NUL})
+]
+CreatedBy = Annotated[Text, Field(max_length=CREATED_BY_MAX, json_schema_extra={"pattern": NO_NUL})]
+# Sent back unchanged from a GET, ignored: a client or fuzzer should leave them out.
+ReadOnly = Annotated[Any, Field(json_schema_extra={"readOnly": True})]
+
+
+def _integral(value: Any) -> Any:
+    # JSON Schema (and so /openapi.json's "integer") counts 4.0 as the integer 4; a fraction,
+    # a boolean or a string stays an error (found by schemathesis).
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+Priority = Annotated[StrictInt, Field(ge=PRIORITY_MIN, le=PRIORITY_MAX), BeforeValidator(_integral)]
 Timestamp = Annotated[datetime, BeforeValidator(parse_timestamp)]
 
 
@@ -96,8 +121,8 @@ class NoteFields(BaseModel):
     priority: Priority = DEFAULT_PRIORITY
     # Not Optional: an explicit null is an error; absent means "now" (POST) or "keep" (PUT).
     created_at: Timestamp = None  # type: ignore[assignment]
-    id: Any = None
-    updated_at: Any = None
+    id: ReadOnly = None
+    updated_at: ReadOnly = None
 
 
 class NotePatch(BaseModel):
@@ -114,8 +139,8 @@ class NotePatch(BaseModel):
     created_by: CreatedBy | None = None
     priority: Priority = None  # type: ignore[assignment]
     created_at: Timestamp = None  # type: ignore[assignment]
-    id: Any = None
-    updated_at: Any = None
+    id: ReadOnly = None
+    updated_at: ReadOnly = None
 
 
 async def read_json(request: web.Request, limit: int, *, patch: bool = False) -> Any:

@@ -9,8 +9,10 @@ from aiohttp import web
 
 from gateway import CheckResult, HealthCheck, Middleware, PluginInfo, hookimpl
 from gateway.config import GatewayConfig
+from gateway.openapi import OpenAPIExtension, OpenAPIRoute
 from gateway_plugins.ratelimit.limiter import RequestCounter, open_storage
 from gateway_plugins.ratelimit.middleware import RateLimit
+from gateway_plugins.ratelimit.openapi import describe
 from gateway_plugins.ratelimit.settings import RateLimitSettings
 
 COUNTER = web.AppKey("ratelimit.counter", RequestCounter)
@@ -48,6 +50,13 @@ def gateway_middlewares(
     app: web.Application, settings: RateLimitSettings, config: GatewayConfig
 ) -> list[Middleware]:
     return RateLimit(settings, app[COUNTER], config.scopes()).middlewares()
+
+
+@hookimpl
+def gateway_openapi_extend(
+    routes: list[OpenAPIRoute], settings: RateLimitSettings, config: GatewayConfig
+) -> OpenAPIExtension:
+    return describe(routes, settings, config.scopes())
 
 
 @hookimpl

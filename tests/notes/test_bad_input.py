@@ -104,7 +104,7 @@ async def test_validation_errors_list_every_field_with_a_pointer(client):
     [
         ({"priority": [1, 2]}, "#/priority"),
         ({"priority": 4.5}, "#/priority"),
-        ({"priority": 4.0}, "#/priority"),
+        ({"priority": 4.5e100}, "#/priority"),
         ({"priority": True}, "#/priority"),
         ({"priority": 2**31}, "#/priority"),
         ({"priority": -(2**31) - 1}, "#/priority"),
@@ -146,6 +146,21 @@ async def test_bounds_are_accepted(client):
     low = await create(client, priority=-(2**31), title="x" * 200, created_by="c" * 200)
     high = await create(client, priority=2**31 - 1)
     assert (low["priority"], high["priority"]) == (-(2**31), 2**31 - 1)
+
+
+async def test_an_integral_number_is_an_integer(client):
+    # JSON Schema, and so /openapi.json, says 4.0 is the integer 4.
+    assert (await create(client, priority=4.0))["priority"] == 4
+
+
+async def test_years_before_1000_are_iso_8601_and_sort_in_time_order(client):
+    early = await create(client, created_at="0156-05-04T23:29:06Z")
+    late = await create(client, created_at="2017-08-23T00:00:00Z")
+    assert early["created_at"] == "0156-05-04T23:29:06.000000Z"
+    page = await (await client.get("/notes?sort=-created_at&limit=2")).json()
+    assert [note["id"] for note in page["notes"]] == [late["id"], early["id"]]
+    following = await (await client.get(page["next"])).json() if page["next"] else None
+    assert following is None or early["id"] not in [n["id"] for n in following["notes"]]
 
 
 async def test_read_only_updated_at_is_ignored(client):

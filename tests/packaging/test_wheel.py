@@ -102,6 +102,11 @@ def test_the_wheel_holds_every_package_and_data_file_and_no_tests(dist: Path) ->
         "gateway_plugins/notes/migrations/versions/0003_idempotency_keys.py",
         "gateway/scaffold/templates/package_init.py.tmpl",
         "gateway/scaffold/templates/middleware_init.py.tmpl",
+        "gateway/static/docs.html",
+        "gateway/static/swagger-ui/swagger-ui-bundle.js",
+        "gateway/static/swagger-ui/LICENSE",
+        "gateway/static/dashboard/index.html",
+        "gateway/static/dashboard/dashboard.js",
     ):
         assert data in names
     assert not [n for n in names if n.startswith(("tests/", "plugins/"))]
@@ -186,6 +191,12 @@ def test_installed_gateway_serves_and_migrates_from_installed_files(
         note = json.loads(response.read())
     with urllib.request.urlopen(f"{served}/notes/{note['id']}", timeout=5) as response:
         assert json.loads(response.read())["title"] == "from the wheel"
+    # The docs page and the dashboard are served from the files the wheel installed.
+    for path in ("/docs", "/docs/assets/swagger-ui/swagger-ui-bundle.js", "/_gateway/"):
+        with urllib.request.urlopen(f"{served}{path}", timeout=5) as response:
+            assert response.status == 200, path
+    with urllib.request.urlopen(f"{served}/openapi.json", timeout=5) as response:
+        assert "/notes/{note_id}" in json.loads(response.read())["paths"]
 
     with sqlite3.connect(user_folder / "notes.db") as db:
         (revision,) = db.execute("SELECT version_num FROM notes_alembic_version").fetchone()

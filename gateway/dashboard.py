@@ -1,0 +1,69 @@
+"""``GET /_gateway/``: the operator dashboard, and ``GET /_gateway/status``, the data it polls.
+
+Everything lives under ``/_gateway/`` so that one rule protects the page, its data and its
+assets (the auth plugin's default rule asks for the admin scope there). The page is static
+HTML, CSS and JavaScript shipped in the wheel (gateway/static/dashboard), with no CDN; it
+polls ``status`` every few seconds and draws its chart as SVG itself.
+
+What ``/_gateway/status`` shows is generic: the plugin report (settings already redacted),
+every health check's own result (a plugin puts what operators need in its check: the notes
+pool use, the crypto cache hit ratio and rate-limit window), and per-plugin traffic from
+:mod:`gateway.traffic` when metrics are on.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from aiohttp import web
+
+from gateway import __version__
+from gateway.docs import STATIC, html_page
+from gateway.health import run_checks, worst
+from gateway.keys import CONFIG, HEALTH_CHECKS, MIDDLEWARE_CHAINS, PLUGIN_REPORT, STATE
+from gateway.responses import json_response
+from gateway.traffic import TRAFFIC, TrafficHistory, sample_traffic
+
+ASSETS = "/_gateway/assets"
+CHECK_LIMIT = 5.0  # seconds: no check may hold the dashboard's data for longer
+METRICS_OFF = (
+    "Metrics are off, so request rate, error rate, latency percentiles and the chart cannot "
+    "be shown. Set [gateway] metrics = true in plugins.toml to see them."
+)
+
+
+async def dashboard_view(request: web.Request) -> web.Response:
+    return html_page("dashboard/index.html")
+
+
+async def status_view(request: web.Request) -> web.Response:
+    """A snapshot of everything the dashboard shows (never cached)."""
+    root = request.app
+    checks = await run_checks(root[HEALTH_CHECKS], CHECK_LIMIT)
+    state = root[STATE]
+    history = root.get(TRAFFIC)
+    traffic: dict[str, Any] = (
+        {"available": False, "reason": METRICS_OFF} if history is None else history.summary()
+    )
+    body = {
+        "generated_at": datetime.now(UTC).isoformat(),
+        "version": __version__,
+        "state": "draining" if state.draining else ("ready" if state.ready else "starting"),
+        "plugins": root[PLUGIN_REPORT],
+        # By prefix (a plugin's, /_gateway, /metrics): the middlewares that run, outermost first.
+        "middlewares": root.get(MIDDLEWARE_CHAINS, {}),
+        "health": {"status": worst(checks), "checks": checks},
+        "traffic": traffic,
+    }
+    return json_response(body, headers={"Cache-Control": "no-store"})
+
+
+def add_dashboard_routes(root: web.Application) -> None:
+    """The dashboard, its data and its assets; with metrics on, the traffic sampler too."""
+    root.router.add_get("/_gateway/", dashboard_view)
+    root.router.add_get("/_gateway/status", status_view)
+    root.router.add_static(ASSETS, STATIC / "dashboard", append_version=False)
+    if root[CONFIG].gateway.metrics:
+        root[TRAFFIC] = TrafficHistory()
+        root.cleanup_ctx.append(sample_traffic)

@@ -1,0 +1,179 @@
+"""The OpenAPI description of the crypto plugin, built from the models that validate requests.
+
+Parameters come from :class:`PriceParameters`, :class:`MarketsParameters`,
+:class:`CoinParameters`, the body from :class:`InfoRequest`. Response bodies are CoinGecko's
+own JSON, passed through unchanged; their schemas say what the proxy checks before it stores
+an answer (coingecko.is_price_table, is_coin, is_list).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gateway.openapi import RETRY_AFTER, model_schemas, problem_response, query_parameters
+from gateway_plugins.crypto.validation import (
+    COIN_ID_PATTERN,
+    MAX_INFO_BODY,
+    CoinParameters,
+    InfoRequest,
+    MarketsParameters,
+    PriceParameters,
+)
+
+_CACHE_STATUS = {
+    "description": "RFC 9211: how the cache answered (hit, fwd=miss; stored, ...).",
+    "schema": {"type": "string"},
+}
+_CACHED_HEADERS = {
+    "Cache-Status": _CACHE_STATUS,
+    "Age": {"description": "Seconds since the entry was stored.", "schema": {"type": "integer"}},
+    "Cache-Control": {
+        "description": "max-age: seconds of freshness left.",
+        "schema": {"type": "string"},
+    },
+}
+_ERROR_HEADERS = {"Cache-Status": _CACHE_STATUS}
+
+
+def _upstream_problems(*extra: int) -> dict[str, Any]:
+    """What a proxied call can answer besides 200, as docs/crypto.md tabulates it."""
+    responses = {
+        "422": problem_response("A parameter is invalid: `errors` lists each; nothing was called."),
+        "502": problem_response(
+            "CoinGecko could not be reached, failed, or answered something unusable, and no "
+            "stale entry was left.",
+            headers=_ERROR_HEADERS,
+        ),
+        "503": problem_response(
+            "CoinGecko's rate limit is reached (its window is open) and no stale entry is left.",
+            headers={**_ERROR_HEADERS, "Retry-After": RETRY_AFTER},
+        ),
+        "504": problem_response("CoinGecko did not answer in time.", headers=_ERROR_HEADERS),
+    }
+    if 404 in extra:
+        responses["404"] = problem_response(
+            "CoinGecko has no such coin (remembered for not_found_ttl).", headers=_ERROR_HEADERS
+        )
+    return responses
+
+
+def _ok(description: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "description": description,
+        "headers": _CACHED_HEADERS,
+        "content": {"application/json": {"schema": schema}},
+    }
+
+
+_COIN = {
+    "type": "object",
+    "description": "CoinGecko's /coins/{id} answer, unchanged.",
+    "required": ["id"],
+    "properties": {"id": {"type": "string"}, "symbol": {"type": "string"}},
+}
+_PRICES = {
+    "type": "object",
+    "description": "Per coin id, per currency: the price (and the include_* values).",
+    "additionalProperties": {"type": "object", "additionalProperties": {}},
+}
+_MARKETS = {
+    "type": "array",
+    "description": "CoinGecko's /coins/markets answer, unchanged.",
+    "items": {"type": "object"},
+}
+
+
+def describe() -> dict[str, Any]:
+    """The crypto plugin's fragment: paths relative to its mount."""
+    (info_ref,), schemas = model_schemas(InfoRequest)
+    coin_id = {
+        "name": "id",
+        "in": "path",
+        "required": True,
+        "description": "A CoinGecko coin id (case is ignored).",
+        "schema": {"type": "string", "pattern": COIN_ID_PATTERN},
+    }
+    coin_ref = {"$ref": "#/components/schemas/Coin"}
+    return {
+        "paths": {
+            "/price": {
+                "get": {
+                    "operationId": "price",
+                    "summary": "Prices of coins in currencies (CoinGecko /simple/price), cached",
+                    "parameters": query_parameters(PriceParameters),
+                    "responses": {
+                        "200": _ok("The price table.", {"$ref": "#/components/schemas/Prices"}),
+                        **_upstream_problems(),
+                    },
+                }
+            },
+            "/info": {
+                "post": {
+                    "operationId": "info",
+                    "summary": "One coin's data: Bitcoin unless the body names another",
+                    "description": (
+                        "The aiohttp tutorial's call. No body, or `{}`, asks for Bitcoin; the "
+                        f"body may be at most {MAX_INFO_BODY} bytes."
+                    ),
+                    "requestBody": {
+                        "required": False,
+                        "content": {"application/json": {"schema": info_ref}},
+                    },
+                    "responses": {
+                        "200": _ok("The coin.", coin_ref),
+                        "400": problem_response("The body is not JSON."),
+                        "413": problem_response(f"The body is over {MAX_INFO_BODY} bytes."),
+                        "415": problem_response("The body is labelled as something not JSON."),
+                        **_upstream_problems(404),
+                    },
+                }
+            },
+            "/coins/{id}": {
+                "get": {
+                    "operationId": "coin",
+                    "summary": "One coin's data (CoinGecko /coins/{id}), cached",
+                    "parameters": [coin_id, *query_parameters(CoinParameters)],
+                    "responses": {
+                        "200": _ok("The coin.", coin_ref),
+                        **_upstream_problems(404),
+                    },
+                }
+            },
+            "/markets": {
+                "get": {
+                    "operationId": "markets",
+                    "summary": "Coins with market data (CoinGecko /coins/markets), cached",
+                    "parameters": query_parameters(MarketsParameters),
+                    "responses": {
+                        "200": _ok("The page of coins.", {"$ref": "#/components/schemas/Markets"}),
+                        **_upstream_problems(),
+                    },
+                }
+            },
+            "/ws": {
+                "get": {
+                    "operationId": "live",
+                    "summary": "Live prices over WebSocket (docs/crypto.md has the messages)",
+                    "description": (
+                        'Upgrade to WebSocket, send `{"subscribe": ["bitcoin"], "vs": "usd"}`, '
+                        "get the current prices, then a message whenever one changes."
+                    ),
+                    "responses": {
+                        "101": {"description": "Switching to WebSocket."},
+                        "426": problem_response(
+                            "Not a WebSocket upgrade request.",
+                            headers={
+                                "Upgrade": {"schema": {"type": "string", "const": "websocket"}}
+                            },
+                        ),
+                        "503": problem_response(
+                            "The gateway is shutting down.", headers={"Retry-After": RETRY_AFTER}
+                        ),
+                    },
+                }
+            },
+        },
+        "components": {
+            "schemas": {**schemas, "Coin": _COIN, "Prices": _PRICES, "Markets": _MARKETS}
+        },
+    }

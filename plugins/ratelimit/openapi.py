@@ -1,0 +1,50 @@
+"""What the ratelimit plugin adds to /openapi.json: 429 (and 503 with on_storage_error =
+"deny") on every route where its middleware runs, naming the policy that applies there."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from gateway.openapi import (
+    RETRY_AFTER,
+    OpenAPIExtension,
+    OpenAPIRoute,
+    OperationExtension,
+    problem_response,
+)
+from gateway_plugins.ratelimit.settings import RateLimitSettings
+
+_FIELD = {"schema": {"type": "string"}}
+
+
+def describe(
+    routes: list[OpenAPIRoute], settings: RateLimitSettings, scopes: Mapping[str, str]
+) -> OpenAPIExtension:
+    overrides = {scopes.get(name, name): policy for name, policy in settings.overrides.items()}
+    extension = OpenAPIExtension()
+    for route in routes:
+        if not any(label.startswith("ratelimit:") for label in route.middlewares):
+            continue
+        if route.plugin is not None:
+            scope = route.plugin
+        else:
+            scope = "/_gateway" if route.path.startswith("/_gateway") else route.path
+        policy = overrides.get(scope)
+        limits, by = (policy.limits, policy.by) if policy else (settings.limits, settings.by)
+        responses = {
+            "429": problem_response(
+                f"Rate limit reached ({', '.join(limits)} per {by}).",
+                headers={
+                    "Retry-After": RETRY_AFTER,
+                    "RateLimit-Policy": {**_FIELD, "description": "The policy, as in the draft."},
+                    "RateLimit": {**_FIELD, "description": "What is left, and when it resets."},
+                },
+            )
+        }
+        if settings.on_storage_error == "deny":
+            responses["503"] = problem_response(
+                "The rate-limit store is unavailable and requests are refused.",
+                headers={"Retry-After": RETRY_AFTER},
+            )
+        extension.operations[route] = OperationExtension(responses=responses)
+    return extension
