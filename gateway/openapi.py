@@ -36,7 +36,10 @@ from gateway import __version__
 from gateway.config import GatewayConfig
 from gateway.errors import PROBLEM_CONTENT_TYPE
 from gateway.plugins import await_me_maybe, call_plugin_hook
-from gateway.request_id import HEADER as REQUEST_ID_HEADER
+from gateway.request_id import HEADER
+
+# The document is JSON: a plain str, not the istr the middleware uses as a header key.
+REQUEST_ID_HEADER = str(HEADER)
 
 log = logging.getLogger("gateway.openapi")
 
