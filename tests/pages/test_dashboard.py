@@ -18,6 +18,37 @@ from tests.served import artefacts, free_port, running_gateway, write_config
 
 pytestmark = pytest.mark.slow
 REDIS_SERVER = shutil.which("redis-server")
+
+# A third-party plugin whose one health check is required and follows a TCP store.
+REQUIRED_PROBE = """
+import asyncio
+
+from gateway import CheckResult, HealthCheck, PluginInfo, PluginSettings, hookimpl
+
+
+class ProbeSettings(PluginSettings):
+    port: int
+
+
+@hookimpl
+def gateway_plugin_info():
+    return PluginInfo(name="probe", settings=ProbeSettings)
+
+
+@hookimpl
+def gateway_health_checks(settings):
+    async def store():
+        try:
+            opened = asyncio.open_connection("127.0.0.1", settings.port)
+            _, writer = await asyncio.wait_for(opened, 1)
+        except (OSError, TimeoutError) as exc:
+            return CheckResult("fail", f"the store refuses connections: {exc}")
+        writer.close()
+        await writer.wait_closed()
+        return CheckResult("pass", "the store answers")
+
+    return [HealthCheck("store", store, required=True)]
+"""
 TIMEOUT = 20_000  # ms: the page polls every 5 s
 
 
@@ -75,6 +106,12 @@ async def test_dashboard_shows_plugins_and_a_check_failing_and_recovering(
             extra='api_plan = "demo"\napi_key = "very-secret-key"\n'
             '[plugins.ratelimit]\nlimits = ["100000/minute"]\n',
         )  # fmt: skip
+        # A check that is required (this instance cannot serve without its store) follows the
+        # same private redis-server: it turns from pass to fail and back.
+        (tmp_path / "probes").mkdir()
+        (tmp_path / "probes" / "probe.py").write_text(REQUIRED_PROBE)
+        text = config.read_text().replace("[gateway]\n", '[gateway]\nplugin_dirs = ["probes"]\n', 1)
+        config.write_text(text + f"[plugins.probe]\nport = {port}\n")
         async with running_gateway(config) as base:
             context, page, watch = await open_page(async_browser)
             response = await page.goto(f"{base}/_gateway/")
@@ -100,15 +137,19 @@ async def test_dashboard_shows_plugins_and_a_check_failing_and_recovering(
             # The crypto cache's Redis goes away. Every instance shares it, so (issue 11's rule)
             # the check is not required: its failure shows as warn, saying what failed, and
             # the instance stays ready, exactly as /health reports it.
+            await wait_for_status(page, "probe:store", "pass")
             await stop(redis)
+            await wait_for_status(page, "probe:store", "fail")
             await wait_for_status(page, "crypto:cache", "warn")
             output = await page.locator('tr[data-check="crypto:cache"]').inner_text()
             assert "not required: still serving" in output
-            assert (await page.locator("#overall").inner_text()).strip() == "warn"
+            # The required check's failure fails the whole: overall fail, as /health says.
+            assert (await page.locator("#overall").inner_text()).strip() == "fail"
             await page.screenshot(path=str(shots / "dashboard-redis-down.png"), full_page=True)
 
             redis = await start_redis(port, tmp_path)  # and comes back on the same port
             await wait_for_status(page, "crypto:cache", "pass")
+            await wait_for_status(page, "probe:store", "pass")
             await page.screenshot(path=str(shots / "dashboard-redis-back.png"))
 
             # Readable on a phone: nothing wider than the screen, rows stacked as cards.
