@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import shutil
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,58 +12,19 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from tests.faults.servers import PrivateRedis
 from tests.host.test_serve import free_port, start_gateway
 from tests.host.test_workers import Workers
 
 pytestmark = pytest.mark.slow
 
 
-class PrivateRedis:
-    """A redis-server of this test alone, on a free port, that the test may kill."""
-
-    def __init__(self, port: int | None = None) -> None:
-        if shutil.which("redis-server") is None:
-            pytest.skip("redis-server is not installed")
-        self.port = port or free_port()
-        self.process = subprocess.Popen(
-            [
-                "redis-server",
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ],
-            stdout=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 10
-        while (
-            subprocess.run(
-                ["redis-cli", "-p", str(self.port), "ping"], capture_output=True, text=True
-            ).stdout.strip()
-            != "PONG"
-        ):
-            assert time.monotonic() < deadline, "the private redis-server did not start"
-            time.sleep(0.05)
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def kill(self) -> None:
-        self.process.kill()
-        self.process.wait(timeout=10)
-
-
 @pytest.fixture
-def private_redis() -> Iterator[PrivateRedis]:
-    server = PrivateRedis()
+def private_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
+    server = PrivateRedis(tmp_path)
+    server.start()
     yield server
-    if server.process.poll() is None:
-        server.kill()
+    server.kill()
 
 
 def config(tmp_path: Path, storage: str, limits: str, **extra: str) -> Path:
@@ -113,7 +72,6 @@ async def test_redis_dying_lets_traffic_through_warns_and_recovers(
     tmp_path: Path, private_redis: PrivateRedis
 ) -> None:
     path = config(tmp_path, private_redis.url, "1000/hour", storage_retry="1")
-    revived: PrivateRedis | None = None
     port = free_port()
     process = start_gateway(path, port)
     url = f"http://127.0.0.1:{port}"
@@ -134,7 +92,7 @@ async def test_redis_dying_lets_traffic_through_warns_and_recovers(
                 assert body["checks"]["ratelimit:storage"][0]["status"] == "warn"
             async with session.get(f"{url}/health/ready") as ready:
                 assert ready.status == 200  # a store it can serve without never fails readiness
-            revived = PrivateRedis(private_redis.port)  # back on the same port
+            private_redis.start()  # back on the same port
             await asyncio.sleep(1.2)  # past storage_retry
             async with session.get(f"{url}/health/live") as answered:
                 assert "RateLimit" in answered.headers  # counting again, without a restart
@@ -144,8 +102,6 @@ async def test_redis_dying_lets_traffic_through_warns_and_recovers(
     finally:
         process.terminate()
         log = process.communicate(timeout=20)[0]
-        if revived is not None:
-            revived.kill()
     assert log.count("does not answer") == 1, log  # once per outage, not per request
     assert "answers again" in log
     assert "Traceback" not in log
