@@ -12,7 +12,7 @@ from gateway.errors import ProblemError
 from gateway.health import CheckResult, HealthCheck
 from gateway.identity import Identity
 from gateway.keys import CLIENT_ADDRESS, IDENTITY, REQUEST_ID
-from gateway.middleware import Middleware, Priority, is_preflight, mounted_plugin
+from gateway.middleware import Middleware, Priority, is_preflight, mounted_plugin, request_scope
 from gateway.plugins import PluginInfo, PluginSettings
 from gateway.proxies import client_address
 from gateway.responses import json_response
@@ -40,4 +40,5 @@ __all__ = [
     "json_response",
     "mounted_plugin",
     "read_body",
+    "request_scope",
 ]

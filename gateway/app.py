@@ -42,6 +42,7 @@ from gateway.middleware import (
     PlacedMiddleware,
     chains,
     compose,
+    own_scope,
     place,
 )
 from gateway.openapi import HIDDEN_PATHS, add_openapi_route
@@ -72,11 +73,10 @@ class _Routing:
     metrics: Chain | None = None
 
     def own(self, path: str) -> Chain | None:
-        if path.startswith("/_gateway/") or path == "/_gateway":
+        scope = own_scope(path)
+        if scope == "/_gateway":
             return self.gateway
-        if path == "/metrics":
-            return self.metrics
-        return None
+        return self.metrics if scope == "/metrics" else None
 
 
 @dataclass

@@ -10,7 +10,7 @@ middlewares costs one dictionary lookup per request, not a middleware layer.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
 from functools import partial
@@ -146,6 +146,34 @@ def mounted_plugin(request: web.BaseRequest) -> str | None:
     own paths and paths no plugin is mounted on."""
     apps = request.match_info.apps
     return apps[1].get(PLUGIN_NAME) if len(apps) > 1 else None
+
+
+def own_scope(path: str) -> str | None:
+    """The gateway's own scope ``path`` is in (``/_gateway`` or ``/metrics``), if any."""
+    if path == "/_gateway" or path.startswith("/_gateway/"):
+        return "/_gateway"
+    if path == "/metrics":
+        return "/metrics"
+    return None
+
+
+def request_scope(request: web.BaseRequest) -> str | None:
+    """The scope ``request`` belongs to, as ``apply_to`` names it: the mounted plugin's name,
+    ``/_gateway`` or ``/metrics``; ``None`` for a path nothing is mounted on."""
+    return mounted_plugin(request) or own_scope(request.path)
+
+
+def scopes_named(names: Iterable[str], scopes: Mapping[str, str], setting: str) -> dict[str, str]:
+    """Each of ``names`` (plugin names or prefixes an operator wrote in ``setting``) with the
+    scope it names; raises ValueError naming the ones that match nothing mounted."""
+    names = list(names)
+    unknown = [name for name in names if name not in scopes]
+    if unknown:
+        raise ValueError(
+            f"{setting}: {', '.join(map(repr, unknown))} names no mounted plugin or prefix "
+            f"(mounted: {', '.join(sorted(scopes))})"
+        )
+    return {name: scopes[name] for name in names}
 
 
 def is_preflight(request: web.BaseRequest) -> bool:

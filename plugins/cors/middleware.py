@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from gateway import Middleware, Priority, ProblemError, is_preflight, mounted_plugin
-from gateway.middleware import Handler
+from gateway import Middleware, Priority, ProblemError, is_preflight, request_scope
+from gateway.middleware import Handler, scopes_named
 from gateway_plugins.cors.settings import CorsPolicy, CorsSettings
 
 # Always allowed by browsers without being listed (Fetch: CORS-safelisted request headers).
@@ -67,23 +67,15 @@ class CompiledPolicy:
 class Cors:
     def __init__(self, settings: CorsSettings, scopes: Mapping[str, str]) -> None:
         self.default = CompiledPolicy.of(settings)
-        unknown = [name for name in settings.overrides if name not in scopes]
-        if unknown:
-            raise ValueError(
-                f"overrides: {', '.join(map(repr, unknown))} names no mounted plugin or prefix "
-                f"(mounted: {', '.join(sorted(scopes))})"
-            )
+        named = scopes_named(settings.overrides, scopes, "overrides")
         self.overrides = {
-            scopes[name]: CompiledPolicy.of(policy) for name, policy in settings.overrides.items()
+            named[name]: CompiledPolicy.of(policy) for name, policy in settings.overrides.items()
         }
 
     def policy_for(self, request: web.Request) -> CompiledPolicy:
         if not self.overrides:
             return self.default
-        scope = mounted_plugin(request)
-        if scope is None:
-            scope = "/_gateway" if request.path.startswith("/_gateway") else request.path
-        return self.overrides.get(scope, self.default)
+        return self.overrides.get(request_scope(request), self.default)
 
     async def handle(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         origin = request.headers.get("Origin")

@@ -18,9 +18,9 @@ from gateway import (
     ProblemError,
     client_address,
     is_preflight,
-    mounted_plugin,
+    request_scope,
 )
-from gateway.middleware import Handler
+from gateway.middleware import Handler, scopes_named
 from gateway_plugins.ratelimit.limiter import CompiledPolicy, RequestCounter, Verdict
 from gateway_plugins.ratelimit.settings import RateLimitSettings
 
@@ -33,25 +33,16 @@ class RateLimit:
         self.deny_when_down = settings.on_storage_error == "deny"
         self.retry = settings.storage_retry
         self.default = CompiledPolicy.of("default", settings.limits, settings.by)
-        unknown = [name for name in settings.overrides if name not in scopes]
-        if unknown:
-            raise ValueError(
-                f"overrides: {', '.join(map(repr, unknown))} names no mounted plugin or prefix "
-                f"(mounted: {', '.join(sorted(scopes))})"
-            )
+        named = scopes_named(settings.overrides, scopes, "overrides")
         # By scope (a plugin's name, or an own path), whichever name the operator used.
         self.overrides = {
-            scopes[name]: CompiledPolicy.of(scopes[name], policy.limits, policy.by)
+            named[name]: CompiledPolicy.of(named[name], policy.limits, policy.by)
             for name, policy in settings.overrides.items()
         }
 
     def policy_for(self, request: web.Request) -> CompiledPolicy:
         if self.overrides:
-            scope = mounted_plugin(request)
-            if scope is None:
-                path = request.path
-                scope = "/_gateway" if path.startswith("/_gateway") else path
-            return self.overrides.get(scope, self.default)
+            return self.overrides.get(request_scope(request), self.default)
         return self.default
 
     async def limit(self, request: web.Request, handler: Handler) -> web.StreamResponse:
