@@ -97,7 +97,8 @@ def plugin_of(match_info: Any) -> str:
     apps = match_info.apps if match_info is not None else ()
     if not apps:
         return "-"
-    return apps[-1].get(PLUGIN_NAME, "gateway")
+    # apps[0] is the root; apps[1] the mounted plugin's, whatever it mounts inside itself.
+    return apps[1].get(PLUGIN_NAME, "gateway") if len(apps) > 1 else "gateway"
 
 
 def _escaped(value: str) -> str:

@@ -208,8 +208,12 @@ def _root_middleware(
             check_host(request)  # gateway/hosts.py: before any handler acts on the request
             check_content_encoding(request)  # gateway/bodies.py: 415 for a coding not decoded
             if chain is None:
-                response = await _checked_file(handler, request)
+                response = await handler(request)
+                if isinstance(response, web.FileResponse):  # add_static: may be missing
+                    await _check_file(response)
             else:  # inside the chain, so plugin middlewares see a missing file as its problem
+                # and, served any way, see the application that answers as request.app.
+                request.match_info.current_app = apps[-1]
                 response = await chain(request, partial(_checked_file, handler))
         except asyncio.CancelledError:
             if not state.cut_off:
@@ -243,10 +247,14 @@ def _root_middleware(
 async def _checked_file(handler: Handler, request: web.Request) -> web.StreamResponse:
     response = await handler(request)
     if isinstance(response, web.FileResponse):  # add_static: the file may be missing
-        problem = await file_response_problem(response)
-        if problem is not None:
-            raise problem
+        await _check_file(response)
     return response
+
+
+async def _check_file(response: web.FileResponse) -> None:
+    problem = await file_response_problem(response)
+    if problem is not None:
+        raise problem
 
 
 def _observe(request: web.Request, status: int, started: float) -> None:

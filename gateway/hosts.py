@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from functools import lru_cache
 
 from aiohttp import web
 
@@ -24,6 +25,9 @@ _PORT = re.compile(r"[0-9]{1,5}")
 _NAME_MAX = 253
 
 
+# Clients of one gateway send a handful of hosts: remembered, the check costs a dict lookup
+# per request instead of a parse (4% of a fast request). Bounded, so junk hosts only evict.
+@lru_cache(maxsize=512)
 def host_problem(host: str) -> str | None:
     """Why ``host`` (a ``Host`` header's value) cannot be used, or None when it can."""
     if not host:

@@ -12,7 +12,7 @@ subclass of aiohttp's, private API: tests/hostile pins every case over a raw soc
 - parser errors answer problem+json (414 for a long request line, 431 for long or too many
   headers, else 400) with a fixed detail that never echoes the request, an ``X-Request-ID``,
   one log line without a traceback, and a count in ``/metrics`` (route ``unparsed``);
-- an ``Expect`` other than ``100-continue`` is a problem+json 417;
+- an ``Expect`` other than ``100-continue`` is a problem+json 417 (gateway/dispatch.py);
 - one peer may hold at most ``[gateway] max_connections_per_peer`` connections (a peer in
   ``[gateway] trusted_proxies`` is not limited: it carries many clients); one more is
   answered 429 and closed at once, so a client opening thousands of idle connections cannot
@@ -38,10 +38,10 @@ from aiohttp import web
 from aiohttp.http_exceptions import BadHttpMessage, HttpProcessingError, LineTooLong
 from aiohttp.web_protocol import _ErrInfo
 
+from gateway.dispatch import dispatcher
 from gateway.errors import (
     PROBLEM_CONTENT_TYPE,
     ProblemError,
-    answer_error,
     client_gone,
     problem_response,
 )
@@ -110,6 +110,9 @@ def parser_problem(status: int, exc: BaseException | None) -> ProblemError:
     return ProblemError(status if 400 <= status < 500 else 400, "The request is not valid HTTP.")
 
 
+_aiohttp_data_received = web.RequestHandler.data_received
+
+
 class GatewayRequestHandler(web.RequestHandler):
     """One client connection: aiohttp's, with the gateway's answers to what it refuses."""
 
@@ -136,18 +139,22 @@ class GatewayRequestHandler(web.RequestHandler):
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
-        queued = len(self._messages)
-        super().data_received(data)
-        for index in range(queued, len(self._messages)):
-            self._close_after_foreign_upgrade(index)
+        # Runs for every request: aiohttp's method called directly, and no method call per
+        # message unless it asks to upgrade (bench/README.md).
+        messages = self._messages
+        queued = len(messages)
+        _aiohttp_data_received(self, data)
+        if len(messages) == queued:
+            return
+        for index in range(queued, len(messages)):
+            if getattr(messages[index][0], "upgrade", False):  # an _ErrInfo has none
+                self._close_after_foreign_upgrade(index)
         # A parse error in the body of the request being handled (a bad chunk arriving late)
         # fails that body, and is also queued as if it were a next request. The handler
         # answers it (gateway/bodies.py: 400); aiohttp would then read ("linger on") the
         # failed body and log its exception with a traceback, so it must not.
         request = self._current_request
-        if request is None or len(self._messages) <= queued:
-            return
-        if isinstance(self._messages[-1][0], _ErrInfo):
+        if request is not None and isinstance(messages[-1][0], _ErrInfo):
             if request.content.exception() is None:
                 request.content.set_exception(BadHttpMessage("malformed request body"))
             self._lingering_time = 0.0
@@ -159,7 +166,7 @@ class GatewayRequestHandler(web.RequestHandler):
         # the parser, so the answer to such a request closes the connection, which tells
         # the client to send the rest again on a new one (RFC 9112 section 9.3.2).
         message, payload = self._messages[index]
-        if isinstance(message, _ErrInfo) or not message.upgrade or message.should_close:
+        if message.should_close:
             return
         if message.headers.get("Upgrade", "").strip().lower() == "websocket":
             return
@@ -235,7 +242,7 @@ class GatewayServer(web.Server):
         trusted: TrustedProxies | None = None,
         **kwargs: Any,
     ) -> None:
-        super().__init__(_answering_escaped_errors(handler, measure), **kwargs)
+        super().__init__(handler, **kwargs)
         self.measure = measure
         self.max_connections_per_peer = max_connections_per_peer
         # A trusted proxy carries many clients' connections: it is not limited as one peer.
@@ -279,33 +286,6 @@ class GatewayServer(web.Server):
                 log.exception("could not record metrics for a malformed request")
 
 
-def _answering_escaped_errors(
-    handler: Callable[[web.BaseRequest], Awaitable[web.StreamResponse]], measure: bool
-) -> Callable[[web.BaseRequest], Awaitable[web.StreamResponse]]:
-    """``handler`` with the errors aiohttp raises before the middlewares run (an ``Expect``
-    it does not know: 417) answered as problem+json, like everything after them."""
-
-    async def handle(request: web.BaseRequest) -> web.StreamResponse:
-        started = time.perf_counter()
-        try:
-            return await handler(request)
-        except web.HTTPException as exc:
-            if exc.status < 400 or exc.content_type == PROBLEM_CONTENT_TYPE:
-                raise
-            assert isinstance(request, web.Request)
-            response = answer_error(request, exc)
-            response.headers[HEADER] = choose_request_id(request.headers.get(HEADER))
-            response.headers["Server"] = SERVER
-            if measure:
-                try:
-                    observe(request, response.status, started)
-                except Exception:
-                    log.exception("could not record metrics for %s", request.path)
-            return response
-
-    return handle
-
-
 class GatewayRunner(web.AppRunner):
     """``web.AppRunner`` serving through :class:`GatewayServer`."""
 
@@ -314,7 +294,9 @@ class GatewayRunner(web.AppRunner):
         settings = self.app[CONFIG].gateway
         kwargs = dict(server._kwargs)
         return GatewayServer(
-            server.request_handler,
+            # gateway/dispatch.py: the root's routing and middleware, without aiohttp's
+            # per-application layers (the app is frozen by now).
+            dispatcher(self.app, _safe_observe if settings.metrics else None),
             request_factory=server.request_factory,
             handler_cancellation=server.handler_cancellation,
             loop=server._loop,
@@ -327,6 +309,13 @@ class GatewayRunner(web.AppRunner):
     async def setup(self) -> None:
         install_resource_log(asyncio.get_running_loop())
         await super().setup()
+
+
+def _safe_observe(request: web.Request, status: int, started: float) -> None:
+    try:
+        observe(request, status, started)
+    except Exception:  # metrics must never cost a client its answer
+        log.exception("could not record metrics for %s", request.path)
 
 
 def install_resource_log(loop: asyncio.AbstractEventLoop) -> None:

@@ -36,10 +36,15 @@ from typing import Any
 
 from aiohttp import ClientResponse, web
 from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.web_runner import BaseRunner
 
 from gateway.app import create_app
 from gateway.config import GatewayConfig, load_config, validate_config
+from gateway.drain import GatewayRunner
 from gateway.errors import PROBLEM_CONTENT_TYPE
+from gateway.keys import CONFIG
+from gateway.log_writer import writer
+from gateway.logs import runner_options
 from gateway.plugins import _import_from_folder, discover
 from gateway.request_id import HEADER
 
@@ -141,6 +146,23 @@ async def gateway_app(
     """
     loaded = build_config(config, plugins=plugins, builtins=builtins, config_dir=config_dir)
     return await create_app(loaded, strict=strict)
+
+
+class GatewayTestServer(TestServer):
+    """aiohttp's test server, serving through the gateway's own runner as ``gateway serve``
+    does: its routing (gateway/dispatch.py), its answers to requests the HTTP parser refuses
+    (gateway/protocol.py), its access log and its drain (without the accept-grace wait: no
+    load balancer is watching a test)."""
+
+    async def _make_runner(self, **kwargs: Any) -> BaseRunner:
+        settings = self.app[CONFIG].gateway
+        runner = GatewayRunner(self.app, settings, **{**runner_options(settings), **kwargs})
+        runner.skip_grace = True
+        return runner
+
+    async def close(self) -> None:
+        await super().close()
+        writer.flush()  # the access lines now, into the test's captured output
 
 
 async def assert_problem(
@@ -272,7 +294,7 @@ if pytest is not None:
                 config_dir=config_dir if config_dir is not None else tmp_path,
             )
             app = await create_app(loaded, strict=strict)
-            client: TestClient[Any, Any] = TestClient(TestServer(app, host="127.0.0.1"))
+            client: TestClient[Any, Any] = TestClient(GatewayTestServer(app, host="127.0.0.1"))
             await client.start_server()
             clients.append(client)
             return client

@@ -1,0 +1,133 @@
+"""How a served request reaches its handler: aiohttp's routing, without its per-app layers.
+
+Once any application in the tree has a middleware, aiohttp's ``Application._handle`` wraps
+every handler in one more middleware per application the request passes through
+(``_fix_request_current_app``), whose only work is to set ``request.app``. The gateway's root
+middleware and one mounted plugin so cost three middleware layers per request: about 12% of
+the instructions of a ``GET /health/live`` (bench/README.md). :func:`dispatcher` makes the
+request handler the gateway's runner (gateway/protocol.py) serves with instead. It routes as
+``_handle`` does, then calls the root's middlewares directly, with ``request.app`` already the
+application that will answer, and wraps a handler in a plugin sub-application's own
+middlewares (with aiohttp's ``request.app`` for them) only when that plugin has some.
+
+Served any other way (aiohttp's ``AppRunner``, its test client), the root application's own
+``_handle`` runs and the behaviour is the same: tests/host/test_dispatch.py runs one set of
+requests both ways and compares the answers. The seams used here are aiohttp's, pinned in
+pyproject.toml to the minor version they were checked against: ``UrlMappingMatchInfo``'s
+``add_app``, ``freeze``, ``apps``, ``current_app`` and ``expect_handler``, and the request's
+``_match_info``, which ``Application._handle`` sets in the same way.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from functools import lru_cache, partial
+from typing import Any
+
+from aiohttp import hdrs, web
+from aiohttp.web_urldispatcher import MatchInfoError
+
+from gateway.errors import PROBLEM_CONTENT_TYPE, answer_error
+from gateway.request_id import HEADER, choose_request_id
+from gateway.responses import SERVER
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+Observe = Callable[[web.Request, int, float], None]
+
+
+def dispatcher(root: web.Application, observe: Observe | None = None) -> Handler:
+    """The request handler serving ``root`` (frozen: its middlewares and routes are final).
+
+    ``observe`` counts an answer given before the root middleware runs (an ``Expect`` it does
+    not know) for ``/metrics``, as the root middleware counts every other.
+    """
+    router = root.router
+    root_middlewares = tuple(reversed(root.middlewares))  # innermost first, as aiohttp wraps
+    # The gateway's root has one middleware: called as it is, without a partial per request.
+    single = root_middlewares[0] if len(root_middlewares) == 1 else None
+    has_own = any(app.middlewares for app in _apps_below(root))
+
+    async def dispatch(request: web.Request) -> web.StreamResponse:
+        match_info = await router.resolve(request)
+        match_info.add_app(root)
+        match_info.freeze()
+        request._match_info = match_info  # as Application._handle sets it
+        if request.headers.get(hdrs.EXPECT):
+            answer = await _expect(request, match_info, observe)
+            if answer is not None:
+                return answer
+        handler = match_info.handler
+        if has_own:
+            apps = match_info.apps
+            if len(apps) > 1:
+                if isinstance(match_info, MatchInfoError):  # a new handler every time: not cached
+                    handler = _with_own_middlewares(handler, apps[1:])
+                else:
+                    handler = _cached_with_own_middlewares(handler, apps[1:])
+        if single is not None:
+            return await single(request, handler)
+        for middleware in root_middlewares:
+            handler = partial(middleware, handler=handler)
+        return await handler(request)
+
+    return dispatch
+
+
+async def _expect(
+    request: web.Request, match_info: Any, observe: Observe | None
+) -> web.StreamResponse | None:
+    """aiohttp's answer to ``Expect`` (``100 Continue``, or a 417 it raises for any other
+    expectation), with the 417 as problem+json like every answer after the middlewares."""
+    started = time.perf_counter()
+    try:
+        answer = await match_info.expect_handler(request)
+        await request.writer.drain()
+    except web.HTTPException as exc:
+        if exc.status < 400 or exc.content_type == PROBLEM_CONTENT_TYPE:
+            raise
+        response = answer_error(request, exc)
+        response.headers[HEADER] = choose_request_id(request.headers.get(HEADER))
+        response.headers["Server"] = SERVER
+        if observe is not None:
+            observe(request, response.status, started)
+        return response
+    return answer
+
+
+def _apps_below(app: web.Application) -> list[web.Application]:
+    """Every application mounted under ``app``, at any depth."""
+    found: list[web.Application] = []
+    for resource in app.router.resources():
+        sub = resource.get_info().get("app")  # set for add_subapp's and add_domain's resources
+        if isinstance(sub, web.Application):
+            found.append(sub)
+            found.extend(_apps_below(sub))
+    return found
+
+
+def _with_own_middlewares(handler: Handler, apps: Sequence[web.Application]) -> Handler:
+    """``handler`` inside the middlewares of the sub-applications ``apps`` (outermost first)
+    declare, each seeing itself as ``request.app``, as aiohttp runs them."""
+    for app in reversed(apps):
+        if not app.middlewares:
+            continue
+        for middleware in reversed(app.middlewares):
+            handler = partial(middleware, handler=handler)
+        handler = partial(_as_current_app, app, handler)
+    return handler
+
+
+_cached_with_own_middlewares = lru_cache(maxsize=1024)(_with_own_middlewares)
+
+
+async def _as_current_app(
+    app: web.Application, handler: Handler, request: web.Request
+) -> web.StreamResponse:
+    match_info = request.match_info
+    previous = match_info.current_app
+    match_info.current_app = app
+    try:
+        return await handler(request)
+    finally:
+        match_info.current_app = previous
