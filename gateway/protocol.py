@@ -117,6 +117,9 @@ class GatewayRequestHandler(web.RequestHandler):
         super().__init__(manager, **kwargs)
         self._gateway = manager
         self._counted_peer: str | None = None
+        # Requests read on this connection so far: a drain waits for a connection's first
+        # one before closing it (gateway/drain.py).
+        self.requests_read = 0
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)
@@ -138,6 +141,7 @@ class GatewayRequestHandler(web.RequestHandler):
     def data_received(self, data: bytes) -> None:
         queued = len(self._messages)
         super().data_received(data)
+        self.requests_read += len(self._messages) - queued
         for index in range(queued, len(self._messages)):
             self._close_after_foreign_upgrade(index)
         # A parse error in the body of the request being handled (a bad chunk arriving late)
