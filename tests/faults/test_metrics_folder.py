@@ -5,6 +5,7 @@ about 13 generations). A real `gateway serve --workers 2`, real SIGHUP reloads, 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import re
 import signal
 import textwrap
@@ -119,7 +120,7 @@ async def test_the_folder_stays_bounded_and_counts_stay_exact_across_reloads(tmp
     assert gateway.text().count("Booting worker") == 2 + 2 * RELOADS
     # Counts never went backwards in any scrape, and none was counted twice or lost.
     assert len(scrapes) > 20
-    assert all(a <= b for a, b in zip(scrapes, scrapes[1:], strict=False)), scrapes
+    assert all(a <= b for a, b in itertools.pairwise(scrapes)), scrapes
     assert final == answered, (final, answered)
     # Only the live workers', the master's and one archive per type: 10 workers ran.
     owners = {name.rsplit("_", 1)[1].removesuffix(".db") for name in files}
