@@ -8,6 +8,12 @@ The order, the same in the single process and in every gunicorn worker:
    response from now on carries ``Connection: close``, so keep-alive clients move to another
    instance after the request they have in flight instead of finding their connection reset.
 2. The listener closes: nothing new is accepted; connections already accepted keep being read.
+   A connection accepted just before then may not have delivered its first request yet:
+   closing it would lose a request that a client never resends on a new connection, so the
+   drain waits up to ``FIRST_REQUEST_WAIT`` for every such connection's first request (answered
+   with ``Connection: close``) before idle connections are closed. A keep-alive connection
+   idle since before the drain is closed then, as HTTP lets a server close an idle connection
+   (a client resends on a reused connection, RFC 9112 section 9.3.1).
 3. Plugins' ``on_shutdown`` run (live WebSockets are closed with 1001), then the requests in
    flight get ``shutdown_timeout`` seconds to finish. Any still running then is cancelled and
    answered with a 503 problem+json (``Connection: close``), which the access log shows; a
@@ -35,6 +41,9 @@ log = logging.getLogger("gateway.drain")
 
 # Seconds a cancelled request gets to write its 503 before the connections are closed.
 ANSWER_GRACE = 1.0
+# Seconds, at most, that connections accepted before the listener closed get to send their
+# first request once it has closed (a client on a LAN sends it with the handshake's ACK).
+FIRST_REQUEST_WAIT = 1.0
 
 
 class GatewayRunner(ProtocolRunner):
@@ -68,7 +77,28 @@ class GatewayRunner(ProtocolRunner):
             )
             if grace > 0:
                 await asyncio.sleep(grace)
+        server = self.server
+        if server is not None:
+            for site in list(self.sites):
+                await site.stop()
+            await first_requests(server, FIRST_REQUEST_WAIT)
         await super().cleanup()
+
+
+async def first_requests(server: web.Server, wait: float) -> None:
+    """Wait until every connection has sent a request, ``wait`` seconds at most.
+
+    aiohttp closes every connection without a request in progress as its drain starts,
+    among them connections accepted a moment ago whose request is still on its way (a reset
+    the client cannot safely retry), and a connection whose accept completes after that is
+    never read or closed until the process exits. Polling first lets accepts under way finish.
+    """
+    deadline = asyncio.get_running_loop().time() + wait
+    while True:
+        await asyncio.sleep(0.02)
+        waiting = [c for c in server.connections if getattr(c, "requests_read", 1) == 0]
+        if not waiting or asyncio.get_running_loop().time() >= deadline:
+            return
 
 
 def track(app: web.Application, settings: GatewaySettings) -> None:

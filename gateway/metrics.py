@@ -4,7 +4,8 @@ Plugins define their own metrics with prometheus-client at module level (names p
 ``gateway_<plugin>_``); they are exported with the host's. Under ``gateway serve --workers N``
 the master sets ``PROMETHEUS_MULTIPROC_DIR`` before anything imports prometheus-client, so each
 worker writes its values to that folder and ``/metrics``, whichever worker answers, aggregates
-all of them (prometheus-client's multi-process mode).
+all of them (prometheus-client's multi-process mode; gateway/metrics_folder.py keeps the
+folder from growing with every worker ever started).
 """
 
 import os
@@ -15,13 +16,12 @@ from aiohttp import web
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
-    CollectorRegistry,
     Histogram,
     generate_latest,
-    multiprocess,
 )
 
 from gateway.keys import PLUGIN_NAME
+from gateway.metrics_folder import archive_dead_worker, multiprocess_registry
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
@@ -101,11 +101,8 @@ def _labelled(request: web.Request, status: int) -> Any:
 
 async def metrics_view(request: web.Request) -> web.Response:
     """Every metric in the Prometheus text format, never cached."""
-    if os.environ.get(MULTIPROC_ENV):
-        registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)
-    else:
-        registry = REGISTRY
+    folder = os.environ.get(MULTIPROC_ENV)
+    registry = multiprocess_registry(folder) if folder else REGISTRY
     return web.Response(
         body=generate_latest(registry),
         headers={"Content-Type": CONTENT_TYPE_LATEST, "Cache-Control": "no-store"},
@@ -113,6 +110,8 @@ async def metrics_view(request: web.Request) -> web.Response:
 
 
 def mark_worker_dead(pid: int) -> None:
-    """Drop a stopped worker's live gauges from the multi-process aggregate."""
-    if os.environ.get(MULTIPROC_ENV):
-        multiprocess.mark_process_dead(pid)
+    """Fold a stopped worker's counts into the folder's archives and drop its live gauges
+    (gateway/metrics_folder.py), so the folder does not grow with every worker started."""
+    folder = os.environ.get(MULTIPROC_ENV)
+    if folder:
+        archive_dead_worker(folder, pid)

@@ -121,6 +121,12 @@ class GatewayRequestHandler(web.RequestHandler):
         self._gateway = manager
         self._counted_peer: str | None = None
 
+    @property
+    def requests_read(self) -> int:
+        """Requests read on this connection so far (aiohttp counts them as it parses): a
+        drain waits for a connection's first one before closing it (gateway/drain.py)."""
+        return self._request_count
+
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)
         peer = transport.get_extra_info("peername")

@@ -21,9 +21,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
-from prometheus_client import REGISTRY, CollectorRegistry, multiprocess
+from prometheus_client import REGISTRY
 
 from gateway.metrics import MULTIPROC_ENV
+from gateway.metrics_folder import multiprocess_registry
 
 INTERVAL = 5.0  # seconds between samples
 WINDOW = 300.0  # seconds of samples kept: "the last five minutes"
@@ -47,11 +48,8 @@ Sample = tuple[float, dict[str, PluginCounts]]
 def read_counts(registry: Any = None) -> dict[str, PluginCounts]:
     """The request histogram now, summed per plugin over routes, methods and statuses."""
     if registry is None:
-        if os.environ.get(MULTIPROC_ENV):
-            registry = CollectorRegistry()
-            multiprocess.MultiProcessCollector(registry)
-        else:
-            registry = REGISTRY
+        folder = os.environ.get(MULTIPROC_ENV)
+        registry = multiprocess_registry(folder) if folder else REGISTRY
     counts: dict[str, PluginCounts] = {}
     for family in registry.collect():
         if family.name != _METRIC:

@@ -116,11 +116,18 @@ class RollingArbiter(Arbiter):
             self.kill_worker(pid, signal.SIGTERM)
 
     def reap_workers(self) -> None:
+        before = dict(self.WORKERS)
         try:
             super().reap_workers()
         except HaltServer as halt:
             if halt.exit_status != self.WORKER_BOOT_ERROR:
                 raise
+            # gunicorn raises before closing the failed worker's heartbeat file and calling
+            # child_exit (its metrics files would stay in the folder); both are safe to
+            # repeat for the workers it did finish with.
+            for pid in before.keys() - self.WORKERS.keys():
+                before[pid].tmp.close()
+                self.cfg.child_exit(self, before[pid])
             serving = (set(self.WORKERS) & self.booted) - self.draining
             if not serving:
                 raise  # nothing serves: the start failed (exit 3)

@@ -237,3 +237,107 @@ async def test_sighup_under_keepalive_load_and_while_draining(tmp_path: Path):
     assert answered > 200
     assert failures == [], failures[:5]
     assert text.count("Booting worker") == 6, text  # 2, then 2 per reload: none stacked
+
+
+FRAGILE = """
+import os
+
+from aiohttp import web
+from gateway import PluginInfo, hookimpl, json_response
+
+
+async def hello(request):
+    return json_response({"ok": True})
+
+
+@hookimpl
+def gateway_plugin_info():
+    return PluginInfo(name="fragile", default_prefix="/fragile")
+
+
+@hookimpl
+def gateway_create_app():
+    # A plugin that cannot start while its store is down (unlike the built-in ones).
+    if os.path.exists(os.environ["FRAGILE_DOWN"]):
+        raise RuntimeError("the fragile store is down")
+    app = web.Application()
+    app.router.add_get("/", hello)
+    return app
+"""
+
+
+async def test_a_replacement_that_fails_to_boot_is_retried_while_the_other_worker_serves(
+    tmp_path: Path,
+):
+    config = write(
+        tmp_path,
+        """
+        [gateway]
+        plugin_dirs = ["my_plugins"]
+        shutdown_timeout = 2
+        [plugins.health]
+        [plugins.whoami]
+        [plugins.fragile]
+        """,
+    )
+    (tmp_path / "my_plugins" / "fragile.py").write_text(FRAGILE)
+    down = tmp_path / "fragile-store-down"
+    gateway = GatewayProcess(
+        config, tmp_path / "gateway.log", "--workers", "2", env={"FRAGILE_DOWN": str(down)}
+    )
+    failures: list[str] = []
+    pids: list[int] = []
+    stop = asyncio.Event()
+    try:
+        async with aiohttp.ClientSession(
+            # A new connection per request, so a worker that boots gets its share.
+            connector=aiohttp.TCPConnector(force_close=True),
+            timeout=aiohttp.ClientTimeout(total=5),
+        ) as session:
+            await ready(session, gateway)
+            before = children(gateway.process.pid)
+            assert len(before) == 2
+
+            async def client() -> None:
+                while not stop.is_set():
+                    try:
+                        async with session.get(f"{gateway.url}/whoami") as response:
+                            if response.status != 200:
+                                failures.append(f"status {response.status}")
+                            else:
+                                pids.append((await response.json())["pid"])
+                    except aiohttp.ClientError as exc:
+                        failures.append(repr(exc))
+                    await asyncio.sleep(0.01)
+
+            clients = [asyncio.create_task(client()) for _ in range(2)]
+            down.touch()
+            victim = min(before)
+            os.kill(victim, signal.SIGKILL)
+
+            async def retried() -> bool:
+                return gateway.text().count("a replacement worker failed to boot") >= 2
+
+            # The first replacement fails at once, the next one RESPAWN_BACKOFF (5 s) later.
+            await wait_for(retried, "no second boot attempt", gateway, within=20)
+            survivor = before - {victim}
+            answered_during_outage = len(pids)
+            assert set(pids) <= survivor | {victim}
+            down.unlink()
+
+            async def replaced() -> bool:
+                now = children(gateway.process.pid)
+                return len(now) == 2 and bool(set(pids[answered_during_outage:]) - before)
+
+            await wait_for(replaced, "no replacement ever served", gateway, within=20)
+            stop.set()
+            await asyncio.gather(*clients)
+            assert gateway.process.poll() is None
+    finally:
+        stop.set()
+        code = gateway.stop()
+    text = gateway.text()
+    assert code == 0, text
+    assert failures == [], failures[:5]
+    assert answered_during_outage > 50
+    assert "status 768" not in text
