@@ -82,15 +82,6 @@ _MILLIS = [f"{n:03d}" for n in range(1000)]
 clock = _Clock()
 
 
-def _match_info(request: web.BaseRequest) -> Any:
-    """What routing found for ``request``; None when it was answered before routing (a request
-    that could not be parsed)."""
-    try:
-        return request.match_info  # type: ignore[attr-defined]
-    except (AttributeError, AssertionError):
-        return None
-
-
 def plugin_of(match_info: Any) -> str:
     """The name of the plugin whose sub-application answered (when the line is formatted,
     not while the request waits)."""
@@ -155,10 +146,6 @@ def _utf8(value: Any) -> Any:
     return value
 
 
-def _socket_peer(request: web.BaseRequest) -> str | None:
-    return request.remote
-
-
 class TextAccessLogger(AbstractAccessLogger):
     """The access log in the text format (``log_format = "text"``).
 
@@ -166,8 +153,9 @@ class TextAccessLogger(AbstractAccessLogger):
     """
 
     line: Callable[[Entry], str] = staticmethod(text_line)
-    # request.remote, or client_address() behind trusted proxies (see access_logger_class).
-    peer: Callable[[web.BaseRequest], str | None] = staticmethod(_socket_peer)
+    # None: request.remote, read inline; client_address() behind trusted proxies (see
+    # access_logger_class).
+    peer: Callable[[web.BaseRequest], str | None] | None = None
 
     def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
         try:
@@ -180,12 +168,12 @@ class TextAccessLogger(AbstractAccessLogger):
                 _now(),
                 took,
                 response.headers.get(HEADER, "-"),
-                self.peer(request),
+                request.remote if self.peer is None else self.peer(request),
                 request.method,
                 request.raw_path,
                 response.status,
                 response.body_length,
-                _match_info(request),
+                getattr(request, "_match_info", None),  # None: answered before routing
                 request.headers.get(hdrs.USER_AGENT, "-"),
             )
         )

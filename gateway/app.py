@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
-from aiohttp import web
+from aiohttp import hdrs, web
 
 from gateway import drain
 from gateway.bodies import HANDLER_ARGS, check_content_encoding
@@ -68,7 +68,8 @@ class PluginSetupError(Exception):
 class _Routing:
     """Which middleware chain runs for a request: by mounted plugin app, or by own path."""
 
-    by_app: dict[web.Application, Chain] = field(default_factory=dict)
+    # By id(): an Application's own __hash__ is a Python call on every request.
+    by_app: dict[int, Chain] = field(default_factory=dict)
     gateway: Chain | None = None
     metrics: Chain | None = None
 
@@ -144,7 +145,7 @@ async def create_app(config: GatewayConfig, *, strict: bool = True) -> web.Appli
 
     by_scope = chains(placed, set(scopes.values()))
     for name, sub in root[MOUNTED_APPS].items():
-        routing.by_app[sub] = compose(by_scope.get(name, []))
+        routing.by_app[id(sub)] = compose(by_scope.get(name, []))
     routing.gateway = compose(by_scope.get("/_gateway", []))
     routing.metrics = compose(by_scope.get("/metrics", []))
     root[MIDDLEWARE_CHAINS] = {
@@ -184,6 +185,7 @@ def _root_middleware(
     measure: bool, trusted: TrustedProxies, routing: _Routing, state: GatewayState
 ) -> Any:
     in_flight = state.in_flight
+    by_app = routing.by_app
 
     @web.middleware
     async def gateway_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -200,8 +202,9 @@ def _root_middleware(
         current_request_id.set(request_id)
         if trusted:
             request = apply_forwarded(request, trusted)
-        apps = request.match_info.apps
-        chain = routing.by_app.get(apps[1]) if len(apps) > 1 else routing.own(request.path)
+        match_info = request.match_info
+        apps = match_info.apps
+        chain = by_app.get(id(apps[1])) if len(apps) > 1 else routing.own(request.path)
         task = asyncio.current_task()
         in_flight.add(task)  # type: ignore[arg-type]
         try:
@@ -213,7 +216,7 @@ def _root_middleware(
                     await _check_file(response)
             else:  # inside the chain, so plugin middlewares see a missing file as its problem
                 # and, served any way, see the application that answers as request.app.
-                request.match_info.current_app = apps[-1]
+                match_info.current_app = apps[-1]
                 response = await chain(request, partial(_checked_file, handler))
         except asyncio.CancelledError:
             if not state.cut_off:
@@ -224,7 +227,7 @@ def _root_middleware(
                 response = answer_error(request, exc)
             except web.HTTPException as answer:  # a redirect or a 304: an answer, raised
                 answer.headers[HEADER] = request_id
-                answer.headers["Server"] = SERVER
+                answer.headers[hdrs.SERVER] = SERVER
                 if measure:
                     _observe(request, answer.status, started)
                 if state.draining:
@@ -234,7 +237,7 @@ def _root_middleware(
             in_flight.discard(task)  # type: ignore[arg-type]
         if not response.prepared:  # else its handler used copy_request_id()
             response.headers[HEADER] = request_id
-            response.headers["Server"] = SERVER
+            response.headers[hdrs.SERVER] = SERVER
             if state.draining:  # keep-alive clients move elsewhere after this answer
                 response.force_close()
         if measure:

@@ -114,7 +114,8 @@ def _with_own_middlewares(handler: Handler, apps: Sequence[web.Application]) -> 
             continue
         for middleware in reversed(app.middlewares):
             handler = partial(middleware, handler=handler)
-        handler = partial(_as_current_app, app, handler)
+        if len(apps) > 1:  # one app: routing made it request.app already, and nothing else can
+            handler = partial(_as_current_app, app, handler)
     return handler
 
 
