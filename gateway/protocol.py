@@ -117,6 +117,9 @@ class GatewayRequestHandler(web.RequestHandler):
         super().__init__(manager, **kwargs)
         self._gateway = manager
         self._counted_peer: str | None = None
+        # See _receive_around_upgrade.
+        self._around_upgrade = False
+        self._upgrade_body_left = 0
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)
@@ -137,9 +140,14 @@ class GatewayRequestHandler(web.RequestHandler):
 
     def data_received(self, data: bytes) -> None:
         queued = len(self._messages)
-        super().data_received(data)
-        for index in range(queued, len(self._messages)):
-            self._close_after_foreign_upgrade(index)
+        # Only a packet naming an upgrade (or one continuing such a request) takes the
+        # careful path below: every other packet pays two substring searches.
+        if data and (self._around_upgrade or b"pgrade" in data or b"PGRADE" in data):
+            self._receive_around_upgrade(data)
+        else:
+            super().data_received(data)
+            for index in range(queued, len(self._messages)):
+                self._close_after_foreign_upgrade(index)
         # A parse error in the body of the request being handled (a bad chunk arriving late)
         # fails that body, and is also queued as if it were a next request. The handler
         # answers it (gateway/bodies.py: 400); aiohttp would then read ("linger on") the
@@ -152,18 +160,87 @@ class GatewayRequestHandler(web.RequestHandler):
                 request.content.set_exception(BadHttpMessage("malformed request body"))
             self._lingering_time = 0.0
 
-    def _close_after_foreign_upgrade(self, index: int) -> None:
-        # aiohttp's C parser stops at a request asking to upgrade to anything but websocket
-        # (h2c, say) and drops whatever came after it in the same packet: a request
-        # pipelined behind it would never be answered. It cannot be recovered from outside
-        # the parser, so the answer to such a request closes the connection, which tells
-        # the client to send the rest again on a new one (RFC 9112 section 9.3.2).
-        message, payload = self._messages[index]
+    # aiohttp's C parser (llhttp) stops at the end of a request asking to upgrade to
+    # anything but websocket (h2c, say), and aiohttp's wrapper then drops the rest of the
+    # bytes it was given: a request pipelined behind it in the same packet would never be
+    # answered. The server ignores an upgrade it does not support (RFC 9110 section 7.8),
+    # so that rest must be parsed as the next request. llhttp itself resumes cleanly after
+    # such a stop; what is lost is only the remainder of that one feed. So a packet that may
+    # complete such a request is fed in pieces that end wherever it can complete: after each
+    # CRLF CRLF (the end of a header block, or of a chunked body), after each of the first
+    # CR/LF bytes of the packet (a header block ending across two packets), and at the end
+    # of the Content-Length body of a pending one. Splitting is invisible to a streaming
+    # parser otherwise. Where that cannot be guaranteed (the pipeline queue is full and the
+    # parser holds bytes back, a chunked upgrade body, an Upgrade header spelt in mixed
+    # case), the answer closes the connection instead, which tells the client to send the
+    # rest again on a new one (RFC 9112 section 9.3.2) rather than wait for ever.
+
+    def _receive_around_upgrade(self, data: bytes) -> None:
+        offset, size = 0, len(data)
+        at_boundary = True
+        while offset < size:
+            if self._force_close or self._close:
+                return
+            if self._upgraded or self._payload_parser is not None or self._buffer_paused:
+                # Accepted websocket (the rest is its tail) or a parser holding bytes back.
+                self._feed_plainly(data[offset:])
+                self._around_upgrade = False
+                return
+            end, at_boundary = self._piece_end(data, offset)
+            before = len(self._messages)
+            left = self._upgrade_body_left
+            super().data_received(data[offset:end])
+            if left:
+                self._upgrade_body_left = left - (end - offset)
+            offset = end
+            for index in range(before, len(self._messages)):
+                if self._buffer_paused:
+                    self._close_after_foreign_upgrade(index)
+                else:
+                    self._follow_foreign_upgrade(index)
+            if len(self._messages) > before and isinstance(self._messages[-1][0], _ErrInfo):
+                break  # the parser refused the stream: its 400 closes the connection
+        self._around_upgrade = self._upgrade_body_left > 0 or not at_boundary
+
+    def _feed_plainly(self, data: bytes) -> None:
+        before = len(self._messages)
+        super().data_received(data)
+        for index in range(before, len(self._messages)):
+            self._close_after_foreign_upgrade(index)
+
+    def _piece_end(self, data: bytes, offset: int) -> tuple[int, bool]:
+        """Where the piece of ``data`` from ``offset`` ends, and whether that is a point
+        where a request can end (else it is the end of ``data``)."""
+        if offset < 3 and data[offset] in b"\r\n" and data[:offset].strip(b"\r\n") == b"":
+            return offset + 1, True
+        found = data.find(b"\r\n\r\n", max(offset - 3, 0))
+        ends = [found + 4] if found >= 0 else []
+        if self._upgrade_body_left:
+            ends.append(offset + self._upgrade_body_left)
+        end = min(ends, default=len(data) + 1)
+        if end > len(data):
+            return len(data), False
+        return end, True
+
+    def _follow_foreign_upgrade(self, index: int) -> None:
+        message, _ = self._messages[index]
+        if not self._is_foreign_upgrade(message):
+            return
+        if message.chunked:
+            self._close_after_foreign_upgrade(index)
+            return
+        self._upgrade_body_left = int(message.headers.get("Content-Length") or 0)
+
+    @staticmethod
+    def _is_foreign_upgrade(message: Any) -> bool:
         if isinstance(message, _ErrInfo) or not message.upgrade or message.should_close:
-            return
-        if message.headers.get("Upgrade", "").strip().lower() == "websocket":
-            return
-        self._messages[index] = (message._replace(should_close=True), payload)
+            return False
+        return message.headers.get("Upgrade", "").strip().lower() != "websocket"
+
+    def _close_after_foreign_upgrade(self, index: int) -> None:
+        message, payload = self._messages[index]
+        if self._is_foreign_upgrade(message):
+            self._messages[index] = (message._replace(should_close=True), payload)
 
     def _refuse_connection(self, transport: asyncio.BaseTransport) -> None:
         limit = self._gateway.max_connections_per_peer

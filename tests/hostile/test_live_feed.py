@@ -243,9 +243,9 @@ def test_a_request_pipelined_behind_an_upgrade_answered_200_is_answered(feed):
     assert [answer.status for answer in answers] == [200, 200]
 
 
-def test_behind_an_upgrade_aiohttp_cannot_parse_past_the_connection_closes_not_hangs(feed):
+def test_a_request_pipelined_behind_an_h2c_upgrade_with_a_body_is_answered(feed):
     # aiohttp's C parser drops what follows an h2c upgrade in the same packet; the gateway
-    # answers the upgrade request and closes, so the client resends instead of waiting.
+    # feeds it in pieces (tests/hostile/test_upgrades.py has the other shapes).
     info = request(
         "POST",
         "/v1/crypto/info",
@@ -253,8 +253,6 @@ def test_behind_an_upgrade_aiohttp_cannot_parse_past_the_connection_closes_not_h
         body=b"{}",
         close=False,
     )
-    started = time.monotonic()
     answers = exchange(feed.port, info + request("GET", "/health/live"), timeout=8)
-    assert time.monotonic() - started < 5  # closed by the server, not by the read timeout
-    assert answers[0].status == 200
-    assert answers[0].header("Connection") == "close"
+    assert [answer.status for answer in answers] == [200, 200]
+    assert answers[0].header("Connection") != "close"
