@@ -101,6 +101,10 @@ def parser_problem(status: int, exc: BaseException | None) -> ProblemError:
         return ProblemError(
             400, "The body's framing (Content-Length, Transfer-Encoding) is invalid or ambiguous."
         )
+    if "header value char" in message or "header token" in message or "header name" in message:
+        return ProblemError(
+            400, "A header has a byte HTTP does not allow there (a control character such as NUL)."
+        )
     if "chunk" in message.lower():
         return ProblemError(400, "The chunked body is malformed.")
     if "method" in message.lower():
