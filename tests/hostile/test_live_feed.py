@@ -202,6 +202,7 @@ def test_the_currencies_the_feed_follows_are_bounded(feed):
             sock, frames = subscribe(feed.port, ["bitcoin"], vs=f"cur{i}")
             held.append(sock)
             assert frames.json()["type"] == "subscribed"
+            assert frames.json()["snapshot"] is True  # followed from now on
         sock, frames = subscribe(feed.port, ["bitcoin"], vs="onemore")
         held.append(sock)
         refusal = frames.json()
