@@ -24,6 +24,7 @@ from aiohttp import WSCloseCode, WSMsgType, web
 
 from gateway import ProblemError
 from gateway.request_id import copy_request_id
+from gateway_plugins.crypto.churn import MessageRate
 from gateway_plugins.crypto.proxy import Answer, CryptoProxy
 from gateway_plugins.crypto.validation import (
     MAX_CURRENCIES,
@@ -75,14 +76,18 @@ class Subscriber:
     # One of its subscriptions named a coin CoinGecko does not know: its later first-prices
     # fetches take the narrow lane (see PriceFeed._first_prices).
     asked_unknown: bool = False
+    # Its window in the feed's MessageRate, and how many messages in a row it refused.
+    rate_key: str = ""
+    refused: int = 0
 
 
 class PriceFeed:
     """Every live subscriber of one gateway process and the one task that refreshes them."""
 
-    def __init__(self, proxy: CryptoProxy, interval: float) -> None:
+    def __init__(self, proxy: CryptoProxy, interval: float, rate: MessageRate) -> None:
         self._proxy = proxy
         self._interval = interval
+        self._rate = rate
         self._subscribers: dict[web.WebSocketResponse, Subscriber] = {}
         self._prices: dict[Pair, float] = {}
         # Pairs the last refresh asked about and got an answer for (a price, or none: unknown).
@@ -152,9 +157,15 @@ class PriceFeed:
         # as one, and the slow-reader limit would silently never apply on it.
         writable = transport is not None and hasattr(transport, "get_write_buffer_size")
         subscriber = Subscriber(ws, cast(asyncio.Transport, transport) if writable else None)
+        subscriber.rate_key = self._rate.new_socket()
         self._subscribers[ws] = subscriber
         try:
             async for message in ws:
+                data = message.type in (WSMsgType.TEXT, WSMsgType.BINARY)
+                if data and not await self._admit(subscriber):
+                    if ws.closed:
+                        break
+                    continue
                 if message.type == WSMsgType.TEXT:
                     await self._on_text(subscriber, message.data)
                 elif message.type == WSMsgType.BINARY:
@@ -163,7 +174,34 @@ class PriceFeed:
                     break  # aiohttp has already closed the socket (for example 1009: too big)
         finally:
             del self._subscribers[ws]
+            await self._rate.forget(subscriber.rate_key)
         return ws
+
+    async def _admit(self, subscriber: Subscriber) -> bool:
+        """Whether this message of ``subscriber`` is within its rate; if not, it is told so,
+        and closed with 1008 once it has sent too many refused messages in a row."""
+        if await self._rate.admit(subscriber.rate_key):
+            subscriber.refused = 0
+            return True
+        subscriber.refused += 1
+        if subscriber.refused >= self._rate.refused_before_close:
+            log.info("closing a live subscriber: it kept sending past its message rate")
+            await subscriber.ws.close(
+                code=WSCloseCode.POLICY_VIOLATION, message=b"too many messages"
+            )
+            return False
+        retry_after = await self._rate.retry_after(subscriber.rate_key)
+        message = {
+            "type": "error",
+            "error": (
+                f"too many messages: at most {self._rate.describe()} per connection; this one "
+                "is ignored (the subscription is unchanged), and the connection closes if "
+                "this goes on"
+            ),
+            "retry_after": retry_after,
+        }
+        await self._send(subscriber.ws, _encode(message))
+        return False
 
     async def _on_text(self, subscriber: Subscriber, text: str) -> None:
         try:

@@ -36,6 +36,9 @@ def feed(tmp_path_factory, fake_url) -> Iterator[ServedGateway]:  # noqa: F811
         [plugins.crypto]
         base_url = "{fake_url}"
         ws_refresh = 1
+        # Churners here are not stopped by the message rate (tested below with its own gateway):
+        # what keeps the real subscriber's wait short must be the feed itself.
+        ws_message_rate = "100000/minute"
         """,
     )
     port = int(fake_url.rsplit(":", 1)[1])
@@ -99,3 +102,82 @@ def test_a_new_subscribers_snapshot_does_not_queue_behind_junk(feed):
         for churner in churners:
             churner.join(timeout=10)
     assert max(waits) < SNAPSHOT_BOUND, waits
+
+
+RATE = 5  # messages per WINDOW seconds, in the limited gateway below
+WINDOW = 2
+REFUSED_BEFORE_CLOSE = 3
+
+
+@pytest.fixture(scope="module")
+def limited(tmp_path_factory, fake_url) -> Iterator[ServedGateway]:  # noqa: F811
+    served = serve(
+        tmp_path_factory.mktemp("limited"),
+        f"""
+        [gateway]
+        shutdown_timeout = 1
+        [plugins.health]
+        [plugins.crypto]
+        base_url = "{fake_url}"
+        ws_refresh = 30
+        ws_message_rate = "{RATE} per {WINDOW} seconds"
+        ws_refused_before_close = {REFUSED_BEFORE_CLOSE}
+        """,
+    )
+    yield served
+    stop(served)
+
+
+def subscribe_message(ids: list[str]) -> bytes:
+    return frame(orjson.dumps({"subscribe": ids, "vs": "usd"}))
+
+
+def test_past_its_message_rate_a_socket_is_told_then_closed_with_1008(limited):
+    sock, rest = accepted(limited.port)
+    mark = limited.log_mark()
+    with sock:
+        frames = Frames(sock, rest)
+        for _ in range(RATE):
+            sock.sendall(subscribe_message([]))  # unsubscribing counts too
+            assert frames.json()["type"] == "subscribed"
+        for _ in range(REFUSED_BEFORE_CLOSE - 1):
+            sock.sendall(subscribe_message(["bitcoin"]))
+            opcode, payload = frames.next()
+            assert opcode == 1 and len(payload) < 512  # a short error, whatever was sent
+            refusal = orjson.loads(payload)
+            assert refusal["type"] == "error" and "too many messages" in refusal["error"]
+            assert f"at most {RATE} per {WINDOW} seconds" in refusal["error"]
+            assert 1 <= refusal["retry_after"] <= WINDOW
+        sock.sendall(subscribe_message(["bitcoin"]))
+        assert frames.close_code() == 1008
+    log = limited.log_since(mark)
+    assert "kept sending past its message rate" in log and "Traceback" not in log
+
+
+def test_a_socket_that_waits_for_its_window_is_served_again(limited):
+    sock, rest = accepted(limited.port)
+    with sock:
+        frames = Frames(sock, rest)
+        for _ in range(RATE):
+            sock.sendall(subscribe_message([]))
+            assert frames.json()["type"] == "subscribed"
+        sock.sendall(subscribe_message(["bitcoin"]))
+        refusal = frames.json()
+        assert "too many messages" in refusal["error"]
+        time.sleep(refusal["retry_after"] + 0.1)
+        sock.sendall(subscribe_message(["bitcoin"]))  # the refused one did not count
+        assert frames.json() == {"type": "subscribed", "ids": ["bitcoin"], "vs": "usd"}
+        assert frames.json()["prices"] == {"bitcoin": 67187.33}
+
+
+def test_each_socket_has_its_own_window(limited):
+    first, rest = accepted(limited.port)
+    with first:
+        frames = Frames(first, rest)
+        for _ in range(RATE):
+            first.sendall(subscribe_message([]))
+            assert frames.json()["type"] == "subscribed"
+        second, rest = accepted(limited.port)
+        with second:
+            second.sendall(subscribe_message(["bitcoin"]))
+            assert Frames(second, rest).json()["type"] == "subscribed"

@@ -51,6 +51,9 @@ def feed(tmp_path_factory, fake_url) -> Iterator[ServedGateway]:
         [plugins.crypto]
         base_url = "{fake_url}"
         ws_refresh = 30
+        # The message rate is tests/hostile/test_live_churn.py's: here sockets send as fast
+        # as they like, so the other limits (slow readers, bounded errors) are what answers.
+        ws_message_rate = "100000/minute"
         """,
     )
     yield served
