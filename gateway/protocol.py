@@ -55,6 +55,12 @@ log = logging.getLogger("gateway.protocol")
 
 # Seconds between two log lines about the same exhausted resource or refused peer.
 LOG_INTERVAL = 60.0
+# Packets up to this size are searched for an Upgrade header (see data_received); larger
+# ones are bodies or long pipelines, where a search would cost more than the parse.
+_SEARCHED = 16384
+# Pieces one packet is fed in at most, so a packet of many empty lines cannot make the loop
+# call the parser thousands of times.
+_MAX_PIECES = 64
 # The pure-Python parser reports a long request line with the method in front.
 _REQUEST_LINE = re.compile(rb"^[A-Z]+ ")
 
@@ -145,8 +151,9 @@ class GatewayRequestHandler(web.RequestHandler):
     def data_received(self, data: bytes) -> None:
         queued = len(self._messages)
         # Only a packet naming an upgrade (or one continuing such a request) takes the
-        # careful path below: every other packet pays two substring searches.
-        if data and (self._around_upgrade or b"pgrade" in data or b"PGRADE" in data):
+        # careful path below: every other packet pays one substring search, and a large one
+        # (a body, most likely) none.
+        if data and (self._around_upgrade or (len(data) <= _SEARCHED and b"pgrade" in data)):
             self._receive_around_upgrade(data)
         else:
             super().data_received(data)
@@ -175,21 +182,24 @@ class GatewayRequestHandler(web.RequestHandler):
     # CR/LF bytes of the packet (a header block ending across two packets), and at the end
     # of the Content-Length body of a pending one. Splitting is invisible to a streaming
     # parser otherwise. Where that cannot be guaranteed (the pipeline queue is full and the
-    # parser holds bytes back, a chunked upgrade body, an Upgrade header spelt in mixed
-    # case), the answer closes the connection instead, which tells the client to send the
-    # rest again on a new one (RFC 9112 section 9.3.2) rather than wait for ever.
+    # parser holds bytes back, a chunked upgrade body, "Upgrade" spelt in capitals or in
+    # mixed case, a packet over _SEARCHED bytes or of more than _MAX_PIECES), the answer
+    # closes the connection instead, which tells the client to send the rest again on a new
+    # one (RFC 9112 section 9.3.2) rather than wait for ever.
 
     def _receive_around_upgrade(self, data: bytes) -> None:
         offset, size = 0, len(data)
         at_boundary = True
+        pieces = 0
         while offset < size:
+            if pieces >= _MAX_PIECES and not self._upgrade_body_left:
+                break  # (a pending upgrade body still gets its end: it is one piece)
+            pieces += 1
             if self._force_close or self._close:
                 return
             if self._upgraded or self._payload_parser is not None or self._buffer_paused:
                 # Accepted websocket (the rest is its tail) or a parser holding bytes back.
-                self._feed_plainly(data[offset:])
-                self._around_upgrade = False
-                return
+                break
             end, at_boundary = self._piece_end(data, offset)
             before = len(self._messages)
             left = self._upgrade_body_left
@@ -203,7 +213,12 @@ class GatewayRequestHandler(web.RequestHandler):
                 else:
                     self._follow_foreign_upgrade(index)
             if len(self._messages) > before and isinstance(self._messages[-1][0], _ErrInfo):
-                break  # the parser refused the stream: its 400 closes the connection
+                self._around_upgrade = False
+                return  # the parser refused the stream: its 400 closes the connection
+        if offset < size:
+            self._feed_plainly(data[offset:])
+            self._around_upgrade = False
+            return
         self._around_upgrade = self._upgrade_body_left > 0 or not at_boundary
 
     def _feed_plainly(self, data: bytes) -> None:
@@ -215,13 +230,13 @@ class GatewayRequestHandler(web.RequestHandler):
     def _piece_end(self, data: bytes, offset: int) -> tuple[int, bool]:
         """Where the piece of ``data`` from ``offset`` ends, and whether that is a point
         where a request can end (else it is the end of ``data``)."""
+        if self._upgrade_body_left:  # inside that body only its end matters
+            end = offset + self._upgrade_body_left
+            return (end, True) if end <= len(data) else (len(data), False)
         if offset < 3 and data[offset] in b"\r\n" and data[:offset].strip(b"\r\n") == b"":
             return offset + 1, True
         found = data.find(b"\r\n\r\n", max(offset - 3, 0))
-        ends = [found + 4] if found >= 0 else []
-        if self._upgrade_body_left:
-            ends.append(offset + self._upgrade_body_left)
-        end = min(ends, default=len(data) + 1)
+        end = found + 4 if found >= 0 else len(data) + 1
         if end > len(data):
             return len(data), False
         return end, True

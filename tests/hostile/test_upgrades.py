@@ -36,6 +36,8 @@ def served(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator[ServedG
     config = NOTES_CONFIG.replace("[gateway]\n", f'[gateway]\n    loop = "{loop}"\n', 1)
     env = {"AIOHTTP_NO_EXTENSIONS": "1"} if python_parser else None
     gateway = serve(tmp_path_factory.mktemp("upgrades"), config, env=env)
+    expected = "uvloop" if loop == "auto" else "asyncio"
+    assert f"event loop: {expected}" in gateway.log_since(0), gateway.log_since(0)
     yield gateway
     stop(gateway)
 
@@ -150,3 +152,23 @@ def test_a_websocket_upgrade_answered_200_still_answers_what_follows(served):
         served.port, [upgrade + request("GET", "/notes", close=False)], 2
     )
     assert [answer.status for answer in answers] == [200, 200]
+
+
+def test_a_long_pipeline_with_an_upgrade_in_it_is_answered_or_closed_never_left_waiting(served):
+    # 100 requests in one packet: the gateway splits at most 64 pieces per packet and aiohttp
+    # queues 32 at a time, so the h2c request near the front is answered in place and the
+    # connection stays usable; one far behind is answered with Connection: close at worst.
+    plain = request("GET", "/health/live", close=False)
+    upgrade = request("GET", "/health/live", headers=H2C, close=False)
+    front = answers_on_one_connection(served.port, [plain * 3 + upgrade + plain * 96], 100)
+    assert [answer.status for answer in front] == [200] * 100
+    started = time.monotonic()
+    with connect(served.port, timeout=8) as sock:
+        sock.sendall(plain * 80 + upgrade + plain * 5)
+        data = b""
+        while len(parse_responses(data)) < 86 and (chunk := sock.recv(65536)):
+            data += chunk
+    assert time.monotonic() - started < 5  # answered or closed by the server, never the timeout
+    answers = parse_responses(data)
+    assert len(answers) >= 81 and all(answer.status == 200 for answer in answers)
+    assert len(answers) == 86 or answers[80].header("Connection") == "close"
