@@ -55,6 +55,12 @@ log = logging.getLogger("gateway.protocol")
 
 # Seconds between two log lines about the same exhausted resource or refused peer.
 LOG_INTERVAL = 60.0
+# Packets up to this size are searched for an Upgrade header (see data_received); larger
+# ones are bodies or long pipelines, where a search would cost more than the parse.
+_SEARCHED = 16384
+# Pieces one packet is fed in at most, so a packet of many empty lines cannot make the loop
+# call the parser thousands of times.
+_MAX_PIECES = 64
 # The pure-Python parser reports a long request line with the method in front.
 _REQUEST_LINE = re.compile(rb"^[A-Z]+ ")
 
@@ -101,6 +107,10 @@ def parser_problem(status: int, exc: BaseException | None) -> ProblemError:
         return ProblemError(
             400, "The body's framing (Content-Length, Transfer-Encoding) is invalid or ambiguous."
         )
+    if "header value char" in message or "header token" in message or "header name" in message:
+        return ProblemError(
+            400, "A header has a byte HTTP does not allow there (a control character such as NUL)."
+        )
     if "chunk" in message.lower():
         return ProblemError(400, "The chunked body is malformed.")
     if "method" in message.lower():
@@ -120,6 +130,9 @@ class GatewayRequestHandler(web.RequestHandler):
         super().__init__(manager, **kwargs)
         self._gateway = manager
         self._counted_peer: str | None = None
+        # See _receive_around_upgrade.
+        self._around_upgrade = False
+        self._upgrade_body_left = 0
 
     @property
     def requests_read(self) -> int:
@@ -145,38 +158,122 @@ class GatewayRequestHandler(web.RequestHandler):
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
-        # Runs for every request: aiohttp's method called directly, and no method call per
-        # message unless it asks to upgrade (bench/README.md).
+        # Runs for every request. Only a packet naming an upgrade (or one continuing such a
+        # request) takes the careful path below: every other packet pays one substring
+        # search, and a large one (a body, most likely) none; aiohttp's method is called
+        # directly, and a message is looked at only if it asks to upgrade (bench/README.md).
         messages = self._messages
         queued = len(messages)
-        _aiohttp_data_received(self, data)
-        if len(messages) == queued:
-            return
-        for index in range(queued, len(messages)):
-            if getattr(messages[index][0], "upgrade", False):  # an _ErrInfo has none
-                self._close_after_foreign_upgrade(index)
+        if data and (self._around_upgrade or (len(data) <= _SEARCHED and b"pgrade" in data)):
+            self._receive_around_upgrade(data)
+        else:
+            _aiohttp_data_received(self, data)
+            if len(messages) == queued:
+                return
+            for index in range(queued, len(messages)):
+                if getattr(messages[index][0], "upgrade", False):  # an _ErrInfo has none
+                    self._close_after_foreign_upgrade(index)
         # A parse error in the body of the request being handled (a bad chunk arriving late)
         # fails that body, and is also queued as if it were a next request. The handler
         # answers it (gateway/bodies.py: 400); aiohttp would then read ("linger on") the
         # failed body and log its exception with a traceback, so it must not.
         request = self._current_request
-        if request is not None and isinstance(messages[-1][0], _ErrInfo):
+        if request is None or len(messages) <= queued:
+            return
+        if isinstance(messages[-1][0], _ErrInfo):
             if request.content.exception() is None:
                 request.content.set_exception(BadHttpMessage("malformed request body"))
             self._lingering_time = 0.0
 
+    # aiohttp's C parser (llhttp) stops at the end of a request asking to upgrade to
+    # anything but websocket (h2c, say), and aiohttp's wrapper then drops the rest of the
+    # bytes it was given: a request pipelined behind it in the same packet would never be
+    # answered. The server ignores an upgrade it does not support (RFC 9110 section 7.8),
+    # so that rest must be parsed as the next request. llhttp itself resumes cleanly after
+    # such a stop; what is lost is only the remainder of that one feed. So a packet that may
+    # complete such a request is fed in pieces that end wherever it can complete: after each
+    # CRLF CRLF (the end of a header block, or of a chunked body), after each of the first
+    # CR/LF bytes of the packet (a header block ending across two packets), and at the end
+    # of the Content-Length body of a pending one. Splitting is invisible to a streaming
+    # parser otherwise. Where that cannot be guaranteed (the pipeline queue is full and the
+    # parser holds bytes back, a chunked upgrade body, "Upgrade" spelt in capitals or in
+    # mixed case, a packet over _SEARCHED bytes or of more than _MAX_PIECES), the answer
+    # closes the connection instead, which tells the client to send the rest again on a new
+    # one (RFC 9112 section 9.3.2) rather than wait for ever.
+
+    def _receive_around_upgrade(self, data: bytes) -> None:
+        offset, size = 0, len(data)
+        at_boundary = True
+        pieces = 0
+        while offset < size:
+            if pieces >= _MAX_PIECES and not self._upgrade_body_left:
+                break  # (a pending upgrade body still gets its end: it is one piece)
+            pieces += 1
+            if self._force_close or self._close:
+                return
+            if self._upgraded or self._payload_parser is not None or self._buffer_paused:
+                # Accepted websocket (the rest is its tail) or a parser holding bytes back.
+                break
+            end, at_boundary = self._piece_end(data, offset)
+            before = len(self._messages)
+            left = self._upgrade_body_left
+            super().data_received(data[offset:end])
+            if left:
+                self._upgrade_body_left = left - (end - offset)
+            offset = end
+            for index in range(before, len(self._messages)):
+                if self._buffer_paused:
+                    self._close_after_foreign_upgrade(index)
+                else:
+                    self._follow_foreign_upgrade(index)
+            if len(self._messages) > before and isinstance(self._messages[-1][0], _ErrInfo):
+                self._around_upgrade = False
+                return  # the parser refused the stream: its 400 closes the connection
+        if offset < size:
+            self._feed_plainly(data[offset:])
+            self._around_upgrade = False
+            return
+        self._around_upgrade = self._upgrade_body_left > 0 or not at_boundary
+
+    def _feed_plainly(self, data: bytes) -> None:
+        before = len(self._messages)
+        super().data_received(data)
+        for index in range(before, len(self._messages)):
+            self._close_after_foreign_upgrade(index)
+
+    def _piece_end(self, data: bytes, offset: int) -> tuple[int, bool]:
+        """Where the piece of ``data`` from ``offset`` ends, and whether that is a point
+        where a request can end (else it is the end of ``data``)."""
+        if self._upgrade_body_left:  # inside that body only its end matters
+            end = offset + self._upgrade_body_left
+            return (end, True) if end <= len(data) else (len(data), False)
+        if offset < 3 and data[offset] in b"\r\n" and data[:offset].strip(b"\r\n") == b"":
+            return offset + 1, True
+        found = data.find(b"\r\n\r\n", max(offset - 3, 0))
+        end = found + 4 if found >= 0 else len(data) + 1
+        if end > len(data):
+            return len(data), False
+        return end, True
+
+    def _follow_foreign_upgrade(self, index: int) -> None:
+        message, _ = self._messages[index]
+        if not self._is_foreign_upgrade(message):
+            return
+        if message.chunked:
+            self._close_after_foreign_upgrade(index)
+            return
+        self._upgrade_body_left = int(message.headers.get("Content-Length") or 0)
+
+    @staticmethod
+    def _is_foreign_upgrade(message: Any) -> bool:
+        if isinstance(message, _ErrInfo) or not message.upgrade or message.should_close:
+            return False
+        return message.headers.get("Upgrade", "").strip().lower() != "websocket"
+
     def _close_after_foreign_upgrade(self, index: int) -> None:
-        # aiohttp's C parser stops at a request asking to upgrade to anything but websocket
-        # (h2c, say) and drops whatever came after it in the same packet: a request
-        # pipelined behind it would never be answered. It cannot be recovered from outside
-        # the parser, so the answer to such a request closes the connection, which tells
-        # the client to send the rest again on a new one (RFC 9112 section 9.3.2).
         message, payload = self._messages[index]
-        if message.should_close:
-            return
-        if message.headers.get("Upgrade", "").strip().lower() == "websocket":
-            return
-        self._messages[index] = (message._replace(should_close=True), payload)
+        if self._is_foreign_upgrade(message):
+            self._messages[index] = (message._replace(should_close=True), payload)
 
     def _refuse_connection(self, transport: asyncio.BaseTransport) -> None:
         limit = self._gateway.max_connections_per_peer

@@ -8,6 +8,7 @@ from aiohttp import web
 
 from gateway_plugins.crypto import views
 from gateway_plugins.crypto.cache import ResponseCache
+from gateway_plugins.crypto.churn import MessageRate
 from gateway_plugins.crypto.coingecko import CoinGeckoClient
 from gateway_plugins.crypto.keys import FEED, PROXY, SETTINGS, STATS
 from gateway_plugins.crypto.live import PriceFeed
@@ -32,7 +33,8 @@ def build_app(settings: CryptoSettings) -> web.Application:
     app[SETTINGS] = settings
     app[STATS] = stats
     app[PROXY] = proxy
-    app[FEED] = PriceFeed(proxy, settings.refresh_interval)
+    rate = MessageRate(settings.ws_message_rate, settings.ws_refused_before_close)
+    app[FEED] = PriceFeed(proxy, settings.refresh_interval, rate)
     app.cleanup_ctx.append(_resources)
     # on_shutdown runs before the server waits for handlers: live sockets close first.
     app.on_shutdown.append(_close_live_sockets)

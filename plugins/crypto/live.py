@@ -11,6 +11,7 @@ message shapes are documented in docs/crypto.md.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 import time
@@ -23,6 +24,7 @@ from aiohttp import WSCloseCode, WSMsgType, web
 
 from gateway import ProblemError
 from gateway.request_id import copy_request_id
+from gateway_plugins.crypto.churn import MessageRate
 from gateway_plugins.crypto.proxy import Answer, CryptoProxy
 from gateway_plugins.crypto.validation import (
     MAX_CURRENCIES,
@@ -49,6 +51,10 @@ MAX_FOLLOWED_COINS = 500
 MAX_FOLLOWED_CURRENCIES = 10
 # An id CoinGecko did not know is refused without asking again for this long.
 UNKNOWN_FOR = 600.0
+# First-prices fetches at once, across the process, of sockets that have asked about unknown
+# coins before: however many of them churn junk, they hold this many upstream connections at
+# most, and a new subscriber's fetch finds one free instead of queueing behind them.
+UNKNOWN_ASKERS_FETCHES = 2
 
 Pair = tuple[str, str]  # (coin id, vs currency)
 
@@ -67,14 +73,21 @@ class Subscriber:
     # Its first-prices fetch is running: one at a time per socket, so one socket cannot
     # have the upstream asked about new ids as fast as it can send messages.
     fetching: bool = False
+    # One of its subscriptions named a coin CoinGecko does not know: its later first-prices
+    # fetches take the narrow lane (see PriceFeed._first_prices).
+    asked_unknown: bool = False
+    # Its window in the feed's MessageRate, and how many messages in a row it refused.
+    rate_key: str = ""
+    refused: int = 0
 
 
 class PriceFeed:
     """Every live subscriber of one gateway process and the one task that refreshes them."""
 
-    def __init__(self, proxy: CryptoProxy, interval: float) -> None:
+    def __init__(self, proxy: CryptoProxy, interval: float, rate: MessageRate) -> None:
         self._proxy = proxy
         self._interval = interval
+        self._rate = rate
         self._subscribers: dict[web.WebSocketResponse, Subscriber] = {}
         self._prices: dict[Pair, float] = {}
         # Pairs the last refresh asked about and got an answer for (a price, or none: unknown).
@@ -85,6 +98,7 @@ class PriceFeed:
         # Coin ids CoinGecko answered without (unknown), and when that was learnt.
         self._unknown: dict[str, float] = {}
         self._snapshots: set[asyncio.Task[None]] = set()
+        self._unknown_askers_lane = asyncio.Semaphore(UNKNOWN_ASKERS_FETCHES)
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._closing = False
@@ -143,9 +157,15 @@ class PriceFeed:
         # as one, and the slow-reader limit would silently never apply on it.
         writable = transport is not None and hasattr(transport, "get_write_buffer_size")
         subscriber = Subscriber(ws, cast(asyncio.Transport, transport) if writable else None)
+        subscriber.rate_key = self._rate.new_socket()
         self._subscribers[ws] = subscriber
         try:
             async for message in ws:
+                data = message.type in (WSMsgType.TEXT, WSMsgType.BINARY)
+                if data and not await self._admit(subscriber):
+                    if ws.closed:
+                        break
+                    continue
                 if message.type == WSMsgType.TEXT:
                     await self._on_text(subscriber, message.data)
                 elif message.type == WSMsgType.BINARY:
@@ -154,7 +174,34 @@ class PriceFeed:
                     break  # aiohttp has already closed the socket (for example 1009: too big)
         finally:
             del self._subscribers[ws]
+            await self._rate.forget(subscriber.rate_key)
         return ws
+
+    async def _admit(self, subscriber: Subscriber) -> bool:
+        """Whether this message of ``subscriber`` is within its rate; if not, it is told so,
+        and closed with 1008 once it has sent too many refused messages in a row."""
+        if await self._rate.admit(subscriber.rate_key):
+            subscriber.refused = 0
+            return True
+        subscriber.refused += 1
+        if subscriber.refused >= self._rate.refused_before_close:
+            log.info("closing a live subscriber: it kept sending past its message rate")
+            await subscriber.ws.close(
+                code=WSCloseCode.POLICY_VIOLATION, message=b"too many messages"
+            )
+            return False
+        retry_after = await self._rate.retry_after(subscriber.rate_key)
+        message = {
+            "type": "error",
+            "error": (
+                f"too many messages: at most {self._rate.describe()} per connection; this one "
+                "is ignored (the subscription is unchanged), and the connection closes if "
+                "this goes on"
+            ),
+            "retry_after": retry_after,
+        }
+        await self._send(subscriber.ws, _encode(message))
+        return False
 
     async def _on_text(self, subscriber: Subscriber, text: str) -> None:
         try:
@@ -207,17 +254,8 @@ class PriceFeed:
             return _error(
                 f"CoinGecko has no coin with the id {shown}{more}; the subscription is unchanged"
             )
-        others = [s for s in self._subscribers.values() if s is not subscriber]
-        coins = {coin for s in others for coin in s.ids}
-        currencies = {s.vs for s in others if s.ids}
-        if len(coins | set(ids)) > MAX_FOLLOWED_COINS or (
-            ids and len(currencies | {vs}) > MAX_FOLLOWED_CURRENCIES
-        ):
-            return _error(
-                f"the live feed already follows as many coins ({MAX_FOLLOWED_COINS}) or "
-                f"currencies ({MAX_FOLLOWED_CURRENCIES}) as it may; subscribe to ones it "
-                "follows, or try again later"
-            )
+        if self._over_budget(subscriber, ids, vs):
+            return _TOO_MANY_FOLLOWED
         new = frozenset((coin, vs) for coin in ids) - self._known
         if new and subscriber.fetching:
             return _error(
@@ -226,16 +264,44 @@ class PriceFeed:
             )
         return None
 
+    def _is_unknown(self, coin: str, now: float) -> bool:
+        return now - self._unknown.get(coin, -UNKNOWN_FOR) < UNKNOWN_FOR
+
+    def _polled(self, subscriber: Subscriber) -> bool:
+        """Whether the refresher asks about ``subscriber``'s coins: not while its own first
+        fetch runs (that fetch asks; junk still being fetched is nobody's refresh)."""
+        return bool(subscriber.ids) and not subscriber.fetching
+
+    def _over_budget(self, subscriber: Subscriber, ids: Sequence[str], vs: str) -> bool:
+        """Whether following ``ids`` in ``vs`` would make the refresher poll more coins or
+        currencies than it may. Coins known to be unknown are not polled, so not counted; nor
+        are other sockets' subscriptions still being fetched (each is checked again once
+        fetched), so a crowd of sockets subscribing junk cannot lock a real subscriber out."""
+        now = time.monotonic()
+        coins = {coin for coin in ids if not self._is_unknown(coin, now)}
+        currencies = {vs} if ids else set()
+        for other in self._subscribers.values():
+            if other is subscriber or not self._polled(other):
+                continue
+            coins.update(coin for coin in other.ids if not self._is_unknown(coin, now))
+            currencies.add(other.vs)
+        return len(coins) > MAX_FOLLOWED_COINS or len(currencies) > MAX_FOLLOWED_CURRENCIES
+
     async def _first_prices(self, subscriber: Subscriber, generation: int) -> None:
         missing = sorted(coin for coin, _ in subscriber.pairs - self._known)
         failure: Answer | None = None
+        lane = self._unknown_askers_lane if subscriber.asked_unknown else contextlib.nullcontext()
         try:
-            for chunk in _chunks(missing, MAX_IDS):
-                answer = await self._proxy.get(price_question_for(chunk, [subscriber.vs]))
-                if answer.entry is None or answer.entry.status != 200:
-                    failure = answer
-                    break
-                self._learn(answer, chunk, [subscriber.vs], merge=True)
+            async with lane:
+                for chunk in _chunks(missing, MAX_IDS):
+                    answer = await self._proxy.get(price_question_for(chunk, [subscriber.vs]))
+                    if answer.entry is None or answer.entry.status != 200:
+                        failure = answer
+                        break
+                    self._learn(answer, chunk, [subscriber.vs], merge=True)
+            now = time.monotonic()
+            if any(self._is_unknown(coin, now) for coin in missing):
+                subscriber.asked_unknown = True
         except Exception:  # one subscriber's fetch must not end the feed
             log.exception("fetching a new subscriber's first prices failed")
             return
@@ -243,6 +309,11 @@ class PriceFeed:
             subscriber.fetching = False
         if subscriber.generation != generation or not subscriber.needs_snapshot:
             return  # resubscribed meanwhile, or the refresher was quicker
+        if self._over_budget(subscriber, subscriber.ids, subscriber.vs):
+            # Others' fetches filled the budget meanwhile: this subscription is not followed.
+            subscriber.ids, subscriber.pairs, subscriber.needs_snapshot = (), frozenset(), False
+            await self._send(subscriber.ws, _TOO_MANY_FOLLOWED_NOW)
+            return
         if subscriber.pairs <= self._known:
             subscriber.needs_snapshot = False
             await self._send(subscriber.ws, self._prices_message(subscriber, snapshot=True))
@@ -305,14 +376,20 @@ class PriceFeed:
 
     async def _refresh(self) -> None:
         wanted: set[Pair] = set()
+        polled: set[Pair] = set()
         for subscriber in self._subscribers.values():
             wanted |= subscriber.pairs
+            if self._polled(subscriber):
+                polled |= subscriber.pairs
         if not wanted:
             self._prices.clear()
             self._known.clear()
             return
-        coins = sorted({coin for coin, _ in wanted})
-        currencies = sorted({vs for _, vs in wanted})
+        now = time.monotonic()
+        # Coins CoinGecko said it does not know are not asked about again until that expires.
+        polled = {pair for pair in polled if not self._is_unknown(pair[0], now)}
+        coins = sorted({coin for coin, _ in polled})
+        currencies = sorted({vs for _, vs in polled})
         prices: dict[Pair, float] = {}
         known: set[Pair] = set()
         failure: Answer | None = None
@@ -468,6 +545,17 @@ def _error(text: str, errors: list[Any] | None = None) -> bytes:
         if len(errors) > MAX_LISTED_ERRORS:
             message["errors_not_listed"] = len(errors) - MAX_LISTED_ERRORS
     return _encode(message)
+
+
+_TOO_MANY_FOLLOWED = _error(
+    f"the live feed already follows as many coins ({MAX_FOLLOWED_COINS}) or currencies "
+    f"({MAX_FOLLOWED_CURRENCIES}) as it may; subscribe to ones it follows, or try again later"
+)
+_TOO_MANY_FOLLOWED_NOW = _error(
+    f"the live feed follows as many coins ({MAX_FOLLOWED_COINS}) or currencies "
+    f"({MAX_FOLLOWED_CURRENCIES}) as it may since other subscriptions arrived: this one is "
+    "dropped; subscribe to coins it follows, or try again later"
+)
 
 
 def _unavailable(failure: Answer) -> bytes:

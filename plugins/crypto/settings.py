@@ -3,6 +3,7 @@
 from typing import Literal, Self
 from urllib.parse import urlsplit
 
+from limits import parse as parse_rate
 from pydantic import Field, field_validator, model_validator
 
 from gateway import PluginSettings
@@ -33,6 +34,25 @@ class CryptoSettings(PluginSettings):
     max_connections: int = Field(10, ge=1, le=1000)
     # Seconds between WebSocket price refreshes; None follows ``ttl``.
     ws_refresh: float | None = Field(None, gt=0, le=3600)
+    # How many messages (subscriptions, changes, junk) one live socket may send per window;
+    # past it each message is refused with an error, and after ``ws_refused_before_close``
+    # refused in a row the socket is closed with 1008 (policy violation).
+    ws_message_rate: str = "30/minute"
+    ws_refused_before_close: int = Field(10, ge=1, le=1000)
+
+    @field_validator("ws_message_rate")
+    @classmethod
+    def _one_rate(cls, value: str) -> str:
+        try:
+            rate = parse_rate(value)
+        except ValueError:
+            raise ValueError(
+                f'{value!r} is not a rate: write "N/second", "N/minute" or "N/hour" '
+                '(also "N per 10 seconds")'
+            ) from None
+        if rate.amount < 1:
+            raise ValueError("must allow at least one message per window, as in 30/minute")
+        return value
 
     @field_validator("base_url")
     @classmethod

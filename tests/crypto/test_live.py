@@ -239,3 +239,25 @@ async def test_every_subscriber_hears_when_the_feed_goes_stale_and_recovers(
         }
     await first.close()
     await second.close()
+
+
+async def test_the_followed_coins_budget_is_checked_again_once_first_prices_are_in(
+    make_client: MakeClient, fake: FakeCoinGecko
+):
+    # 11 sockets of 50 real coins each, all fetched at once: none counts against the 500
+    # while being fetched, so all are accepted; the one whose prices come in last would make
+    # the feed follow 550 and is dropped instead of getting a snapshot.
+    for number in range(550):
+        fake.set_price(f"coin-{number}", "usd", float(number))
+    fake.slow(0.3)
+    client = await make_client(ws_refresh=60)
+    sockets = [
+        await subscribe(client, [f"coin-{n}" for n in range(50 * i, 50 * i + 50)])
+        for i in range(11)
+    ]
+    answers = [await receive(ws) for ws in sockets]
+    dropped = [a for a in answers if a["type"] == "error"]
+    assert len(dropped) == 1 and "this one is dropped" in dropped[0]["error"]
+    assert sum(a["type"] == "prices" and a["snapshot"] for a in answers) == 10
+    for ws in sockets:
+        await ws.close()

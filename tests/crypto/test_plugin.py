@@ -128,6 +128,9 @@ def test_base_url_defaults_by_plan() -> None:
         ({"stale_ttl": -1}, "plugins.crypto.stale_ttl"),
         ({"timeout": 500}, "plugins.crypto.timeout"),
         ({"tll": 5}, "did you mean 'ttl'?"),
+        ({"ws_message_rate": "lots"}, "'lots' is not a rate"),
+        ({"ws_message_rate": "0/minute"}, "at least one message per window"),
+        ({"ws_refused_before_close": 0}, "plugins.crypto.ws_refused_before_close"),
     ],
 )
 async def test_bad_settings_are_config_errors(settings: dict, message: str) -> None:

@@ -51,6 +51,9 @@ def feed(tmp_path_factory, fake_url) -> Iterator[ServedGateway]:
         [plugins.crypto]
         base_url = "{fake_url}"
         ws_refresh = 30
+        # The message rate is tests/hostile/test_live_churn.py's: here sockets send as fast
+        # as they like, so the other limits (slow readers, bounded errors) are what answers.
+        ws_message_rate = "100000/minute"
         """,
     )
     yield served
@@ -202,6 +205,7 @@ def test_the_currencies_the_feed_follows_are_bounded(feed):
             sock, frames = subscribe(feed.port, ["bitcoin"], vs=f"cur{i}")
             held.append(sock)
             assert frames.json()["type"] == "subscribed"
+            assert frames.json()["snapshot"] is True  # followed from now on
         sock, frames = subscribe(feed.port, ["bitcoin"], vs="onemore")
         held.append(sock)
         refusal = frames.json()
@@ -243,9 +247,9 @@ def test_a_request_pipelined_behind_an_upgrade_answered_200_is_answered(feed):
     assert [answer.status for answer in answers] == [200, 200]
 
 
-def test_behind_an_upgrade_aiohttp_cannot_parse_past_the_connection_closes_not_hangs(feed):
+def test_a_request_pipelined_behind_an_h2c_upgrade_with_a_body_is_answered(feed):
     # aiohttp's C parser drops what follows an h2c upgrade in the same packet; the gateway
-    # answers the upgrade request and closes, so the client resends instead of waiting.
+    # feeds it in pieces (tests/hostile/test_upgrades.py has the other shapes).
     info = request(
         "POST",
         "/v1/crypto/info",
@@ -253,8 +257,6 @@ def test_behind_an_upgrade_aiohttp_cannot_parse_past_the_connection_closes_not_h
         body=b"{}",
         close=False,
     )
-    started = time.monotonic()
     answers = exchange(feed.port, info + request("GET", "/health/live"), timeout=8)
-    assert time.monotonic() - started < 5  # closed by the server, not by the read timeout
-    assert answers[0].status == 200
-    assert answers[0].header("Connection") == "close"
+    assert [answer.status for answer in answers] == [200, 200]
+    assert answers[0].header("Connection") != "close"

@@ -35,6 +35,14 @@ CASES = [
     ),
     ("non-ASCII path", b"GET /caf\xc3\xa9 HTTP/1.1\r\nHost: x\r\n\r\n", 400),
     ("no Host on HTTP/1.1", b"GET /health/live HTTP/1.1\r\n\r\n", 400),
+    ("NUL in a header value", b"GET /health/live HTTP/1.1\r\nHost: x\r\nX-A: a\x00b\r\n\r\n", 400),
+    ("DEL in a header value", b"GET /health/live HTTP/1.1\r\nHost: x\r\nX-A: a\x7fb\r\n\r\n", 400),
+    (
+        "NUL in a request's header, body behind it",
+        b"POST /notes HTTP/1.1\r\nHost: x\r\nX-Request-ID: a\x00b\r\nContent-Length: 2\r\n\r\n{}",
+        400,
+    ),
+    ("control byte in a header name", b"GET / HTTP/1.1\r\nHost: x\r\nX\x01A: b\r\n\r\n", 400),
 ]
 
 
@@ -108,3 +116,22 @@ def test_metrics_label_405s_by_route_and_unmatched_requests_by_their_own_plugin(
         ("health", "/health/live", "PUT", "405"): 1,
         ("gateway", "/metrics", "GET", "200"): 1,
     }
+
+
+def test_a_control_byte_in_a_header_on_a_kept_alive_connection(gateway):
+    # As an HTTP client library's session sends it: a good request first, then a header
+    # value with a NUL (schemathesis probes exactly that) on the same connection.
+    mark = gateway.log_mark()
+    with connect(gateway.port) as sock:
+        sock.sendall(b"GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n")
+        time.sleep(0.2)
+        sock.sendall(b'GET /notes HTTP/1.1\r\nHost: x\r\nIf-None-Match: "a\x00b"\r\n\r\n')
+        answers = parse_responses(read_all(sock))
+    assert [answer.status for answer in answers] == [200, 400]
+    refused = answers[1]
+    assert refused.header("Content-Type") == "application/problem+json"
+    assert "control character" in refused.json()["detail"]
+    assert b"a\x00b" not in refused.body
+    log = gateway.log_since(mark)
+    assert "Traceback" not in log
+    assert len([line for line in log.splitlines() if "refused a malformed request" in line]) == 1
