@@ -1,8 +1,7 @@
 """The one writer of every log line: access lines batched, application lines written at once.
 
-An access line is appended to a list, as the values it shows, and formatted and written with
-many others in one ``write`` call: formatting a few hundred lines in one go is cheaper than one
-at a time between requests, and the request pays only for collecting the values. That happens when
+An access line is appended to a list, formatted, and written with many others in one
+``write`` call and one flush, instead of a write and a flush per request. That happens when
 ``MAX_PENDING`` lines are waiting, ``FLUSH_INTERVAL`` seconds after the first of them, and on
 every way the process stops (the serve command's own exit, gunicorn's ``worker_exit`` hook,
 ``atexit``, and before a fork). An application line is written at once, after whatever access
@@ -21,10 +20,6 @@ import atexit
 import os
 import sys
 import threading
-from typing import Any
-
-# An access line before it is formatted: its formatting function, then the values it shows.
-Entry = tuple[Any, ...]
 
 # Short enough that `tail -f` looks live; long enough that a busy worker writes a few times a
 # second instead of once per request.
@@ -42,15 +37,14 @@ class LogWriter:
     """
 
     def __init__(self) -> None:
-        self._pending: list[Entry] = []
+        self._pending: list[str] = []
         self._lock = threading.Lock()  # one flush at a time, so no line is written twice
         self._timer_armed = False
 
-    def append(self, entry: Entry) -> None:
-        """Queue a line: ``entry[0](entry)`` formats it (ending in a newline) when it is
-        written. Called on the event loop's thread."""
+    def append(self, line: str) -> None:
+        """Queue ``line`` (ending in a newline). Called on the event loop's thread."""
         pending = self._pending
-        pending.append(entry)
+        pending.append(line)
         if len(pending) >= MAX_PENDING:
             self.flush()
         elif not self._timer_armed:
@@ -78,15 +72,9 @@ class LogWriter:
         count = len(pending)
         if not count:
             return ""
-        entries = pending[:count]
+        text = "".join(pending[:count])
         del pending[:count]  # lines appended meanwhile stay, at the front now
-        lines = []
-        for entry in entries:
-            try:
-                lines.append(entry[0](entry))
-            except Exception as exc:  # a line is never dropped, even one that cannot be shown
-                lines.append(f"unformattable log line {entry[1:]!r}: {exc!r}\n")
-        return "".join(lines)
+        return text
 
     def _write(self, text: str) -> None:
         stream = sys.stderr
