@@ -6,7 +6,6 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Any
 
 from aiohttp import hdrs, web
@@ -145,9 +144,9 @@ async def create_app(config: GatewayConfig, *, strict: bool = True) -> web.Appli
 
     by_scope = chains(placed, set(scopes.values()))
     for name, sub in root[MOUNTED_APPS].items():
-        routing.by_app[id(sub)] = compose(by_scope.get(name, []))
-    routing.gateway = compose(by_scope.get("/_gateway", []))
-    routing.metrics = compose(by_scope.get("/metrics", []))
+        routing.by_app[id(sub)] = compose(by_scope.get(name, []), _checked_file)
+    routing.gateway = compose(by_scope.get("/_gateway", []), _checked_file)
+    routing.metrics = compose(by_scope.get("/metrics", []), _checked_file)
     root[MIDDLEWARE_CHAINS] = {
         _prefix_of(scope, config): [
             {"name": p.label, "priority": p.priority} for p in by_scope[scope]
@@ -209,7 +208,8 @@ def _root_middleware(
         in_flight.add(task)  # type: ignore[arg-type]
         try:
             check_host(request)  # gateway/hosts.py: before any handler acts on the request
-            check_content_encoding(request)  # gateway/bodies.py: 415 for a coding not decoded
+            if request.body_exists:  # gateway/bodies.py: 415 for a coding not decoded
+                check_content_encoding(request)
             if chain is None:
                 response = await handler(request)
                 if isinstance(response, web.FileResponse):  # add_static: may be missing
@@ -217,7 +217,7 @@ def _root_middleware(
             else:  # inside the chain, so plugin middlewares see a missing file as its problem
                 # and, served any way, see the application that answers as request.app.
                 match_info.current_app = apps[-1]
-                response = await chain(request, partial(_checked_file, handler))
+                response = await chain(request, handler)  # _checked_file innermost
         except asyncio.CancelledError:
             if not state.cut_off:
                 raise

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
-from functools import partial
+from functools import lru_cache, partial
 
 from aiohttp import web
 
@@ -113,23 +113,35 @@ def chains(
     return {scope: [p for p in ordered if scope in p.scopes] for scope in scopes}
 
 
-def compose(chain: Sequence[PlacedMiddleware]) -> Chain | None:
+def compose(
+    chain: Sequence[PlacedMiddleware],
+    inner: Callable[[Handler, web.Request], Awaitable[web.StreamResponse]] | None = None,
+) -> Chain | None:
     """One callable running ``chain`` around a handler, or ``None`` for an empty chain.
 
     Each middleware's ``handler`` answers errors as problem+json responses instead of raising
     them, so a middleware sees (and may decorate: CORS, RateLimit headers) every answer of
     what runs inside it, a 404 or another middleware's 401 included. Redirects and 304s, which
-    aiohttp raises, still propagate as exceptions.
+    aiohttp raises, still propagate as exceptions. ``inner(handler, request)``, if given, runs
+    innermost, around the route's handler.
+
+    The layers around a route's handler are built once per handler, as aiohttp caches its own
+    middleware chains, not on every request.
     """
     if not chain:
         return None
     inner_first = [p.middleware.handler for p in reversed(chain)]
 
-    async def run(request: web.Request, handler: Handler) -> web.StreamResponse:
-        handler = partial(_answering, handler)
+    @lru_cache(maxsize=1024)  # route handlers; 404/405 handlers, new each time, are evicted
+    def around(handler: Handler) -> Handler:
+        wrapped: Handler = partial(inner, handler) if inner is not None else handler
+        wrapped = partial(_answering, wrapped)
         for middleware in inner_first:
-            handler = partial(_answering, partial(middleware, handler=handler))
-        return await handler(request)
+            wrapped = partial(_answering, partial(middleware, handler=wrapped))
+        return wrapped
+
+    async def run(request: web.Request, handler: Handler) -> web.StreamResponse:
+        return await around(handler)(request)
 
     return run
 

@@ -46,6 +46,7 @@ RETRY_EVERY = 1.0
 # a shared cache that does not answer (RFC 9211: a distinct cache has a distinct name).
 LABEL = "gateway"
 FALLBACK_LABEL = "gateway-memory"
+_HIT, _FALLBACK_HIT = f"{LABEL}; hit", f"{FALLBACK_LABEL}; hit"
 # How often a process waiting for another's fill lock polls Redis for it.
 LOCK_POLL = 0.02
 _WINDOW_KEY = "ratelimit"
@@ -121,6 +122,11 @@ class ResponseCache:
     def label(self) -> str:
         """The cache's name in ``Cache-Status`` right now: who answers, and who stores."""
         return FALLBACK_LABEL if self._outage is not None else LABEL
+
+    @property
+    def hit_label(self) -> str:
+        """``Cache-Status`` of a hit right now (made once, not per hit)."""
+        return _FALLBACK_HIT if self._outage is not None else _HIT
 
     async def get(self, key: str) -> Entry | None:
         """The entry stored under ``key``, or None; from memory while the shared cache is down."""

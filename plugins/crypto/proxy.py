@@ -130,8 +130,8 @@ class CryptoProxy:
         if entry is not None:
             lifetime = self.ttl if entry.status == 200 else self.not_found_ttl
             if time.time() - entry.stored_at < lifetime:
-                self.stats.count("hits")
-                return Answer(entry, f"{self.cache.label}; hit", lifetime)
+                self.stats.hit()
+                return Answer(entry, self.cache.hit_label, lifetime)
             if entry.status != 200:
                 entry = None  # an expired negative answer is never served
         self.stats.count("misses")

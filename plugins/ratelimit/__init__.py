@@ -3,6 +3,7 @@ middleware-only plugin). See the README's "ratelimit" section."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 from aiohttp import web
@@ -10,7 +11,12 @@ from aiohttp import web
 from gateway import CheckResult, HealthCheck, Middleware, PluginInfo, hookimpl
 from gateway.config import GatewayConfig
 from gateway.openapi import OpenAPIExtension, OpenAPIRoute
-from gateway_plugins.ratelimit.limiter import RequestCounter, open_storage
+from gateway_plugins.ratelimit.limiter import (
+    SWEEP_EVERY,
+    RequestCounter,
+    SweptMemoryStorage,
+    open_storage,
+)
 from gateway_plugins.ratelimit.middleware import RateLimit
 from gateway_plugins.ratelimit.openapi import describe
 from gateway_plugins.ratelimit.settings import RateLimitSettings
@@ -38,7 +44,20 @@ def gateway_create_app(settings: RateLimitSettings) -> web.Application:
 
 
 async def _close_storage(app: web.Application) -> AsyncIterator[None]:
+    storage = app[COUNTER].storage
+    sweeper = None
+    if isinstance(storage, SweptMemoryStorage):
+
+        async def sweep() -> None:
+            while True:
+                await asyncio.sleep(SWEEP_EVERY)
+                storage.sweep()
+
+        sweeper = asyncio.create_task(sweep(), name="ratelimit memory sweep")
     yield
+    if sweeper is not None:
+        sweeper.cancel()
+        await asyncio.gather(sweeper, return_exceptions=True)
     bridge = getattr(app[COUNTER].storage, "bridge", None)
     client = getattr(bridge, "storage", None)
     if client is not None and hasattr(client, "aclose"):

@@ -1,8 +1,9 @@
 """Counting requests with `limits`: per caller and policy, with a storage that may fail.
 
 A policy is one or more rates; a request is admitted when every rate has room, and then
-counts against each. The storage is `limits`' async memory storage (one process) or Redis
-(every process and host sharing it: the admitted total is exact). When Redis does not answer
+counts against each. The storage is `limits`' memory storage (one process, counted
+synchronously: nothing to wait for) or its async Redis storage (every process and host sharing
+it: the admitted total is exact). When Redis does not answer
 within `storage_timeout`, the request goes through or is refused as configured, and the
 storage is left alone for `storage_retry` seconds; the outage is logged once.
 """
@@ -14,28 +15,31 @@ import logging
 import math
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from limits import RateLimitItem, parse_many
-from limits.aio.storage import Storage
-from limits.aio.strategies import (
-    FixedWindowRateLimiter,
-    MovingWindowRateLimiter,
-    RateLimiter,
-    SlidingWindowCounterRateLimiter,
-)
-from limits.storage import storage_from_string
+from limits import strategies as sync_strategies
+from limits.aio import strategies as aio_strategies
+from limits.storage import MemoryStorage, storage_from_string
 
 from gateway.redact import redact
 from gateway_plugins.ratelimit.settings import Counting, RateLimitSettings
 
 log = logging.getLogger("gateway_plugins.ratelimit")
 
-STRATEGIES: dict[str, type[RateLimiter]] = {
-    "sliding-window": SlidingWindowCounterRateLimiter,
-    "moving-window": MovingWindowRateLimiter,
-    "fixed-window": FixedWindowRateLimiter,
+# The same algorithms twice: the async ones over Redis, the plain ones over memory.
+STRATEGIES: dict[str, type[aio_strategies.RateLimiter]] = {
+    "sliding-window": aio_strategies.SlidingWindowCounterRateLimiter,
+    "moving-window": aio_strategies.MovingWindowRateLimiter,
+    "fixed-window": aio_strategies.FixedWindowRateLimiter,
 }
+MEMORY_STRATEGIES: dict[str, type[sync_strategies.RateLimiter]] = {
+    "sliding-window": sync_strategies.SlidingWindowCounterRateLimiter,
+    "moving-window": sync_strategies.MovingWindowRateLimiter,
+    "fixed-window": sync_strategies.FixedWindowRateLimiter,
+}
+# Seconds between two sweeps of expired counters out of memory.
+SWEEP_EVERY = 1.0
 
 
 @dataclass(frozen=True)
@@ -65,15 +69,13 @@ class CompiledPolicy:
         return cls(name, tuple(rates), by, field)
 
 
-@dataclass(frozen=True)
-class Window:
+class Window(NamedTuple):  # tuples: made on every request, so cheap to make
     rate: Rate
     remaining: int
     reset: int  # seconds until the window has room again
 
 
-@dataclass(frozen=True)
-class Verdict:
+class Verdict(NamedTuple):
     admitted: bool
     windows: tuple[Window, ...] = ()
     storage_down: bool = False
@@ -87,9 +89,29 @@ class StorageDown(Exception):
     """The storage failed or timed out; the caller decides to admit or refuse."""
 
 
-def open_storage(settings: RateLimitSettings) -> Storage:
+class SweptMemoryStorage(MemoryStorage):
+    """limits' memory storage, its expired counters swept by :meth:`sweep` on the event loop.
+
+    Its calls are dict operations, so they are made directly on the event loop; its async twin
+    instead schedules an expiry task per event-loop turn, which cost a request several times
+    the counting. And where limits starts a ``threading.Timer`` (a new thread) every 10 ms
+    while counters exist, whose start and GIL hand-offs stall the event loop's thread, the
+    ratelimit plugin calls :meth:`sweep` once a second. Expiry is only about memory: a read
+    treats an expired counter as zero whether or not it was swept.
+    """
+
+    def _MemoryStorage__schedule_expiry(self) -> None:  # limits' timer, replaced by sweep()
+        pass
+
+    def sweep(self) -> None:
+        """Drop expired counters (limits' own expiry pass)."""
+        self._MemoryStorage__expire_events()  # type: ignore[attr-defined]
+
+
+def open_storage(settings: RateLimitSettings) -> Any:
+    """limits' memory storage (:class:`SweptMemoryStorage`), or its async Redis storage."""
     if settings.storage.startswith("memory"):
-        return storage_from_string("async+memory://")
+        return SweptMemoryStorage()
     options: dict[str, Any] = {
         "implementation": "redispy",
         "wrap_exceptions": True,
@@ -101,11 +123,16 @@ def open_storage(settings: RateLimitSettings) -> Storage:
 
 
 class RequestCounter:
-    def __init__(self, settings: RateLimitSettings, storage: Storage) -> None:
+    def __init__(self, settings: RateLimitSettings, storage: Any) -> None:
         self.storage = storage
-        self.strategy = STRATEGIES[settings.strategy](storage)
-        # Memory cannot hang; a timer per request would cost the fast path a scheduled call.
-        self.timeout = None if settings.storage.startswith("memory") else settings.storage_timeout
+        # Memory cannot hang or fail: counted synchronously, without a timer per request.
+        self.memory: sync_strategies.RateLimiter | None = None
+        self.strategy: aio_strategies.RateLimiter | None = None
+        if isinstance(storage, MemoryStorage):
+            self.memory = MEMORY_STRATEGIES[settings.strategy](storage)
+        else:
+            self.strategy = STRATEGIES[settings.strategy](storage)
+        self.timeout = settings.storage_timeout
         self.retry = settings.storage_retry
         self.where = redact(settings.storage)
         self.down_until = 0.0
@@ -118,14 +145,16 @@ class RequestCounter:
 
     async def count(self, policy: CompiledPolicy, caller: str) -> Verdict:
         """Admit (and count) one request of ``caller`` under ``policy``, or refuse it."""
+        if self.memory is not None:
+            memory = self.memory
+            admitted = all(memory.hit(rate.item, policy.name, caller) for rate in policy.rates)
+            stats = [memory.get_window_stats(r.item, policy.name, caller) for r in policy.rates]
+            return _verdict(policy, admitted, stats)
         if self.down_since is not None and time.monotonic() < self.down_until:
             return Verdict(False, storage_down=True)
         try:
-            if self.timeout is None:
+            async with asyncio.timeout(self.timeout * 2):
                 verdict = await self._count(policy, caller)
-            else:
-                async with asyncio.timeout(self.timeout * 2):
-                    verdict = await self._count(policy, caller)
         except Exception as exc:  # StorageError, a timeout: any failure of the store
             self._failed(exc)
             return Verdict(False, storage_down=True)
@@ -141,18 +170,17 @@ class RequestCounter:
     async def _count(self, policy: CompiledPolicy, caller: str) -> Verdict:
         # Rates are hit in order and the first without room refuses: the rates before it
         # have counted this request, which errs on the side of the limit.
+        assert self.strategy is not None
         admitted = True
         for rate in policy.rates:
             if not await self.strategy.hit(rate.item, policy.name, caller):
                 admitted = False
                 break
-        windows = []
-        now = time.time()
-        for rate in policy.rates:
-            stats = await self.strategy.get_window_stats(rate.item, policy.name, caller)
-            reset = max(0, math.ceil(stats.reset_time - now))
-            windows.append(Window(rate, stats.remaining, reset))
-        return Verdict(admitted, tuple(windows))
+        stats = [
+            await self.strategy.get_window_stats(rate.item, policy.name, caller)
+            for rate in policy.rates
+        ]
+        return _verdict(policy, admitted, stats)
 
     def _failed(self, exc: BaseException) -> None:
         self.down_until = time.monotonic() + self.retry
@@ -166,3 +194,14 @@ class RequestCounter:
                 self.last_error,
                 self.retry,
             )
+
+
+def _verdict(policy: CompiledPolicy, admitted: bool, stats: list[Any]) -> Verdict:
+    now = time.time()
+    return Verdict(
+        admitted,
+        tuple(
+            Window(rate, window.remaining, max(0, math.ceil(window.reset_time - now)))
+            for rate, window in zip(policy.rates, stats, strict=True)
+        ),
+    )
