@@ -1,8 +1,8 @@
 """The memory storage's counters: counted on the event loop, expired ones swept by the plugin,
 and no limits timer thread started per 10 ms (which stalled the event loop's thread)."""
 
+import asyncio
 import threading
-import time
 
 from limits import parse
 
@@ -22,7 +22,7 @@ async def test_memory_counts_without_a_timer_thread_and_sweeps_expired_counters(
     assert started == [], f"the storage started threads: {started}"
     storage = counter.storage
     assert storage.storage, "the counters are in memory"
-    time.sleep(2.2 * parse("1/second").get_expiry())  # past the window and the one before
+    await asyncio.sleep(2.2 * parse("1/second").get_expiry())  # past the window and the one before
     storage.sweep()
     assert not storage.storage and not storage.expirations
     # Counting starts again from zero.
