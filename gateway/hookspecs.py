@@ -145,7 +145,9 @@ def gateway_middlewares(
     the whole validated :class:`gateway.config.GatewayConfig`; ``config.scopes()`` maps every
     plugin name and prefix a middleware can apply to, so a plugin can check names in its own
     settings (raise ``ValueError`` naming the setting: ``gateway check`` reports it).
-    :func:`gateway.mounted_plugin` tells a middleware which plugin a request is for.
+    :func:`gateway.mounted_plugin` tells a middleware which plugin a request is for, and
+    ``request.app`` is the application that will answer it (the plugin's own, or the root for
+    the gateway's own paths); ``request.config_dict`` reaches the root's keys from either.
 
     **Scope** is the operator's: ``apply_to`` in the plugin's table lists plugin names or
     prefixes (default: every mounted plugin and the gateway's own ``/_gateway`` and
