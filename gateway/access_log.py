@@ -82,6 +82,11 @@ _MILLIS = [f"{n:03d}" for n in range(1000)]
 clock = _Clock()
 
 
+# What a line shows: time, duration (s), request id, peer, method, path and query, status,
+# bytes sent, plugin, user agent.
+Fields = tuple[float, float, str, str | None, str, str, int, int, str, str]
+
+
 def plugin_of(match_info: Any) -> str:
     """The name of the plugin whose sub-application answered (when the line is formatted,
     not while the request waits)."""
@@ -99,19 +104,9 @@ def _escaped(value: str) -> str:
     return raw.encode("unicode_escape").decode("ascii").replace('"', '\\"')
 
 
-def text_line(
-    when: float,
-    took: float,
-    request_id: str,
-    peer: str | None,
-    method: str,
-    path: str,
-    status: int,
-    size: int,
-    plugin: str,
-    agent: str,
-) -> str:
+def text_line(fields: Fields) -> str:
     """An access line in the text format."""
+    when, took, request_id, peer, method, path, status, size, plugin, agent = fields
     if not path.isprintable():
         path = _escaped(path)
     if not agent.isprintable() or '"' in agent or "\\" in agent:
@@ -122,19 +117,9 @@ def text_line(
     )
 
 
-def json_line(
-    when: float,
-    took: float,
-    request_id: str,
-    peer: str | None,
-    method: str,
-    path: str,
-    status: int,
-    size: int,
-    plugin: str,
-    agent: str,
-) -> str:
+def json_line(fields: Fields) -> str:
     """An access line in the JSON format."""
+    when, took, request_id, peer, method, path, status, size, plugin, agent = fields
     line: dict[str, Any] = {
         "time": clock.iso(when),
         "level": "info",
@@ -174,7 +159,7 @@ class TextAccessLogger(AbstractAccessLogger):
     alive per batch, and the allocator's cold memory cost more than formatting saved.
     """
 
-    line: Callable[..., str] = staticmethod(text_line)
+    line: Callable[[Fields], str] = staticmethod(text_line)
     # None: request.remote, read inline; client_address() behind trusted proxies (see
     # access_logger_class).
     peer: Callable[[web.BaseRequest], str | None] | None = None
@@ -184,7 +169,7 @@ class TextAccessLogger(AbstractAccessLogger):
             took = perf_counter() - request[REQUEST_STARTED]
         except KeyError:  # answered before the root middleware (a parser error)
             took = time  # aiohttp's measure, on the event loop's coarser clock
-        values = (
+        values: Fields = (
             _now(),
             took,
             response.headers.get(HEADER, "-"),
@@ -197,7 +182,7 @@ class TextAccessLogger(AbstractAccessLogger):
             request.headers.get(hdrs.USER_AGENT, "-"),
         )
         try:
-            line = self.line(*values)
+            line = self.line(values)
         except Exception as exc:  # a line is never dropped, even one that cannot be shown
             line = f"unformattable access line {values!r}: {exc!r}\n"
         writer.append(line)
