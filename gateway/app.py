@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiohttp import hdrs, web
+from aiohttp import web
 
 from gateway import drain
 from gateway.bodies import HANDLER_ARGS, check_content_encoding
@@ -32,7 +32,7 @@ from gateway.keys import (
     GatewayState,
     MountedCheck,
 )
-from gateway.metrics import metrics_view, observe
+from gateway.metrics import metrics_view, observe_safely
 from gateway.middleware import (
     OWN_SCOPES,
     Chain,
@@ -48,8 +48,8 @@ from gateway.openapi import HIDDEN_PATHS, add_openapi_route
 from gateway.plugins import await_me_maybe, call_plugin_hook
 from gateway.proxies import TrustedProxies, apply_forwarded
 from gateway.redact import redact
-from gateway.request_id import HEADER, choose_request_id, current_request_id
-from gateway.responses import SERVER, json_response
+from gateway.request_id import HEADER, choose_request_id, current_request_id, stamp
+from gateway.responses import json_response
 
 log = logging.getLogger("gateway.app")
 
@@ -226,22 +226,20 @@ def _root_middleware(
             try:
                 response = answer_error(request, exc)
             except web.HTTPException as answer:  # a redirect or a 304: an answer, raised
-                answer.headers[HEADER] = request_id
-                answer.headers[hdrs.SERVER] = SERVER
+                stamp(answer, request_id)
                 if measure:
-                    _observe(request, answer.status, started)
+                    observe_safely(request, answer.status, started)
                 if state.draining:
                     answer.force_close()
                 raise
         finally:
             in_flight.discard(task)  # type: ignore[arg-type]
         if not response.prepared:  # else its handler used copy_request_id()
-            response.headers[HEADER] = request_id
-            response.headers[hdrs.SERVER] = SERVER
+            stamp(response, request_id)
             if state.draining:  # keep-alive clients move elsewhere after this answer
                 response.force_close()
         if measure:
-            _observe(request, response.status, started)
+            observe_safely(request, response.status, started)
         return response
 
     return gateway_middleware
@@ -258,13 +256,6 @@ async def _check_file(response: web.FileResponse) -> None:
     problem = await file_response_problem(response)
     if problem is not None:
         raise problem
-
-
-def _observe(request: web.Request, status: int, started: float) -> None:
-    try:
-        observe(request, status, started)
-    except Exception:  # metrics must never cost a client its answer
-        log.exception("could not record metrics for %s %s", request.method, request.path)
 
 
 async def _build(config: GatewayConfig, plugin: PluginConfig) -> _Built:

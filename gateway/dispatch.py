@@ -6,7 +6,7 @@ every handler in one more middleware per application the request passes through
 middleware and one mounted plugin so cost three middleware layers per request: about 12% of
 the instructions of a ``GET /health/live`` (bench/README.md). :func:`dispatcher` makes the
 request handler the gateway's runner (gateway/protocol.py) serves with instead. It routes as
-``_handle`` does, then calls the root's middlewares directly, with ``request.app`` already the
+``_handle`` does, then calls the root's middleware directly, with ``request.app`` already the
 application that will answer, and wraps a handler in a plugin sub-application's own
 middlewares (with aiohttp's ``request.app`` for them) only when that plugin has some.
 
@@ -29,23 +29,22 @@ from aiohttp import hdrs, web
 from aiohttp.web_urldispatcher import MatchInfoError
 
 from gateway.errors import PROBLEM_CONTENT_TYPE, answer_error
-from gateway.request_id import HEADER, choose_request_id
-from gateway.responses import SERVER
+from gateway.request_id import HEADER, choose_request_id, stamp
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 Observe = Callable[[web.Request, int, float], None]
 
 
 def dispatcher(root: web.Application, observe: Observe | None = None) -> Handler:
-    """The request handler serving ``root`` (frozen: its middlewares and routes are final).
+    """The request handler serving ``root``, the application gateway.app.create_app built
+    (frozen: its routes and its one middleware are final).
 
     ``observe`` counts an answer given before the root middleware runs (an ``Expect`` it does
     not know) for ``/metrics``, as the root middleware counts every other.
     """
     router = root.router
-    root_middlewares = tuple(reversed(root.middlewares))  # innermost first, as aiohttp wraps
-    # The gateway's root has one middleware: called as it is, without a partial per request.
-    single = root_middlewares[0] if len(root_middlewares) == 1 else None
+    # gateway.app.create_app gives the root exactly one middleware, called here as it is.
+    (root_middleware,) = root.middlewares
     has_own = any(app.middlewares for app in _apps_below(root))
 
     async def dispatch(request: web.Request) -> web.StreamResponse:
@@ -65,11 +64,7 @@ def dispatcher(root: web.Application, observe: Observe | None = None) -> Handler
                     handler = _with_own_middlewares(handler, apps[1:])
                 else:
                     handler = _cached_with_own_middlewares(handler, apps[1:])
-        if single is not None:
-            return await single(request, handler)
-        for middleware in root_middlewares:
-            handler = partial(middleware, handler=handler)
-        return await handler(request)
+        return await root_middleware(request, handler)
 
     return dispatch
 
@@ -87,8 +82,7 @@ async def _expect(
         if exc.status < 400 or exc.content_type == PROBLEM_CONTENT_TYPE:
             raise
         response = answer_error(request, exc)
-        response.headers[HEADER] = choose_request_id(request.headers.get(HEADER))
-        response.headers["Server"] = SERVER
+        stamp(response, choose_request_id(request.headers.get(HEADER)))
         if observe is not None:
             observe(request, response.status, started)
         return response

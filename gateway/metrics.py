@@ -8,6 +8,7 @@ all of them (prometheus-client's multi-process mode; gateway/metrics_folder.py k
 folder from growing with every worker ever started).
 """
 
+import logging
 import os
 import time
 from typing import Any
@@ -22,6 +23,8 @@ from prometheus_client import (
 
 from gateway.keys import PLUGIN_NAME
 from gateway.metrics_folder import archive_dead_worker, multiprocess_registry
+
+log = logging.getLogger("gateway.metrics")
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
@@ -60,6 +63,15 @@ def observe(request: web.Request, status: int, started: float) -> None:
     if child is None:
         child = by_status[status] = _labelled(request, status)
     child.observe(time.perf_counter() - started)
+
+
+def observe_safely(request: web.Request, status: int, started: float) -> None:
+    """:func:`observe`, logging instead of raising: metrics must never cost a client its
+    answer."""
+    try:
+        observe(request, status, started)
+    except Exception:
+        log.exception("could not record metrics for %s %s", request.method, request.path)
 
 
 def _allowing_route(request: web.Request, app: web.Application) -> str | None:

@@ -46,9 +46,9 @@ from gateway.errors import (
     problem_response,
 )
 from gateway.keys import CONFIG
-from gateway.metrics import observe, observe_unparsed
+from gateway.metrics import observe_safely, observe_unparsed
 from gateway.proxies import TrustedProxies
-from gateway.request_id import HEADER, choose_request_id, current_request_id
+from gateway.request_id import HEADER, choose_request_id, current_request_id, stamp
 from gateway.responses import SERVER
 
 log = logging.getLogger("gateway.protocol")
@@ -326,8 +326,7 @@ class GatewayRequestHandler(web.RequestHandler):
                 why,
             )
         response = problem_response(request, problem, instance=False)
-        response.headers[HEADER] = request_id
-        response.headers["Server"] = SERVER
+        stamp(response, request_id)
         response.force_close()
         self._gateway.count_unparsed(problem.status)
         return response
@@ -399,7 +398,7 @@ class GatewayRunner(web.AppRunner):
         return GatewayServer(
             # gateway/dispatch.py: the root's routing and middleware, without aiohttp's
             # per-application layers (the app is frozen by now).
-            dispatcher(self.app, _safe_observe if settings.metrics else None),
+            dispatcher(self.app, observe_safely if settings.metrics else None),
             request_factory=server.request_factory,
             handler_cancellation=server.handler_cancellation,
             loop=server._loop,
@@ -412,13 +411,6 @@ class GatewayRunner(web.AppRunner):
     async def setup(self) -> None:
         install_resource_log(asyncio.get_running_loop())
         await super().setup()
-
-
-def _safe_observe(request: web.Request, status: int, started: float) -> None:
-    try:
-        observe(request, status, started)
-    except Exception:  # metrics must never cost a client its answer
-        log.exception("could not record metrics for %s", request.path)
 
 
 def install_resource_log(loop: asyncio.AbstractEventLoop) -> None:

@@ -5,7 +5,7 @@ import os
 import re
 from contextvars import ContextVar
 
-from aiohttp import web
+from aiohttp import hdrs, web
 from multidict import istr
 
 from gateway.keys import REQUEST_ID
@@ -60,4 +60,10 @@ def copy_request_id(request: web.Request, response: web.StreamResponse) -> None:
     request_id = request.get(REQUEST_ID)
     if request_id is not None:
         response.headers[HEADER] = request_id
-    response.headers["Server"] = SERVER
+    response.headers[hdrs.SERVER] = SERVER
+
+
+def stamp(response: web.StreamResponse, request_id: str) -> None:
+    """The gateway's own headers on an answer: its request id and ``Server``."""
+    response.headers[HEADER] = request_id
+    response.headers[hdrs.SERVER] = SERVER

@@ -39,11 +39,12 @@ def gateway_create_app(settings: RateLimitSettings) -> web.Application:
     # Made here, opened lazily by `limits` on first use: start-up never waits for Redis, and
     # a Redis that is down at start is the same outage as one that goes down later.
     app[COUNTER] = RequestCounter(settings, open_storage(settings))
-    app.cleanup_ctx.append(_close_storage)
+    app.cleanup_ctx.append(_storage_lifetime)
     return app
 
 
-async def _close_storage(app: web.Application) -> AsyncIterator[None]:
+async def _storage_lifetime(app: web.Application) -> AsyncIterator[None]:
+    """Sweep expired memory counters while the gateway runs; close Redis at the end."""
     storage = app[COUNTER].storage
     sweeper = None
     if isinstance(storage, SweptMemoryStorage):
