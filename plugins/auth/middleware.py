@@ -51,7 +51,9 @@ class Guard:
             if key:
                 return key.strip()
         if self.read_bearer:
-            value = request.headers.get("Authorization", "")
+            value = request.headers.get("Authorization")
+            if not value:  # most requests: public reads send none
+                return None
             scheme, _, credential = value.partition(" ")
             if scheme.lower() == "bearer" and credential.strip():
                 return credential.strip()

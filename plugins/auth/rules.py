@@ -15,16 +15,22 @@ UNMATCHED = "admin"
 
 class RuleBook:
     def __init__(self, rules: Sequence[Rule]) -> None:
-        self._rules = [
-            (
-                frozenset(e for e in rule.match if not e.startswith("/") and e != "*"),
-                tuple(e for e in rule.match if e.startswith("/")),
-                "*" in rule.match,
-                frozenset(rule.methods),
-                rule.require,
+        # Each rule as C-level tests, run for every request: plugin names, exact paths, path
+        # prefixes for str.startswith ("/notes" matches "/notes" and "/notes/..."), and "*" or
+        # a "/" prefix matching everything.
+        self._rules = []
+        for rule in rules:
+            prefixes = [e for e in rule.match if e.startswith("/")]
+            self._rules.append(
+                (
+                    frozenset(e for e in rule.match if not e.startswith("/") and e != "*"),
+                    frozenset(prefixes),
+                    tuple(p + "/" for p in prefixes),
+                    "*" in rule.match or "/" in prefixes,
+                    frozenset(rule.methods),
+                    rule.require,
+                )
             )
-            for rule in rules
-        ]
 
     def required(self, request: web.Request) -> str:
         """``"public"`` or the scope that ``request`` needs."""
@@ -33,14 +39,10 @@ class RuleBook:
     def required_for(self, plugin: str | None, path: str, method: str) -> str:
         """``"public"`` or the scope a ``method`` request to ``path`` (served by ``plugin``)
         needs; ``path`` may be a path template (``/notes/{note_id}``), as /openapi.json has."""
-        for names, prefixes, everything, methods, require in self._rules:
+        for names, paths, starts, everything, methods, require in self._rules:
             if "*" not in methods and method not in methods:
                 continue
-            if (
-                everything
-                or plugin in names
-                or any(path == p or path.startswith(p + "/") or p == "/" for p in prefixes)
-            ):
+            if everything or plugin in names or path in paths or path.startswith(starts):
                 return require
         return UNMATCHED
 

@@ -50,11 +50,7 @@ class RateLimit:
             return await handler(request)
         policy = self.policy_for(request)
         identity = request.get(IDENTITY) if policy.by == "identity" else None
-        if identity is not None:
-            caller, whom = f"id:{identity.name}", f"the key {identity.name!r}"
-        else:
-            address = client_address(request)
-            caller, whom = f"ip:{address}", "this client address"
+        caller = f"id:{identity.name}" if identity is not None else f"ip:{client_address(request)}"
         verdict = await self.counter.count(policy, caller)
         if verdict.storage_down:
             if self.deny_when_down:
@@ -69,6 +65,7 @@ class RateLimit:
         if not verdict.admitted:
             exhausted = verdict.exhausted or verdict.windows[0]
             retry = max(1, exhausted.reset)
+            whom = f"the key {identity.name!r}" if identity is not None else "this client address"
             raise ProblemError(
                 429,
                 f"Rate limit {exhausted.rate.label} reached for {whom}; retry in {retry} s.",
@@ -84,4 +81,8 @@ class RateLimit:
 
 
 def _remaining(verdict: Verdict) -> str:
-    return ", ".join(f'"{w.rate.label}";r={w.remaining};t={w.reset}' for w in verdict.windows)
+    windows = verdict.windows
+    if len(windows) == 1:  # the usual policy: no generator
+        (w,) = windows
+        return f'"{w.rate.label}";r={w.remaining};t={w.reset}'
+    return ", ".join(f'"{w.rate.label}";r={w.remaining};t={w.reset}' for w in windows)

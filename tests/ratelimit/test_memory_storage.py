@@ -27,3 +27,31 @@ async def test_memory_counts_without_a_timer_thread_and_sweeps_expired_counters(
     assert not storage.storage and not storage.expirations
     # Counting starts again from zero.
     assert (await counter.count(policy, "ip:127.0.0.1")).admitted
+
+
+def test_counter_keys_are_the_ones_limits_makes():
+    # Keys are cached per caller (limiter._with_cached_keys); Redis is shared with processes
+    # of other versions during a rolling upgrade, so the key must stay limits' own.
+    policy = CompiledPolicy.of("default", ["60/minute", "5/second; 1000/day"], "identity")
+    for rate in policy.rates:
+        plain = parse(rate.label)
+        assert rate.item == plain and rate.item.get_expiry() == plain.get_expiry()
+        for caller in ("ip:127.0.0.1", "id:ci", "ip:::1"):
+            assert rate.item.key_for("default", caller) == plain.key_for("default", caller)
+            assert rate.item.key_for("default", caller) == plain.key_for("default", caller)
+    # The cached items do not take the place of limits' own granularities.
+    assert type(parse("3/minute")).__module__ == "limits.limits"
+
+
+async def test_a_refusal_names_the_full_window_that_frees_last():
+    # After one request both windows are full; the second is refused by the per-second rate,
+    # but a client retrying after one second would be refused by the per-minute one.
+    settings = RateLimitSettings(limits=["1/second", "1/minute"])
+    counter = RequestCounter(settings, open_storage(settings))
+    policy = CompiledPolicy.of("default", settings.limits, settings.by)
+    first, second = [await counter.count(policy, "ip:127.0.0.1") for _ in range(2)]
+    assert first.admitted and not second.admitted
+    assert [w.remaining for w in second.windows] == [0, 0]
+    exhausted = second.exhausted
+    assert exhausted is not None and exhausted.rate.label == "1/minute"
+    assert exhausted.reset > 1
