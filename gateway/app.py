@@ -185,6 +185,7 @@ def _root_middleware(
 ) -> Any:
     in_flight = state.in_flight
     by_app = routing.by_app
+    behind_proxies = bool(trusted)  # fixed by the config: not asked on every request
 
     @web.middleware
     async def gateway_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -199,7 +200,7 @@ def _root_middleware(
         request_id = choose_request_id(request.headers.get(HEADER))
         request[REQUEST_ID] = request_id
         current_request_id.set(request_id)
-        if trusted:
+        if behind_proxies:
             request = apply_forwarded(request, trusted)
         match_info = request.match_info
         apps = match_info.apps
@@ -212,7 +213,10 @@ def _root_middleware(
                 check_content_encoding(request)
             if chain is None:
                 response = await handler(request)
-                if isinstance(response, web.FileResponse):  # add_static: may be missing
+                # add_static's file may be missing. A plain web.Response, what nearly every
+                # handler returns, skips isinstance: aiohttp's responses are ABCs
+                # (MutableMapping), whose check runs Python code in abc.ABCMeta.
+                if type(response) is not web.Response and isinstance(response, web.FileResponse):
                     await _check_file(response)
             else:  # inside the chain, so plugin middlewares see a missing file as its problem
                 # and, served any way, see the application that answers as request.app.
@@ -247,9 +251,17 @@ def _root_middleware(
 
 async def _checked_file(handler: Handler, request: web.Request) -> web.StreamResponse:
     response = await handler(request)
-    if isinstance(response, web.FileResponse):  # add_static: the file may be missing
+    # add_static's file may be missing (type first: as in the root middleware)
+    if type(response) is not web.Response and isinstance(response, web.FileResponse):
         await _check_file(response)
     return response
+
+
+def _may_be_file(response: web.StreamResponse) -> bool:
+    # A plain web.Response, what nearly every handler returns, is answered without the
+    # isinstance check: aiohttp's response classes are ABCs (MutableMapping), whose check runs
+    # Python code in abc.ABCMeta on every request.
+    return type(response) is not web.Response and isinstance(response, web.FileResponse)
 
 
 async def _check_file(response: web.FileResponse) -> None:

@@ -60,7 +60,9 @@ def dispatcher(root: web.Application, observe: Observe | None = None) -> Handler
         if has_own:
             apps = match_info.apps
             if len(apps) > 1:
-                if isinstance(match_info, MatchInfoError):  # a new handler every time: not cached
+                # A 404/405 has a new handler every time: not cached. (The type itself, not
+                # isinstance: match infos are ABCs, whose check runs Python code.)
+                if type(match_info) is MatchInfoError:
                     handler = _with_own_middlewares(handler, apps[1:])
                 else:
                     handler = _cached_with_own_middlewares(handler, apps[1:])
