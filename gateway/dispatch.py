@@ -45,7 +45,10 @@ def dispatcher(root: web.Application, observe: Observe | None = None) -> Handler
     router = root.router
     # gateway.app.create_app gives the root exactly one middleware, called here as it is.
     (root_middleware,) = root.middlewares
-    has_own = any(app.middlewares for app in _apps_below(root))
+    # The applications with middlewares of their own (notes has one), by id: a request to a
+    # plugin without any is not wrapped, nor its handler looked up in the cache (whose key
+    # hashes the applications, in Python).
+    with_own = {id(app) for app in _apps_below(root) if app.middlewares}
 
     async def dispatch(request: web.Request) -> web.StreamResponse:
         match_info = await router.resolve(request)
@@ -57,9 +60,9 @@ def dispatcher(root: web.Application, observe: Observe | None = None) -> Handler
             if answer is not None:
                 return answer
         handler = match_info.handler
-        if has_own:
+        if with_own:
             apps = match_info.apps
-            if len(apps) > 1:
+            if len(apps) > 2 or (len(apps) == 2 and id(apps[1]) in with_own):
                 # A 404/405 has a new handler every time: not cached. (The type itself, not
                 # isinstance: match infos are ABCs, whose check runs Python code.)
                 if type(match_info) is MatchInfoError:
