@@ -116,8 +116,11 @@ def text_line(fields: Fields) -> str:
         path = _escaped(path)
     if not agent.isprintable() or '"' in agent or "\\" in agent:
         agent = _escaped(agent)
+    # The clock's text for this millisecond, without a call when it is the last line's (under
+    # load, most lines share their millisecond with the one before).
+    stamp = clock._text if int(when * 1000) == clock._text_ms else clock.text(when)
     return (
-        f"{clock.text(when)} INFO {LOGGER_NAME} [{request_id}] {peer} {method} {path} {status} "
+        f"{stamp} INFO {LOGGER_NAME} [{request_id}] {peer} {method} {path} {status} "
         f'{size}B {took * 1000:.2f}ms {plugin} "{agent}"\n'
     )
 

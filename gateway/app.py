@@ -250,11 +250,16 @@ def _root_middleware(
 
 
 async def _checked_file(handler: Handler, request: web.Request) -> web.StreamResponse:
-    response = await handler(request)
-    # add_static's file may be missing (type first: as in the root middleware)
-    if type(response) is not web.Response and isinstance(response, web.FileResponse):
-        await _check_file(response)
-    return response
+    """The innermost layer of a plugin middleware chain (gateway.middleware.compose): the
+    route's handler, its missing file found, its errors answered as problem+json."""
+    try:
+        response = await handler(request)
+        # add_static's file may be missing (type first: as in the root middleware)
+        if type(response) is not web.Response and isinstance(response, web.FileResponse):
+            await _check_file(response)
+        return response
+    except Exception as exc:
+        return answer_error(request, exc)
 
 
 def _may_be_file(response: web.StreamResponse) -> bool:

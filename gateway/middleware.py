@@ -123,7 +123,8 @@ def compose(
     them, so a middleware sees (and may decorate: CORS, RateLimit headers) every answer of
     what runs inside it, a 404 or another middleware's 401 included. Redirects and 304s, which
     aiohttp raises, still propagate as exceptions. ``inner(handler, request)``, if given, runs
-    innermost, around the route's handler.
+    innermost, around the route's handler, and answers that handler's errors itself (as
+    :func:`_answering` does): one layer less on every request.
 
     The layers around a route's handler are built once per handler, as aiohttp caches its own
     middleware chains, not on every request.
@@ -134,8 +135,9 @@ def compose(
 
     @lru_cache(maxsize=1024)  # route handlers; 404/405 handlers, new each time, are evicted
     def around(handler: Handler) -> Handler:
-        wrapped: Handler = partial(inner, handler) if inner is not None else handler
-        wrapped = partial(_answering, wrapped)
+        wrapped: Handler = (
+            partial(inner, handler) if inner is not None else partial(_answering, handler)
+        )
         for middleware in inner_first:
             wrapped = partial(_answering, partial(middleware, handler=wrapped))
         return wrapped
