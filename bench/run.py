@@ -1,9 +1,11 @@
 """Requests/second of the gateway as a ratio of bare aiohttp's, measured in one run.
 
-Servers are pinned to one core and wrk to the other (``taskset``); every round runs the bare
-baselines and then each gateway scenario, so drift on this shared machine hits all of them
-alike. Reported: the median requests/second of each scenario, its ratio to bare aiohttp's (on
-asyncio's loop and on uvloop), the server's CPU time per request and the ratio that gives.
+Servers are pinned to one core and wrk to the other (``taskset``). Every round runs each server
+once, in an order turned by one each round, with bare aiohttp measured again after every
+``BARE_EVERY`` runs; each run is compared with the bare runs either side of it, and the ratios
+reported are medians over the rounds (see :func:`measure`). Reported: the median
+requests/second of each scenario, its ratio to bare aiohttp's (on asyncio's loop and on
+uvloop), the server's CPU time per request and the ratio that gives.
 
     python bench/run.py                     # every scenario, 5 rounds of 5 s
     python bench/run.py --rounds 3 --duration 3 --only health-live
@@ -33,6 +35,7 @@ SERVER_CORE = "0"
 WRK_CORE = "1"
 BARE = "bare-aiohttp"  # asyncio's own loop, no access log: what the goals are measured against
 BARE_UVLOOP = "bare-aiohttp-uvloop"  # so that the loop alone does not flatter the ratio
+BARE_EVERY = 2  # bare aiohttp is measured again after every this many other runs
 
 
 @dataclass(frozen=True)
@@ -289,51 +292,133 @@ def main() -> None:
             pids |= {s.name: processes[-1].pid for s in served}
         for url in targets.values():  # warm-up
             wrk(url, 1, args.connections)
-        results: dict[str, list[float]] = {name: [] for name in targets}
-        # CPU time per request is far less disturbed by other load on the machine than
-        # requests/second: a second measure, for this shared machine.
-        cpu: dict[str, list[float]] = {name: [] for name in targets}
-        for round_no in range(1, args.rounds + 1):
-            for name, url in targets.items():
-                used = cpu_seconds(pids[name])
-                rate, count = wrk_run(url, args.duration, args.connections)
-                results[name].append(rate)
-                cpu[name].append((cpu_seconds(pids[name]) - used) / count * 1e6)
-            print(f"round {round_no}: " + ", ".join(f"{n} {v[-1]:.0f}" for n, v in results.items()))
+        runs = measure(targets, pids, args.rounds, args.duration, args.connections)
 
-    medians = {name: statistics.median(runs) for name, runs in results.items()}
-    cpu_medians = {name: statistics.median(runs) for name, runs in cpu.items()}
-    print(f"\nwrk -t1 -c{args.connections} -d{args.duration}s, {args.rounds} alternating rounds")
-    header = f"{'scenario':<32} {'median req/s':>12} {'/bare':>6} {'/uvloop':>8}"
-    print(f"{header} {'CPU us/req':>10} {'/bare CPU':>9}  goal")
-    summary: dict[str, dict] = {}
-    for name in [BARE, BARE_UVLOOP, *(s.name for s in scenarios)]:
-        median = medians[name]
-        ratio, ratio_uvloop = median / medians[BARE], median / medians[BARE_UVLOOP]
-        line = f"{name:<32} {median:>12.0f} {ratio:>6.2f} {ratio_uvloop:>8.2f}"
-        # Requests/second the server would reach if CPU-bound, against bare aiohttp's: on a
-        # loaded machine wrk's rate also measures the scheduler; CPU per request does not.
-        cpu_ratio = cpu_medians[BARE] / cpu_medians[name]
-        line += f" {cpu_medians[name]:>10.1f} {cpu_ratio:>9.2f}"
-        summary[name] = {
-            "cpu_ratio": cpu_ratio,
-            "median": median,
-            "ratio": ratio,
-            "ratio_uvloop": ratio_uvloop,
-            "cpu_us_per_request": cpu_medians[name],
-        }
-        scenario = next((s for s in scenarios if s.name == name), None)
-        if scenario is not None and scenario.goal is not None and scenario.against in medians:
-            achieved = median / medians[scenario.against]
-            verdict = "ok" if achieved >= scenario.goal else "BELOW"
-            against = "bare" if scenario.against == BARE else scenario.against
-            line += f"  {achieved:.2f} of {against} >= {scenario.goal:.2f} {verdict}"
-            summary[name] |= {"goal": scenario.goal, "against": scenario.against}
-        summary[name]["runs"] = results[name]
-        print(line)
+    report(runs, scenarios, args)
+    summary = summarise(runs, scenarios)
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)
     (out / "latest.json").write_text(json.dumps(summary, indent=2))
+
+
+@dataclass
+class Run:
+    round: int
+    name: str
+    rate: float  # requests/second
+    cpu: float  # server CPU microseconds per request
+    # The bare aiohttp runs just before and just after this one (for bare itself: None).
+    before: Run | None = None
+    after: Run | None = None
+
+    def ratio(self) -> float:
+        """Requests/second against bare aiohttp's in the runs either side of this one."""
+        assert self.before is not None and self.after is not None
+        return self.rate / ((self.before.rate + self.after.rate) / 2)
+
+    def cpu_ratio(self) -> float:
+        """Bare aiohttp's CPU per request (either side) over this run's."""
+        assert self.before is not None and self.after is not None
+        return (self.before.cpu + self.after.cpu) / 2 / self.cpu
+
+
+def measure(
+    targets: dict[str, str], pids: dict[str, int], rounds: int, duration: int, connections: int
+) -> list[Run]:
+    """Every target once per round, bare aiohttp again after every BARE_EVERY of them.
+
+    On a shared virtual machine the speed of the same server moves by a third within a minute,
+    and slowly over a run: a ratio of medians taken minutes apart measures that drift. Each run
+    is instead compared with the bare runs just before and after it, seconds away, and the order
+    of the others turns by one each round, so that none is always last.
+    """
+    others = [name for name in targets if name != BARE]
+    runs: list[Run] = []
+    for round_no in range(1, rounds + 1):
+        shift = (round_no - 1) % len(others)
+        order = others[shift:] + others[:shift]
+        plan = [BARE]
+        for i, name in enumerate(order, 1):
+            plan.append(name)
+            if i % BARE_EVERY == 0 or i == len(order):
+                plan.append(BARE)
+        done: list[Run] = []
+        for name in plan:
+            used = cpu_seconds(pids[name])
+            rate, count = wrk_run(targets[name], duration, connections)
+            done.append(Run(round_no, name, rate, (cpu_seconds(pids[name]) - used) / count * 1e6))
+        bare_runs = [i for i, run in enumerate(done) if run.name == BARE]
+        for i, run in enumerate(done):
+            if run.name != BARE:
+                run.before = done[max(b for b in bare_runs if b < i)]
+                run.after = done[min(b for b in bare_runs if b > i)]
+        runs += done
+        mine = {run.name: run for run in done if run.name != BARE}
+        print(f"round {round_no}: " + ", ".join(f"{n} {mine[n].rate:.0f}" for n in others))
+    return runs
+
+
+def _median_ratio(runs: list[Run], name: str, against: str, cpu: bool = False) -> float:
+    """The median over rounds of ``name``'s ratio to ``against`` (BARE, or another target,
+    both taken against the bare runs around them in the same round)."""
+    ratios = []
+    for run in (r for r in runs if r.name == name):
+        value = run.cpu_ratio() if cpu else run.ratio()
+        if against != BARE:
+            other = next(r for r in runs if r.name == against and r.round == run.round)
+            value /= other.cpu_ratio() if cpu else other.ratio()
+        ratios.append(value)
+    return statistics.median(ratios)
+
+
+def report(runs: list[Run], scenarios: list[Scenario], args: argparse.Namespace) -> None:
+    print(
+        f"\nwrk -t1 -c{args.connections} -d{args.duration}s, {args.rounds} rounds, bare aiohttp "
+        f"measured again after every {BARE_EVERY} runs; ratios are medians over rounds of each "
+        "run against the bare runs either side of it"
+    )
+    header = f"{'scenario':<36} {'median req/s':>12} {'/bare':>6} {'/uvloop':>8}"
+    print(f"{header} {'CPU us/req':>10} {'/bare CPU':>9}  goal")
+    for name in [BARE, BARE_UVLOOP, *(s.name for s in scenarios)]:
+        own = [r for r in runs if r.name == name]
+        rate = statistics.median(r.rate for r in own)
+        cpu = statistics.median(r.cpu for r in own)
+        if name == BARE:
+            ratio = ratio_uvloop = cpu_ratio = 1.0
+            ratio_uvloop = 1 / _median_ratio(runs, BARE_UVLOOP, BARE)
+        else:
+            ratio = _median_ratio(runs, name, BARE)
+            ratio_uvloop = _median_ratio(runs, name, BARE_UVLOOP) if name != BARE_UVLOOP else 1.0
+            cpu_ratio = _median_ratio(runs, name, BARE, cpu=True)
+        line = f"{name:<36} {rate:>12.0f} {ratio:>6.2f} {ratio_uvloop:>8.2f}"
+        line += f" {cpu:>10.1f} {cpu_ratio:>9.2f}"
+        scenario = next((s for s in scenarios if s.name == name), None)
+        if scenario is not None and scenario.goal is not None:
+            achieved = _median_ratio(runs, name, scenario.against)
+            verdict = "ok" if achieved >= scenario.goal else "BELOW"
+            against = "bare" if scenario.against == BARE else scenario.against
+            line += f"  {achieved:.2f} of {against} >= {scenario.goal:.2f} {verdict}"
+        print(line)
+
+
+def summarise(runs: list[Run], scenarios: list[Scenario]) -> dict[str, dict]:
+    summary: dict[str, dict] = {}
+    for name in dict.fromkeys(r.name for r in runs):
+        own = [r for r in runs if r.name == name]
+        entry: dict = {
+            "median": statistics.median(r.rate for r in own),
+            "cpu_us_per_request": statistics.median(r.cpu for r in own),
+            "runs": [r.rate for r in own],
+        }
+        if name != BARE:
+            entry["ratio"] = _median_ratio(runs, name, BARE)
+            entry["cpu_ratio"] = _median_ratio(runs, name, BARE, cpu=True)
+        scenario = next((s for s in scenarios if s.name == name), None)
+        if scenario is not None and scenario.goal is not None:
+            entry |= {"goal": scenario.goal, "against": scenario.against}
+            entry["achieved"] = _median_ratio(runs, name, scenario.against)
+        summary[name] = entry
+    return summary
 
 
 if __name__ == "__main__":

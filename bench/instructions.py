@@ -1,0 +1,134 @@
+"""Instructions per request of the gateway, as a ratio of bare aiohttp's, counted by callgrind.
+
+``run.py`` measures time, which on a shared virtual machine moves by a third between two runs
+of the same server a few seconds apart; the instructions a request costs do not move. Each
+server of ``run.py``'s scenarios (the shipped configuration and its variants, and the bare
+baselines) runs alone under ``valgrind --tool=callgrind``, with counting switched on after a
+warm-up; wrk sends requests for a fixed time, and the instructions counted are divided by the
+requests wrk completed. The edges of the counted window (requests in flight when counting
+starts or stops) make the figure exact to about 1%.
+
+Instructions are not time: memory the cache has lost costs time without instructions (see
+bench/README.md, "Where the time goes"). Use this to compare one change with the last, and
+``run.py`` for the figures the goals are about.
+
+    apt-get install valgrind
+    python bench/instructions.py                          # every scenario, about 10 minutes
+    python bench/instructions.py --only health-live,crypto-price-hit
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import run
+
+CONNECTIONS = 8  # a few requests per event-loop turn, as under load, at valgrind's pace
+WARM_UP = 3  # seconds of requests before counting starts: imports, caches, first allocations
+
+
+def count(command: list[str], port: int, url: str, duration: int, out: Path, cwd: Path) -> float:
+    """Instructions per request of the server ``command`` starts, for requests to ``url``."""
+    profile = out.with_suffix(".callgrind")
+    valgrind = ["valgrind", "--tool=callgrind", "--instr-atstart=no"]
+    valgrind += [f"--callgrind-out-file={profile}"]
+    server = subprocess.Popen(
+        valgrind + command, stdout=out.open("wb"), stderr=subprocess.STDOUT, cwd=cwd
+    )
+    try:
+        run.wait_listening(port, server, timeout=180)
+        run.wrk_run(url, WARM_UP, CONNECTIONS, core=None)
+        subprocess.run(
+            ["callgrind_control", "-i", "on", str(server.pid)], check=True, capture_output=True
+        )
+        _, requests = run.wrk_run(url, duration, CONNECTIONS, core=None)
+        subprocess.run(
+            ["callgrind_control", "-i", "off", str(server.pid)], check=True, capture_output=True
+        )
+        subprocess.run(
+            ["callgrind_control", "-d", str(server.pid)], check=True, capture_output=True
+        )
+    finally:
+        server.terminate()
+        server.wait(timeout=120)
+    counted = 0
+    for dump in profile.parent.glob(profile.name + "*"):
+        totals = re.search(r"^totals: (\d+)", dump.read_text(errors="replace"), re.MULTILINE)
+        counted += int(totals.group(1)) if totals else 0
+    return counted / requests
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=int, default=10, help="seconds counted per server")
+    parser.add_argument("--only", help="comma-separated scenario names")
+    args = parser.parse_args()
+    for tool in ("valgrind", "callgrind_control", "wrk"):
+        if not shutil.which(tool):
+            raise SystemExit(f"{tool} is not installed: apt-get install valgrind wrk")
+    wanted = set(args.only.split(",")) if args.only else None
+    if wanted is not None:
+        wanted |= {s.against for s in run.SCENARIOS if s.name in wanted} - {run.BARE}
+    scenarios = [
+        s
+        for s in run.SCENARIOS
+        if (wanted is None or s.name in wanted) and (s.plugin is None or run.plugin_loads(s.plugin))
+    ]
+    results: dict[str, float] = {}
+    with run.scratch() as (workdir, processes):
+        upstream = None
+        if any(s.plugin == "crypto" for s in scenarios):
+            fake_port = run.free_port()
+            fake = [sys.executable, "-m", "tests.crypto.fake_coingecko", "--port", str(fake_port)]
+            processes.append(run.start(fake, fake_port, workdir / "fake.log"))
+            upstream = f"http://127.0.0.1:{fake_port}"
+        for name, loop in ((run.BARE, "asyncio"), (run.BARE_UVLOOP, "uvloop")):
+            port = run.free_port()
+            bare = [sys.executable, str(run.ROOT / "bench" / "bare_app.py"), "--port", str(port)]
+            url = f"http://127.0.0.1:{port}/health/live"
+            results[name] = count(
+                [*bare, "--loop", loop], port, url, args.duration, workdir / name, run.ROOT
+            )
+            print(f"{name}: {results[name] / 1000:.1f}k instructions per request", flush=True)
+        for variant in run.VARIANTS.values():
+            served = [s for s in scenarios if s.variant == variant.name]
+            if not served:
+                continue
+            config = run.gateway_config(workdir, served, upstream, variant)
+            # Seeded by a plain server first: valgrind's pace would make seeding slow.
+            port = run.free_port()
+            gateway = [sys.executable, "-m", "gateway", "serve", "--config", str(config)]
+            seeding = run.start(
+                [*gateway, "--port", str(port)], port, config.parent / "seed.log", config.parent
+            )
+            try:
+                run.prepare(f"http://127.0.0.1:{port}", served)
+            finally:
+                seeding.terminate()
+                seeding.wait(timeout=60)
+            for scenario in served:
+                port = run.free_port()
+                url = f"http://127.0.0.1:{port}{scenario.path}"
+                log = config.parent / scenario.name
+                command = [*gateway, "--port", str(port)]
+                results[scenario.name] = count(
+                    command, port, url, args.duration, log, config.parent
+                )
+                print(f"{scenario.name}: {results[scenario.name] / 1000:.1f}k", flush=True)
+
+    print(f"\ninstructions per request (callgrind), wrk -c{CONNECTIONS} -d{args.duration}s")
+    print(f"{'scenario':<40} {'k instr/req':>11} {'bare/this':>9} {'uvloop/this':>11}")
+    for name, per_request in results.items():
+        line = f"{name:<40} {per_request / 1000:>11.1f} {results[run.BARE] / per_request:>9.2f}"
+        print(f"{line} {results[run.BARE_UVLOOP] / per_request:>11.2f}")
+
+
+if __name__ == "__main__":
+    main()
