@@ -64,9 +64,10 @@ def serve_traced(report: Path, gateway_args: list[str]) -> None:
     main()
 
 
-def send(port: int, target: str, count: int) -> None:
+def send(port: int, target: str, count: int, headers: list[str]) -> None:
     """``count`` GET requests for ``target``, each answer read whole before the next."""
-    request = f"GET {target} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUser-Agent: wrk\r\n\r\n"
+    extra = "".join(f"{header}\r\n" for header in headers)
+    request = f"GET {target} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUser-Agent: wrk\r\n{extra}\r\n"
     with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
         for _ in range(count):
             sock.sendall(request.encode())
@@ -89,6 +90,9 @@ def main() -> None:
     parser.add_argument("--config", help="plugins.toml to serve (default: the shipped one)")
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--top", type=int, default=40)
+    parser.add_argument(
+        "--header", action="append", default=[], help='sent with each request: "X-API-Key: ..."'
+    )
     parser.add_argument("--serve-traced", help=argparse.SUPPRESS)  # the server's own side
     args, rest = parser.parse_known_args()
     if args.serve_traced:
@@ -112,10 +116,10 @@ def main() -> None:
                     break
                 except OSError:
                     time.sleep(0.1)
-            send(port, args.target, 50)  # warm-up: caches, first allocations
+            send(port, args.target, 50, args.header)  # warm-up: caches, first allocations
             os.kill(server.pid, signal.SIGUSR1)
             time.sleep(0.2)
-            send(port, args.target, args.requests)
+            send(port, args.target, args.requests, args.header)
             os.kill(server.pid, signal.SIGUSR2)
             for _ in range(100):
                 if report.exists() and report.stat().st_size:

@@ -193,18 +193,24 @@ class RequestCounter:
     def healthy(self) -> bool:
         return self.down_since is None
 
+    def count_in_memory(self, policy: CompiledPolicy, caller: str) -> Verdict:
+        """:meth:`count` on memory storage, which has nothing to wait for: called without a
+        coroutine by the middleware (``self.memory`` is set)."""
+        memory = self.memory
+        assert memory is not None
+        if len(policy.rates) == 1:  # the usual policy: no generator, no list of one
+            item = policy.rates[0].item
+            admitted = memory.hit(item, policy.name, caller)
+            window = memory.get_window_stats(item, policy.name, caller)
+            return _verdict(policy, admitted, (window,))
+        admitted = all(memory.hit(rate.item, policy.name, caller) for rate in policy.rates)
+        stats = [memory.get_window_stats(r.item, policy.name, caller) for r in policy.rates]
+        return _verdict(policy, admitted, stats)
+
     async def count(self, policy: CompiledPolicy, caller: str) -> Verdict:
         """Admit (and count) one request of ``caller`` under ``policy``, or refuse it."""
         if self.memory is not None:
-            memory = self.memory
-            if len(policy.rates) == 1:  # the usual policy: no generator, no list of one
-                item = policy.rates[0].item
-                admitted = memory.hit(item, policy.name, caller)
-                window = memory.get_window_stats(item, policy.name, caller)
-                return _verdict(policy, admitted, (window,))
-            admitted = all(memory.hit(rate.item, policy.name, caller) for rate in policy.rates)
-            stats = [memory.get_window_stats(r.item, policy.name, caller) for r in policy.rates]
-            return _verdict(policy, admitted, stats)
+            return self.count_in_memory(policy, caller)
         if self.down_since is not None and time.monotonic() < self.down_until:
             return Verdict(False, storage_down=True)
         try:

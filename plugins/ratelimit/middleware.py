@@ -51,7 +51,11 @@ class RateLimit:
         policy = self.policy_for(request)
         identity = request.get(IDENTITY) if policy.by == "identity" else None
         caller = f"id:{identity.name}" if identity is not None else f"ip:{client_address(request)}"
-        verdict = await self.counter.count(policy, caller)
+        counter = self.counter
+        if counter.memory is not None:  # no coroutine for what never waits
+            verdict = counter.count_in_memory(policy, caller)
+        else:
+            verdict = await counter.count(policy, caller)
         if verdict.storage_down:
             if self.deny_when_down:
                 raise ProblemError(
