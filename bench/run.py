@@ -70,6 +70,14 @@ VARIANTS = {
         Variant("json", 'log_format = "json"'),
         Variant("auth+ratelimit", "", EDGE),
         Variant("auth+ratelimit-elsewhere", "", EDGE_ELSEWHERE),
+        # The cheaper counting an operator may choose (strategy = "fixed-window").
+        Variant(
+            "auth+ratelimit-fixed-window",
+            "",
+            EDGE.replace(
+                "[plugins.ratelimit]\n", '[plugins.ratelimit]\nstrategy = "fixed-window"\n'
+            ),
+        ),
     ]
 }
 
@@ -107,6 +115,12 @@ SCENARIOS = [
         0.97,
         variant="auth+ratelimit-elsewhere",
         against="health-live",
+    ),
+    Scenario(
+        "health-live+auth+ratelimit-fixed-window",
+        "/health/live",
+        None,
+        variant="auth+ratelimit-fixed-window",
     ),
     # The JSON access log against the text one: within 5%.
     Scenario("health-live+json", "/health/live", 0.95, variant="json", against="health-live"),
