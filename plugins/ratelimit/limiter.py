@@ -1,11 +1,15 @@
 """Counting requests with `limits`: per caller and policy, with a storage that may fail.
 
 A policy is one or more rates; a request is admitted when every rate has room, and then
-counts against each. The storage is `limits`' memory storage (one process, counted
-synchronously: nothing to wait for) or its async Redis storage (every process and host sharing
-it: the admitted total is exact). When Redis does not answer
-within `storage_timeout`, the request goes through or is refused as configured, and the
-storage is left alone for `storage_retry` seconds; the outage is logged once.
+counts against each. Rates are hit shortest window first and the first without room refuses:
+the rates before it have counted the request (erring on the side of the limit), so a burst
+refused by a per-second rate does not use up the per-minute or per-day quota behind it.
+
+The storage is `limits`' memory storage (one process, counted synchronously: nothing to wait
+for) or its async Redis storage (every process and host sharing it: the admitted total is
+exact). When Redis does not answer within `storage_timeout`, the request goes through or is
+refused as configured, and the storage is left alone for `storage_retry` seconds; the outage
+is logged once.
 """
 
 from __future__ import annotations
@@ -55,10 +59,11 @@ class Rate:
 @dataclass(frozen=True)
 class CompiledPolicy:
     name: str  # the bucket: "default", or the scope it overrides
-    rates: tuple[Rate, ...]
+    rates: tuple[Rate, ...]  # as configured: the order of the RateLimit fields
     by: Counting
     # The RateLimit-Policy field, the same on every answer under this policy.
     policy_field: str
+    hit_order: tuple[Rate, ...]  # the rates by window, shortest first (module docstring)
 
     @classmethod
     def of(cls, name: str, limits: list[str], by: Counting) -> CompiledPolicy:
@@ -69,7 +74,8 @@ class CompiledPolicy:
                 label = text.strip() if len(items) == 1 else str(item)
                 rates.append(Rate(label, _with_cached_keys(item), item.get_expiry()))
         field = ", ".join(f'"{r.label}";q={r.item.amount};w={r.window}' for r in rates)
-        return cls(name, tuple(rates), by, field)
+        by_window = tuple(sorted(rates, key=lambda rate: rate.window))  # stable: ties as given
+        return cls(name, tuple(rates), by, field, by_window)
 
 
 # Storage keys remembered per rate: callers seen recently, each key a few dozen characters.
@@ -203,7 +209,7 @@ class RequestCounter:
             admitted = memory.hit(item, policy.name, caller)
             window = memory.get_window_stats(item, policy.name, caller)
             return _verdict(policy, admitted, (window,))
-        admitted = all(memory.hit(rate.item, policy.name, caller) for rate in policy.rates)
+        admitted = all(memory.hit(rate.item, policy.name, caller) for rate in policy.hit_order)
         stats = [memory.get_window_stats(r.item, policy.name, caller) for r in policy.rates]
         return _verdict(policy, admitted, stats)
 
@@ -229,11 +235,10 @@ class RequestCounter:
         return verdict
 
     async def _count(self, policy: CompiledPolicy, caller: str) -> Verdict:
-        # Rates are hit in order and the first without room refuses: the rates before it
-        # have counted this request, which errs on the side of the limit.
+        # Shortest window first; the first without room refuses (module docstring).
         assert self.strategy is not None
         admitted = True
-        for rate in policy.rates:
+        for rate in policy.hit_order:
             if not await self.strategy.hit(rate.item, policy.name, caller):
                 admitted = False
                 break

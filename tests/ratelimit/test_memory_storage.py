@@ -55,3 +55,17 @@ async def test_a_refusal_names_the_full_window_that_frees_last():
     exhausted = second.exhausted
     assert exhausted is not None and exhausted.rate.label == "1/minute"
     assert exhausted.reset > 1
+
+
+async def test_a_burst_refused_by_a_short_window_spends_no_long_window_quota():
+    # Written long window first; counted short window first all the same.
+    settings = RateLimitSettings(limits=["3/minute", "1/second"])
+    counter = RequestCounter(settings, open_storage(settings))
+    policy = CompiledPolicy.of("default", settings.limits, settings.by)
+    verdicts = [await counter.count(policy, "ip:127.0.0.1") for _ in range(3)]
+    assert [v.admitted for v in verdicts] == [True, False, False]
+    # The fields keep the configured order; only the first request counted per minute.
+    assert [(w.rate.label, w.remaining) for w in verdicts[-1].windows] == [
+        ("3/minute", 2),
+        ("1/second", 0),
+    ]
