@@ -82,9 +82,9 @@ _MILLIS = [f"{n:03d}" for n in range(1000)]
 clock = _Clock()
 
 
-# What a line shows, the arguments of text_line and json_line: time, duration (s), request id,
-# peer, method, path and query, status, bytes sent, plugin, user agent.
-Line = Callable[[float, float, str, str | None, str, str, int, int, str, str], str]
+# What a line shows: time, duration (s), request id, peer, method, path and query, status,
+# bytes sent, plugin, user agent.
+Fields = tuple[float, float, str, str | None, str, str, int, int, str, str]
 
 
 def plugin_of(match_info: Any) -> str:
@@ -104,19 +104,9 @@ def _escaped(value: str) -> str:
     return raw.encode("unicode_escape").decode("ascii").replace('"', '\\"')
 
 
-def text_line(
-    when: float,
-    took: float,
-    request_id: str,
-    peer: str | None,
-    method: str,
-    path: str,
-    status: int,
-    size: int,
-    plugin: str,
-    agent: str,
-) -> str:
+def text_line(fields: Fields) -> str:
     """An access line in the text format."""
+    when, took, request_id, peer, method, path, status, size, plugin, agent = fields
     if not path.isprintable():
         path = _escaped(path)
     if not agent.isprintable() or '"' in agent or "\\" in agent:
@@ -130,19 +120,9 @@ def text_line(
     )
 
 
-def json_line(
-    when: float,
-    took: float,
-    request_id: str,
-    peer: str | None,
-    method: str,
-    path: str,
-    status: int,
-    size: int,
-    plugin: str,
-    agent: str,
-) -> str:
+def json_line(fields: Fields) -> str:
     """An access line in the JSON format."""
+    when, took, request_id, peer, method, path, status, size, plugin, agent = fields
     line: dict[str, Any] = {
         "time": clock.iso(when),
         "level": "info",
@@ -182,7 +162,7 @@ class TextAccessLogger(AbstractAccessLogger):
     alive per batch, and the allocator's cold memory cost more than formatting saved.
     """
 
-    line: Line = staticmethod(text_line)
+    line: Callable[[Fields], str] = staticmethod(text_line)
     # None: request.remote, read inline; client_address() behind trusted proxies (see
     # access_logger_class).
     peer: Callable[[web.BaseRequest], str | None] | None = None
@@ -192,14 +172,7 @@ class TextAccessLogger(AbstractAccessLogger):
             took = perf_counter() - request[REQUEST_STARTED]
         except KeyError:  # answered before the root middleware (a parser error)
             took = time  # aiohttp's measure, on the event loop's coarser clock
-        # The values as arguments, not a tuple: this runs for every request.
-        match_info = getattr(request, "_match_info", None)  # None: answered before routing
-        apps = match_info.apps if match_info is not None else ()
-        # A plugin's own route (most requests) without a call; plugin_of for the rest.
-        plugin = apps[1].get(PLUGIN_NAME) if len(apps) == 2 else None
-        if plugin is None:
-            plugin = plugin_of(match_info)
-        values = (
+        values: Fields = (
             _now(),
             took,
             response.headers.get(HEADER, "-"),
@@ -208,11 +181,11 @@ class TextAccessLogger(AbstractAccessLogger):
             request.raw_path,
             response.status,
             response.body_length,
-            plugin,
+            plugin_of(getattr(request, "_match_info", None)),  # None: answered before routing
             request.headers.get(hdrs.USER_AGENT, "-"),
         )
         try:
-            line = self.line(*values)
+            line = self.line(values)
         except Exception as exc:  # a line is never dropped, even one that cannot be shown
             line = f"unformattable access line {values!r}: {exc!r}\n"
         writer.append(line)

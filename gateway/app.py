@@ -262,13 +262,6 @@ async def _checked_file(handler: Handler, request: web.Request) -> web.StreamRes
         return answer_error(request, exc)
 
 
-def _may_be_file(response: web.StreamResponse) -> bool:
-    # A plain web.Response, what nearly every handler returns, is answered without the
-    # isinstance check: aiohttp's response classes are ABCs (MutableMapping), whose check runs
-    # Python code in abc.ABCMeta on every request.
-    return type(response) is not web.Response and isinstance(response, web.FileResponse)
-
-
 async def _check_file(response: web.FileResponse) -> None:
     problem = await file_response_problem(response)
     if problem is not None:
