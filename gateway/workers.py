@@ -13,7 +13,8 @@ aiohttp's ``GunicornWebWorker`` runs the gateway inside each. Two things are the
   reload's workers still drain boots N new workers, never one per draining worker too.
 - A replacement worker that fails to boot while others serve does not take them down (stock
   gunicorn halts the master with exit code 3): it is logged and tried again after
-  :data:`RESPAWN_BACKOFF` seconds. Only when no worker has ever booted does the master exit 3.
+  :data:`RESPAWN_BACKOFF` seconds. Only when no other worker is left, serving or still booting,
+  does the master exit 3 (a start whose every worker fails).
   Plugins themselves boot while their stores are down (they report ``fail`` until the store
   answers), so a store outage never causes a boot failure.
 """
@@ -128,13 +129,17 @@ class RollingArbiter(Arbiter):
             for pid in before.keys() - self.WORKERS.keys():
                 before[pid].tmp.close()
                 self.cfg.child_exit(self, before[pid])
-            serving = (set(self.WORKERS) & self.booted) - self.draining
-            if not serving:
-                raise  # nothing serves: the start failed (exit 3)
+            # A worker still booting counts: it may serve in a moment (on a loaded machine
+            # the other worker can still be booting when a replacement fails), and if it
+            # fails too, its own exit finds nothing left and halts.
+            others = set(self.WORKERS) - self.draining
+            if not others:
+                raise  # nothing serves or boots: the start failed (exit 3)
             self.log.error(
-                "a replacement worker failed to boot (exit code 3); %d worker(s) keep serving; "
-                "trying again in %gs",
-                len(serving),
+                "a worker failed to boot (exit code 3); %d other worker(s) serve "
+                "(%d still booting); trying again in %gs",
+                len(others & self.booted),
+                len(others - self.booted),
                 RESPAWN_BACKOFF,
             )
             self._respawn_after = time.monotonic() + RESPAWN_BACKOFF

@@ -295,6 +295,13 @@ async def test_a_replacement_that_fails_to_boot_is_retried_while_the_other_worke
             timeout=aiohttp.ClientTimeout(total=5),
         ) as session:
             await ready(session, gateway)
+
+            async def both_built() -> bool:
+                # One worker answering is not both: the other must have built its plugins
+                # before the store goes down, or it fails to boot too and nothing serves.
+                return gateway.text().count("mounted fragile at") >= 2
+
+            await wait_for(both_built, "the second worker never built its plugins", gateway)
             before = children(gateway.process.pid)
             assert len(before) == 2
 
@@ -316,7 +323,7 @@ async def test_a_replacement_that_fails_to_boot_is_retried_while_the_other_worke
             os.kill(victim, signal.SIGKILL)
 
             async def retried() -> bool:
-                return gateway.text().count("a replacement worker failed to boot") >= 2
+                return gateway.text().count("a worker failed to boot (exit code 3)") >= 2
 
             # The first replacement fails at once, the next one RESPAWN_BACKOFF (5 s) later.
             await wait_for(retried, "no second boot attempt", gateway, within=20)
@@ -341,3 +348,48 @@ async def test_a_replacement_that_fails_to_boot_is_retried_while_the_other_worke
     assert failures == [], failures[:5]
     assert answered_during_outage > 50
     assert "status 768" not in text
+
+
+# Boots in the master's own check of plugins.toml (``gateway serve`` exits 2 on a config that
+# cannot start) but never in a worker: the parent of a worker is ``gateway serve`` itself.
+WORKER_FAILS = """
+import os
+
+from aiohttp import web
+from gateway import PluginInfo, hookimpl
+
+
+@hookimpl
+def gateway_plugin_info():
+    return PluginInfo(name="fragile", default_prefix="/fragile")
+
+
+@hookimpl
+def gateway_create_app():
+    with open(f"/proc/{os.getppid()}/cmdline", "rb") as parent:
+        if b"gateway\\0serve" in parent.read():
+            raise RuntimeError("the fragile store is down in the workers")
+    return web.Application()
+"""
+
+
+def test_a_start_whose_every_worker_fails_to_boot_exits_3(tmp_path: Path):
+    # The other side of the retry above: with nothing serving or still booting, the master
+    # gives up (exit code 3, docs/deploy.md) instead of retrying for ever.
+    config = write(
+        tmp_path,
+        """
+        [gateway]
+        plugin_dirs = ["my_plugins"]
+        [plugins.fragile]
+        """,
+    )
+    (tmp_path / "my_plugins" / "fragile.py").write_text(WORKER_FAILS)
+    gateway = GatewayProcess(config, tmp_path / "gateway.log", "--workers", "2")
+    try:
+        code = gateway.process.wait(BOOT_TIMEOUT)
+    finally:
+        gateway.stop()
+    text = gateway.text()
+    assert code == 3, text
+    assert "the fragile store is down in the workers" in text
