@@ -10,6 +10,7 @@ makes the server far slower, so read the counts, never the time.
 
     python bench/bytecodes.py /health/live
     python bench/bytecodes.py "/v1/crypto/price?ids=bitcoin&vs_currencies=usd" --config plugins.toml
+    python bench/bytecodes.py /health/live --bare     # bench/bare_app.py, the baseline
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def serve_traced(report: Path, gateway_args: list[str]) -> None:
+def serve_traced(report: Path, gateway_args: list[str], bare: bool) -> None:
     """Run ``gateway serve`` here, counting opcodes per function between the two signals."""
     counts: collections.Counter[str] = collections.Counter()
 
@@ -58,6 +59,13 @@ def serve_traced(report: Path, gateway_args: list[str]) -> None:
 
     signal.signal(signal.SIGUSR1, start)
     signal.signal(signal.SIGUSR2, stop)
+    if bare:
+        sys.path.insert(0, str(ROOT / "bench"))
+        from bare_app import main as bare
+
+        sys.argv = ["bare_app", *gateway_args]
+        bare()
+        return
     from gateway.cli import main
 
     sys.argv = ["gateway", "serve", *gateway_args]
@@ -90,13 +98,14 @@ def main() -> None:
     parser.add_argument("--config", help="plugins.toml to serve (default: the shipped one)")
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--top", type=int, default=40)
+    parser.add_argument("--bare", action="store_true", help="serve bench/bare_app.py instead")
     parser.add_argument(
         "--header", action="append", default=[], help='sent with each request: "X-API-Key: ..."'
     )
     parser.add_argument("--serve-traced", help=argparse.SUPPRESS)  # the server's own side
     args, rest = parser.parse_known_args()
     if args.serve_traced:
-        serve_traced(Path(args.serve_traced), rest)
+        serve_traced(Path(args.serve_traced), rest, args.bare)
         return
     with tempfile.TemporaryDirectory(prefix="gateway-bytecodes-") as folder:
         report = Path(folder) / "counts.txt"
@@ -104,8 +113,11 @@ def main() -> None:
             probe.bind(("127.0.0.1", 0))
             port = probe.getsockname()[1]
         config = Path(args.config).resolve() if args.config else ROOT / "plugins.toml"
-        command = [sys.executable, __file__, args.target, "--serve-traced", str(report)]
-        command += ["--config", str(config), "--port", str(port)]
+        command = [sys.executable, __file__, args.target, "--serve-traced", str(report), *rest]
+        if args.bare:
+            command += ["--bare", "--port", str(port)]
+        else:
+            command += ["--config", str(config), "--port", str(port)]
         server = subprocess.Popen(
             command, cwd=config.parent, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )

@@ -10,7 +10,7 @@ import pluggy
 from gateway.bodies import read_body
 from gateway.errors import ProblemError
 from gateway.health import CheckResult, HealthCheck
-from gateway.identity import Identity
+from gateway.identity import Identity, identity_of
 from gateway.keys import CLIENT_ADDRESS, IDENTITY, REQUEST_ID
 from gateway.middleware import Middleware, Priority, is_preflight, mounted_plugin, request_scope
 from gateway.plugins import PluginInfo, PluginSettings
@@ -36,6 +36,7 @@ __all__ = [
     "__version__",
     "client_address",
     "hookimpl",
+    "identity_of",
     "is_preflight",
     "json_response",
     "mounted_plugin",

@@ -14,8 +14,10 @@ Served any other way (aiohttp's ``AppRunner``, its test client), the root applic
 ``_handle`` runs and the behaviour is the same: tests/host/test_dispatch.py runs one set of
 requests both ways and compares the answers. The seams used here are aiohttp's, pinned in
 pyproject.toml to the minor version they were checked against: ``UrlMappingMatchInfo``'s
-``add_app``, ``freeze``, ``apps``, ``current_app`` and ``expect_handler``, and the request's
-``_match_info``, which ``Application._handle`` sets in the same way.
+``add_app``, ``freeze``, ``apps``, ``current_app`` and ``expect_handler``, the request's
+``_match_info``, which ``Application._handle`` sets in the same way, and the root router's
+``_resource_index`` and ``_matched_sub_app_resources``, read once to route a plugin's paths
+straight to its own router (:func:`_direct_prefixes`).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from functools import lru_cache, partial
 from typing import Any
 
 from aiohttp import hdrs, web
-from aiohttp.web_urldispatcher import MatchInfoError
+from aiohttp.web_urldispatcher import MatchInfoError, PrefixedSubAppResource
 
 from gateway.errors import PROBLEM_CONTENT_TYPE, answer_error
 from gateway.request_id import HEADER, choose_request_id, stamp
@@ -49,9 +51,20 @@ def dispatcher(root: web.Application, observe: Observe | None = None) -> Handler
     # plugin without any is not wrapped, nor its handler looked up in the cache (whose key
     # hashes the applications, in Python).
     with_own = {id(app) for app in _apps_below(root) if app.middlewares}
+    mounted = _direct_prefixes(router)
 
     async def dispatch(request: web.Request) -> web.StreamResponse:
-        match_info = await router.resolve(request)
+        # The plugin a path is under, found as the root router's walk would find it (the
+        # longest prefix first), and its own router asked directly: the root's walk and the
+        # mount's resolve are two coroutines and a few sets per request.
+        part = request.rel_url.path_safe
+        while (sub := mounted.get(part)) is None and part != "/":
+            part = part.rpartition("/")[0] or "/"
+        if sub is not None:
+            match_info = await sub.router.resolve(request)
+            match_info.add_app(sub)
+        else:
+            match_info = await router.resolve(request)
         match_info.add_app(root)
         match_info.freeze()
         request._match_info = match_info  # as Application._handle sets it
@@ -92,6 +105,33 @@ async def _expect(
             observe(request, response.status, started)
         return response
     return answer
+
+
+def _direct_prefixes(router: web.UrlDispatcher) -> dict[str, web.Application]:
+    """The mounted prefixes whose sub-application answers every path under them, whatever
+    the root router's other resources: the root's walk could reach nothing else first.
+
+    A prefix is left out (its paths routed by the root router, as aiohttp does) when another
+    root resource is indexed at it or under it (a root route ``/notes/extra`` registered beside
+    the ``/notes`` mount is found first by the walk), and every prefix when a sub-application
+    is matched by a rule rather than a prefix (``add_domain``): those are tried first.
+    """
+    if router._matched_sub_app_resources:  # type: ignore[attr-defined]
+        return {}
+    index: dict[str, list[Any]] = router._resource_index  # type: ignore[attr-defined]
+    direct = {}
+    for resource in router.resources():
+        if not isinstance(resource, PrefixedSubAppResource):
+            continue
+        prefix = resource.canonical
+        others = [
+            key
+            for key, found in index.items()
+            if (key == prefix or key.startswith(prefix + "/")) and found != [resource]
+        ]
+        if not others:
+            direct[prefix] = resource.get_info()["app"]
+    return direct
 
 
 def _apps_below(app: web.Application) -> list[web.Application]:

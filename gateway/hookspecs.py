@@ -38,10 +38,13 @@ Rules that hold for every hook:
 Per-request state that middlewares and handlers share, through typed keys of ``gateway``:
 
 - ``request[gateway.REQUEST_ID]``: the request's id (also on the response as ``X-Request-ID``).
-- ``request.get(gateway.IDENTITY)``: the :class:`gateway.Identity` an authentication
-  middleware established (``name``, ``scopes``, ``provider``); absent for an anonymous request.
-  Any plugin may establish it, so rate limiting and handlers work with whichever provider
-  (API keys, JWT, mTLS headers from a proxy) the operator enabled.
+- ``gateway.identity_of(request)``: the :class:`gateway.Identity` an authentication
+  middleware established (``name``, ``scopes``, ``provider``), or ``None`` for an anonymous
+  request; the same as ``request.get(gateway.IDENTITY)``, without the KeyError that a missing
+  key costs ``Mapping.get`` on every anonymous request. An authentication middleware sets it
+  with ``request[gateway.IDENTITY] = Identity(...)``. Any plugin may establish it, so rate
+  limiting and handlers work with whichever provider (API keys, JWT, mTLS headers from a
+  proxy) the operator enabled.
 - ``gateway.client_address(request)``: the client's address; behind a proxy listed in
   ``[gateway] trusted_proxies``, the forwarded one (``request.remote``, ``request.scheme`` and
   ``request.host`` say the same for the handler).

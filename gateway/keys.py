@@ -7,7 +7,7 @@ from aiohttp import web
 
 from gateway.config import GatewayConfig
 from gateway.health import HealthCheck
-from gateway.identity import Identity
+from gateway.identity import IDENTITY as IDENTITY  # defined beside Identity, identity_of
 
 
 @dataclass
@@ -49,7 +49,7 @@ REQUEST_ID = web.RequestKey("gateway.request_id", str)
 # time.perf_counter() when the root middleware took the request: the access log's duration
 # (the event loop's clock is too coarse for it: uvloop's ticks in milliseconds).
 REQUEST_STARTED = web.RequestKey("gateway.request_started", float)
-# Who is calling, once an authentication middleware has established it; absent: anonymous.
-IDENTITY = web.RequestKey("gateway.identity", Identity)
+# IDENTITY (gateway/identity.py): who is calling, once an authentication middleware has
+# established it; absent: anonymous.
 # The client's address behind a trusted proxy; absent: the socket peer (request.remote).
 CLIENT_ADDRESS = web.RequestKey("gateway.client_address", str)

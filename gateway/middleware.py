@@ -122,9 +122,11 @@ def compose(
     Each middleware's ``handler`` answers errors as problem+json responses instead of raising
     them, so a middleware sees (and may decorate: CORS, RateLimit headers) every answer of
     what runs inside it, a 404 or another middleware's 401 included. Redirects and 304s, which
-    aiohttp raises, still propagate as exceptions. ``inner(handler, request)``, if given, runs
-    innermost, around the route's handler, and answers that handler's errors itself (as
-    :func:`_answering` does): one layer less on every request.
+    aiohttp raises, still propagate as exceptions. The outermost middleware's own errors are
+    raised to the caller, which must answer them (the root middleware does).
+    ``inner(handler, request)``, if given, runs innermost, around the route's handler, and
+    answers that handler's errors itself (as :func:`_answering` does): one layer less on every
+    request.
 
     The layers around a route's handler are built once per handler, as aiohttp caches its own
     middleware chains, not on every request.
@@ -133,6 +135,8 @@ def compose(
         return None
     inner_first = [p.middleware.handler for p in reversed(chain)]
 
+    outermost = inner_first.pop()
+
     @lru_cache(maxsize=1024)  # route handlers; 404/405 handlers, new each time, are evicted
     def around(handler: Handler) -> Handler:
         wrapped: Handler = (
@@ -140,10 +144,12 @@ def compose(
         )
         for middleware in inner_first:
             wrapped = partial(_answering, partial(middleware, handler=wrapped))
-        return wrapped
+        # The outermost middleware's own errors are the caller's to answer (the root
+        # middleware answers them as _answering would): no layer of its own.
+        return partial(outermost, handler=wrapped)
 
-    async def run(request: web.Request, handler: Handler) -> web.StreamResponse:
-        return await around(handler)(request)
+    def run(request: web.Request, handler: Handler) -> Awaitable[web.StreamResponse]:
+        return around(handler)(request)  # the awaitable itself: no coroutine of its own
 
     return run
 

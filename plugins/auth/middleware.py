@@ -22,6 +22,7 @@ from gateway import (
     Priority,
     ProblemError,
     client_address,
+    identity_of,
     is_preflight,
 )
 from gateway.middleware import Handler
@@ -100,7 +101,7 @@ class Guard:
         required = self.rules.required(request)
         if required == PUBLIC:
             return await handler(request)
-        identity = request.get(IDENTITY)
+        identity = identity_of(request)
         if identity is None:
             raise ProblemError(
                 401,

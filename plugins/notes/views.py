@@ -10,7 +10,7 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from gateway import IDENTITY, ProblemError, json_response
+from gateway import ProblemError, identity_of, json_response
 from gateway_plugins.notes.conditional import etag, if_match_versions, if_none_match
 from gateway_plugins.notes.keys import DATABASE
 from gateway_plugins.notes.pagination import encode_cursor, parse_list_query
@@ -130,7 +130,7 @@ async def create_note(request: web.Request) -> web.Response:
     key = _idempotency_key(request)
     fields = validate_note(await read_json(request, store.settings.max_body_size))
     columns = _columns(fields)
-    identity = request.get(IDENTITY)
+    identity = identity_of(request)
     if columns["created_by"] is None and identity is not None:
         # Whoever authenticated (an API key's name, say) wrote it, unless the client said.
         columns["created_by"] = identity.name

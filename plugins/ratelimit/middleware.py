@@ -12,11 +12,11 @@ from collections.abc import Mapping
 from aiohttp import web
 
 from gateway import (
-    IDENTITY,
     Middleware,
     Priority,
     ProblemError,
     client_address,
+    identity_of,
     is_preflight,
     request_scope,
 )
@@ -49,7 +49,7 @@ class RateLimit:
         if is_preflight(request):
             return await handler(request)
         policy = self.policy_for(request)
-        identity = request.get(IDENTITY) if policy.by == "identity" else None
+        identity = identity_of(request) if policy.by == "identity" else None
         caller = f"id:{identity.name}" if identity is not None else f"ip:{client_address(request)}"
         counter = self.counter
         if counter.memory is not None:  # no coroutine for what never waits

@@ -71,6 +71,14 @@ class PlainPlugin:
         return app
 
 
+class DeepPlugin(PlainPlugin):
+    """A plugin on a prefix of two segments, as crypto's ``/v1/crypto``."""
+
+    @hookimpl
+    def gateway_plugin_info(self):
+        return PluginInfo(name="deep", default_prefix="/v1/deep", settings=Settings)
+
+
 class WatcherPlugin:
     """A middleware-only plugin on every scope: reports the ``request.app`` it saw."""
 
@@ -90,8 +98,13 @@ class WatcherPlugin:
         return [Middleware("watch", watch)]
 
 
-PLUGINS = [("nested", NestedPlugin()), ("plain", PlainPlugin()), ("watcher", WatcherPlugin())]
-CONFIG = {"plugins": {"nested": {}, "plain": {}, "watcher": {}}}
+PLUGINS = [
+    ("nested", NestedPlugin()),
+    ("plain", PlainPlugin()),
+    ("deep", DeepPlugin()),
+    ("watcher", WatcherPlugin()),
+]
+CONFIG = {"plugins": {"nested": {}, "plain": {}, "deep": {}, "watcher": {}}}
 REQUESTS: list[tuple[str, str, dict[str, str]]] = [
     ("GET", "/nested/", {}),
     ("GET", "/nested/inner/x", {}),
@@ -100,6 +113,14 @@ REQUESTS: list[tuple[str, str, dict[str, str]]] = [
     ("GET", "/nested/inner/missing", {}),
     ("GET", "/plain/", {}),
     ("GET", "/plain/nope", {}),
+    ("GET", "/plain", {}),
+    ("GET", "/v1/deep/", {}),
+    ("GET", "/v1/deep", {}),
+    ("GET", "/v1/deep/nope?x=1", {}),
+    ("GET", "/v1/other", {}),
+    ("GET", "/v1", {}),
+    ("GET", "/", {}),
+    ("GET", "/plain%2Fnope", {}),
     ("GET", "/_gateway/plugins", {}),
     ("GET", "/nothing-here", {}),
     ("GET", "/plain/", {"Expect": "200-ok"}),
