@@ -42,7 +42,7 @@ def gateway_middlewares(
                 f"{'; '.join(unknown)} names no mounted plugin "
                 f"(mounted: {', '.join(sorted(config.scopes()))})"
             )
-    return Guard(settings).middlewares()
+    return Guard(settings, config.scopes()).middlewares()
 
 
 @hookimpl

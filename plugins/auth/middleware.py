@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Mapping
 
 from aiohttp import web
 from limits import parse_many
@@ -36,9 +37,9 @@ PROVIDER = "auth:api-key"
 
 
 class Guard:
-    def __init__(self, settings: AuthSettings) -> None:
+    def __init__(self, settings: AuthSettings, scopes: Mapping[str, str] | None = None) -> None:
         self.keys = KeyRing(settings.keys, PROVIDER)
-        self.rules = RuleBook(settings.rules)
+        self.rules = RuleBook(settings.rules, scopes)
         self.realm = settings.realm
         self.read_bearer = settings.identity_header in ("authorization", "both")
         self.read_header = settings.identity_header in ("x-api-key", "both")

@@ -14,7 +14,9 @@ UNMATCHED = "admin"
 
 
 class RuleBook:
-    def __init__(self, rules: Sequence[Rule]) -> None:
+    def __init__(self, rules: Sequence[Rule], scopes: Mapping[str, str] | None = None) -> None:
+        """``scopes`` (``config.scopes()``: every plugin name and prefix, with its scope) lets
+        the answers for a plugin be worked out once (:meth:`required`)."""
         # Each rule as C-level tests, run for every request: plugin names, exact paths, path
         # prefixes for str.startswith ("/notes" matches "/notes" and "/notes/..."), and "*" or
         # a "/" prefix matching everything.
@@ -31,20 +33,68 @@ class RuleBook:
                     rule.require,
                 )
             )
+        # Plugin name -> (scope needed by method, scope needed by any other method), for each
+        # plugin whose paths no path rule can match: what the rules say for such a plugin
+        # depends on its name and the method alone, so a request to it is one or two dict
+        # lookups instead of a walk through the rules.
+        self._by_plugin: dict[str, tuple[dict[str, str], str]] = {}
+        methods = {m for rule in rules for m in rule.methods if m != "*"}
+        for plugin, prefixes in _prefixes_by_plugin(scopes or {}).items():
+            if any(_concerns(rule, prefix) for rule in rules for prefix in prefixes):
+                continue
+            self._by_plugin[plugin] = (
+                {m: self._walk(plugin, None, m) for m in methods},
+                self._walk(plugin, None, "\0"),  # a method no rule names
+            )
 
     def required(self, request: web.Request) -> str:
         """``"public"`` or the scope that ``request`` needs."""
-        return self.required_for(mounted_plugin(request), request.path, request.method)
+        plugin = mounted_plugin(request)
+        known = self._by_plugin.get(plugin) if plugin is not None else None
+        if known is not None:
+            by_method, otherwise = known
+            return by_method.get(request.method, otherwise)
+        return self._walk(plugin, request.path, request.method)
 
     def required_for(self, plugin: str | None, path: str, method: str) -> str:
         """``"public"`` or the scope a ``method`` request to ``path`` (served by ``plugin``)
         needs; ``path`` may be a path template (``/notes/{note_id}``), as /openapi.json has."""
+        return self._walk(plugin, path, method)
+
+    def _walk(self, plugin: str | None, path: str | None, method: str) -> str:
+        # path None: a path no path rule matches (a plugin's, in __init__).
         for names, paths, starts, everything, methods, require in self._rules:
             if "*" not in methods and method not in methods:
                 continue
-            if everything or plugin in names or path in paths or path.startswith(starts):
+            if everything or plugin in names:
+                return require
+            if path is not None and (path in paths or path.startswith(starts)):
                 return require
         return UNMATCHED
+
+
+def _prefixes_by_plugin(scopes: Mapping[str, str]) -> dict[str, list[str]]:
+    """Each mounted plugin's prefixes, from ``config.scopes()`` (names and prefixes alike map
+    to the plugin's name; the gateway's own scopes map to themselves and are left out)."""
+    found: dict[str, list[str]] = {}
+    for entry, scope in scopes.items():
+        if not scope.startswith("/") and entry.startswith("/"):
+            found.setdefault(scope, []).append(entry)
+    return found
+
+
+def _concerns(rule: Rule, prefix: str) -> bool:
+    """Whether a path entry of ``rule`` can match a path under ``prefix``: the entry is the
+    prefix, inside it or around it (``/`` is around everything)."""
+    return any(
+        entry.startswith("/")
+        and (
+            entry == prefix
+            or entry.startswith(prefix + "/")
+            or prefix.startswith(entry.rstrip("/") + "/")
+        )
+        for entry in rule.match
+    )
 
 
 def unknown_names(rules: Sequence[Rule], scopes: Mapping[str, str]) -> list[str]:

@@ -64,6 +64,7 @@ class CompiledPolicy:
     # The RateLimit-Policy field, the same on every answer under this policy.
     policy_field: str
     hit_order: tuple[Rate, ...]  # the rates by window, shortest first (module docstring)
+    single: Rate | None  # the rate of a one-rate policy (the usual one): its fast path
 
     @classmethod
     def of(cls, name: str, limits: list[str], by: Counting) -> CompiledPolicy:
@@ -75,7 +76,7 @@ class CompiledPolicy:
                 rates.append(Rate(label, _with_cached_keys(item), item.get_expiry()))
         field = ", ".join(f'"{r.label}";q={r.item.amount};w={r.window}' for r in rates)
         by_window = tuple(sorted(rates, key=lambda rate: rate.window))  # stable: ties as given
-        return cls(name, tuple(rates), by, field, by_window)
+        return cls(name, tuple(rates), by, field, by_window, rates[0] if len(rates) == 1 else None)
 
 
 # Storage keys remembered per rate: callers seen recently, each key a few dozen characters.
@@ -199,16 +200,24 @@ class RequestCounter:
     def healthy(self) -> bool:
         return self.down_since is None
 
+    def count_one_in_memory(self, policy: CompiledPolicy, caller: str) -> tuple[bool, int, int]:
+        """:meth:`count_in_memory` for a one-rate policy (``policy.single``), the usual one:
+        whether the request is admitted, the requests left and the seconds until the window
+        has room again, without the verdict's objects."""
+        memory, rate = self.memory, policy.single
+        assert memory is not None and rate is not None
+        admitted = memory.hit(rate.item, policy.name, caller)
+        stats = memory.get_window_stats(rate.item, policy.name, caller)
+        return admitted, stats.remaining, max(0, math.ceil(stats.reset_time - time.time()))
+
     def count_in_memory(self, policy: CompiledPolicy, caller: str) -> Verdict:
         """:meth:`count` on memory storage, which has nothing to wait for: called without a
         coroutine by the middleware (``self.memory`` is set)."""
         memory = self.memory
         assert memory is not None
-        if len(policy.rates) == 1:  # the usual policy: no generator, no list of one
-            item = policy.rates[0].item
-            admitted = memory.hit(item, policy.name, caller)
-            window = memory.get_window_stats(item, policy.name, caller)
-            return _verdict(policy, admitted, (window,))
+        if policy.single is not None:
+            admitted, remaining, reset = self.count_one_in_memory(policy, caller)
+            return Verdict(admitted, (Window(policy.single, remaining, reset),))
         admitted = all(memory.hit(rate.item, policy.name, caller) for rate in policy.hit_order)
         stats = [memory.get_window_stats(r.item, policy.name, caller) for r in policy.rates]
         return _verdict(policy, admitted, stats)
@@ -264,8 +273,6 @@ class RequestCounter:
 
 def _verdict(policy: CompiledPolicy, admitted: bool, stats: Sequence[Any]) -> Verdict:
     now = time.time()
-    if len(stats) == 1:  # the usual policy: no generator
-        return Verdict(admitted, (_window(policy.rates[0], stats[0], now),))
     return Verdict(
         admitted,
         tuple(_window(rate, s, now) for rate, s in zip(policy.rates, stats, strict=True)),

@@ -21,7 +21,7 @@ from gateway import (
     request_scope,
 )
 from gateway.middleware import Handler, scopes_named
-from gateway_plugins.ratelimit.limiter import CompiledPolicy, RequestCounter, Verdict
+from gateway_plugins.ratelimit.limiter import CompiledPolicy, RequestCounter, Verdict, Window
 from gateway_plugins.ratelimit.settings import RateLimitSettings
 
 
@@ -52,7 +52,19 @@ class RateLimit:
         identity = identity_of(request) if policy.by == "identity" else None
         caller = f"id:{identity.name}" if identity is not None else f"ip:{client_address(request)}"
         counter = self.counter
-        if counter.memory is not None:  # no coroutine for what never waits
+        if counter.memory is not None and policy.single is not None:
+            # The usual case, one rate counted in memory: no coroutine for what never waits,
+            # and no verdict objects for an admitted request.
+            admitted, remaining, reset = counter.count_one_in_memory(policy, caller)
+            if admitted:
+                response = await handler(request)
+                if not response.prepared:
+                    headers = response.headers
+                    headers["RateLimit-Policy"] = policy.policy_field
+                    headers["RateLimit"] = f'"{policy.single.label}";r={remaining};t={reset}'
+                return response
+            verdict = Verdict(False, (Window(policy.single, remaining, reset),))
+        elif counter.memory is not None:
             verdict = counter.count_in_memory(policy, caller)
         else:
             verdict = await counter.count(policy, caller)
@@ -86,7 +98,4 @@ class RateLimit:
 
 def _remaining(verdict: Verdict) -> str:
     windows = verdict.windows
-    if len(windows) == 1:  # the usual policy: no generator
-        (w,) = windows
-        return f'"{w.rate.label}";r={w.remaining};t={w.reset}'
     return ", ".join(f'"{w.rate.label}";r={w.remaining};t={w.reset}' for w in windows)

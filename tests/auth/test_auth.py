@@ -141,6 +141,27 @@ async def test_rules_can_be_changed_in_the_config(make):
     assert (await client.delete("/notes/1", headers=bearer(ADMIN))).status == 404
 
 
+async def test_path_rules_inside_or_around_a_plugins_prefix_win_over_later_name_rules(make):
+    # A plugin no path rule concerns is decided by its name and the method alone; these
+    # rules concern notes (a path inside its prefix) and crypto (a path around its prefix).
+    rules = [
+        {"match": ["/notes/1"], "methods": ["GET"], "require": "admin"},
+        {"match": ["/v1"], "methods": ["POST"], "require": "write"},
+        {"match": ["health"], "methods": ["DELETE"], "require": "admin"},
+        {"match": ["health", "crypto", "notes"], "require": "public"},
+    ]
+    client = await make({"rules": rules})
+    assert (await client.get("/notes/1")).status == 401
+    assert (await client.get("/notes/1", headers=bearer(ADMIN))).status == 404
+    assert (await client.get("/notes/2")).status == 404  # public: no such note
+    assert (await client.get("/notes/10")).status == 404  # "/notes/1" is not its prefix
+    assert (await client.post("/v1/crypto/info")).status == 401
+    assert (await client.post("/v1/crypto/info", headers=bearer(WRITER))).status == 200
+    assert (await client.get("/health/live")).status == 200
+    assert (await client.delete("/health/live")).status == 401
+    assert (await client.request("PATCH", "/health/live")).status == 405  # public, not served
+
+
 async def test_a_rule_naming_a_plugin_that_is_not_mounted_fails_the_build(make):
     from gateway.app import PluginSetupError
 
