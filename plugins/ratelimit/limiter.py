@@ -84,7 +84,8 @@ KEY_CACHE = 4096
 
 
 def _with_cached_keys(item: RateLimitItem) -> RateLimitItem:
-    """``item`` with its storage key for a caller built once, not on every request.
+    """``item`` with its storage key for a caller built once, not on every request (and its
+    window's length computed once).
 
     limits' strategies call ``item.key_for(policy, caller)`` twice per request (to count, and
     for the window's remaining count), and each call joins five parts that are each checked by
@@ -100,14 +101,19 @@ def _cached_keys_class(granularity: type[RateLimitItem]) -> type[RateLimitItem]:
     # Without GRANULARITY in its own namespace, limits' metaclass does not register the
     # subclass in place of the granularity that parse() looks up.
     class CachedKeys(granularity):  # type: ignore[valid-type,misc]
-        __slots__ = ("_keys",)
+        __slots__ = ("_expiry", "_keys")
 
         def __init__(self, amount: int, multiples: int | None = 1, namespace: str = "LIMITER"):
             super().__init__(amount, multiples, namespace)
             self._keys = lru_cache(maxsize=KEY_CACHE)(super().key_for)
+            # Asked three times per request by the sliding window; fixed for the item.
+            self._expiry = super().get_expiry()
 
         def key_for(self, *identifiers: bytes | str | int | float) -> str:
             return self._keys(*identifiers)
+
+        def get_expiry(self) -> int:
+            return self._expiry
 
     CachedKeys.__name__ = CachedKeys.__qualname__ = granularity.__name__
     return CachedKeys
