@@ -30,7 +30,7 @@ import orjson
 from aiohttp import hdrs, web
 from aiohttp.abc import AbstractAccessLogger
 
-from gateway.keys import PLUGIN_NAME, REQUEST_STARTED
+from gateway.keys import PLUGIN_NAME, REQUEST_ID, REQUEST_STARTED
 from gateway.log_writer import writer
 from gateway.proxies import client_address
 from gateway.request_id import HEADER
@@ -168,14 +168,16 @@ class TextAccessLogger(AbstractAccessLogger):
     peer: Callable[[web.BaseRequest], str | None] | None = None
 
     def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
-        started = request._state.get(REQUEST_STARTED)  # request.get, without its Python calls
+        shared = request._state  # request.get, without its Python calls
+        started = shared.get(REQUEST_STARTED)
         # None: answered before the root middleware (a parser error); aiohttp's own measure is
-        # then on the event loop's coarser clock.
+        # then on the event loop's coarser clock, and the id is the one the answer carries
+        # (a dict lookup first: the headers' is case-insensitive, so dearer).
         took = time if started is None else perf_counter() - started
         values: Fields = (
             _now(),
             took,
-            response.headers.get(HEADER, "-"),
+            shared.get(REQUEST_ID) or response.headers.get(HEADER, "-"),
             request.remote if self.peer is None else self.peer(request),
             request.method,
             request.raw_path,
