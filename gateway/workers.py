@@ -199,6 +199,13 @@ class GatewayWorker(GunicornWebWorker):
         super().handle_exit(sig, frame)
         self._notify_waiter_done()
 
+    def run(self) -> None:
+        # Served on the sockets themselves, not on gunicorn's wrappers of them: a stopping site
+        # closes what it was given, and under uvloop the wrapper's close then found the file
+        # descriptor gone and logged "Error while closing socket [Errno 9]" at every exit.
+        self.sockets = [getattr(sock, "sock", sock) for sock in self.sockets]
+        super().run()
+
 
 class GatewayUVLoopWorker(GatewayWorker, GunicornUVLoopWebWorker):
     """:class:`GatewayWorker` on uvloop (``[gateway] loop`` chooses it)."""

@@ -134,6 +134,9 @@ async def test_sigterm_lets_a_slow_request_finish(workers):
         response = await asyncio.wait_for(slow, 15)
         assert response.status == 200
     assert workers.process.wait(timeout=20) == 0
+    # Each worker's exit is clean: no error about its listening socket (a double close).
+    assert "Error while closing socket" not in workers.text()
+    assert workers.text().count("Worker exiting") == 2
 
 
 async def test_sighup_with_a_new_prefix_swaps_without_failing_a_request(workers, workers_config):
