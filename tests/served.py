@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import socket
 import sys
 import textwrap
 import time
@@ -15,14 +14,9 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from tests.browser import ARTEFACTS
+from tests.processes import free_port
 
 START_TIMEOUT = 30.0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def artefacts(name: str) -> Path:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import socket
 import sys
 import textwrap
 import time
@@ -14,17 +13,12 @@ import aiohttp
 import pytest
 
 from tests.crypto.fake_coingecko import FakeCoinGecko
+from tests.processes import free_port
 
 pytestmark = pytest.mark.redis
 
 START_TIMEOUT = 20.0
 PRICE = "/v1/crypto/price?ids=bitcoin,ethereum&vs_currencies=usd"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 async def start_gateway(config: Path, port: int) -> asyncio.subprocess.Process:

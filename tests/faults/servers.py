@@ -9,21 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import shutil
 import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.processes import free_port
 
 
 def _answers(port: int) -> bool:
@@ -194,33 +188,3 @@ class TcpProxy:
             await self._healed(replies)  # bytes in flight are held, not delivered
             writer.write(data)
             await writer.drain()
-
-
-class GatewayProcess:
-    """``gateway serve`` (``--workers N`` when given) on a free port, its output in a file."""
-
-    def __init__(
-        self, config: Path, log: Path, *extra: str, env: dict[str, str] | None = None
-    ) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = log
-        command = [sys.executable, "-m", "gateway", "serve", "--config", str(config)]
-        self.process = subprocess.Popen(
-            [*command, "--port", str(self.port), *extra],
-            stdout=log.open("w"),
-            stderr=subprocess.STDOUT,
-            env={**os.environ, **(env or {})},
-        )
-
-    def text(self) -> str:
-        return self.log.read_text()
-
-    def stop(self, timeout: float = 20) -> int:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-        return self.process.wait(5)

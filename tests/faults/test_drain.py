@@ -14,8 +14,8 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from tests.faults.servers import GatewayProcess
 from tests.host import plugin_sources
+from tests.processes import GatewayProcess
 
 pytestmark = pytest.mark.slow
 

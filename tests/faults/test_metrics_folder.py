@@ -15,9 +15,9 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from tests.faults.servers import GatewayProcess
 from tests.faults.test_workers_faults import children
 from tests.host import plugin_sources
+from tests.processes import GatewayProcess
 
 pytestmark = pytest.mark.slow
 

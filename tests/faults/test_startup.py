@@ -18,8 +18,9 @@ from sqlalchemy.engine import make_url
 
 from gateway.testing import gateway_app
 from gateway_plugins.notes.migrate import ADVISORY_LOCK_KEY
-from tests.faults.servers import GatewayProcess, TcpProxy
+from tests.faults.servers import TcpProxy
 from tests.notes.helpers import drop_notes_tables
+from tests.processes import GatewayProcess
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 

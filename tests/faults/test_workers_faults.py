@@ -16,9 +16,10 @@ import aiohttp
 import pytest
 
 from tests.crypto.fake_coingecko import FakeCoinGecko
-from tests.faults.servers import GatewayProcess, PrivateRedis, TcpProxy
+from tests.faults.servers import PrivateRedis, TcpProxy
 from tests.host import plugin_sources
 from tests.notes.helpers import drop_notes_tables
+from tests.processes import GatewayProcess
 
 pytestmark = pytest.mark.slow
 

@@ -16,8 +16,8 @@ import aiohttp
 import pytest
 
 from tests.host.conftest import run_cli
-from tests.host.test_serve import free_port
-from tests.host.test_workers import Workers
+from tests.host.test_workers import BOOT_TIMEOUT, Workers
+from tests.processes import GatewayProcess, free_port
 
 START_TIMEOUT = 30
 
@@ -95,47 +95,14 @@ def echo_config(write_config, plugin_folder):
     return config
 
 
-class Gateway:
-    """One `gateway serve` process, its output (stdout and stderr) kept in a file."""
-
-    def __init__(self, config: Path, log: Path) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = log
-        command = [sys.executable, "-m", "gateway", "serve", "--config", str(config)]
-        self.process = subprocess.Popen(
-            [*command, "--port", str(self.port)], stdout=log.open("w"), stderr=subprocess.STDOUT
-        )
-
-    async def started(self) -> "Gateway":
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            assert self.process.poll() is None, f"gateway exited:\n{self.log.read_text()}"
-            assert time.monotonic() < deadline, "gateway did not start listening in time"
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
-                    return self
-            except OSError:
-                await asyncio.sleep(0.05)
-
-    def stop(self) -> str:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-        return self.log.read_text()
-
-
 @pytest.fixture
 async def gateway(echo_config, tmp_path):
-    started: list[Gateway] = []
+    started: list[GatewayProcess] = []
 
-    async def start(settings: str = "") -> Gateway:
-        server = Gateway(echo_config(settings), tmp_path / f"gateway-{len(started)}.log")
+    async def start(settings: str = "") -> GatewayProcess:
+        server = GatewayProcess(echo_config(settings), tmp_path / f"gateway-{len(started)}.log")
         started.append(server)
-        return await server.started()
+        return await server.listening()
 
     yield start
     for server in started:
@@ -227,8 +194,9 @@ async def test_sighup_reload_under_load_logs_every_answered_request(
         running = asyncio.create_task(load.run_until(done))
         await asyncio.sleep(0.5)
         workers.process.send_signal(signal.SIGHUP)
-        await workers.wait_for_log("reload done")
-        await workers.wait_for_log("Worker exiting", 2)  # both old workers drained and left
+        await workers.logged("reload done", within=BOOT_TIMEOUT)
+        # Both old workers drained and left.
+        await workers.logged("Worker exiting", 2, within=BOOT_TIMEOUT)
         await asyncio.sleep(0.5)  # the new workers answer too
         workers.stop()
         done.set()

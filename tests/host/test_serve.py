@@ -13,14 +13,9 @@ import pytest
 
 from tests.host import plugin_sources
 from tests.host.conftest import run_cli
+from tests.processes import free_port
 
 START_TIMEOUT = 20
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def start_gateway(config: Path, port: int) -> subprocess.Popen[str]:

@@ -1,10 +1,7 @@
 """`gateway serve --workers N`: real gunicorn workers, signals, reloads and shared metrics."""
 
 import asyncio
-import re
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -12,56 +9,21 @@ import aiohttp
 import pytest
 
 from tests.host import plugin_sources
-from tests.host.test_serve import free_port
+from tests.processes import GatewayProcess
 
 BOOT_TIMEOUT = 30
 
 
-class Workers:
+class Workers(GatewayProcess):
     """A `gateway serve --workers 2` process group, its log kept in a file."""
 
     def __init__(self, config: Path, log: Path) -> None:
-        self.port = free_port()
-        self.log = log
-        command = [sys.executable, "-m", "gateway", "serve", "--config", str(config)]
-        self.process = subprocess.Popen(
-            [*command, "--port", str(self.port), "--workers", "2"],
-            stdout=log.open("w"),
-            stderr=subprocess.STDOUT,
-        )
-        self.url = f"http://127.0.0.1:{self.port}"
-
-    def text(self) -> str:
-        return self.log.read_text()
-
-    async def wait_for_log(self, pattern: str, count: int = 1) -> None:
-        deadline = time.monotonic() + BOOT_TIMEOUT
-        while len(re.findall(pattern, self.text())) < count:
-            assert self.process.poll() is None, f"gateway exited:\n{self.text()}"
-            assert time.monotonic() < deadline, f"no {pattern!r} in the log:\n{self.text()}"
-            await asyncio.sleep(0.05)
+        super().__init__(config, log, "--workers", "2")
 
     async def started(self) -> "Workers":
-        await self.wait_for_log(r"Booting worker", 2)
-        deadline = time.monotonic() + BOOT_TIMEOUT
-        async with aiohttp.ClientSession() as session:
-            while True:
-                try:
-                    async with session.get(f"{self.url}/health/ready") as response:
-                        if response.status == 200:
-                            return self
-                except aiohttp.ClientError:
-                    pass
-                assert time.monotonic() < deadline, self.text()
-                await asyncio.sleep(0.1)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
+        await self.logged(r"Booting worker", 2, within=BOOT_TIMEOUT)
+        await self.ready(within=BOOT_TIMEOUT)
+        return self
 
 
 @pytest.fixture
@@ -155,7 +117,8 @@ async def test_sighup_with_a_new_prefix_swaps_without_failing_a_request(workers,
                 answered += 1
                 if response.status != 200:
                     failures.append(f"{response.status} {await response.text()}")
-        await workers.wait_for_log(r"Worker exiting", 2)  # the old workers drained and left
+        # The old workers drained and left.
+        await workers.logged(r"Worker exiting", 2, within=BOOT_TIMEOUT)
         async with session.get(f"{workers.url}/me") as response:
             assert response.status == 200
         async with session.get(f"{workers.url}/whoami") as response:
@@ -171,7 +134,7 @@ async def test_sighup_with_a_broken_config_keeps_serving(workers, workers_config
     )
     workers_config.write_text(broken)
     workers.process.send_signal(signal.SIGHUP)
-    await workers.wait_for_log("reload refused")
+    await workers.logged("reload refused", within=BOOT_TIMEOUT)
     assert "plugins.whoami.prefix: 'no-slash' is not a usable URL prefix" in workers.text()
     after = set(await pids(workers.url, 20))
     assert after <= before  # the same workers, still serving

@@ -15,13 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.processes import free_port
+
 START_TIMEOUT = 20
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass

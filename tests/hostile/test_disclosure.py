@@ -141,7 +141,7 @@ async def test_a_refused_sighup_does_not_write_the_secret_to_the_masters_log(tmp
             )
         )
         group.process.send_signal(signal.SIGHUP)
-        await group.wait_for_log("reload refused")
+        await group.logged("reload refused")
         assert "plugins.notes.database_url" in group.text()
         assert SECRET not in group.text()
         assert "notes:***@db.internal" in group.text()

@@ -59,7 +59,7 @@ async def test_two_workers_on_one_redis_admit_exactly_the_limit(
     )
     group = Workers(path, tmp_path / "gateway.log")
     try:
-        await group.wait_for_log(r"Booting worker", 2)
+        await group.logged(r"Booting worker", 2)
         await asyncio.sleep(1)  # both workers listening
         seen = await statuses(group.url, 80)
     finally:

@@ -1,10 +1,7 @@
 """Stateless gateway processes on shared PostgreSQL and Redis: real processes, real servers."""
 
 import asyncio
-import subprocess
-import sys
 import textwrap
-import time
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -14,8 +11,8 @@ import asyncpg
 import pytest
 from sqlalchemy.engine import make_url
 
-from tests.host.test_serve import free_port
 from tests.host.test_workers import Workers
+from tests.processes import GatewayProcess
 
 START_TIMEOUT = 60
 
@@ -58,53 +55,17 @@ def shared_config(tmp_path, empty_database, redis_url, redis_namespace, fake) ->
     return config
 
 
-class Gateway:
-    """One `gateway serve` process on its own port, its output kept in a file."""
-
-    def __init__(self, config: Path, log: Path) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = log
-        command = [sys.executable, "-m", "gateway", "serve", "--config", str(config)]
-        self.process = subprocess.Popen(
-            [*command, "--port", str(self.port)],
-            stdout=log.open("w"),
-            stderr=subprocess.STDOUT,
-        )
-
-    async def ready(self, session: aiohttp.ClientSession) -> None:
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            assert self.process.poll() is None, self.log.read_text()
-            try:
-                # Readiness, not liveness: liveness answers while notes still waits for another
-                # process's migration lock.
-                async with session.get(f"{self.url}/health/ready") as response:
-                    if response.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            assert time.monotonic() < deadline, self.log.read_text()
-            await asyncio.sleep(0.1)
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-
-
 @pytest.fixture
-async def two_gateways(shared_config, tmp_path) -> AsyncIterator[tuple[Gateway, Gateway]]:
+async def two_gateways(
+    shared_config, tmp_path
+) -> AsyncIterator[tuple[GatewayProcess, GatewayProcess]]:
     gateways = (
-        Gateway(shared_config, tmp_path / "a.log"),
-        Gateway(shared_config, tmp_path / "b.log"),
+        GatewayProcess(shared_config, tmp_path / "a.log"),
+        GatewayProcess(shared_config, tmp_path / "b.log"),
     )
     try:
-        async with aiohttp.ClientSession() as session:
-            for gateway in gateways:
-                await gateway.ready(session)
+        for gateway in gateways:
+            await gateway.ready(within=START_TIMEOUT)
         yield gateways
     finally:
         for gateway in gateways:
@@ -150,7 +111,7 @@ async def test_concurrent_misses_over_both_make_one_upstream_call(two_gateways, 
     price = "/v1/crypto/price?ids=ethereum&vs_currencies=eur"
     async with aiohttp.ClientSession() as session:
 
-        async def ask(gateway: Gateway) -> int:
+        async def ask(gateway: GatewayProcess) -> int:
             async with session.get(gateway.url + price) as r:
                 await r.read()
                 return r.status
@@ -161,10 +122,10 @@ async def test_concurrent_misses_over_both_make_one_upstream_call(two_gateways, 
 
 
 async def test_five_processes_starting_together_migrate_once(shared_config, tmp_path):
-    gateways = [Gateway(shared_config, tmp_path / f"g{i}.log") for i in range(5)]
+    gateways = [GatewayProcess(shared_config, tmp_path / f"g{i}.log") for i in range(5)]
     try:
         async with aiohttp.ClientSession() as session:
-            await asyncio.gather(*(gateway.ready(session) for gateway in gateways))
+            await asyncio.gather(*(gateway.ready(within=START_TIMEOUT) for gateway in gateways))
             for gateway in gateways:
                 async with session.get(f"{gateway.url}/notes") as r:
                     assert r.status == 200
