@@ -124,12 +124,11 @@ def _direct_prefixes(router: web.UrlDispatcher) -> dict[str, web.Application]:
         if not isinstance(resource, PrefixedSubAppResource):
             continue
         prefix = resource.canonical
-        others = [
-            key
+        shadowed = any(
+            (key == prefix or key.startswith(prefix + "/")) and found != [resource]
             for key, found in index.items()
-            if (key == prefix or key.startswith(prefix + "/")) and found != [resource]
-        ]
-        if not others:
+        )
+        if not shadowed:
             direct[prefix] = resource.get_info()["app"]
     return direct
 

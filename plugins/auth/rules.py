@@ -43,8 +43,8 @@ class RuleBook:
             if any(_concerns(rule, prefix) for rule in rules for prefix in prefixes):
                 continue
             self._by_plugin[plugin] = (
-                {m: self._walk(plugin, None, m) for m in methods},
-                self._walk(plugin, None, "\0"),  # a method no rule names
+                {m: self.required_for(plugin, None, m) for m in methods},
+                self.required_for(plugin, None, "\0"),  # a method no rule names
             )
 
     def required(self, request: web.Request) -> str:
@@ -54,15 +54,12 @@ class RuleBook:
         if known is not None:
             by_method, otherwise = known
             return by_method.get(request.method, otherwise)
-        return self._walk(plugin, request.path, request.method)
+        return self.required_for(plugin, request.path, request.method)
 
-    def required_for(self, plugin: str | None, path: str, method: str) -> str:
+    def required_for(self, plugin: str | None, path: str | None, method: str) -> str:
         """``"public"`` or the scope a ``method`` request to ``path`` (served by ``plugin``)
-        needs; ``path`` may be a path template (``/notes/{note_id}``), as /openapi.json has."""
-        return self._walk(plugin, path, method)
-
-    def _walk(self, plugin: str | None, path: str | None, method: str) -> str:
-        # path None: a path no path rule matches (a plugin's, in __init__).
+        needs; ``path`` may be a path template (``/notes/{note_id}``), as /openapi.json has,
+        or ``None`` for a path no path rule matches (a plugin's, in ``__init__``)."""
         for names, paths, starts, everything, methods, require in self._rules:
             if "*" not in methods and method not in methods:
                 continue

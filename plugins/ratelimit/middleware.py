@@ -21,7 +21,13 @@ from gateway import (
     request_scope,
 )
 from gateway.middleware import Handler, scopes_named
-from gateway_plugins.ratelimit.limiter import CompiledPolicy, RequestCounter, Verdict, Window
+from gateway_plugins.ratelimit.limiter import (
+    CompiledPolicy,
+    Rate,
+    RequestCounter,
+    Verdict,
+    Window,
+)
 from gateway_plugins.ratelimit.settings import RateLimitSettings
 
 
@@ -57,12 +63,8 @@ class RateLimit:
             # and no verdict objects for an admitted request.
             admitted, remaining, reset = counter.count_one_in_memory(policy, caller)
             if admitted:
-                response = await handler(request)
-                if not response.prepared:
-                    headers = response.headers
-                    headers["RateLimit-Policy"] = policy.policy_field
-                    headers["RateLimit"] = f'"{policy.single.label}";r={remaining};t={reset}'
-                return response
+                field = _window_field(policy.single, remaining, reset)
+                return _with_fields(await handler(request), policy, field)
             verdict = Verdict(False, (Window(policy.single, remaining, reset),))
         elif counter.memory is not None:
             verdict = counter.count_in_memory(policy, caller)
@@ -77,7 +79,9 @@ class RateLimit:
                     headers={"Retry-After": str(round(self.retry))},
                 )
             return await handler(request)
-        fields = {"RateLimit-Policy": policy.policy_field, "RateLimit": _remaining(verdict)}
+        remaining_field = ", ".join(
+            _window_field(w.rate, w.remaining, w.reset) for w in verdict.windows
+        )
         if not verdict.admitted:
             exhausted = verdict.exhausted or verdict.windows[0]
             retry = max(1, exhausted.reset)
@@ -85,17 +89,29 @@ class RateLimit:
             raise ProblemError(
                 429,
                 f"Rate limit {exhausted.rate.label} reached for {whom}; retry in {retry} s.",
-                headers={**fields, "Retry-After": str(retry)},
+                headers={
+                    "RateLimit-Policy": policy.policy_field,
+                    "RateLimit": remaining_field,
+                    "Retry-After": str(retry),
+                },
             )
-        response = await handler(request)
-        if not response.prepared:
-            response.headers.update(fields)
-        return response
+        return _with_fields(await handler(request), policy, remaining_field)
 
     def middlewares(self) -> list[Middleware]:
         return [Middleware("limit", self.limit, Priority.RATE_LIMIT)]
 
 
-def _remaining(verdict: Verdict) -> str:
-    windows = verdict.windows
-    return ", ".join(f'"{w.rate.label}";r={w.remaining};t={w.reset}' for w in windows)
+def _window_field(rate: Rate, remaining: int, reset: int) -> str:
+    """One window's item of the ``RateLimit`` field: ``"60/minute";r=59;t=60``."""
+    return f'"{rate.label}";r={remaining};t={reset}'
+
+
+def _with_fields(
+    response: web.StreamResponse, policy: CompiledPolicy, remaining: str
+) -> web.StreamResponse:
+    """``response`` with the RateLimit fields, unless it has sent its headers already."""
+    if not response.prepared:
+        headers = response.headers
+        headers["RateLimit-Policy"] = policy.policy_field
+        headers["RateLimit"] = remaining
+    return response
