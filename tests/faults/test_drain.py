@@ -40,21 +40,6 @@ def config(tmp_path: Path, **gateway: float) -> Path:
     return path
 
 
-async def listening(gateway: GatewayProcess) -> None:
-    deadline = time.monotonic() + 20
-    async with aiohttp.ClientSession() as session:
-        while True:
-            assert gateway.process.poll() is None, gateway.text()
-            try:
-                async with session.get(f"{gateway.url}/health/ready") as response:
-                    if response.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            assert time.monotonic() < deadline, gateway.text()
-            await asyncio.sleep(0.05)
-
-
 async def fresh_get(url: str) -> aiohttp.ClientResponse:
     """One request on a new connection (never a pooled keep-alive one)."""
     connector = aiohttp.TCPConnector(force_close=True)
@@ -68,7 +53,7 @@ async def test_single_process_sighup_grace_and_a_real_shutdown_timeout(tmp_path:
         config(tmp_path, accept_grace=1.5, shutdown_timeout=1), tmp_path / "gateway.log"
     )
     try:
-        await listening(gateway)
+        await gateway.ready(within=20)
         async with aiohttp.ClientSession() as session:
             stuck = asyncio.create_task(session.get(f"{gateway.url}/slow?seconds=10"))
             await asyncio.sleep(0.3)
@@ -119,7 +104,7 @@ async def test_workers_fail_readiness_at_once_on_sigterm(tmp_path: Path):
         "2",
     )
     try:
-        await listening(gateway)
+        await gateway.ready(within=20)
         gateway.process.send_signal(signal.SIGTERM)
         await asyncio.sleep(0.2)
         statuses = [(await fresh_get(f"{gateway.url}/health/ready")).status for _ in range(6)]

@@ -47,17 +47,6 @@ async def wait_for(predicate, what: str, gateway: GatewayProcess, within: float 
         await asyncio.sleep(0.1)
 
 
-async def ready(session: aiohttp.ClientSession, gateway: GatewayProcess) -> None:
-    async def answers() -> bool:
-        try:
-            async with session.get(f"{gateway.url}/health/ready") as response:
-                return response.status == 200
-        except aiohttp.ClientError:
-            return False
-
-    await wait_for(answers, "not ready", gateway)
-
-
 def write(tmp_path: Path, body: str) -> Path:
     (tmp_path / "my_plugins").mkdir(exist_ok=True)
     (tmp_path / "my_plugins" / "whoami.py").write_text(plugin_sources.WHOAMI)
@@ -96,7 +85,7 @@ async def test_a_worker_replaced_while_redis_and_postgresql_are_down_boots_and_s
     gateway = GatewayProcess(config, tmp_path / "gateway.log", "--workers", "2")
     try:
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as session:
-            await ready(session, gateway)
+            await gateway.ready(within=BOOT_TIMEOUT)
             private_redis.kill()
             proxy.black_hole()
             proxy.cut()
@@ -178,8 +167,7 @@ async def test_sighup_under_keepalive_load_and_while_draining(tmp_path: Path):
     answered = 0
     stop = asyncio.Event()
     try:
-        async with aiohttp.ClientSession() as check:
-            await ready(check, gateway)
+        await gateway.ready(within=BOOT_TIMEOUT)
 
         async def client() -> None:
             nonlocal answered
@@ -295,7 +283,7 @@ async def test_a_replacement_that_fails_to_boot_is_retried_while_the_other_worke
             connector=aiohttp.TCPConnector(force_close=True),
             timeout=aiohttp.ClientTimeout(total=5),
         ) as session:
-            await ready(session, gateway)
+            await gateway.ready(within=BOOT_TIMEOUT)
 
             async def both_built() -> bool:
                 # One worker answering is not both: the other must have built its plugins
