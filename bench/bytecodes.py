@@ -105,7 +105,9 @@ def main() -> None:
     parser.add_argument("--serve-traced", help=argparse.SUPPRESS)  # the server's own side
     args, rest = parser.parse_known_args()
     if args.serve_traced:
-        serve_traced(Path(args.serve_traced), rest, args.bare)
+        # --config is this script's option too, so parse_known_args kept it from ``rest``.
+        served = rest if args.config is None else ["--config", args.config, *rest]
+        serve_traced(Path(args.serve_traced), served, args.bare)
         return
     with tempfile.TemporaryDirectory(prefix="gateway-bytecodes-") as folder:
         report = Path(folder) / "counts.txt"

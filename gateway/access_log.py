@@ -82,19 +82,8 @@ _MILLIS = [f"{n:03d}" for n in range(1000)]
 clock = _Clock()
 
 
-# What a line shows: time, duration (s), request id, peer, method, path and query, status,
-# bytes sent, plugin, user agent.
-Fields = tuple[float, float, str, str | None, str, str, int, int, str, str]
-
-
-def plugin_of(match_info: Any) -> str:
-    """The name of the plugin whose sub-application answered (when the line is formatted,
-    not while the request waits)."""
-    apps = match_info.apps if match_info is not None else ()
-    if not apps:
-        return "-"
-    # apps[0] is the root; apps[1] the mounted plugin's, whatever it mounts inside itself.
-    return apps[1].get(PLUGIN_NAME, "gateway") if len(apps) > 1 else "gateway"
+# Hundredths of a millisecond as the text format writes them, made once.
+_HUNDREDTHS = [f"{n:02d}" for n in range(100)]
 
 
 def _escaped(value: str) -> str:
@@ -104,27 +93,21 @@ def _escaped(value: str) -> str:
     return raw.encode("unicode_escape").decode("ascii").replace('"', '\\"')
 
 
-def text_line(fields: Fields) -> str:
-    """An access line in the text format."""
-    when, took, request_id, peer, method, path, status, size, plugin, agent = fields
-    if not path.isprintable():
-        path = _escaped(path)
-    if not agent.isprintable() or '"' in agent or "\\" in agent:
-        agent = _escaped(agent)
-    # The clock's text for this millisecond, without a call when it is the last line's (under
-    # load, most lines share their millisecond with the one before).
-    stamp = clock._text if int(when * 1000) == clock._text_ms else clock.text(when)
-    return (
-        f"{stamp} INFO {LOGGER_NAME} [{request_id}] {peer} {method} {path} {status} "
-        f'{size}B {took * 1000:.2f}ms {plugin} "{agent}"\n'
-    )
-
-
-def json_line(fields: Fields) -> str:
+def json_line(
+    when: float,
+    took: float,
+    request_id: str,
+    peer: Any,
+    method: str,
+    path: str,
+    status: int,
+    size: int,
+    plugin: str,
+    agent: str,
+) -> str:
     """An access line in the JSON format."""
-    when, took, request_id, peer, method, path, status, size, plugin, agent = fields
     line: dict[str, Any] = {
-        "time": clock.iso(when),
+        "time": clock._iso if int(when * 1000) == clock._iso_ms else clock.iso(when),
         "level": "info",
         "logger": LOGGER_NAME,
         "message": f"{method} {path} {status}",
@@ -134,7 +117,8 @@ def json_line(fields: Fields) -> str:
         "path": path,
         "status": status,
         "bytes_sent": size,
-        "duration_ms": round(took * 1000, 3),
+        # Microseconds made milliseconds: what round(..., 3) gives, without its general path.
+        "duration_ms": int(took * 1_000_000 + 0.5) / 1000,
         "plugin": plugin,
         "user_agent": agent,
     }
@@ -162,41 +146,84 @@ class TextAccessLogger(AbstractAccessLogger):
     alive per batch, and the allocator's cold memory cost more than formatting saved.
     """
 
-    line: Callable[[Fields], str] = staticmethod(text_line)
-    # None: request.remote, read inline; client_address() behind trusted proxies (see
+    json = False  # True: the line is json_line's
+    # None: the socket peer, read inline; client_address() behind trusted proxies (see
     # access_logger_class).
     peer: Callable[[web.BaseRequest], str | None] | None = None
 
     def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
+        # One function, and the request's and response's own fields rather than their
+        # public properties: each property is a Python call (most of them computing a value
+        # nothing else on a fast request asked for), and with a call per step the line cost
+        # about a tenth of a fast request (bench/README.md). aiohttp 3.14, pinned;
+        # tests/host/test_logging.py checks every field of both formats.
         shared = request._state  # request.get, without its Python calls
+        message = request._message  # request.method, .raw_path, .headers
         started = shared.get(REQUEST_STARTED)
         # None: answered before the root middleware (a parser error); aiohttp's own measure is
         # then on the event loop's coarser clock, and the id is the one the answer carries
         # (a dict lookup first: the headers' is case-insensitive, so dearer).
         took = time if started is None else perf_counter() - started
-        values: Fields = (
-            _now(),
-            took,
-            shared.get(REQUEST_ID) or response.headers.get(HEADER, "-"),
-            request.remote if self.peer is None else self.peer(request),
-            request.method,
-            request.raw_path,
-            response.status,
-            response.body_length,
-            plugin_of(getattr(request, "_match_info", None)),  # None: answered before routing
-            request.headers.get(hdrs.USER_AGENT, "-"),
-        )
+        request_id = shared.get(REQUEST_ID) or response.headers.get(HEADER, "-")
+        if self.peer is None:
+            peer = request._transport_peername  # request.remote
+            if type(peer) is tuple:
+                peer = peer[0]
+            elif peer is not None and type(peer) is not str:  # a UNIX socket's bytes
+                peer = request.remote
+        else:
+            peer = self.peer(request)
+        # The plugin whose sub-application answered: apps[0] is the root, apps[1] the mounted
+        # plugin's (whatever it mounts inside itself). The match info's own list and the
+        # application's own dict: .apps copies the list, Application.get is Mapping.get.
+        match_info = getattr(request, "_match_info", None)  # None: answered before routing
+        apps = match_info._apps if match_info is not None else ()
+        if len(apps) > 1:
+            plugin = apps[1]._state.get(PLUGIN_NAME, "gateway")
+        else:
+            plugin = "gateway" if apps else "-"
+        path = message.path
+        agent = message.headers.get(hdrs.USER_AGENT, "-")
+        when = _now()
         try:
-            line = self.line(values)
+            if self.json:
+                line = json_line(
+                    when,
+                    took,
+                    request_id,
+                    peer,
+                    message.method,
+                    path,
+                    response._status,
+                    response._body_length,
+                    plugin,
+                    agent,
+                )
+            else:
+                if not path.isprintable():
+                    path = _escaped(path)
+                if not agent.isprintable() or '"' in agent or "\\" in agent:
+                    agent = _escaped(agent)
+                # The clock's text for this millisecond, without a call when it is the last
+                # line's (under load, most lines share their millisecond with the one before).
+                stamp = clock._text if int(when * 1000) == clock._text_ms else clock.text(when)
+                # Milliseconds with two decimals in integers: a float's :.2f goes through
+                # the general float formatter, dearer than the line's other numbers together.
+                whole, hundredths = divmod(int(took * 100_000 + 0.5), 100)
+                line = (
+                    f"{stamp} INFO {LOGGER_NAME} [{request_id}] {peer} {message.method} {path} "
+                    f"{response._status} {response._body_length}B "
+                    f'{whole}.{_HUNDREDTHS[hundredths]}ms {plugin} "{agent}"\n'
+                )
         except Exception as exc:  # a line is never dropped, even one that cannot be shown
-            line = f"unformattable access line {values!r}: {exc!r}\n"
+            line = f"unformattable access line for {message.path!r}: {exc!r}\n"
         writer.append(line)
 
 
 class JsonAccessLogger(TextAccessLogger):
     """The access log as JSON lines (``log_format = "json"``)."""
 
-    line = staticmethod(json_line)
+    json = True
 
 
 def access_logger_class(log_format: str, behind_proxies: bool) -> type[AbstractAccessLogger]:

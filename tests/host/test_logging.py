@@ -5,6 +5,7 @@ the start-up log names the event loop."""
 import asyncio
 import itertools
 import json
+import re
 import signal
 import socket
 import subprocess
@@ -231,6 +232,7 @@ def test_text_access_line_has_size_plugin_and_agent(echo_config):
         # A raw request: the agent carries a quote, and the path a percent-encoded newline.
         _raw_get(port, "/echo/?q=%0Afake", 'agent "with" quotes', "line-1")
         _raw_get(port, "/nowhere", "curl/8", "line-2")
+        _raw_get(port, "/echo/?sleep=0.25", "curl/8", "line-3")
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=20)
@@ -242,6 +244,12 @@ def test_text_access_line_has_size_plugin_and_agent(echo_config):
     assert size.endswith("B") and int(size[:-1]) > 0
     second = next(line for line in log.splitlines() if "[line-2]" in line)
     assert " GET /nowhere 404 " in second and " gateway " in second  # the host answered
+    # The duration: milliseconds with two decimals, the handler's quarter-second in it (less
+    # a little: uvloop's timers run on a millisecond clock and may fire a fraction early).
+    slow = next(line for line in log.splitlines() if "[line-3]" in line)
+    took = re.search(r" 200 \d+B (\d+)\.(\d\d)ms echo ", slow)
+    assert took is not None, slow
+    assert 240 <= int(took.group(1)) < 5000
 
 
 def test_access_line_names_the_client_behind_a_trusted_proxy(echo_config):
@@ -281,12 +289,13 @@ def test_json_lines_parse_with_stable_fields(echo_config):
         _raw_get(port, "/echo/warn", "tester/1.0", "json-3")
         # A header byte that is not UTF-8 must not cost the line.
         _raw_get(port, "/health/live", b"bad \xff agent", "json-4")
+        _raw_get(port, "/echo/?sleep=0.25", "tester/1.0", "json-5")
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=20)
     records = [json.loads(line) for line in process.stdout.read().splitlines()]
     access = {r["request_id"]: r for r in records if r["logger"] == "aiohttp.access"}
-    assert set(access) == {"json-1", "json-2", "json-3", "json-4"}
+    assert set(access) == {"json-1", "json-2", "json-3", "json-4", "json-5"}
     for record in access.values():
         assert set(record) == ACCESS_FIELDS
         assert record["level"] == "info"
@@ -297,6 +306,8 @@ def test_json_lines_parse_with_stable_fields(echo_config):
     assert access["json-1"]["user_agent"] == "tester/1.0"
     assert access["json-1"]["bytes_sent"] > 0
     assert access["json-1"]["duration_ms"] >= 0
+    assert 240 <= access["json-5"]["duration_ms"] < 5000
+    assert access["json-5"]["duration_ms"] == round(access["json-5"]["duration_ms"], 3)
     assert access["json-2"]["status"] == 500
     assert access["json-4"]["user_agent"] == "bad \\xff agent"
 
