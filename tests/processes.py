@@ -27,10 +27,15 @@ def free_port() -> int:
 
 class GatewayProcess:
     """``gateway serve`` (with ``extra`` arguments: ``--workers 2``) on a free port, its
-    output (stdout and stderr) in ``log``."""
+    output (stdout and stderr) in ``log``, run in ``cwd`` (default: the tests' own)."""
 
     def __init__(
-        self, config: Path, log: Path, *extra: str, env: dict[str, str] | None = None
+        self,
+        config: Path,
+        log: Path,
+        *extra: str,
+        env: dict[str, str] | None = None,
+        cwd: Path | None = None,
     ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -41,6 +46,7 @@ class GatewayProcess:
             stdout=log.open("w"),
             stderr=subprocess.STDOUT,
             env={**os.environ, **(env or {})},
+            cwd=cwd,
         )
 
     def text(self) -> str:

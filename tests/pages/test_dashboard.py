@@ -14,7 +14,8 @@ import pytest
 
 from tests.crypto.fake_coingecko import FakeCoinGecko
 from tests.pages.conftest import open_page
-from tests.served import artefacts, free_port, running_gateway, write_config
+from tests.processes import free_port
+from tests.served import artefacts, running_gateway, write_config
 
 pytestmark = pytest.mark.slow
 REDIS_SERVER = shutil.which("redis-server")
