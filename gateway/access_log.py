@@ -174,8 +174,9 @@ class TextAccessLogger(AbstractAccessLogger):
         else:
             peer = self.peer(request)
         # The plugin whose sub-application answered: apps[0] is the root, apps[1] the mounted
-        # plugin's (whatever it mounts inside itself). The match info's own list and the
-        # application's own dict: .apps copies the list, Application.get is Mapping.get.
+        # plugin's (whatever it mounts inside itself), read as gateway.middleware's
+        # mounted_plugin reads it. Not that function itself: a line also tells a request
+        # answered before routing ("-", no match info) from the host's own routes ("gateway").
         match_info = getattr(request, "_match_info", None)  # None: answered before routing
         apps = match_info._apps if match_info is not None else ()
         if len(apps) > 1:
