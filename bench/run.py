@@ -372,9 +372,9 @@ def measure(
     return runs
 
 
-def _median_ratio(runs: list[Run], name: str, against: str, cpu: bool = False) -> float:
-    """The median over rounds of ``name``'s ratio to ``against`` (BARE, or another target,
-    both taken against the bare runs around them in the same round)."""
+def _ratios(runs: list[Run], name: str, against: str, cpu: bool = False) -> list[float]:
+    """``name``'s ratio to ``against`` in each round (BARE, or another target, both taken
+    against the bare runs around them in the same round)."""
     ratios = []
     for run in (r for r in runs if r.name == name):
         value = run.cpu_ratio() if cpu else run.ratio()
@@ -382,16 +382,39 @@ def _median_ratio(runs: list[Run], name: str, against: str, cpu: bool = False) -
             other = next(r for r in runs if r.name == against and r.round == run.round)
             value /= other.cpu_ratio() if cpu else other.ratio()
         ratios.append(value)
-    return statistics.median(ratios)
+    return ratios
+
+
+def _median_ratio(runs: list[Run], name: str, against: str, cpu: bool = False) -> float:
+    """The median over rounds of :func:`_ratios`."""
+    return statistics.median(_ratios(runs, name, against, cpu))
+
+
+def _quartiles(values: list[float]) -> tuple[float, float]:
+    """The first and third quartiles of the rounds' ratios: how far one round is from the
+    next on this machine, so that a verdict is read against it."""
+    if len(values) < 2:
+        return values[0], values[0]
+    q1, _, q3 = statistics.quantiles(values, n=4, method="inclusive")
+    return q1, q3
+
+
+def verdict(ratios: list[float], goal: float) -> str:
+    """``ok`` when the median round reaches the goal; ``BELOW`` when even the third quartile
+    does not; ``below, within spread`` when the goal lies between the median and the third
+    quartile (a run on a quieter minute may read either way)."""
+    if statistics.median(ratios) >= goal:
+        return "ok"
+    return "BELOW" if _quartiles(ratios)[1] < goal else "below, within spread"
 
 
 def report(runs: list[Run], scenarios: list[Scenario], args: argparse.Namespace) -> None:
     print(
         f"\nwrk -t1 -c{args.connections} -d{args.duration}s, {args.rounds} rounds, bare aiohttp "
         f"measured again after every {BARE_EVERY} runs; ratios are medians over rounds of each "
-        "run against the bare runs either side of it"
+        "run against the bare runs either side of it, q1-q3 the rounds' quartiles"
     )
-    header = f"{'scenario':<36} {'median req/s':>12} {'/bare':>6} {'/uvloop':>8}"
+    header = f"{'scenario':<36} {'median req/s':>12} {'/bare':>6} {'q1-q3':>9} {'/uvloop':>8}"
     print(f"{header} {'CPU us/req':>10} {'/bare CPU':>9}  goal")
     for name in [BARE, BARE_UVLOOP, *(s.name for s in scenarios)]:
         own = [r for r in runs if r.name == name]
@@ -400,18 +423,22 @@ def report(runs: list[Run], scenarios: list[Scenario], args: argparse.Namespace)
         if name == BARE:
             ratio = ratio_uvloop = cpu_ratio = 1.0
             ratio_uvloop = 1 / _median_ratio(runs, BARE_UVLOOP, BARE)
+            spread = ""
         else:
             ratio = _median_ratio(runs, name, BARE)
             ratio_uvloop = _median_ratio(runs, name, BARE_UVLOOP) if name != BARE_UVLOOP else 1.0
             cpu_ratio = _median_ratio(runs, name, BARE, cpu=True)
-        line = f"{name:<36} {rate:>12.0f} {ratio:>6.2f} {ratio_uvloop:>8.2f}"
+            q1, q3 = _quartiles(_ratios(runs, name, BARE))
+            spread = f"{q1:.2f}-{q3:.2f}"
+        line = f"{name:<36} {rate:>12.0f} {ratio:>6.2f} {spread:>9} {ratio_uvloop:>8.2f}"
         line += f" {cpu:>10.1f} {cpu_ratio:>9.2f}"
         scenario = next((s for s in scenarios if s.name == name), None)
         if scenario is not None and scenario.goal is not None:
-            achieved = _median_ratio(runs, name, scenario.against)
-            verdict = "ok" if achieved >= scenario.goal else "BELOW"
+            ratios = _ratios(runs, name, scenario.against)
+            achieved = statistics.median(ratios)
             against = "bare" if scenario.against == BARE else scenario.against
-            line += f"  {achieved:.2f} of {against} >= {scenario.goal:.2f} {verdict}"
+            line += f"  {achieved:.2f} of {against} >= {scenario.goal:.2f} "
+            line += verdict(ratios, scenario.goal)
         print(line)
 
 
@@ -430,7 +457,10 @@ def summarise(runs: list[Run], scenarios: list[Scenario]) -> dict[str, dict]:
         scenario = next((s for s in scenarios if s.name == name), None)
         if scenario is not None and scenario.goal is not None:
             entry |= {"goal": scenario.goal, "against": scenario.against}
-            entry["achieved"] = _median_ratio(runs, name, scenario.against)
+            ratios = _ratios(runs, name, scenario.against)
+            entry["achieved"] = statistics.median(ratios)
+            entry["quartiles"] = _quartiles(ratios)
+            entry["verdict"] = verdict(ratios, scenario.goal)
         summary[name] = entry
     return summary
 

@@ -1,0 +1,111 @@
+"""What one request's count costs in each of limits' strategies, as the ratelimit plugin counts.
+
+The ratelimit plugin counts with `limits` (issue 10 asks for the library, not a hand-written
+algorithm); this measures that count alone, outside any server: the plugin's own
+``RequestCounter.count_one_in_memory`` (one ``hit`` and one ``get_window_stats`` on limits'
+memory storage, for one caller under a one-rate policy no request reaches) called in a loop.
+The result is set against the CPU time of one bare aiohttp request from the last
+``bench/run.py`` (``bench/results/latest.json``) when there is one, since that is the budget
+the goals are measured in.
+
+    python bench/ratelimit_cost.py
+    python bench/ratelimit_cost.py --counts 50000 --repeats 9
+    python bench/ratelimit_cost.py --instructions    # callgrind: does not move with the load
+
+``--instructions`` counts with valgrind's callgrind instead of timing: this script's loop run
+twice, with no counts and with ``--counts``, and the difference divided by their number. Set it
+against bench/instructions.py's bare aiohttp request (about 215k instructions).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import statistics
+import subprocess
+import sys
+import timeit
+from pathlib import Path
+from typing import get_args
+
+from gateway_plugins.ratelimit.limiter import CompiledPolicy, RequestCounter, open_storage
+from gateway_plugins.ratelimit.settings import RateLimitSettings
+
+ROOT = Path(__file__).resolve().parent.parent
+LATEST = ROOT / "bench" / "results" / "latest.json"
+
+
+def _counter(strategy: str) -> tuple[RequestCounter, CompiledPolicy]:
+    settings = RateLimitSettings(limits=["1000000000/minute"], strategy=strategy)
+    counter = RequestCounter(settings, open_storage(settings))
+    policy = CompiledPolicy.of("default", settings.limits, settings.by)
+    for _ in range(1000):  # the caller's counters and cached keys exist, as under load
+        counter.count_one_in_memory(policy, "ip:127.0.0.1")
+    return counter, policy
+
+
+def per_count(strategy: str, counts: int, repeats: int) -> float:
+    """Median microseconds of one count under ``strategy``, over ``repeats`` loops."""
+    counter, policy = _counter(strategy)
+    count = counter.count_one_in_memory
+    loops = timeit.repeat(
+        lambda: count(policy, "ip:127.0.0.1"), number=counts, repeat=repeats, globals=None
+    )
+    return statistics.median(loops) / counts * 1e6
+
+
+def instructions_per_count(strategy: str, counts: int) -> float:
+    """Instructions of one count under ``strategy``, by callgrind (two runs, subtracted)."""
+    collected = []
+    for number in (0, counts):
+        command = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"]
+        command += [sys.executable, __file__, "--loop", strategy, "--counts", str(number)]
+        done = subprocess.run(command, capture_output=True, text=True, check=True)
+        found = re.search(r"Collected : (\d+)", done.stderr)
+        assert found, done.stderr[-2000:]
+        collected.append(int(found.group(1)))
+    return (collected[1] - collected[0]) / counts
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--counts", type=int, default=20000, help="counts per loop")
+    parser.add_argument("--repeats", type=int, default=7, help="loops; the median is shown")
+    parser.add_argument("--instructions", action="store_true", help="count with callgrind")
+    parser.add_argument("--loop", help=argparse.SUPPRESS)  # callgrind's side: one loop
+    args = parser.parse_args()
+    if args.loop:
+        counter, policy = _counter(args.loop)
+        for _ in range(args.counts):
+            counter.count_one_in_memory(policy, "ip:127.0.0.1")
+        return
+    strategies = [
+        strategy
+        for strategy in get_args(RateLimitSettings.model_fields["strategy"].annotation)
+        # One entry per admitted request, kept for the window: a loop this long under a
+        # limit no request reaches would measure a list of tens of thousands of entries.
+        if strategy != "moving-window"
+    ]
+    if args.instructions:
+        print(f"instructions per count (callgrind), {args.counts} counts")
+        for strategy in strategies:
+            print(f"{strategy:<16} {instructions_per_count(strategy, args.counts) / 1000:>8.1f}k")
+        return
+    bare = None
+    if LATEST.exists():
+        bare = json.loads(LATEST.read_text()).get("bare-aiohttp", {}).get("cpu_us_per_request")
+    print(f"one count, median of {args.repeats} loops of {args.counts}")
+    print(f"{'strategy':<16} {'us/count':>9}" + (f" {'of a bare request':>18}" if bare else ""))
+    for strategy in strategies:
+        us = per_count(strategy, args.counts, args.repeats)
+        line = f"{strategy:<16} {us:>9.2f}"
+        if bare:
+            line += f" {us / bare:>18.2f}"
+        print(line)
+    if bare:
+        print(f"(a bare aiohttp request: {bare:.1f} us of CPU in the last bench/run.py)")
+
+
+if __name__ == "__main__":
+    main()
