@@ -40,6 +40,7 @@ class GatewayProcess:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
+        self._terminated = False
         command = [sys.executable, "-m", "gateway", "serve", "--config", str(config)]
         self.process = subprocess.Popen(
             [*command, "--port", str(self.port), *extra],
@@ -89,10 +90,17 @@ class GatewayProcess:
             self._alive_before(deadline, f"no {pattern!r} in the log")
             await asyncio.sleep(0.05)
 
-    def stop(self, timeout: float = 20) -> int:
-        """SIGTERM (SIGKILL after ``timeout`` seconds); its exit code."""
-        if self.process.poll() is None:
+    def terminate(self) -> None:
+        """SIGTERM, once: a second one kills a gateway that is shutting down."""
+        if not self._terminated and self.process.poll() is None:
+            self._terminated = True
             self.process.terminate()
+
+    def stop(self, timeout: float = 20) -> int:
+        """SIGTERM unless :meth:`terminate` sent it (SIGKILL after ``timeout`` seconds); its
+        exit code."""
+        if self.process.poll() is None:
+            self.terminate()
             try:
                 self.process.wait(timeout)
             except subprocess.TimeoutExpired:

@@ -3,45 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-import signal
-import sys
 import textwrap
-import time
 from pathlib import Path
 
 import aiohttp
 import pytest
 
 from tests.crypto.fake_coingecko import FakeCoinGecko
-from tests.processes import free_port
+from tests.processes import GatewayProcess
 
 pytestmark = pytest.mark.redis
 
-START_TIMEOUT = 20.0
 PRICE = "/v1/crypto/price?ids=bitcoin,ethereum&vs_currencies=usd"
-
-
-async def start_gateway(config: Path, port: int) -> asyncio.subprocess.Process:
-    process = await asyncio.create_subprocess_exec(
-        *[sys.executable, "-m", "gateway", "serve", "--config", str(config), "--port", str(port)],
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.returncode is not None:
-            output = await process.stdout.read() if process.stdout else b""
-            raise AssertionError(f"gateway exited at start:\n{output.decode()}")
-        try:
-            _, writer = await asyncio.open_connection("127.0.0.1", port)
-        except OSError:
-            await asyncio.sleep(0.05)
-            continue
-        writer.close()
-        await writer.wait_closed()
-        return process
-    process.kill()
-    raise AssertionError("gateway did not start listening in time")
 
 
 async def test_two_processes_one_redis_one_upstream_call(
@@ -61,12 +34,11 @@ async def test_two_processes_one_redis_one_upstream_call(
             """
         )
     )
-    ports = [free_port(), free_port()]
-    processes = []
-    stopping: set[int] = set()  # a second SIGTERM would kill a gateway that is shutting down
+    gateways = [GatewayProcess(config, tmp_path / f"gateway-{n}.log") for n in (1, 2)]
+    ports = [gateway.port for gateway in gateways]
     try:
-        for port in ports:
-            processes.append(await start_gateway(config, port))
+        for gateway in gateways:
+            await gateway.listening()
         fake.slow(0.5)
         async with aiohttp.ClientSession() as session, asyncio.timeout(15):
 
@@ -107,23 +79,15 @@ async def test_two_processes_one_redis_one_upstream_call(
             await ws.send_json({"subscribe": ["bitcoin"]})
             assert (await ws.receive_json())["type"] == "subscribed"
             assert (await ws.receive_json())["prices"] == {"bitcoin": 67187.33}
-            stopping.add(processes[0].pid)
-            processes[0].send_signal(signal.SIGTERM)
+            gateways[0].terminate()
             message = await ws.receive()
             assert message.type == aiohttp.WSMsgType.CLOSE
             assert message.data == 1001
     finally:
-        for process in processes:
-            if process.pid not in stopping:
-                process.send_signal(signal.SIGTERM)
-        for process in processes:
-            try:
-                async with asyncio.timeout(15):
-                    output, _ = await process.communicate()
-            except TimeoutError:
-                process.kill()
-                raise
-            log = output.decode()
-            assert process.returncode == 0, log
-            assert "Traceback" not in log
-            assert "DeprecationWarning" not in log
+        # Off the event loop, which serves the fake CoinGecko while they shut down.
+        codes = [await asyncio.to_thread(gateway.stop, 15) for gateway in gateways]
+    for gateway, code in zip(gateways, codes, strict=True):
+        log = gateway.text()
+        assert code == 0, log
+        assert "Traceback" not in log
+        assert "DeprecationWarning" not in log
