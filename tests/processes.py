@@ -57,8 +57,8 @@ class GatewayProcess:
         assert self.process.poll() is None, f"gateway exited:\n{self.text()}"
         assert time.monotonic() < deadline, f"{waiting_for}:\n{self.text()}"
 
-    async def listening(self, within: float = START_TIMEOUT) -> GatewayProcess:
-        """Once its port accepts connections."""
+    def wait_listening(self, within: float = START_TIMEOUT) -> GatewayProcess:
+        """Once its port accepts connections (blocking: for tests without an event loop)."""
         deadline = time.monotonic() + within
         while True:
             self._alive_before(deadline, "gateway did not start listening in time")
@@ -66,7 +66,11 @@ class GatewayProcess:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
                     return self
             except OSError:
-                await asyncio.sleep(0.05)
+                time.sleep(0.05)
+
+    async def listening(self, within: float = START_TIMEOUT) -> GatewayProcess:
+        """Once its port accepts connections, the event loop free meanwhile."""
+        return await asyncio.to_thread(self.wait_listening, within)
 
     async def ready(self, within: float = START_TIMEOUT) -> GatewayProcess:
         """Once ``/health/ready`` answers 200: readiness, not liveness, which answers while

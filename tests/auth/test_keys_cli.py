@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.host.conftest import run_cli
-from tests.host.test_serve import free_port, start_gateway
+from tests.processes import GatewayProcess
 
 pytestmark = pytest.mark.slow
 
@@ -47,18 +47,16 @@ def test_new_key_prints_the_key_then_toml_that_makes_it_valid(tmp_path: Path) ->
         '[plugins.notes]\ndatabase_url = "sqlite+aiosqlite:///notes.db"\n'
         "[plugins.auth]\n" + "\n".join(toml) + "\n"
     )
-    port = free_port()
-    process = start_gateway(config, port)
+    gateway = GatewayProcess(config, tmp_path / "gateway.log", cwd=tmp_path).wait_listening()
     try:
-        base = f"http://127.0.0.1:{port}"
+        base = gateway.url
         assert call(f"{base}/notes", "POST", body={"title": "x"})[0] == 401
         status, note = call(f"{base}/notes", "POST", key=key, body={"title": "x"})
         assert status == 201 and note["created_by"] == "deploy-bot"
         assert call(f"{base}/_gateway/plugins", key=key)[0] == 200
     finally:
-        process.terminate()
-        log = process.communicate(timeout=20)[0]
-    assert key not in log
+        gateway.stop()
+    assert key not in gateway.text()
 
 
 def test_a_bad_key_name_is_refused(tmp_path: Path) -> None:
@@ -86,18 +84,14 @@ def test_a_key_hash_from_the_environment(tmp_path: Path) -> None:
         timeout=60,
     )
     assert checked.returncode == 0, checked.stderr
-    port = free_port()
-    os.environ["CI_KEY_HASH"] = env["CI_KEY_HASH"]
+    gateway = GatewayProcess(
+        config, tmp_path / "gateway.log", env={"CI_KEY_HASH": env["CI_KEY_HASH"]}, cwd=tmp_path
+    ).wait_listening()
     try:
-        process = start_gateway(config, port)
-    finally:
-        del os.environ["CI_KEY_HASH"]
-    try:
-        status, _ = call(f"http://127.0.0.1:{port}/notes", "POST", key=key, body={"title": "y"})
+        status, _ = call(f"{gateway.url}/notes", "POST", key=key, body={"title": "y"})
         assert status == 201
     finally:
-        process.terminate()
-        process.wait(timeout=20)
+        gateway.stop()
     missing = run_cli("check", "--config", str(config))
     assert missing.returncode == 2
     assert (

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from tests.browser import screenshot
-from tests.host.test_serve import free_port, start_gateway
+from tests.processes import GatewayProcess
 
 pytestmark = pytest.mark.slow
 
@@ -53,11 +53,11 @@ def gateway(tmp_path: Path, page_origin: str) -> Iterator[str]:
         '[plugins.notes]\ndatabase_url = "sqlite+aiosqlite:///notes.db"\n'
         f'[plugins.cors]\norigins = ["{page_origin}"]\n'
     )
-    port = free_port()
-    process = start_gateway(config, port)
-    yield f"http://127.0.0.1:{port}"
-    process.terminate()
-    process.wait(timeout=20)
+    served = GatewayProcess(config, tmp_path / "gateway.log", cwd=tmp_path).wait_listening()
+    try:
+        yield served.url
+    finally:
+        served.stop()
 
 
 FETCH = """async ([url]) => {

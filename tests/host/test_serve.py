@@ -2,40 +2,13 @@
 
 import asyncio
 import signal
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import aiohttp
 import pytest
 
 from tests.host import plugin_sources
 from tests.host.conftest import run_cli
-from tests.processes import free_port
-
-START_TIMEOUT = 20
-
-
-def start_gateway(config: Path, port: int) -> subprocess.Popen[str]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gateway", "serve", "--config", str(config), "--port", str(port)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"gateway exited at start:\n{process.stdout.read()}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return process
-        except OSError:
-            time.sleep(0.05)
-    process.kill()
-    raise AssertionError("gateway did not start listening in time")
+from tests.processes import GatewayProcess, free_port
 
 
 @pytest.fixture
@@ -53,24 +26,22 @@ def slow_config(write_config, plugin_folder):
 
 
 async def test_serve_answers_and_sigterm_lets_in_flight_requests_finish(slow_config):
-    port = free_port()
-    process = start_gateway(slow_config, port)
+    gateway = await GatewayProcess(slow_config, slow_config.parent / "gateway.log").listening()
     try:
-        async with aiohttp.ClientSession(f"http://127.0.0.1:{port}") as session:
+        async with aiohttp.ClientSession(gateway.url) as session:
             async with session.get("/health") as response:
                 assert response.status == 200
                 assert (await response.json())["status"] == "pass"
             slow = asyncio.create_task(session.get("/slow", params={"seconds": "1.5"}))
             await asyncio.sleep(0.5)  # the request is in flight
-            process.send_signal(signal.SIGTERM)
+            gateway.terminate()
             response = await asyncio.wait_for(slow, 10)
             assert response.status == 200
             assert await response.json() == {"slept": True}
-        assert process.wait(timeout=15) == 0
     finally:
-        if process.poll() is None:
-            process.kill()
-    log = process.stdout.read()
+        code = await asyncio.to_thread(gateway.stop, 15)
+    log = gateway.text()
+    assert code == 0, log
     assert "draining: readiness now fails" in log
     assert "GET /slow?seconds=1.5 200" in log
     assert "mounted health at /health (built-in 0.1.0)" in log  # what is served, and where
@@ -78,21 +49,19 @@ async def test_serve_answers_and_sigterm_lets_in_flight_requests_finish(slow_con
     assert "Traceback" not in log
 
 
-def test_access_log_has_request_id(slow_config):
-    port = free_port()
-    process = start_gateway(slow_config, port)
+async def test_access_log_has_request_id(slow_config):
+    gateway = await GatewayProcess(slow_config, slow_config.parent / "gateway.log").listening()
     try:
-        import urllib.request
-
-        request = urllib.request.Request(
-            f"http://127.0.0.1:{port}/health/live", headers={"X-Request-ID": "trace-77"}
-        )
-        with urllib.request.urlopen(request, timeout=5) as response:
-            assert response.headers["X-Request-ID"] == "trace-77"
+        async with aiohttp.ClientSession() as session:
+            headers = {"X-Request-ID": "trace-77"}
+            async with session.get(f"{gateway.url}/health/live", headers=headers) as response:
+                assert response.headers["X-Request-ID"] == "trace-77"
+        gateway.process.send_signal(signal.SIGINT)  # Ctrl-C, as an operator stops it
+        code = await asyncio.to_thread(gateway.process.wait, 15)
     finally:
-        process.send_signal(signal.SIGINT)
-        process.wait(timeout=15)
-    log = process.stdout.read()
+        gateway.stop()
+    log = gateway.text()
+    assert code == 0, log
     line = next(line for line in log.splitlines() if "/health/live" in line)
     assert "[trace-77]" in line
     assert "GET /health/live 200" in line

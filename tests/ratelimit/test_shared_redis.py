@@ -13,8 +13,8 @@ import aiohttp
 import pytest
 
 from tests.faults.servers import PrivateRedis
-from tests.host.test_serve import free_port, start_gateway
 from tests.host.test_workers import Workers
+from tests.processes import GatewayProcess
 
 pytestmark = pytest.mark.slow
 
@@ -72,9 +72,8 @@ async def test_redis_dying_lets_traffic_through_warns_and_recovers(
     tmp_path: Path, private_redis: PrivateRedis
 ) -> None:
     path = config(tmp_path, private_redis.url, "1000/hour", storage_retry="1")
-    port = free_port()
-    process = start_gateway(path, port)
-    url = f"http://127.0.0.1:{port}"
+    gateway = await GatewayProcess(path, tmp_path / "gateway.log", cwd=tmp_path).listening()
+    url = gateway.url
     try:
         async with aiohttp.ClientSession() as session:
             async with session.get(f"{url}/health/live") as answered:
@@ -100,8 +99,8 @@ async def test_redis_dying_lets_traffic_through_warns_and_recovers(
                 body = await health.json()
                 assert body["checks"]["ratelimit:storage"][0]["status"] == "pass"
     finally:
-        process.terminate()
-        log = process.communicate(timeout=20)[0]
+        gateway.stop()
+    log = gateway.text()
     assert log.count("does not answer") == 1, log  # once per outage, not per request
     assert "answers again" in log
     assert "Traceback" not in log
@@ -111,17 +110,15 @@ async def test_deny_mode_refuses_with_503_while_redis_is_down(
     tmp_path: Path, private_redis: PrivateRedis
 ) -> None:
     path = config(tmp_path, private_redis.url, "1000/hour", on_storage_error='"deny"')
-    port = free_port()
-    process = start_gateway(path, port)
+    gateway = await GatewayProcess(path, tmp_path / "gateway.log", cwd=tmp_path).listening()
     try:
         private_redis.kill()
         async with (
             aiohttp.ClientSession() as session,
-            session.get(f"http://127.0.0.1:{port}/health/live") as refused,
+            session.get(f"{gateway.url}/health/live") as refused,
         ):
             assert refused.status == 503
             assert refused.content_type == "application/problem+json"
             assert "Retry-After" in refused.headers
     finally:
-        process.terminate()
-        process.wait(timeout=20)
+        gateway.stop()
