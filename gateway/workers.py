@@ -85,6 +85,7 @@ class RollingArbiter(Arbiter):
         self.booted: set[int] = set()
         self._spawned_at: dict[int, float] = {}
         self._respawn_after = 0.0
+        self._stopping = False  # in stop(): workers exiting, whatever their exit code
 
     def spawn_worker(self) -> int:
         pid = super().spawn_worker()
@@ -117,32 +118,47 @@ class RollingArbiter(Arbiter):
             self.kill_worker(pid, signal.SIGTERM)
 
     def reap_workers(self) -> None:
-        before = dict(self.WORKERS)
-        try:
-            super().reap_workers()
-        except HaltServer as halt:
-            if halt.exit_status != self.WORKER_BOOT_ERROR:
-                raise
-            # gunicorn raises before closing the failed worker's heartbeat file and calling
-            # child_exit (its metrics files would stay in the folder); both are safe to
-            # repeat for the workers it did finish with.
-            for pid in before.keys() - self.WORKERS.keys():
-                before[pid].tmp.close()
-                self.cfg.child_exit(self, before[pid])
-            # A worker still booting counts: it may serve in a moment (on a loaded machine
-            # the other worker can still be booting when a replacement fails), and if it
-            # fails too, its own exit finds nothing left and halts.
-            others = set(self.WORKERS) - self.draining
-            if not others:
-                raise  # nothing serves or boots: the start failed (exit 3)
-            self.log.error(
-                "a worker failed to boot (exit code 3); %d other worker(s) serve "
-                "(%d still booting); trying again in %gs",
-                len(others & self.booted),
-                len(others - self.booted),
-                RESPAWN_BACKOFF,
-            )
-            self._respawn_after = time.monotonic() + RESPAWN_BACKOFF
+        failed_to_boot = False
+        while True:
+            before = dict(self.WORKERS)
+            try:
+                super().reap_workers()
+            except HaltServer as halt:
+                if halt.exit_status != self.WORKER_BOOT_ERROR:
+                    raise
+                # gunicorn raises before closing the failed worker's heartbeat file and
+                # calling child_exit (its metrics files would stay in the folder); both are
+                # safe to repeat for the workers it did finish with.
+                for pid in before.keys() - self.WORKERS.keys():
+                    before[pid].tmp.close()
+                    self.cfg.child_exit(self, before[pid])
+                failed_to_boot = True
+                # gunicorn stops reaping at the failed worker, and the others that exited
+                # with it sent no SIGCHLD of their own (signals of one kind coalesce): left
+                # in WORKERS, a dead worker would count below as "still booting" until the
+                # next exit, and two failing workers would leapfrog for ever.
+                continue
+            break
+        if not failed_to_boot or self._stopping:
+            return  # stopping anyway: a worker that failed meanwhile changes nothing
+        # A worker still booting counts: it may serve in a moment (on a loaded machine
+        # the other worker can still be booting when a replacement fails), and if it
+        # fails too, its own exit finds nothing left and halts.
+        others = set(self.WORKERS) - self.draining
+        if not others:
+            raise HaltServer("Worker failed to boot.", self.WORKER_BOOT_ERROR)  # exit 3
+        self.log.error(
+            "a worker failed to boot (exit code 3); %d other worker(s) serve "
+            "(%d still booting); trying again in %gs",
+            len(others & self.booted),
+            len(others - self.booted),
+            RESPAWN_BACKOFF,
+        )
+        self._respawn_after = time.monotonic() + RESPAWN_BACKOFF
+
+    def stop(self, graceful: bool = True) -> None:
+        self._stopping = True
+        super().stop(graceful)
 
     def handle_hup(self) -> None:
         path = os.environ[CONFIG_ENV]
