@@ -25,6 +25,7 @@ import asyncio
 import math
 import os
 import signal
+import sys
 import time
 from typing import Any
 
@@ -219,8 +220,19 @@ class GatewayWorker(GunicornWebWorker):
         # Served on the sockets themselves, not on gunicorn's wrappers of them: a stopping site
         # closes what it was given, and under uvloop the wrapper's close then found the file
         # descriptor gone and logged "Error while closing socket [Errno 9]" at every exit.
+        from gateway.app import PluginSetupError  # as worker_runner imports it: in workers
+
         self.sockets = [getattr(sock, "sock", sock) for sock in self.sockets]
-        super().run()
+        try:
+            super().run()
+        except PluginSetupError as exc:
+            if self.booted:
+                raise
+            # A plugin that cannot start is the operator's to fix, said in one line as
+            # `gateway serve` says it in one process; gunicorn would log the traceback, and
+            # the arbiter still sees the boot error it acts on (exit code 3).
+            self.log.error("worker %s: %s", self.pid, exc)
+            sys.exit(Arbiter.WORKER_BOOT_ERROR)
 
 
 class GatewayUVLoopWorker(GatewayWorker, GunicornUVLoopWebWorker):
