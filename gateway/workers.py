@@ -133,13 +133,13 @@ class RollingArbiter(Arbiter):
                 for pid in before.keys() - self.WORKERS.keys():
                     before[pid].tmp.close()
                     self.cfg.child_exit(self, before[pid])
-                failed_to_boot = True
                 # gunicorn stops reaping at the failed worker, and the others that exited
                 # with it sent no SIGCHLD of their own (signals of one kind coalesce): left
                 # in WORKERS, a dead worker would count below as "still booting" until the
-                # next exit, and two failing workers would leapfrog for ever.
-                continue
-            break
+                # next exit, and two failing workers would leapfrog for ever. So reap again.
+                failed_to_boot = True
+            else:
+                break
         if not failed_to_boot or self._stopping:
             return  # stopping anyway: a worker that failed meanwhile changes nothing
         # A worker still booting counts: it may serve in a moment (on a loaded machine
