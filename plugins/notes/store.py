@@ -284,7 +284,8 @@ class NoteStore:
         )
         compiled = self._compiled.get(shape)
         if compiled is None:
-            compiled = self._compiled[shape] = self._compile(_page_statement(*shape))
+            statement = _page_statement(*shape, one_select=self.engine.dialect.name == "sqlite")
+            compiled = self._compiled[shape] = self._compile(statement)
         values: dict[str, Any] = {
             "limit": query.limit + 1,
             "created_by": query.created_by,
@@ -525,8 +526,24 @@ class NoteStore:
 
 
 def _page_statement(
-    column: str, descending: bool, by_creator: bool, by_priority: bool, after: bool
+    column: str,
+    descending: bool,
+    by_creator: bool,
+    by_priority: bool,
+    after: bool,
+    *,
+    one_select: bool = False,
 ) -> sa.Select[Any]:
+    """The page query of one shape: (id, the sort column's value, the note's JSON) per row.
+
+    ``one_select`` (SQLite): one SELECT reading the index range in order, json_object on each
+    row it returns; SQLite computes result columns only for the rows the LIMIT lets out when
+    no sort step is needed, and every shape has an index in its order (the plan test checks
+    it). Otherwise the page is a subquery that an outer SELECT turns into JSON (PostgreSQL's
+    row_to_json takes a row of one relation) and orders again, as SQL promises no order for a
+    subquery; on SQLite that outer sort copied every page's JSON through a temporary B-tree,
+    a quarter of the query's time.
+    """
     inner = sa.select(*REPRESENTATION)
     if by_creator:
         inner = inner.where(notes.c.created_by == sa.bindparam("created_by"))
@@ -546,7 +563,11 @@ def _page_statement(
             position = sa.tuple_(sa.bindparam("after_value"), sa.bindparam("after_id"))
             inner = inner.where(row < position if descending else row > position)
     inner = inner.order_by(*[key.desc() if descending else key for key in keys])
-    page = inner.limit(sa.bindparam("limit")).subquery("page")
+    inner = inner.limit(sa.bindparam("limit"))
+    if one_select:
+        value = next(c for c in REPRESENTATION if c.name == column)
+        return inner.with_only_columns(notes.c.id, value, json_row(*REPRESENTATION))
+    page = inner.subquery("page")
     # The outer query keeps the page's order explicitly: SQL promises none for a subquery.
     # It returns the requested sort column's value too, for the next page's cursor.
     order = [page.c[order_by], page.c.id] if order_by != "id" else [page.c.id]
