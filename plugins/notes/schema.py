@@ -74,14 +74,17 @@ def _utc_text_postgresql(element: utc_text, compiler: SQLCompiler, **kw: Any) ->
 
 
 class json_row(FunctionElement[str]):
-    """The columns of one subquery row as a compact JSON object (text), made by the database.
+    """The columns of one row as a compact JSON object, made by the database, as UTF-8 bytes.
 
     Lists are rendered this way, as PostgREST does: the database writes each note's JSON while
-    it reads the row, so Python neither builds 100 dicts nor encodes them for a page. Give it
-    every column of one subquery; each column's name is its key.
+    it reads the row, so Python neither builds 100 dicts nor encodes them for a page. Bytes,
+    not text: the page is joined into the response body as they are, with no decoding into
+    str and encoding back (a copy of every note each way), and ``max_page_bytes`` weighs
+    what is sent. Give it every column of one table or subquery; each column's name is its
+    key (on PostgreSQL, the columns of one subquery: row_to_json takes its row).
     """
 
-    type = sa.String()
+    type = sa.LargeBinary()
     inherit_cache = True
 
 
@@ -90,14 +93,15 @@ def _json_row_sqlite(element: json_row, compiler: SQLCompiler, **kw: Any) -> str
     pairs = ", ".join(
         f"'{column.name}', {compiler.process(column, **kw)}" for column in element.clauses
     )
-    return f"json_object({pairs})"
+    # CAST AS BLOB takes the text's bytes as they are (SQLite stores text as UTF-8 here).
+    return f"CAST(json_object({pairs}) AS BLOB)"
 
 
 @compiles(json_row, "postgresql")
 def _json_row_postgresql(element: json_row, compiler: SQLCompiler, **kw: Any) -> str:
     # row_to_json writes compact JSON (json_build_object puts spaces around its colons).
     (subquery,) = {column.table for column in element.clauses}
-    return f"row_to_json({compiler.preparer.format_alias(subquery)})::text"
+    return f"convert_to(row_to_json({compiler.preparer.format_alias(subquery)})::text, 'UTF8')"
 
 
 notes = sa.Table(

@@ -272,8 +272,8 @@ class NoteStore:
     async def page(self, query: ListQuery) -> list[Any]:
         """Up to ``query.limit + 1`` notes after the query's position, in its order.
 
-        Each row is (id, value of the sort column, the note as JSON text). The extra row only
-        tells the caller that there is a next page.
+        Each row is (id, value of the sort column, the note as JSON in UTF-8 bytes). The extra
+        row only tells the caller that there is a next page.
         """
         shape = (
             query.column,

@@ -29,7 +29,7 @@ from gateway_plugins.notes.validation import NoteFields, read_json, validate_not
 
 log = logging.getLogger("gateway_plugins.notes")
 
-_json_text = itemgetter(2)  # a page row (NoteStore.page): id, sort value, the note's JSON
+_json_text = itemgetter(2)  # a page row (NoteStore.page): id, sort value, the note's JSON bytes
 
 NOTE_ROUTE = "note"
 _ID_MAX = 2**63 - 1
@@ -99,10 +99,10 @@ async def list_notes(request: web.Request) -> web.Response:
         cursor = encode_cursor(query.sort, last_value, last_id)
         next_url = str(request.url.update_query(cursor=cursor))
         headers = {"Link": f'<{next_url}>; rel="next"'}
-    # The notes arrive as JSON text written by the database (see schema.json_row); joined in
-    # C (map, not a comprehension: a page is up to max_limit rows).
-    notes = ",".join(map(_json_text, rows))
-    body = f'{{"notes":[{notes}],"next":'.encode() + orjson.dumps(next_url) + b"}"
+    # The notes arrive as UTF-8 JSON written by the database (see schema.json_row), joined in
+    # C (map, not a comprehension: a page is up to max_limit rows) into the body as they are.
+    notes = b",".join(map(_json_text, rows))
+    body = b"".join((b'{"notes":[', notes, b'],"next":', orjson.dumps(next_url), b"}"))
     return web.Response(body=body, headers=headers, content_type="application/json")
 
 

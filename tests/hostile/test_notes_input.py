@@ -56,7 +56,16 @@ def test_charset_names_are_case_insensitive(gateway):
     assert answer.status == 415
 
 
-def test_a_page_stops_at_max_page_bytes_and_next_continues(tmp_path):
+@pytest.mark.parametrize(
+    ("description", "per_page"),
+    [
+        ("x" * 30_000, 2),  # two notes of 30 KB per 64 KiB page
+        # 15,000 characters, 45 KB of UTF-8: the page weighs bytes sent, not characters.
+        ("\u20ac" * 15_000, 1),
+    ],
+    ids=["ascii", "utf-8"],
+)
+def test_a_page_stops_at_max_page_bytes_and_next_continues(tmp_path, description, per_page):
     served = serve(
         tmp_path,
         """
@@ -69,7 +78,7 @@ def test_a_page_stops_at_max_page_bytes_and_next_continues(tmp_path):
     )
     try:
         for i in range(5):
-            note = {"title": f"heavy {i}", "description": "x" * 30_000}
+            note = {"title": f"heavy {i}", "description": description}
             body = orjson.dumps(note)
             assert (
                 one(served.port, request("POST", "/notes", headers=JSON, body=body)).status == 201
@@ -86,6 +95,6 @@ def test_a_page_stops_at_max_page_bytes_and_next_continues(tmp_path):
             pages += 1
             path = data["next"].split("gateway.test", 1)[1] if data["next"] else None
         assert seen == [f"heavy {i}" for i in range(5)]
-        assert pages == 3  # two notes of 30 KB per 64 KiB page
+        assert pages == -(-5 // per_page)
     finally:
         stop(served)
