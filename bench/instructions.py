@@ -101,7 +101,7 @@ def main() -> None:
             served = [s for s in scenarios if s.variant == variant.name]
             if not served:
                 continue
-            config = run.gateway_config(workdir, served, upstream, variant)
+            config = run.gateway_config(workdir, scenarios, upstream, variant)
             # Seeded by a plain server first: valgrind's pace would make seeding slow.
             port = run.free_port()
             gateway = [sys.executable, "-m", "gateway", "serve", "--config", str(config)]

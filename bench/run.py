@@ -230,7 +230,12 @@ def gateway_config(
     workdir: Path, scenarios: list[Scenario], upstream: str | None, variant: Variant
 ) -> Path:
     """The shipped configuration (plugins.toml's defaults) with the variant's settings, its
-    notes in a SQLite file of its own and crypto pointed at the fake CoinGecko."""
+    notes in a SQLite file of its own and crypto pointed at the fake CoinGecko.
+
+    Every variant's server mounts the plugins of all of ``scenarios`` (the run's), whichever it
+    serves: a gateway mounting fewer plugins answers the same request faster (`/health/live`
+    3% faster without notes, 2026-12-03), which a variant would otherwise count as its own
+    setting's effect."""
     plugins = {s.plugin for s in scenarios}
     text = f"[gateway]\n{variant.settings}\n\n[plugins.health]\n"
     if "notes" in plugins:
@@ -294,7 +299,7 @@ def main() -> None:
             served = [s for s in scenarios if s.variant == variant.name]
             if not served:
                 continue
-            config = gateway_config(workdir, served, upstream, variant)
+            config = gateway_config(workdir, scenarios, upstream, variant)
             port = free_port()
             gateway = [sys.executable, "-m", "gateway", "serve", "--config", str(config)]
             gateway += ["--port", str(port)]
