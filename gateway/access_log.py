@@ -51,8 +51,8 @@ class _Clock:
     def __init__(self) -> None:
         self._second = -1
         self._local = self._utc = ""
-        self.text_at: tuple[int, str] = (-1, "")
-        self.iso_at: tuple[int, str] = (-1, "")
+        self._text_at: tuple[int, str] = (-1, "")
+        self._iso_at: tuple[int, str] = (-1, "")
 
     def _tick(self, second: int) -> tuple[str, str]:
         local = time.strftime("%Y-%m-%d %H:%M:%S,", time.localtime(second))
@@ -68,19 +68,19 @@ class _Clock:
     def text(self, now: float) -> str:
         """``2026-12-02 08:00:00,123``, local time: what ``logging.Formatter`` writes."""
         ms = int(now * 1000)
-        last = self.text_at
+        last = self._text_at
         if ms != last[0]:
             second, millis = divmod(ms, 1000)
-            last = self.text_at = (ms, self._prefixes(second)[0] + _MILLIS[millis])
+            last = self._text_at = (ms, self._prefixes(second)[0] + _MILLIS[millis])
         return last[1]
 
     def iso(self, now: float) -> str:
         """``2026-12-02T08:00:00.123Z``: ISO 8601 in UTC, for JSON lines."""
         ms = int(now * 1000)
-        last = self.iso_at
+        last = self._iso_at
         if ms != last[0]:
             second, millis = divmod(ms, 1000)
-            last = self.iso_at = (ms, self._prefixes(second)[1] + _MILLIS[millis] + "Z")
+            last = self._iso_at = (ms, self._prefixes(second)[1] + _MILLIS[millis] + "Z")
         return last[1]
 
 
@@ -114,10 +114,7 @@ def text_line(entry: Entry) -> str:
             path = _escaped(path)
         if not agent.isprintable() or '"' in agent or "\\" in agent:
             agent = _escaped(agent)
-        # The clock's text for this millisecond, without a call when it is the last line's
-        # (under load, most lines share their millisecond with the one before).
-        last = clock.text_at
-        stamp = last[1] if int(when * 1000) == last[0] else clock.text(when)
+        stamp = clock.text(when)
         # Milliseconds with two decimals in integers: a float's :.2f goes through the general
         # float formatter, dearer than the line's other numbers together.
         whole, hundredths = divmod(int(took * 100_000 + 0.5), 100)
@@ -125,17 +122,16 @@ def text_line(entry: Entry) -> str:
             f"{stamp} INFO {LOGGER_NAME} [{request_id}] {peer} {method} {path} {status} "
             f'{size}B {whole}.{_HUNDREDTHS[hundredths]}ms {plugin} "{agent}"\n'
         )
-    except Exception as exc:  # a line is never dropped, even one that cannot be shown
-        return f"unformattable access line for {path!r}: {exc!r}\n"
+    except Exception as exc:
+        return _unformattable(path, exc)
 
 
 def json_line(entry: Entry) -> str:
     """An access line in the JSON format."""
     _, when, took, request_id, peer, method, path, status, size, plugin, agent = entry
     try:
-        last = clock.iso_at
         line: dict[str, Any] = {
-            "time": last[1] if int(when * 1000) == last[0] else clock.iso(when),
+            "time": clock.iso(when),
             "level": "info",
             "logger": LOGGER_NAME,
             "message": f"{method} {path} {status}",
@@ -157,8 +153,14 @@ def json_line(entry: Entry) -> str:
             line = {k: _utf8(v) for k, v in line.items()}
             encoded = orjson.dumps(line, option=orjson.OPT_APPEND_NEWLINE)
         return encoded.decode()
-    except Exception as exc:  # a line is never dropped, even one that cannot be shown
-        return f"unformattable access line for {path!r}: {exc!r}\n"
+    except Exception as exc:
+        return _unformattable(path, exc)
+
+
+def _unformattable(path: str, exc: Exception) -> str:
+    # A line is never dropped, even one that cannot be shown; and a renderer never raises,
+    # or the writer would lose the rest of its batch.
+    return f"unformattable access line for {path!r}: {exc!r}\n"
 
 
 def _utf8(value: Any) -> Any:
