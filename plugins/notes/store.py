@@ -565,7 +565,7 @@ def _page_statement(
     inner = inner.order_by(*[key.desc() if descending else key for key in keys])
     inner = inner.limit(sa.bindparam("limit"))
     if one_select:
-        value = next(c for c in REPRESENTATION if c.name == column)
+        value = inner.selected_columns[column]
         return inner.with_only_columns(notes.c.id, value, json_row(*REPRESENTATION))
     page = inner.subquery("page")
     # The outer query keeps the page's order explicitly: SQL promises none for a subquery.
