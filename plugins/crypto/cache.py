@@ -129,14 +129,12 @@ class ResponseCache:
         return _FALLBACK_HIT if self._outage is not None else _HIT
 
     def peek(self, key: str) -> Entry | None:
-        """The entry under ``key`` when this process's memory is the cache (memory://), without
-        an await; None when it is absent or the cache is shared (then :meth:`get` reads it).
+        """The entry under ``key`` in this process's memory, or None, without an await: for
+        memory:// that is the whole cache (a shared cache is read with :meth:`get`).
 
         The hit path of memory://: three coroutines around a dict lookup cost a crypto hit more
         than anything else it does (bench/README.md).
         """
-        if self.shared:
-            return None
         value = self._local._cache.get(key)
         return value if isinstance(value, Entry) else None
 

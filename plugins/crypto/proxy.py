@@ -126,7 +126,8 @@ class CryptoProxy:
 
     async def get(self, question: Question) -> Answer:
         """The answer to ``question``; never raises for an upstream or cache problem."""
-        entry = self.cache.peek(question.key) or await self.cache.get(question.key)
+        cache = self.cache
+        entry = await cache.get(question.key) if cache.shared else cache.peek(question.key)
         if entry is not None:
             lifetime = self.ttl if entry.status == 200 else self.not_found_ttl
             if time.time() - entry.stored_at < lifetime:
