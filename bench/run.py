@@ -233,8 +233,8 @@ def gateway_config(
     notes in a SQLite file of its own and crypto pointed at the fake CoinGecko.
 
     Every variant's server mounts the plugins of all of ``scenarios`` (the run's), whichever it
-    serves: a gateway mounting fewer plugins answers the same request faster (`/health/live`
-    3% faster without notes, 2026-12-03), which a variant would otherwise count as its own
+    serves: a gateway mounting fewer plugins may answer the same request faster (`/health/live`
+    1-7% faster without notes, 2026-12-03), which a variant would otherwise count as its own
     setting's effect."""
     plugins = {s.plugin for s in scenarios}
     text = f"[gateway]\n{variant.settings}\n\n[plugins.health]\n"
