@@ -140,6 +140,14 @@ REPRESENTATION = tuple(
 )
 
 
+# SQLite only: each note's JSON as json_row(*REPRESENTATION) writes it, kept by SQLite itself
+# in a generated column (migration 0004) and read by a page instead of made for every row of
+# it. Not a column of ``notes`` above: PostgreSQL has no such column (its generated columns
+# take immutable expressions, and to_char of a time is not one), so the model would not
+# match its database there. A change to FIELDS needs a migration redefining the column.
+STORED_JSON = sa.literal_column("notes.representation", sa.LargeBinary())
+
+
 # POST Idempotency-Keys (migration 0003); see store.NoteStore.create and docs/notes.md.
 idempotency_keys = sa.Table(
     "notes_idempotency_keys",

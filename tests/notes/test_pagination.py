@@ -11,8 +11,10 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import create_async_engine
 from yarl import URL
 
+from gateway_plugins.notes import migrate
 from gateway_plugins.notes.pagination import SORTS
 from gateway_plugins.notes.schema import notes
+from gateway_plugins.notes.settings import NotesSettings
 from gateway_plugins.notes.store import _page_statement
 from tests.notes.helpers import create
 
@@ -170,9 +172,9 @@ def test_every_page_query_is_an_index_range(tmp_path):
     matching note before a sort.
     """
     path = tmp_path / "plan.db"
-    sync = sa.create_engine(f"sqlite:///{path}")
-    notes.metadata.create_all(sync)
-    sync.dispose()
+    # The schema the plugin's migrations make: the indexes, and the stored JSON column a page
+    # reads (migration 0004).
+    asyncio.run(migrate.upgrade(sa.make_url(f"sqlite+aiosqlite:///{path}"), NotesSettings()))
     connection = sqlite3.connect(path)
     shapes = [
         (sort.lstrip("-"), sort.startswith("-"), by_creator, by_priority, after)

@@ -100,6 +100,7 @@ def test_the_wheel_holds_every_package_and_data_file_and_no_tests(dist: Path) ->
         "gateway_plugins/notes/migrations/versions/0001_create_notes.py",
         "gateway_plugins/notes/migrations/versions/0002_pad_years_before_1000.py",
         "gateway_plugins/notes/migrations/versions/0003_idempotency_keys.py",
+        "gateway_plugins/notes/migrations/versions/0004_stored_representation.py",
         "gateway/scaffold/templates/package_init.py.tmpl",
         "gateway/scaffold/templates/middleware_init.py.tmpl",
         "gateway/static/docs.html",
