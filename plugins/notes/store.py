@@ -58,6 +58,13 @@ class StoredNote(NamedTuple):
     version: int
 
 
+class NoteJSON(NamedTuple):
+    """A note as the API sends it (its JSON, UTF-8), and its version (the ETag)."""
+
+    body: bytes
+    version: int
+
+
 class DatabaseUnavailable(Exception):
     """The database could not be reached, or stayed locked or busy: retrying may succeed."""
 
@@ -168,6 +175,8 @@ class NoteStore:
         by_id = notes.c.id == sa.bindparam("id")
         self._get = self._compile(sa.select(*_ONE_COLUMNS).where(by_id))
         self._get_version = self._compile(sa.select(notes.c.version).where(by_id))
+        # SQLite: the JSON the page reads too, as SQLite keeps it (schema.STORED_JSON).
+        self._get_json = self._compile(sa.select(STORED_JSON, notes.c.version).where(by_id))
         self._get_many = self._compile(
             sa.select(*_ONE_COLUMNS).where(notes.c.id == sa.func.any(sa.bindparam("ids")))
         )
@@ -228,6 +237,16 @@ class NoteStore:
         if row is None:
             return None
         return StoredNote(dict(zip(_NOTE_KEYS, row, strict=False)), row[-1])
+
+    async def get_json(self, note_id: int) -> NoteJSON | None:
+        """The note as a GET sends it. On SQLite, the JSON kept in the row, read as it is:
+        no dict built from its columns and encoded again on every read; elsewhere encoded
+        from :meth:`get`'s row."""
+        if self._sqlite:
+            rows = await self._fetch(self._get_json, {"id": note_id})
+            return NoteJSON(*rows[0]) if rows else None
+        note = await self.get(note_id)
+        return None if note is None else NoteJSON(orjson.dumps(note.body), note.version)
 
     async def _get_batched(self, note_id: int) -> Any:
         """One note's row, read together with the other single-note reads waiting for it.

@@ -123,14 +123,14 @@ def _within_weight(rows: list[Any], limit: int, max_bytes: int) -> int:
 
 async def get_note(request: web.Request) -> web.Response:
     note_id = _note_id(request)
-    note = await request.app[DATABASE].require().get(note_id)
+    note = await request.app[DATABASE].require().get_json(note_id)
     if note is None:
         raise _not_found(note_id)
     tag = etag(note.version)
     match = request.headers.get("If-None-Match")
     if match is not None and if_none_match(match, note.version):
         return web.Response(status=304, headers={"ETag": tag})
-    return json_response(note.body, headers={"ETag": tag})
+    return web.Response(body=note.body, headers={"ETag": tag}, content_type="application/json")
 
 
 async def create_note(request: web.Request) -> web.Response:

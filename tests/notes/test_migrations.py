@@ -118,6 +118,10 @@ async def test_sqlite_keeps_each_notes_json_as_the_model_builds_it(
     assert orjson.loads(pairs[0][0][0]) == await response.json()
     page = await (await client.get("/notes")).json()
     assert page["notes"][0] == await response.json()
+    # A GET of one note sends the same stored bytes.
+    one = await client.get(f"/notes/{first['id']}")
+    assert one.content_type == "application/json"
+    assert await one.read() == pairs[0][0][0]
 
 
 def test_0004_rebuilds_the_table_keeping_notes_indexes_and_ids(tmp_path, capsys):
