@@ -39,7 +39,7 @@ def build_app(settings: CryptoSettings) -> web.Application:
     # on_shutdown runs before the server waits for handlers: live sockets close first.
     app.on_shutdown.append(_close_live_sockets)
 
-    app.router.add_get("/price", views.price)  # first: the hot path resolves soonest
+    app.router.add_get("/price", views.price_view(proxy))  # first: the hot path resolves soonest
     app.router.add_post("/info", views.info)
     app.router.add_get("/coins/{id}", views.coin)
     app.router.add_get("/markets", views.markets)

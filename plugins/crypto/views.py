@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Awaitable, Callable
+from functools import lru_cache
 
 from aiohttp import hdrs, web
+from multidict import CIMultiDict, CIMultiDictProxy
 
 from gateway import ProblemError, read_body
 from gateway_plugins.crypto.keys import FEED, PROXY
-from gateway_plugins.crypto.proxy import Answer, negative_problem
+from gateway_plugins.crypto.proxy import Answer, CryptoProxy, negative_problem
 from gateway_plugins.crypto.validation import (
     MAX_INFO_BODY,
     coin_question,
@@ -19,12 +22,27 @@ from gateway_plugins.crypto.validation import (
 )
 
 JSON = "application/json"
+Handler = Callable[[web.Request], Awaitable[web.Response]]
 
 
-async def price(request: web.Request) -> web.Response:
-    """``GET /price?ids=...&vs_currencies=...``: CoinGecko's /simple/price."""
-    question = price_question(request.rel_url.raw_query_string)
-    return respond(await request.app[PROXY].get(question))
+def price_view(proxy: CryptoProxy) -> Handler:
+    """The handler of ``GET /price`` for the sub-application whose proxy is ``proxy``.
+
+    The proxy is bound here, once: reading ``request.app[PROXY]`` is three Python calls
+    (the request's app, the match's current app, the key's lookup) on every hit.
+    """
+
+    async def price(request: web.Request) -> web.Response:
+        """``GET /price?ids=...&vs_currencies=...``: CoinGecko's /simple/price."""
+        question = price_question(request.rel_url.raw_query_string)
+        # One clock reading for the hit's freshness and its Age (see CryptoProxy.hit).
+        now = time.time()
+        answer = proxy.hit(question.key, now)
+        if answer is not None:
+            return render(answer, now)
+        return respond(await proxy.get(question))
+
+    return price
 
 
 async def markets(request: web.Request) -> web.Response:
@@ -67,23 +85,44 @@ def _is_json(media_type: str) -> bool:
 
 def respond(answer: Answer) -> web.Response:
     """The client's response for ``answer``: the stored body as is, or a problem."""
+    return render(answer, time.time())
+
+
+def render(answer: Answer, now: float) -> web.Response:
+    """:func:`respond` with the time ``now``, as read for the hit's freshness."""
     entry = answer.entry
     if entry is None:
         assert answer.problem is not None
         raise answer.problem
-    age = max(0.0, time.time() - entry.stored_at)
+    age = max(0.0, now - entry.stored_at)
     remaining = answer.lifetime - age
     # Whole seconds, rounded away from the boundary: fresh is >= 1, stale is <= -1.
     ttl = math.ceil(remaining) if remaining > 0 else min(math.floor(remaining), -1)
-    cache_status = answer.cache_status
+    if entry.status != 200:
+        raise negative_problem(entry, _cache_headers(answer.cache_status, int(age), ttl))
+    return web.Response(body=entry.body, headers=_ok_headers(answer.cache_status, int(age), ttl))
+
+
+def _cache_headers(cache_status: str, age: int, ttl: int) -> dict[str, str]:
     if "stored" not in cache_status:  # just stored: its ttl is the full lifetime, said by max-age
         cache_status = f"{cache_status}; ttl={ttl}"
-    headers = {
+    return {
         "Cache-Status": cache_status,
-        "Age": str(int(age)),
+        "Age": str(age),
         "Cache-Control": f"max-age={max(ttl, 0)}",
     }
-    if entry.status != 200:
-        raise negative_problem(entry, headers)
+
+
+@lru_cache(maxsize=1024)
+def _ok_headers(cache_status: str, age: int, ttl: int) -> CIMultiDictProxy[str]:
+    """The headers of a served 200, made once per (Cache-Status, Age, ttl): every hit in the
+    same second of an entry's age has the same ones. Formatting them and filling a
+    case-insensitive dict cost a hit more than this lookup; web.Response copies them, so the
+    one returned is read-only and never changes.
+
+    1024: one per combination served within the same second or so (entries of equal age share
+    one), with room to spare.
+    """
+    headers = CIMultiDict(_cache_headers(cache_status, age, ttl))
     headers["Content-Type"] = JSON
-    return web.Response(body=entry.body, headers=headers)
+    return CIMultiDictProxy(headers)
