@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 
-from aiohttp import web
+from aiohttp import hdrs, web
 from limits import parse_many
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.storage import storage_from_string
+from multidict import istr
 
 from gateway import (
     IDENTITY,
@@ -34,6 +35,8 @@ from gateway_plugins.auth.settings import PUBLIC, AuthSettings
 log = logging.getLogger("gateway_plugins.auth")
 
 PROVIDER = "auth:api-key"
+# As aiohttp.hdrs names headers: an istr is not case-folded again on every lookup.
+X_API_KEY = istr("X-API-Key")
 
 
 class Guard:
@@ -49,11 +52,11 @@ class Guard:
 
     def presented(self, request: web.Request) -> str | None:
         if self.read_header:
-            key = request.headers.get("X-API-Key")
+            key = request.headers.get(X_API_KEY)
             if key:
                 return key.strip()
         if self.read_bearer:
-            value = request.headers.get("Authorization")
+            value = request.headers.get(hdrs.AUTHORIZATION)
             if not value:  # most requests: public reads send none
                 return None
             scheme, _, credential = value.partition(" ")
@@ -65,12 +68,30 @@ class Guard:
         extra = f', error="{error}"' if error else ""
         return {"WWW-Authenticate": f'Bearer realm="{self.realm}"{extra}'}
 
-    async def authenticate(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        if is_preflight(request):
-            return await handler(request)
+    # Both middlewares are plain functions returning the next handler's awaitable, as
+    # gateway.middleware.compose's own run() is: a request they let through costs no coroutine
+    # of their own. Their errors, raised when called, are answered as a coroutine's are: the
+    # gateway calls every middleware inside the try that answers it.
+
+    def authenticate(self, request: web.Request, handler: Handler) -> Awaitable[web.StreamResponse]:
+        # Without a key (most requests, and a browser's preflights) there is nothing to check,
+        # and the request goes on as a preflight would: the preflight test only where a key
+        # was sent.
+        headers = request.headers
+        if (not self.read_header or X_API_KEY not in headers) and (
+            not self.read_bearer or hdrs.AUTHORIZATION not in headers
+        ):
+            return handler(request)
         key = self.presented(request)
-        if key is None:
-            return await handler(request)
+        if key is None or is_preflight(request):
+            return handler(request)
+        return self._check_key(request, handler, key)
+
+    async def _check_key(
+        self, request: web.Request, handler: Handler, key: str
+    ) -> web.StreamResponse:
+        """A presented key: refused while its address is locked out, checked, and counted
+        towards the lock-out when wrong (``max_failures``)."""
         address = client_address(request)
         for limit in self.failures:
             if not await self.limiter.test(limit, "auth-failures", address):
@@ -96,12 +117,12 @@ class Guard:
         request[IDENTITY] = identity
         return await handler(request)
 
-    async def authorize(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        if is_preflight(request):
-            return await handler(request)
+    def authorize(self, request: web.Request, handler: Handler) -> Awaitable[web.StreamResponse]:
         required = self.rules.required(request)
-        if required == PUBLIC:
-            return await handler(request)
+        # A public request goes on whether or not it is a preflight: the preflight test only
+        # for the requests that would otherwise be refused.
+        if required == PUBLIC or is_preflight(request):
+            return handler(request)
         identity = identity_of(request)
         if identity is None:
             raise ProblemError(
@@ -118,7 +139,7 @@ class Guard:
                 f"{request.path} needs.",
                 required_scope=required,
             )
-        return await handler(request)
+        return handler(request)
 
     def middlewares(self) -> list[Middleware]:
         return [

@@ -19,9 +19,10 @@ import inspect
 import logging
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from math import ceil, floor, inf
 from typing import Any, NamedTuple
 
 from limits import RateLimitItem, parse_many
@@ -55,6 +56,12 @@ class Rate:
     item: RateLimitItem
     window: int  # seconds
 
+    @property
+    def field_start(self) -> str:
+        """The constant start of this rate's item of the ``RateLimit`` field, up to its
+        remaining count: ``"60/minute";r=``."""
+        return f'"{self.label}";r='
+
 
 @dataclass(frozen=True)
 class CompiledPolicy:
@@ -65,6 +72,9 @@ class CompiledPolicy:
     policy_field: str
     hit_order: tuple[Rate, ...]  # the rates by window, shortest first (module docstring)
     single: Rate | None  # the rate of a one-rate policy (the usual one): its fast path
+    # ``single.field_start``, made once: the admitted answer's RateLimit field is this and
+    # two numbers, not a four-part f-string through two attribute lookups.
+    single_field_start: str = ""
 
     @classmethod
     def of(cls, name: str, limits: list[str], by: Counting) -> CompiledPolicy:
@@ -76,7 +86,9 @@ class CompiledPolicy:
                 rates.append(Rate(label, _with_cached_keys(item), item.get_expiry()))
         field = ", ".join(f'"{r.label}";q={r.item.amount};w={r.window}' for r in rates)
         by_window = tuple(sorted(rates, key=lambda rate: rate.window))  # stable: ties as given
-        return cls(name, tuple(rates), by, field, by_window, rates[0] if len(rates) == 1 else None)
+        single = rates[0] if len(rates) == 1 else None
+        start = single.field_start if single is not None else ""
+        return cls(name, tuple(rates), by, field, by_window, single, start)
 
 
 # Storage keys remembered per rate: callers seen recently, each key a few dozen characters.
@@ -101,16 +113,15 @@ def _cached_keys_class(granularity: type[RateLimitItem]) -> type[RateLimitItem]:
     # Without GRANULARITY in its own namespace, limits' metaclass does not register the
     # subclass in place of the granularity that parse() looks up.
     class CachedKeys(granularity):  # type: ignore[valid-type,misc]
-        __slots__ = ("_expiry", "_keys")
+        # key_for is a slot holding the cache itself, not a method calling it: a request's key
+        # is then a C call, without a Python frame around it.
+        __slots__ = ("_expiry", "key_for")
 
         def __init__(self, amount: int, multiples: int | None = 1, namespace: str = "LIMITER"):
             super().__init__(amount, multiples, namespace)
-            self._keys = lru_cache(maxsize=KEY_CACHE)(super().key_for)
+            self.key_for = lru_cache(maxsize=KEY_CACHE)(super().key_for)
             # Asked three times per request by the sliding window; fixed for the item.
             self._expiry = super().get_expiry()
-
-        def key_for(self, *identifiers: bytes | str | int | float) -> str:
-            return self._keys(*identifiers)
 
         def get_expiry(self) -> int:
             return self._expiry
@@ -152,8 +163,25 @@ class SweptMemoryStorage(MemoryStorage):
     treats an expired counter as zero whether or not it was swept.
     """
 
+    # The sliding window as limits' last count read it, before its increment:
+    # (previous count, previous TTL, current count, current TTL), as ``get_sliding_window``
+    # returns it. A hit reads the window anyway; kept here, it gives the request's RateLimit
+    # field without reading the window again (RequestCounter._count_sliding). Read right
+    # after the hit, on the event loop's thread, the only one counting in memory.
+    last_window: tuple[int, float, int, float] = (0, 0.0, 0, 0.0)
+
     def _MemoryStorage__schedule_expiry(self) -> None:  # limits' timer, replaced by sweep()
         pass
+
+    def _get_sliding_window_info(
+        self, previous_key: str, current_key: str, expiry: int, now: float
+    ) -> tuple[int, float, int, float]:
+        # limits' own read, called by acquire_sliding_window_entry and get_sliding_window,
+        # remembered. limits' function is called directly, not through super(): no super
+        # object made and looked up on every count.
+        info = _sliding_window_info(self, previous_key, current_key, expiry, now)
+        self.last_window = info
+        return info
 
     def sweep(self) -> None:
         """Drop expired counters (limits' own expiry pass)."""
@@ -170,6 +198,8 @@ for _name in dir(SweptMemoryStorage):
     if callable(_method) and hasattr(_method, "__wrapped__"):
         setattr(SweptMemoryStorage, _name, inspect.unwrap(_method))
 
+_sliding_window_info = inspect.unwrap(MemoryStorage._get_sliding_window_info)
+
 
 def open_storage(settings: RateLimitSettings) -> Any:
     """limits' memory storage (:class:`SweptMemoryStorage`), or its async Redis storage."""
@@ -185,14 +215,27 @@ def open_storage(settings: RateLimitSettings) -> Any:
     return storage_from_string(f"async+{settings.storage}", **options)
 
 
+# One count on memory: (rate, policy name, caller) -> (admitted, remaining, seconds to reset).
+CountOne = Callable[[Rate, str, str], tuple[bool, int, int]]
+
+
 class RequestCounter:
     def __init__(self, settings: RateLimitSettings, storage: Any) -> None:
         self.storage = storage
         # Memory cannot hang or fail: counted synchronously, without a timer per request.
         self.memory: sync_strategies.RateLimiter | None = None
         self.strategy: aio_strategies.RateLimiter | None = None
+        # The memory count of one rate, read by the middleware: limits' storage called
+        # directly where its strategy's hit and get_window_stats read the same counters twice.
+        self.count_rate: CountOne | None = None
         if isinstance(storage, MemoryStorage):
             self.memory = MEMORY_STRATEGIES[settings.strategy](storage)
+            if isinstance(storage, SweptMemoryStorage) and settings.strategy == "sliding-window":
+                self.count_rate = self._count_sliding
+            elif settings.strategy == "fixed-window":
+                self.count_rate = self._count_fixed
+            else:
+                self.count_rate = self._count_with_strategy
         else:
             self.strategy = STRATEGIES[settings.strategy](storage)
         self.timeout = settings.storage_timeout
@@ -206,27 +249,99 @@ class RequestCounter:
     def healthy(self) -> bool:
         return self.down_since is None
 
+    def _count_with_strategy(self, rate: Rate, name: str, caller: str) -> tuple[bool, int, int]:
+        """A count through limits' strategy: its ``hit``, then its ``get_window_stats``."""
+        memory = self.memory
+        assert memory is not None
+        admitted = memory.hit(rate.item, name, caller)
+        stats = memory.get_window_stats(rate.item, name, caller)
+        return admitted, stats.remaining, max(0, math.ceil(stats.reset_time - time.time()))
+
+    def _count_sliding(self, rate: Rate, name: str, caller: str) -> tuple[bool, int, int]:
+        """limits' sliding-window ``hit`` (``SlidingWindowCounterRateLimiter.hit`` calls this
+        storage method with these arguments), its window's figures taken from the read the hit
+        made (``SweptMemoryStorage.last_window``) instead of a second read of both counters by
+        ``get_window_stats``: half of the count's instructions (bench/ratelimit_cost.py)."""
+        item = rate.item
+        storage = self.storage
+        expiry = rate.window
+        if not storage.acquire_sliding_window_entry(
+            item.key_for(name, caller), item.amount, expiry, 1
+        ):
+            return self._refused_sliding(rate, name, caller)
+        # Admitted: counted, so one more in the current window than the hit read. What follows
+        # is limits' SlidingWindowCounterRateLimiter.get_window_stats on these figures, inline;
+        # its reset time less the time now is the ceil() below. An admitted count is within
+        # the amount and a remainder is never negative: neither figure needs a max(0, ...).
+        previous_count, previous_ttl, current_count, current_ttl = storage.last_window
+        current_count += 1
+        if previous_count:
+            weighted = previous_count * previous_ttl / expiry + current_count
+            reset_in = min(previous_ttl % (expiry / previous_count), current_ttl % expiry)
+            return True, item.amount - floor(weighted), ceil(reset_in)
+        # No previous window (its first minute, or after a quiet one): nothing to weigh.
+        return True, item.amount - current_count, ceil(current_ttl % expiry)
+
+    def _refused_sliding(self, rate: Rate, name: str, caller: str) -> tuple[bool, int, int]:
+        """:meth:`_count_sliding`'s figures for a refused request, whose counters are as the
+        hit read them: limits takes back an increment that overshot."""
+        amount, expiry = rate.item.amount, rate.window
+        if amount < 1:  # refused before the window is read: nothing in last_window
+            return self._count_with_strategy(rate, name, caller)
+        previous_count, previous_ttl, current_count, current_ttl = self.storage.last_window
+        remaining = max(0, amount - floor(previous_count * previous_ttl / expiry + current_count))
+        if not (previous_count or current_count):
+            return False, remaining, 0
+        previous_reset_in = previous_ttl % (expiry / previous_count) if previous_count else inf
+        current_reset_in = current_ttl % expiry if current_count else inf
+        return False, remaining, max(0, ceil(min(previous_reset_in, current_reset_in)))
+
+    def _count_fixed(self, rate: Rate, name: str, caller: str) -> tuple[bool, int, int]:
+        """limits' fixed-window ``hit`` (the storage's ``incr``, compared with the amount) and
+        ``get_window_stats`` (the count, which ``incr`` just returned, and the key's expiry)."""
+        item = rate.item
+        storage = self.storage
+        key = item.key_for(name, caller)
+        count: int = storage.incr(key, rate.window, 1)
+        reset = max(0, math.ceil(storage.get_expiry(key) - time.time()))
+        return count <= item.amount, max(0, item.amount - count), reset
+
     def count_one_in_memory(self, policy: CompiledPolicy, caller: str) -> tuple[bool, int, int]:
         """:meth:`count_in_memory` for a one-rate policy (``policy.single``), the usual one:
         whether the request is admitted, the requests left and the seconds until the window
         has room again, without the verdict's objects."""
-        memory, rate = self.memory, policy.single
-        assert memory is not None and rate is not None
-        admitted = memory.hit(rate.item, policy.name, caller)
-        stats = memory.get_window_stats(rate.item, policy.name, caller)
-        return admitted, stats.remaining, max(0, math.ceil(stats.reset_time - time.time()))
+        count_rate, rate = self.count_rate, policy.single
+        assert count_rate is not None and rate is not None
+        return count_rate(rate, policy.name, caller)
 
     def count_in_memory(self, policy: CompiledPolicy, caller: str) -> Verdict:
         """:meth:`count` on memory storage, which has nothing to wait for: called without a
         coroutine by the middleware (``self.memory`` is set)."""
-        memory = self.memory
-        assert memory is not None
+        memory, count_rate = self.memory, self.count_rate
+        assert memory is not None and count_rate is not None
         if policy.single is not None:
-            admitted, remaining, reset = self.count_one_in_memory(policy, caller)
+            admitted, remaining, reset = count_rate(policy.single, policy.name, caller)
             return Verdict(admitted, (Window(policy.single, remaining, reset),))
-        admitted = all(memory.hit(rate.item, policy.name, caller) for rate in policy.hit_order)
-        stats = [memory.get_window_stats(r.item, policy.name, caller) for r in policy.rates]
-        return _verdict(policy, admitted, stats)
+        # Shortest window first; the first without room refuses, and the windows behind it
+        # are only read (module docstring).
+        counted: dict[int, tuple[int, int]] = {}
+        admitted = True
+        for rate in policy.hit_order:
+            admitted, remaining, reset = count_rate(rate, policy.name, caller)
+            counted[id(rate)] = (remaining, reset)
+            if not admitted:
+                break
+        now = time.time()
+        windows = []
+        for rate in policy.rates:
+            figures = counted.get(id(rate))
+            if figures is None:
+                windows.append(
+                    _window(rate, memory.get_window_stats(rate.item, policy.name, caller), now)
+                )
+            else:
+                windows.append(Window(rate, *figures))
+        return Verdict(admitted, tuple(windows))
 
     async def count(self, policy: CompiledPolicy, caller: str) -> Verdict:
         """Admit (and count) one request of ``caller`` under ``policy``, or refuse it."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from aiohttp import web
+from multidict import istr
 
 from gateway import (
     Middleware,
@@ -30,6 +31,11 @@ from gateway_plugins.ratelimit.limiter import (
 )
 from gateway_plugins.ratelimit.settings import RateLimitSettings
 
+# Header names as istr, as aiohttp.hdrs has its own: a case-insensitive multidict takes an
+# istr's folded form as it is, where a str is folded again on every request.
+RATELIMIT_POLICY = istr("RateLimit-Policy")
+RATELIMIT = istr("RateLimit")
+
 
 class RateLimit:
     def __init__(
@@ -45,31 +51,39 @@ class RateLimit:
             named[name]: CompiledPolicy.of(named[name], policy.limits, policy.by)
             for name, policy in settings.overrides.items()
         }
-
-    def policy_for(self, request: web.Request) -> CompiledPolicy:
-        if self.overrides:
-            return self.overrides.get(request_scope(request), self.default)
-        return self.default
+        # Fixed for the counter's storage and strategy; None for Redis (RequestCounter.count).
+        self.count_rate = counter.count_rate
 
     async def limit(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        if is_preflight(request):
+        # is_preflight only for OPTIONS: no call on the path of every other request.
+        if request.method == "OPTIONS" and is_preflight(request):
             return await handler(request)
-        policy = self.policy_for(request)
+        # The request's policy: an override for its scope, if any are configured.
+        policy = (
+            self.overrides.get(request_scope(request), self.default)
+            if self.overrides
+            else self.default
+        )
         identity = identity_of(request) if policy.by == "identity" else None
         caller = f"id:{identity.name}" if identity is not None else f"ip:{client_address(request)}"
-        counter = self.counter
-        if counter.memory is not None and policy.single is not None:
+        count_rate = self.count_rate
+        rate = policy.single
+        if count_rate is not None and rate is not None:
             # The usual case, one rate counted in memory: no coroutine for what never waits,
             # and no verdict objects for an admitted request.
-            admitted, remaining, reset = counter.count_one_in_memory(policy, caller)
+            admitted, remaining, reset = count_rate(rate, policy.name, caller)
             if admitted:
-                field = _window_field(policy.single, remaining, reset)
-                return _with_fields(await handler(request), policy, field)
-            verdict = Verdict(False, (Window(policy.single, remaining, reset),))
-        elif counter.memory is not None:
-            verdict = counter.count_in_memory(policy, caller)
+                response = await handler(request)
+                if not response.prepared:  # as _with_fields, inline on the hot path
+                    headers = response.headers
+                    headers[RATELIMIT_POLICY] = policy.policy_field
+                    headers[RATELIMIT] = f"{policy.single_field_start}{remaining};t={reset}"
+                return response
+            verdict = Verdict(False, (Window(rate, remaining, reset),))
+        elif count_rate is not None:
+            verdict = self.counter.count_in_memory(policy, caller)
         else:
-            verdict = await counter.count(policy, caller)
+            verdict = await self.counter.count(policy, caller)
         if verdict.storage_down:
             if self.deny_when_down:
                 raise ProblemError(
@@ -103,7 +117,7 @@ class RateLimit:
 
 def _window_field(rate: Rate, remaining: int, reset: int) -> str:
     """One window's item of the ``RateLimit`` field: ``"60/minute";r=59;t=60``."""
-    return f'"{rate.label}";r={remaining};t={reset}'
+    return f"{rate.field_start}{remaining};t={reset}"
 
 
 def _with_fields(
@@ -112,6 +126,6 @@ def _with_fields(
     """``response`` with the RateLimit fields, unless it has sent its headers already."""
     if not response.prepared:
         headers = response.headers
-        headers["RateLimit-Policy"] = policy.policy_field
-        headers["RateLimit"] = remaining
+        headers[RATELIMIT_POLICY] = policy.policy_field
+        headers[RATELIMIT] = remaining
     return response

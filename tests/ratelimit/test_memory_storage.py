@@ -2,12 +2,21 @@
 and no limits timer thread started per 10 ms (which stalled the event loop's thread)."""
 
 import asyncio
+import math
+import random
 import threading
 import time
 
+import pytest
 from limits import parse
 
-from gateway_plugins.ratelimit.limiter import CompiledPolicy, RequestCounter, open_storage
+from gateway_plugins.ratelimit.limiter import (
+    MEMORY_STRATEGIES,
+    CompiledPolicy,
+    RequestCounter,
+    SweptMemoryStorage,
+    open_storage,
+)
 from gateway_plugins.ratelimit.settings import RateLimitSettings
 
 
@@ -74,3 +83,33 @@ async def test_a_burst_refused_by_a_short_window_spends_no_long_window_quota():
         ("3/minute", 2),
         ("1/second", 0),
     ]
+
+
+@pytest.mark.parametrize("strategy", ["sliding-window", "fixed-window", "moving-window"])
+@pytest.mark.parametrize("limits", [["5/second"], ["3/second", "7/5 seconds"], ["0/second"]])
+def test_counts_match_limits_own_strategy(monkeypatch, strategy, limits):
+    # The counter calls limits' storage directly and takes a window's figures from the hit's
+    # own read (limiter.RequestCounter.count_rate); limits' strategy, hit then
+    # get_window_stats, on a storage of its own must give the same answers, the previous
+    # window's weight included. A fake clock: the two are asked at the very same times.
+    clock = [1_000_000_000.37]
+    monkeypatch.setattr(time, "time", lambda: clock[0])
+    settings = RateLimitSettings(limits=limits, strategy=strategy)
+    counter = RequestCounter(settings, open_storage(settings))
+    policy = CompiledPolicy.of("default", settings.limits, settings.by)
+    reference = MEMORY_STRATEGIES[strategy](SweptMemoryStorage())
+    steps = random.Random(7)
+    for _ in range(300):
+        clock[0] += steps.choice([0.0, 0.01, 0.05, 0.2, 0.7, 1.3])
+        verdict = counter.count_in_memory(policy, "ip:127.0.0.1")
+        admitted = True
+        for rate in policy.hit_order:
+            admitted = reference.hit(rate.item, "default", "ip:127.0.0.1")
+            if not admitted:
+                break
+        expected = []
+        for rate in policy.rates:
+            stats = reference.get_window_stats(rate.item, "default", "ip:127.0.0.1")
+            expected.append((stats.remaining, max(0, math.ceil(stats.reset_time - clock[0]))))
+        assert verdict.admitted == admitted
+        assert [(w.remaining, w.reset) for w in verdict.windows] == expected
