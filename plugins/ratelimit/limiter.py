@@ -21,7 +21,7 @@ import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache, cached_property, lru_cache
 from math import ceil, floor, inf
 from typing import Any, NamedTuple
 
@@ -56,7 +56,7 @@ class Rate:
     item: RateLimitItem
     window: int  # seconds
 
-    @property
+    @cached_property  # made once per rate, then a plain attribute on the hot path
     def field_start(self) -> str:
         """The constant start of this rate's item of the ``RateLimit`` field, up to its
         remaining count: ``"60/minute";r=``."""
@@ -72,9 +72,6 @@ class CompiledPolicy:
     policy_field: str
     hit_order: tuple[Rate, ...]  # the rates by window, shortest first (module docstring)
     single: Rate | None  # the rate of a one-rate policy (the usual one): its fast path
-    # ``single.field_start``, made once: the admitted answer's RateLimit field is this and
-    # two numbers, not a four-part f-string through two attribute lookups.
-    single_field_start: str = ""
 
     @classmethod
     def of(cls, name: str, limits: list[str], by: Counting) -> CompiledPolicy:
@@ -86,9 +83,7 @@ class CompiledPolicy:
                 rates.append(Rate(label, _with_cached_keys(item), item.get_expiry()))
         field = ", ".join(f'"{r.label}";q={r.item.amount};w={r.window}' for r in rates)
         by_window = tuple(sorted(rates, key=lambda rate: rate.window))  # stable: ties as given
-        single = rates[0] if len(rates) == 1 else None
-        start = single.field_start if single is not None else ""
-        return cls(name, tuple(rates), by, field, by_window, single, start)
+        return cls(name, tuple(rates), by, field, by_window, rates[0] if len(rates) == 1 else None)
 
 
 # Storage keys remembered per rate: callers seen recently, each key a few dozen characters.
@@ -255,7 +250,7 @@ class RequestCounter:
         assert memory is not None
         admitted = memory.hit(rate.item, name, caller)
         stats = memory.get_window_stats(rate.item, name, caller)
-        return admitted, stats.remaining, max(0, math.ceil(stats.reset_time - time.time()))
+        return admitted, stats.remaining, _seconds_until(stats.reset_time, time.time())
 
     def _count_sliding(self, rate: Rate, name: str, caller: str) -> tuple[bool, int, int]:
         """limits' sliding-window ``hit`` (``SlidingWindowCounterRateLimiter.hit`` calls this
@@ -303,7 +298,7 @@ class RequestCounter:
         storage = self.storage
         key = item.key_for(name, caller)
         count: int = storage.incr(key, rate.window, 1)
-        reset = max(0, math.ceil(storage.get_expiry(key) - time.time()))
+        reset = _seconds_until(storage.get_expiry(key), time.time())
         return count <= item.amount, max(0, item.amount - count), reset
 
     def count_one_in_memory(self, policy: CompiledPolicy, caller: str) -> tuple[bool, int, int]:
@@ -401,4 +396,9 @@ def _verdict(policy: CompiledPolicy, admitted: bool, stats: Sequence[Any]) -> Ve
 
 
 def _window(rate: Rate, stats: Any, now: float) -> Window:
-    return Window(rate, stats.remaining, max(0, math.ceil(stats.reset_time - now)))
+    return Window(rate, stats.remaining, _seconds_until(stats.reset_time, now))
+
+
+def _seconds_until(moment: float, now: float) -> int:
+    """Whole seconds from ``now`` until ``moment`` (a window's reset), never negative."""
+    return max(0, math.ceil(moment - now))

@@ -77,7 +77,7 @@ class RateLimit:
                 if not response.prepared:  # as _with_fields, inline on the hot path
                     headers = response.headers
                     headers[RATELIMIT_POLICY] = policy.policy_field
-                    headers[RATELIMIT] = f"{policy.single_field_start}{remaining};t={reset}"
+                    headers[RATELIMIT] = f"{rate.field_start}{remaining};t={reset}"
                 return response
             verdict = Verdict(False, (Window(rate, remaining, reset),))
         elif count_rate is not None:
