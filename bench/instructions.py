@@ -15,6 +15,7 @@ bench/README.md, "Where the time goes"). Use this to compare one change with the
     apt-get install valgrind
     python bench/instructions.py                          # every scenario, about 10 minutes
     python bench/instructions.py --only health-live,crypto-price-hit
+    python bench/instructions.py --only crypto-price-hit --keep profiles/   # for callgrind_annotate
 """
 
 from __future__ import annotations
@@ -34,8 +35,17 @@ CONNECTIONS = 8  # a few requests per event-loop turn, as under load, at valgrin
 WARM_UP = 3  # seconds of requests before counting starts: imports, caches, first allocations
 
 
-def count(command: list[str], port: int, url: str, duration: int, out: Path, cwd: Path) -> float:
-    """Instructions per request of the server ``command`` starts, for requests to ``url``."""
+def count(
+    command: list[str],
+    port: int,
+    url: str,
+    duration: int,
+    out: Path,
+    cwd: Path,
+    keep: Path | None = None,
+) -> float:
+    """Instructions per request of the server ``command`` starts, for requests to ``url``;
+    its callgrind profiles copied into ``keep`` when given."""
     profile = out.with_suffix(".callgrind")
     valgrind = ["valgrind", "--tool=callgrind", "--instr-atstart=no"]
     valgrind += [f"--callgrind-out-file={profile}"]
@@ -62,6 +72,9 @@ def count(command: list[str], port: int, url: str, duration: int, out: Path, cwd
     for dump in profile.parent.glob(profile.name + "*"):
         totals = re.search(r"^totals: (\d+)", dump.read_text(errors="replace"), re.MULTILINE)
         counted += int(totals.group(1)) if totals else 0
+        if keep is not None:
+            keep.mkdir(parents=True, exist_ok=True)
+            shutil.copy(dump, keep / dump.name)
     return counted / requests
 
 
@@ -69,6 +82,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=int, default=10, help="seconds counted per server")
     parser.add_argument("--only", help="comma-separated scenario names")
+    parser.add_argument(
+        "--keep", type=Path, help="a folder to copy each server's callgrind profiles into"
+    )
     args = parser.parse_args()
     for tool in ("valgrind", "callgrind_control", "wrk"):
         if not shutil.which(tool):
@@ -94,7 +110,13 @@ def main() -> None:
             bare = [sys.executable, str(run.ROOT / "bench" / "bare_app.py"), "--port", str(port)]
             url = f"http://127.0.0.1:{port}/health/live"
             results[name] = count(
-                [*bare, "--loop", loop], port, url, args.duration, workdir / name, run.ROOT
+                [*bare, "--loop", loop],
+                port,
+                url,
+                args.duration,
+                workdir / name,
+                run.ROOT,
+                args.keep,
             )
             print(f"{name}: {results[name] / 1000:.1f}k instructions per request", flush=True)
         for variant in run.VARIANTS.values():
@@ -119,7 +141,7 @@ def main() -> None:
                 log = config.parent / scenario.name
                 command = [*gateway, "--port", str(port)]
                 results[scenario.name] = count(
-                    command, port, url, args.duration, log, config.parent
+                    command, port, url, args.duration, log, config.parent, args.keep
                 )
                 print(f"{scenario.name}: {results[scenario.name] / 1000:.1f}k", flush=True)
 

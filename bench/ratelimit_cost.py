@@ -2,8 +2,11 @@
 
 The ratelimit plugin counts with `limits` (issue 10 asks for the library, not a hand-written
 algorithm); this measures that count alone, outside any server: the plugin's own
-``RequestCounter.count_one_in_memory`` (one ``hit`` and one ``get_window_stats`` on limits'
-memory storage, for one caller under a one-rate policy no request reaches) called in a loop.
+``RequestCounter.count_one_in_memory`` (for one caller under a one-rate policy no request
+reaches) called in a loop. Under the sliding window that is one call of limits' memory storage
+(``acquire_sliding_window_entry``, whose window read gives the RateLimit figures too); under
+the fixed window, its ``incr`` and ``get_expiry``; under the moving window, limits' strategy's
+``hit`` and ``get_window_stats``.
 The result is set against the CPU time of one bare aiohttp request from the last
 ``bench/run.py`` (``bench/results/latest.json``) when there is one, since that is the budget
 the goals are measured in.

@@ -178,6 +178,13 @@ class SweptMemoryStorage(MemoryStorage):
         self.last_window = info
         return info
 
+    def sliding_window_keys(self, key: str, expiry: int, at: float) -> tuple[str, str]:
+        # limits' own keys (TimestampedSlidingWindow.sliding_window_keys: the key, a slash and
+        # the window's number), made once per caller and window instead of formatted twice
+        # per count; the same string objects each time, so their hashes are not computed
+        # again by the dict lookups that follow.
+        return _window_keys(key, int((at - expiry) / expiry), int(at / expiry))
+
     def sweep(self) -> None:
         """Drop expired counters (limits' own expiry pass)."""
         self._MemoryStorage__expire_events()  # type: ignore[attr-defined]
@@ -194,6 +201,12 @@ for _name in dir(SweptMemoryStorage):
         setattr(SweptMemoryStorage, _name, inspect.unwrap(_method))
 
 _sliding_window_info = inspect.unwrap(MemoryStorage._get_sliding_window_info)
+
+
+@lru_cache(maxsize=KEY_CACHE)
+def _window_keys(key: str, previous: int, current: int) -> tuple[str, str]:
+    """A sliding window's two storage keys, as limits formats them."""
+    return f"{key}/{previous}", f"{key}/{current}"
 
 
 def open_storage(settings: RateLimitSettings) -> Any:

@@ -9,6 +9,7 @@ import time
 
 import pytest
 from limits import parse
+from limits.storage import MemoryStorage
 
 from gateway_plugins.ratelimit.limiter import (
     MEMORY_STRATEGIES,
@@ -51,6 +52,20 @@ def test_counter_keys_are_the_ones_limits_makes():
             assert rate.item.key_for("default", caller) == plain.key_for("default", caller)
     # The cached items do not take the place of limits' own granularities.
     assert type(parse("3/minute")).__module__ == "limits.limits"
+
+
+def test_sliding_window_keys_are_the_ones_limits_makes():
+    # The memory storage remembers a sliding window's two keys (limiter._window_keys); they
+    # must be limits' own at any time, a window's edges and times before 1970 included, or a
+    # caller's counts would move to other keys.
+    swept = SweptMemoryStorage()
+    key = parse("5/second").key_for("default", "ip:127.0.0.1")
+    times = [0.0, 0.5, 59.999999, 60.0, 60.000001, -30.0, 1_000_000_000.37, 1_733_000_059.9999999]
+    times += [random.Random(3).uniform(0, 2e9) for _ in range(200)]
+    for expiry in (1, 7, 60, 3600, 86400):
+        for at in times:
+            expected = MemoryStorage.sliding_window_keys(key, expiry, at)
+            assert swept.sliding_window_keys(key, expiry, at) == expected, (expiry, at)
 
 
 async def test_a_refusal_names_the_full_window_that_frees_last():
