@@ -314,14 +314,6 @@ class RequestCounter:
         reset = _seconds_until(storage.get_expiry(key), time.time())
         return count <= item.amount, max(0, item.amount - count), reset
 
-    def count_one_in_memory(self, policy: CompiledPolicy, caller: str) -> tuple[bool, int, int]:
-        """:meth:`count_in_memory` for a one-rate policy (``policy.single``), the usual one:
-        whether the request is admitted, the requests left and the seconds until the window
-        has room again, without the verdict's objects."""
-        count_rate, rate = self.count_rate, policy.single
-        assert count_rate is not None and rate is not None
-        return count_rate(rate, policy.name, caller)
-
     def count_in_memory(self, policy: CompiledPolicy, caller: str) -> Verdict:
         """:meth:`count` on memory storage, which has nothing to wait for: called without a
         coroutine by the middleware (``self.memory`` is set)."""
