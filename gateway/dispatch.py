@@ -73,15 +73,18 @@ def dispatcher(root: web.Application, observe: Observe | None = None) -> Handler
             if answer is not None:
                 return answer
         handler = match_info.handler
-        if with_own:
-            apps = match_info.apps
-            if len(apps) > 2 or (len(apps) == 2 and id(apps[1]) in with_own):
-                # A 404/405 has a new handler every time: not cached. (The type itself, not
-                # isinstance: match infos are ABCs, whose check runs Python code.)
-                if type(match_info) is MatchInfoError:
-                    handler = _with_own_middlewares(handler, apps[1:])
-                else:
-                    handler = _cached_with_own_middlewares(handler, apps[1:])
+        # The match info's own list, root first: ``.apps`` copies it into a tuple, a Python
+        # call on every request once any plugin has a middleware (notes, in the shipped
+        # configuration). The root is never in with_own, so one application (a root route)
+        # or two (a plugin's) is one set lookup.
+        if with_own and (len(apps := match_info._apps) > 2 or id(apps[-1]) in with_own):
+            below = tuple(apps[1:])
+            # A 404/405 has a new handler every time: not cached. (The type itself, not
+            # isinstance: match infos are ABCs, whose check runs Python code.)
+            if type(match_info) is MatchInfoError:
+                handler = _with_own_middlewares(handler, below)
+            else:
+                handler = _cached_with_own_middlewares(handler, below)
         return await root_middleware(request, handler)
 
     return dispatch
