@@ -216,7 +216,7 @@ def _root_middleware(
         if behind_proxies:
             request = apply_forwarded(request, trusted)
         match_info = request.match_info
-        apps = match_info.apps
+        apps = match_info._apps  # the list itself: .apps copies it into a tuple (aiohttp 3.14)
         chain = by_app.get(id(apps[1])) if len(apps) > 1 else routing.own(request.path)
         task = _task_of(request._loop)  # the request's loop is the running one
         in_flight.add(task)  # type: ignore[arg-type]

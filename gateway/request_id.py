@@ -65,5 +65,6 @@ def copy_request_id(request: web.Request, response: web.StreamResponse) -> None:
 
 def stamp(response: web.StreamResponse, request_id: str) -> None:
     """The gateway's own headers on an answer: its request id and ``Server``."""
-    response.headers[HEADER] = request_id
-    response.headers[hdrs.SERVER] = SERVER
+    headers = response.headers  # a Python property: asked once
+    headers[HEADER] = request_id
+    headers[hdrs.SERVER] = SERVER
