@@ -61,7 +61,8 @@ def test_sliding_window_keys_are_the_ones_limits_makes():
     swept = SweptMemoryStorage()
     key = parse("5/second").key_for("default", "ip:127.0.0.1")
     times = [0.0, 0.5, 59.999999, 60.0, 60.000001, -30.0, 1_000_000_000.37, 1_733_000_059.9999999]
-    times += [random.Random(3).uniform(0, 2e9) for _ in range(200)]
+    draws = random.Random(3)  # one seeded generator, so the 200 times differ and repeat
+    times += [draws.uniform(0, 2e9) for _ in range(200)]
     for expiry in (1, 7, 60, 3600, 86400):
         for at in times:
             expected = MemoryStorage.sliding_window_keys(key, expiry, at)
