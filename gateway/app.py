@@ -232,8 +232,10 @@ def _root_middleware(
                 if type(response) is not web.Response and isinstance(response, web.FileResponse):
                     await _check_file(response)
             else:  # inside the chain, so plugin middlewares see a missing file as its problem
-                # and, served any way, see the application that answers as request.app.
-                match_info.current_app = apps[-1]
+                # and, served any way, see the application that answers as request.app. The
+                # attribute itself: the property's setter is a Python call that only checks the
+                # app is in the list in aiohttp's DEBUG mode, and apps[-1] is (aiohttp 3.14).
+                match_info._current_app = apps[-1]
                 response = await chain(request, handler)  # _checked_file innermost
         except asyncio.CancelledError:
             if not state.cut_off:
