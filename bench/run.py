@@ -53,6 +53,9 @@ EDGE = (
     '[plugins.auth.keys.bench]\nhash = "sha256:' + "0" * 64 + '"\nscopes = ["write"]\n'
     '[plugins.ratelimit]\nlimits = ["1000000000/minute"]\n'
 )
+# Each of the two alone: which share of the edge's cost is whose.
+EDGE_AUTH = EDGE.split("[plugins.ratelimit]")[0]
+EDGE_RATELIMIT = "[plugins.ratelimit]" + EDGE.split("[plugins.ratelimit]")[1]
 # The same plugins applied to the gateway's own paths alone: what a prefix they skip pays.
 EDGE_ELSEWHERE = EDGE.replace(
     "[plugins.ratelimit]\n", '[plugins.ratelimit]\napply_to = ["/_gateway"]\n'
@@ -70,6 +73,8 @@ VARIANTS = {
         Variant("json", 'log_format = "json"'),
         Variant("auth+ratelimit", "", EDGE),
         Variant("auth+ratelimit-elsewhere", "", EDGE_ELSEWHERE),
+        Variant("auth", "", EDGE_AUTH),
+        Variant("ratelimit", "", EDGE_RATELIMIT),
         # The cheaper counting an operator may choose (strategy = "fixed-window").
         Variant(
             "auth+ratelimit-fixed-window",
@@ -116,6 +121,9 @@ SCENARIOS = [
         variant="auth+ratelimit-elsewhere",
         against="health-live",
     ),
+    # Each plugin alone on the same path: the edge row's cost, split.
+    Scenario("health-live+auth", "/health/live", None, variant="auth"),
+    Scenario("health-live+ratelimit", "/health/live", None, variant="ratelimit"),
     Scenario(
         "health-live+auth+ratelimit-fixed-window",
         "/health/live",
