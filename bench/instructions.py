@@ -10,17 +10,23 @@ starts or stops) make the figure exact to about 1%.
 
 Instructions are not time: memory the cache has lost costs time without instructions (see
 bench/README.md, "Where the time goes"). Use this to compare one change with the last, and
-``run.py`` for the figures the goals are about.
+``run.py`` for the figures the goals are about. ``--simulate`` adds callgrind's cache and
+branch-predictor simulation (about twice as slow), for what this machine cannot show: it has
+no hardware counters (``perf stat -e cycles`` is not supported). Per request: first-level
+instruction and data cache misses (I1mr, D1mr, D1mw) and mispredicted conditional and indirect
+branches (Bcm, Bim), the latter mostly the interpreter's dispatch from one bytecode to the next.
 
     apt-get install valgrind
     python bench/instructions.py                          # every scenario, about 10 minutes
     python bench/instructions.py --only health-live,crypto-price-hit
     python bench/instructions.py --only crypto-price-hit --keep profiles/   # for callgrind_annotate
+    python bench/instructions.py --only health-live,health-live+auth+ratelimit --simulate
 """
 
 from __future__ import annotations
 
 import argparse
+import collections
 import re
 import shutil
 import subprocess
@@ -32,6 +38,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import run
 
 CONNECTIONS = 8  # a few requests per event-loop turn, as under load, at valgrind's pace
+# What --simulate reports per request, of callgrind's events (Ir is always reported).
+SIMULATED = ("I1mr", "D1mr", "D1mw", "Bcm", "Bim")
 WARM_UP = 3  # seconds of requests before counting starts: imports, caches, first allocations
 
 
@@ -43,12 +51,16 @@ def count(
     out: Path,
     cwd: Path,
     keep: Path | None = None,
-) -> float:
-    """Instructions per request of the server ``command`` starts, for requests to ``url``;
-    its callgrind profiles copied into ``keep`` when given."""
+    simulate: bool = False,
+) -> dict[str, float]:
+    """callgrind's events per request of the server ``command`` starts, for requests to
+    ``url`` (``Ir``, instructions; with ``simulate``, the cache and branch events too); its
+    profiles copied into ``keep`` when given."""
     profile = out.with_suffix(".callgrind")
     valgrind = ["valgrind", "--tool=callgrind", "--instr-atstart=no"]
     valgrind += [f"--callgrind-out-file={profile}"]
+    if simulate:
+        valgrind += ["--cache-sim=yes", "--branch-sim=yes"]
     server = subprocess.Popen(
         valgrind + command, stdout=out.open("wb"), stderr=subprocess.STDOUT, cwd=cwd
     )
@@ -68,14 +80,19 @@ def count(
     finally:
         server.terminate()
         server.wait(timeout=120)
-    counted = 0
+    counted: collections.Counter[str] = collections.Counter()
     for dump in profile.parent.glob(profile.name + "*"):
-        totals = re.search(r"^totals: (\d+)", dump.read_text(errors="replace"), re.MULTILINE)
-        counted += int(totals.group(1)) if totals else 0
+        text = dump.read_text(errors="replace")
+        events = re.search(r"^events: (.+)$", text, re.MULTILINE)
+        totals = re.search(r"^totals: (.+)$", text, re.MULTILINE)
+        if events and totals:
+            names, values = events.group(1).split(), map(int, totals.group(1).split())
+            # callgrind leaves trailing zero counts out of the totals line
+            counted.update(dict(zip(names, values, strict=False)))
         if keep is not None:
             keep.mkdir(parents=True, exist_ok=True)
             shutil.copy(dump, keep / dump.name)
-    return counted / requests
+    return {event: total / requests for event, total in counted.items()}
 
 
 def main() -> None:
@@ -84,6 +101,9 @@ def main() -> None:
     parser.add_argument("--only", help="comma-separated scenario names")
     parser.add_argument(
         "--keep", type=Path, help="a folder to copy each server's callgrind profiles into"
+    )
+    parser.add_argument(
+        "--simulate", action="store_true", help="also simulate caches and branch prediction"
     )
     args = parser.parse_args()
     for tool in ("valgrind", "callgrind_control", "wrk"):
@@ -97,7 +117,7 @@ def main() -> None:
         for s in run.SCENARIOS
         if (wanted is None or s.name in wanted) and (s.plugin is None or run.plugin_loads(s.plugin))
     ]
-    results: dict[str, float] = {}
+    results: dict[str, dict[str, float]] = {}
     with run.scratch() as (workdir, processes):
         upstream = None
         if any(s.plugin == "crypto" for s in scenarios):
@@ -117,8 +137,9 @@ def main() -> None:
                 workdir / name,
                 run.ROOT,
                 args.keep,
+                args.simulate,
             )
-            print(f"{name}: {results[name] / 1000:.1f}k instructions per request", flush=True)
+            print(f"{name}: {results[name]['Ir'] / 1000:.1f}k instructions per request", flush=True)
         for variant in run.VARIANTS.values():
             served = [s for s in scenarios if s.variant == variant.name]
             if not served:
@@ -141,15 +162,19 @@ def main() -> None:
                 log = config.parent / scenario.name
                 command = [*gateway, "--port", str(port)]
                 results[scenario.name] = count(
-                    command, port, url, args.duration, log, config.parent, args.keep
+                    command, port, url, args.duration, log, config.parent, args.keep, args.simulate
                 )
-                print(f"{scenario.name}: {results[scenario.name] / 1000:.1f}k", flush=True)
+                print(f"{scenario.name}: {results[scenario.name]['Ir'] / 1000:.1f}k", flush=True)
 
+    simulated = SIMULATED if args.simulate else ()
     print(f"\ninstructions per request (callgrind), wrk -c{CONNECTIONS} -d{args.duration}s")
-    print(f"{'scenario':<40} {'k instr/req':>11} {'bare/this':>9} {'uvloop/this':>11}")
-    for name, per_request in results.items():
-        line = f"{name:<40} {per_request / 1000:>11.1f} {results[run.BARE] / per_request:>9.2f}"
-        print(f"{line} {results[run.BARE_UVLOOP] / per_request:>11.2f}")
+    head = f"{'scenario':<40} {'k instr/req':>11} {'bare/this':>9} {'uvloop/this':>11}"
+    print(head + "".join(f" {event:>6}" for event in simulated))
+    bare, bare_uvloop = results[run.BARE]["Ir"], results[run.BARE_UVLOOP]["Ir"]
+    for name, events in results.items():
+        ir = events["Ir"]
+        line = f"{name:<40} {ir / 1000:>11.1f} {bare / ir:>9.2f} {bare_uvloop / ir:>11.2f}"
+        print(line + "".join(f" {events.get(event, 0):>6.0f}" for event in simulated))
 
 
 if __name__ == "__main__":
