@@ -11,9 +11,9 @@ starts or stops) make the figure exact to about 1%.
 Instructions are not time: memory the cache has lost costs time without instructions (see
 bench/README.md, "Where the time goes"). Use this to compare one change with the last, and
 ``run.py`` for the figures the goals are about. ``--simulate`` adds callgrind's cache and
-branch-predictor simulation (about twice as slow), for what this machine cannot show: it has
-no hardware counters (``perf stat -e cycles`` is not supported). Per request: first-level
-instruction and data cache misses (I1mr, D1mr, D1mw) and mispredicted conditional and indirect
+branch-predictor simulation, for what this machine cannot show: it has no hardware counters
+(``perf stat -e cycles`` is not supported). Per request: first-level instruction and data
+cache misses (I1mr, D1mr, D1mw) and mispredicted conditional and indirect
 branches (Bcm, Bim), the latter mostly the interpreter's dispatch from one bytecode to the next.
 
     apt-get install valgrind
