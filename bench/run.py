@@ -28,6 +28,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -273,6 +274,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--only", help="comma-separated scenario names")
     args = parser.parse_args()
+    started = datetime.now(UTC)
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed: apt-get install wrk")
 
@@ -319,10 +321,7 @@ def main() -> None:
         runs = measure(targets, pids, args.rounds, args.duration, args.connections)
 
     report(runs, scenarios, args)
-    summary = summarise(runs, scenarios)
-    out = ROOT / "bench" / "results"
-    out.mkdir(exist_ok=True)
-    (out / "latest.json").write_text(json.dumps(summary, indent=2))
+    write_results(summarise(runs, scenarios), started, args)
 
 
 @dataclass
@@ -453,6 +452,10 @@ def report(runs: list[Run], scenarios: list[Scenario], args: argparse.Namespace)
 
 
 def summarise(runs: list[Run], scenarios: list[Scenario]) -> dict[str, dict]:
+    """Each row of the report, as numbers: ``median`` (requests/s), ``ratio`` and its
+    ``quartiles`` (to bare aiohttp), ``ratio_uvloop``, ``cpu_us_per_request``, ``cpu_ratio``,
+    and for a row with a goal ``goal``, ``against``, ``achieved``, ``achieved_quartiles`` and
+    ``verdict``; ``runs`` holds the requests/s of every round."""
     summary: dict[str, dict] = {}
     for name in dict.fromkeys(r.name for r in runs):
         own = [r for r in runs if r.name == name]
@@ -463,16 +466,47 @@ def summarise(runs: list[Run], scenarios: list[Scenario]) -> dict[str, dict]:
         }
         if name != BARE:
             entry["ratio"] = _median_ratio(runs, name, BARE)
+            entry["quartiles"] = _quartiles(_ratios(runs, name, BARE))
+            if name != BARE_UVLOOP:
+                entry["ratio_uvloop"] = _median_ratio(runs, name, BARE_UVLOOP)
             entry["cpu_ratio"] = _median_ratio(runs, name, BARE, cpu=True)
         scenario = next((s for s in scenarios if s.name == name), None)
         if scenario is not None and scenario.goal is not None:
             entry |= {"goal": scenario.goal, "against": scenario.against}
             ratios = _ratios(runs, name, scenario.against)
             entry["achieved"] = statistics.median(ratios)
-            entry["quartiles"] = _quartiles(ratios)
+            entry["achieved_quartiles"] = _quartiles(ratios)
             entry["verdict"] = verdict(ratios, scenario.goal)
         summary[name] = entry
     return summary
+
+
+def write_results(summary: dict[str, dict], started: datetime, args: argparse.Namespace) -> Path:
+    """The run's figures as JSON: ``bench/results/latest.json`` (the rows alone, read by
+    bench/ratelimit_cost.py) and a dated file, ``bench/results/YYYY-MM-DDTHHMM.json``, with
+    the command, the commit and the settings beside the rows: the record to commit, instead
+    of prose, when a run is worth keeping (bench/README.md)."""
+    out = ROOT / "bench" / "results"
+    out.mkdir(exist_ok=True)
+    (out / "latest.json").write_text(json.dumps(summary, indent=2) + "\n")
+    commit = subprocess.run(
+        ["git", "describe", "--always", "--dirty"], capture_output=True, text=True, cwd=ROOT
+    ).stdout.strip()
+    record = {
+        "kind": "run.py",
+        "started": started.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "commit": commit or None,
+        "command": " ".join(["python", "bench/run.py", *sys.argv[1:]]),
+        "threads": 1,
+        "connections": args.connections,
+        "duration_s": args.duration,
+        "rounds": args.rounds,
+        "rows": summary,
+    }
+    dated = out / f"{started:%Y-%m-%dT%H%M}.json"
+    dated.write_text(json.dumps(record, indent=1) + "\n")
+    print(f"\nresults: {dated.relative_to(ROOT)} (and bench/results/latest.json)")
+    return dated
 
 
 if __name__ == "__main__":
