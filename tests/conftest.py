@@ -5,6 +5,7 @@ Where a server is absent its tests skip with the reason; with GATEWAY_REQUIRE_SE
 by .ci/run) they fail instead, so CI always exercises both backends.
 """
 
+import asyncio
 import os
 import socket
 import uuid
@@ -12,8 +13,10 @@ from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import urlsplit
 
+import asyncpg
 import pytest
 import redis.asyncio as redis
+from sqlalchemy import make_url
 
 from tests.browser import browser  # noqa: F401  (a fixture for every browser test)
 from tests.crypto.fake_coingecko import FakeCoinGecko
@@ -38,9 +41,38 @@ def _require(url: str, what: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def postgres_url() -> str:
-    """An SQLAlchemy URL of the real PostgreSQL test database (skip or fail when absent)."""
-    return _require(POSTGRES_URL, "PostgreSQL")
+def postgres_url(worker_id: str) -> str:
+    """An SQLAlchemy URL of the real PostgreSQL test database (skip or fail when absent).
+
+    Under pytest-xdist each worker gets a database of its own (``<name>_gw0``, made here from
+    the configured one when missing), so parallel tests never share tables.
+    """
+    url = _require(POSTGRES_URL, "PostgreSQL")
+    if worker_id == "master":
+        return url
+    return _database_of_worker(url, worker_id)
+
+
+def _database_of_worker(url: str, worker_id: str) -> str:
+    parsed = make_url(url)
+    name = f"{parsed.database}_{worker_id}"
+
+    async def create() -> None:
+        connection = await asyncpg.connect(
+            host=parsed.host,
+            port=parsed.port or 5432,
+            user=parsed.username,
+            password=parsed.password,
+            database=parsed.database,
+        )
+        try:
+            if not await connection.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
+                await connection.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await connection.close()
+
+    asyncio.run(create())
+    return parsed.set(database=name).render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,6 @@ import uuid
 import orjson
 import pytest
 
-from tests.conftest import POSTGRES_URL, _require
 from tests.hostile.conftest import serve, stop
 from tests.hostile.raw import one, request
 
@@ -61,8 +60,8 @@ def test_years_before_1000_are_fixed_width_and_page_in_order_on_sqlite(gateway):
 
 
 @pytest.mark.postgres
-def test_years_before_1000_are_fixed_width_and_page_in_order_on_postgresql(tmp_path):
-    url = _require(POSTGRES_URL, "PostgreSQL")
+def test_years_before_1000_are_fixed_width_and_page_in_order_on_postgresql(tmp_path, postgres_url):
+    url = postgres_url
     served = serve(
         tmp_path,
         f"""
