@@ -4,6 +4,19 @@ Authentication runs at ``Priority.AUTHENTICATION``: a key sent as ``Authorizatio
 ``X-API-Key`` becomes ``request[gateway.IDENTITY]``; a wrong key is a 401 wherever it is sent.
 Authorization runs later, at ``Priority.AUTHORIZATION``, so an identity another plugin
 established in between (a JWT, an mTLS header) is judged by the same rules.
+
+Other identity providers share ``Authorization: Bearer`` with the API keys, before or after
+this plugin in the chain. What the key check judges (README.md, "Identity providers side by
+side"):
+
+- ``X-API-Key``, and a bearer credential in the form of the keys ``gateway auth new-key``
+  makes (``gw_...``): always, whatever ran before. A wrong one is 401 and counts towards
+  ``max_failures``. A right one becomes the identity unless an earlier provider set one.
+- Any other bearer credential (a JWT, another provider's opaque token) is an API key only if
+  its hash is configured (a key made by other means). Otherwise it is left to the other
+  providers, and the rules, which run after every provider, refuse with 401 (counted, as a
+  wrong key is) a request that still has no identity: a credential nobody accepted never
+  passes as anonymous.
 """
 
 from __future__ import annotations
@@ -28,7 +41,7 @@ from gateway import (
     is_preflight,
 )
 from gateway.middleware import Handler
-from gateway_plugins.auth.keyring import KeyRing
+from gateway_plugins.auth.keyring import KEY_PREFIX, KeyRing
 from gateway_plugins.auth.rules import RuleBook
 from gateway_plugins.auth.settings import PUBLIC, AuthSettings
 
@@ -50,19 +63,27 @@ class Guard:
         self.failures = parse_many(settings.max_failures)
         self.limiter = MovingWindowRateLimiter(storage_from_string("async+memory://"))
 
-    def presented(self, request: web.Request) -> str | None:
+    def presented(self, request: web.Request) -> tuple[str, bool] | None:
+        """The credential sent, and whether it is plainly an API key (sent as ``X-API-Key``, or
+        shaped like the keys this plugin makes); ``None`` when none is sent."""
         if self.read_header:
             key = request.headers.get(X_API_KEY)
             if key:
-                return key.strip()
+                return key.strip(), True
         if self.read_bearer:
-            value = request.headers.get(hdrs.AUTHORIZATION)
-            if not value:  # most requests: public reads send none
-                return None
-            scheme, _, credential = value.partition(" ")
-            if scheme.lower() == "bearer" and credential.strip():
-                return credential.strip()
+            credential = self.bearer(request)
+            if credential is not None:
+                return credential, credential.startswith(KEY_PREFIX)
         return None
+
+    def bearer(self, request: web.Request) -> str | None:
+        """The credential of ``Authorization: Bearer <credential>``, if one is sent."""
+        value = request.headers.get(hdrs.AUTHORIZATION)
+        if not value:  # most requests: public reads send none
+            return None
+        scheme, _, credential = value.partition(" ")
+        credential = credential.strip()
+        return credential if scheme.lower() == "bearer" and credential else None
 
     def challenge(self, error: str | None = None) -> dict[str, str]:
         extra = f', error="{error}"' if error else ""
@@ -82,17 +103,43 @@ class Guard:
             not self.read_bearer or hdrs.AUTHORIZATION not in headers
         ):
             return handler(request)
-        key = self.presented(request)
-        if key is None or is_preflight(request):
+        presented = self.presented(request)
+        if presented is None or is_preflight(request):
             return handler(request)
-        return self._check_key(request, handler, key)
+        key, plainly_a_key = presented
+        if not plainly_a_key and identity_of(request) is not None:
+            # Another provider's credential, and an earlier provider has identified the
+            # caller: not judged again.
+            return handler(request)
+        return self._check_key(request, handler, key, plainly_a_key)
 
     async def _check_key(
-        self, request: web.Request, handler: Handler, key: str
+        self, request: web.Request, handler: Handler, key: str, plainly_a_key: bool
     ) -> web.StreamResponse:
         """A presented key: refused while its address is locked out, checked, and counted
-        towards the lock-out when wrong (``max_failures``)."""
+        towards the lock-out when wrong (``max_failures``). A credential that is not plainly
+        a key and matches none goes on unjudged (another provider's, or refused by
+        :meth:`authorize`)."""
+        identity = self.keys.identify(key)
+        if identity is None and not plainly_a_key:
+            return await handler(request)
         address = client_address(request)
+        await self._refuse_locked_out(address)
+        if identity is None:
+            await self._count_failure(request, address, "wrong API key")
+            raise ProblemError(
+                401,
+                "The API key sent is not valid. Send a valid key as Authorization: Bearer <key> "
+                "or X-API-Key: <key>, or send none for public routes.",
+                headers=self.challenge("invalid_token"),
+            )
+        if identity_of(request) is None:  # an earlier provider's identity stands
+            request[IDENTITY] = identity
+        return await handler(request)
+
+    async def _refuse_locked_out(self, address: str) -> None:
+        """429 while ``address`` has used up ``max_failures``: a right key is refused too, so
+        the answer says nothing of whether a guess was right."""
         for limit in self.failures:
             if not await self.limiter.test(limit, "auth-failures", address):
                 stats = await self.limiter.get_window_stats(limit, "auth-failures", address)
@@ -103,28 +150,41 @@ class Guard:
                     "trying again.",
                     headers={"Retry-After": str(retry)},
                 )
-        identity = self.keys.identify(key)
-        if identity is None:
-            for limit in self.failures:
-                await self.limiter.hit(limit, "auth-failures", address)
-            log.info("wrong API key from %s: %s %s", address, request.method, request.path)
-            raise ProblemError(
-                401,
-                "The API key sent is not valid. Send a valid key as Authorization: Bearer <key> "
-                "or X-API-Key: <key>, or send none for public routes.",
-                headers=self.challenge("invalid_token"),
-            )
-        request[IDENTITY] = identity
-        return await handler(request)
+
+    async def _count_failure(self, request: web.Request, address: str, what: str) -> None:
+        for limit in self.failures:
+            await self.limiter.hit(limit, "auth-failures", address)
+        log.info("%s from %s: %s %s", what, address, request.method, request.path)
+
+    async def _refuse_unaccepted(self, request: web.Request) -> web.StreamResponse:
+        """A bearer credential that no provider accepted: a wrong key of a kind this plugin
+        does not make, or a token for a provider that is not on this route. Refused and
+        counted as a wrong key is, whatever the route needs."""
+        address = client_address(request)
+        await self._refuse_locked_out(address)
+        await self._count_failure(request, address, "bearer credential no provider accepted")
+        raise ProblemError(
+            401,
+            "The bearer credential sent is not valid: it is not one of this gateway's API keys, "
+            "and no identity provider accepted it. Send a valid key or token, or send none for "
+            "public routes.",
+            headers=self.challenge("invalid_token"),
+        )
 
     def authorize(self, request: web.Request, handler: Handler) -> Awaitable[web.StreamResponse]:
         required = self.rules.required(request)
         # A public request goes on whether or not it is a preflight: the preflight test only
-        # for the requests that would otherwise be refused.
-        if required == PUBLIC or is_preflight(request):
+        # for the requests that would otherwise be refused, or that carry a bearer credential.
+        if required == PUBLIC:
+            if self.read_bearer and hdrs.AUTHORIZATION in request.headers:
+                return self._unless_unaccepted(request, handler)
+            return handler(request)
+        if is_preflight(request):
             return handler(request)
         identity = identity_of(request)
         if identity is None:
+            if self.read_bearer and self.bearer(request) is not None:
+                return self._refuse_unaccepted(request)
             raise ProblemError(
                 401,
                 f"{request.method} {request.path} needs an API key with scope {required!r}. "
@@ -135,10 +195,23 @@ class Guard:
         if not identity.allows(required):
             raise ProblemError(
                 403,
-                f"The key {identity.name!r} lacks scope {required!r}, which {request.method} "
+                f"The caller {identity.name!r} lacks scope {required!r}, which {request.method} "
                 f"{request.path} needs.",
                 required_scope=required,
             )
+        return handler(request)
+
+    def _unless_unaccepted(
+        self, request: web.Request, handler: Handler
+    ) -> Awaitable[web.StreamResponse]:
+        """A public request that sent ``Authorization``: refused if it is a bearer credential
+        no provider accepted (every provider has run by now)."""
+        if (
+            identity_of(request) is None
+            and self.bearer(request) is not None
+            and not is_preflight(request)
+        ):
+            return self._refuse_unaccepted(request)
         return handler(request)
 
     def middlewares(self) -> list[Middleware]:
