@@ -65,7 +65,13 @@ class RateLimit:
             else self.default
         )
         identity = identity_of(request) if policy.by == "identity" else None
-        caller = f"id:{identity.name}" if identity is not None else f"ip:{client_address(request)}"
+        # Per provider and name: the key "ci" and a JWT whose subject is "ci" are two callers.
+        # The provider's length first, so no provider and name can pass for another pair.
+        caller = (
+            f"id:{len(identity.provider)}:{identity.provider}:{identity.name}"
+            if identity is not None
+            else f"ip:{client_address(request)}"
+        )
         count_rate = self.count_rate
         rate = policy.single
         if count_rate is not None and rate is not None:
