@@ -20,7 +20,6 @@ requests, so the description and the validation are one definition.
 from __future__ import annotations
 
 import copy
-import itertools
 import logging
 import re
 from collections.abc import Iterable, Iterator
@@ -162,9 +161,11 @@ class OperationExtension:
     """What one middleware plugin adds to one operation.
 
     ``security`` is a list of OpenAPI security requirement objects (alternatives: any one
-    satisfies it), naming schemes given in :attr:`OpenAPIExtension.components`
-    ``["securitySchemes"]``; ``responses`` maps a status (``"401"``) to a response object;
-    ``parameters`` are added parameter objects (a header the middleware reads).
+    satisfies it; ``{}`` for "none needed"), naming schemes given in
+    :attr:`OpenAPIExtension.components` ``["securitySchemes"]``; several plugins' lists for one
+    operation are alternatives too (:func:`either_of`); ``responses`` maps a status
+    (``"401"``) to a response object; ``parameters`` are added parameter objects (a header the
+    middleware reads).
     """
 
     security: list[dict[str, list[str]]] | None = None
@@ -498,13 +499,28 @@ async def _extend(
             operation["parameters"].extend(copy.deepcopy(added.parameters))
             if added.security is not None:
                 security.setdefault((route.path, route.method), []).append(added.security)
-    # Several plugins' requirements must all hold: combine their alternatives pairwise.
     for (path, method), lists in security.items():
-        combined = [
-            {k: v for requirement in choice for k, v in requirement.items()}
-            for choice in itertools.product(*lists)
-        ]
-        document["paths"][path][method.lower()]["security"] = combined
+        document["paths"][path][method.lower()]["security"] = either_of(lists)
+
+
+def either_of(lists: Iterable[list[dict[str, list[str]]]]) -> list[dict[str, list[str]]]:
+    """Several plugins' security requirements for one operation, as one list of alternatives.
+
+    Identity providers combine (README.md, "Identity providers side by side"): each plugin's
+    requirements are more ways in, so the lists are joined, not multiplied (in OpenAPI a list
+    of requirement objects is OR, the schemes inside one object AND). The empty requirement
+    ``{}`` (anonymous) is kept only when every plugin allows it: one that needs a credential
+    (auth on a route whose rule needs a scope) makes a credential needed.
+    """
+    given = [alternatives for alternatives in lists if alternatives]
+    combined: list[dict[str, list[str]]] = []
+    if given and all({} in alternatives for alternatives in given):
+        combined.append({})
+    for alternatives in given:
+        for requirement in alternatives:
+            if requirement and requirement not in combined:
+                combined.append(requirement)
+    return combined
 
 
 def _shared_components() -> dict[str, Any]:

@@ -1,6 +1,10 @@
 """What the auth plugin adds to /openapi.json: its security schemes, and on every route where
 its middlewares run, the scope its rules require (the same RuleBook the middleware asks), 401,
-403 and 429 (too many wrong keys)."""
+403 and 429 (too many wrong keys).
+
+Its two schemes are alternatives (one requirement object each), and so are other identity
+providers' schemes beside them (gateway.openapi.either_of): an operation whose rule needs a
+scope lists no ``{}``, so the document never says it may be called anonymously."""
 
 from __future__ import annotations
 
@@ -38,7 +42,8 @@ def describe(routes: list[OpenAPIRoute], settings: AuthSettings) -> OpenAPIExten
     rules = RuleBook(settings.rules)
     extension = OpenAPIExtension(components={"securitySchemes": schemes})
     wrong_key = problem_response(
-        "A wrong API key (sent even to a public route), or none where one is needed.",
+        "A wrong API key or a bearer credential no identity provider accepted (sent even to a "
+        "public route), or none where one is needed.",
         headers={"WWW-Authenticate": _WWW_AUTHENTICATE},
     )
     too_many = problem_response(
@@ -55,6 +60,6 @@ def describe(routes: list[OpenAPIRoute], settings: AuthSettings) -> OpenAPIExten
             security = [{}, *({name: []} for name in schemes)]
         else:
             security = [{name: [required]} for name in schemes]
-            responses["403"] = problem_response(f"The key lacks scope {required!r}.")
+            responses["403"] = problem_response(f"The caller lacks scope {required!r}.")
         extension.operations[route] = OperationExtension(security=security, responses=responses)
     return extension

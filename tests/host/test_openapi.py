@@ -362,3 +362,31 @@ def test_document_and_docs_paths_are_reserved(write_config, prefix):
     result = run_cli("check", "--config", str(config))
     assert result.returncode == 2
     assert "plugins.health.prefix" in result.stderr
+
+
+async def test_two_identity_providers_are_alternatives_not_both_required(aiohttp_client, tmp_path):
+    from tests.auth import jwt_plugin
+
+    config = all_plugins(tmp_path)
+    config["plugins"]["auth"] = {}
+    config["plugins"]["jwt"] = {
+        "secret": "test-secret-of-the-identity-provider",
+        "skip": ["/v1/crypto"],
+    }
+    document = await document_of(aiohttp_client, config, plugins=[("jwt", jwt_plugin)])
+    validate(document)
+    schemes = document["components"]["securitySchemes"]
+    assert schemes["jwt"] == {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+    paths = document["paths"]
+    # A write needs a write key or a JWT: either of them, and never nothing.
+    create = paths["/notes"]["post"]
+    assert create["security"] == [{"bearer": ["write"]}, {"apiKey": ["write"]}, {"jwt": []}]
+    # A public read: anonymous, or any of the three (each checked when sent).
+    listing = paths["/notes"]["get"]
+    assert listing["security"] == [{}, {"bearer": []}, {"apiKey": []}, {"jwt": []}]
+    # Where the JWT plugin does not run, auth's schemes alone.
+    price = paths["/v1/crypto/price"]["get"]
+    assert price["security"] == [{}, {"bearer": []}, {"apiKey": []}]
+    # Both plugins' 401s are one response that says both.
+    refused = create["responses"]["401"]["description"]
+    assert "no identity provider accepted" in refused and "does not verify" in refused
