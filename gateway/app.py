@@ -369,6 +369,7 @@ def _describe(plugin: PluginConfig) -> dict[str, Any]:
         settings = plugin.own_settings
     return {
         "name": plugin.name,
+        "plugin": plugin.plugin_name,  # the same as name but for a named instance
         "version": found.version,
         "source": found.source,
         "description": found.info.description if found.info else "",
@@ -394,7 +395,7 @@ async def _mark_started(app: web.Application) -> None:
     for row in mounted:
         log.info(
             "mounted %s at %s (%s%s)",
-            row["name"],
+            row["name"] if row["name"] == row["plugin"] else f"{row['name']} ({row['plugin']})",
             row["prefix"],
             row["source"],
             f" {row['version']}" if row["version"] else "",

@@ -308,7 +308,10 @@ def _print_plugins(args: argparse.Namespace, listing: dict[str, Any]) -> None:
     header = ("NAME", "VERSION", "STATUS", "PREFIX", "SOURCE", "HOOKS")
     rows = [
         (
-            str(row["name"]),
+            # A named instance shows its plugin: billing (proxy).
+            str(row["name"])
+            if row.get("plugin", row["name"]) == row["name"]
+            else f"{row['name']} ({row['plugin']})",
             str(row["version"] or "-"),
             str(row["status"]),
             str(row["prefix"] or "-"),

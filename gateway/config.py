@@ -119,6 +119,10 @@ class MountSettings(BaseModel):
 
     model_config = ConfigDict(extra="allow")
 
+    # The plugin this table is an instance of: ``[plugins.billing]`` with ``plugin = "proxy"``
+    # is the instance ``billing`` of the plugin ``proxy``. Unset: the table's own name, the
+    # plugin's default instance (every plugins.toml written before instances existed).
+    plugin: str | None = None
     enabled: bool = True
     prefix: str | None = None
     # Which plugin to use when two declare this name: "built-in", "distribution", "folder",
@@ -133,9 +137,16 @@ class MountSettings(BaseModel):
 
 @dataclass
 class PluginConfig:
-    """A discovered plugin with what the config says about it."""
+    """One instance of a discovered plugin with what its table says about it.
+
+    ``name`` is the instance's name, the ``[plugins.NAME]`` table's: what the gateway mounts,
+    places middlewares by, and names in health checks, metrics, logs and ``/_gateway/plugins``.
+    ``plugin_name`` is the plugin's own name; the two are the same for a plugin's default
+    instance (the table named like the plugin).
+    """
 
     plugin: DiscoveredPlugin
+    instance: str | None = None
     enabled: bool = False
     prefix: str | None = None
     settings: BaseModel | None = None
@@ -146,6 +157,10 @@ class PluginConfig:
 
     @property
     def name(self) -> str:
+        return self.instance or self.plugin.name
+
+    @property
+    def plugin_name(self) -> str:
         return self.plugin.name
 
     @property
@@ -162,9 +177,10 @@ class GatewayConfig:
 
     - ``path``: the config file (``dir``: its folder, against which relative paths resolve);
     - ``gateway``: the ``[gateway]`` table as :class:`GatewaySettings` (``host``, ``port``, ...);
-    - ``plugins[NAME]``: a :class:`PluginConfig` for every discovered plugin: ``enabled``,
-      ``prefix``, ``settings`` (the validated settings model, ``None`` unless enabled) and
-      ``own_settings`` (the table's raw keys, also for a disabled plugin).
+    - ``plugins[NAME]``: a :class:`PluginConfig` for every discovered plugin's default instance
+      and every instance a table names (``plugin = "..."``): ``enabled``, ``prefix``,
+      ``settings`` (the validated settings model, ``None`` unless enabled), ``own_settings``
+      (the table's raw keys, also for a disabled plugin) and ``plugin_name``.
     """
 
     path: Path
@@ -270,7 +286,7 @@ def validate_config(
         issues.append(ConfigIssue("plugins", "expected tables like [plugins.health]"))
         tables = {}
     chosen = {
-        name: table["source"]
+        _plugin_of(name, table): table["source"]
         for name, table in tables.items()
         if isinstance(table, Mapping) and isinstance(table.get("source"), str)
     }
@@ -278,8 +294,10 @@ def validate_config(
 
     plugins = {name: PluginConfig(plugin) for name, plugin in discovered.plugins.items()}
     for name, table in tables.items():
-        _configure_plugin(name, table, plugins, discovered, issues)
+        if _add_instance(name, table, plugins, issues):
+            _configure_plugin(name, table, plugins, discovered, issues)
     enabled = [p for p in plugins.values() if p.enabled]
+    _check_single_instances(enabled, issues)
     _check_prefixes(enabled, issues)
     _check_middleware_scopes(enabled, gateway, issues)
 
@@ -295,6 +313,66 @@ def validate_config(
     if issues:
         raise ConfigError(label or file, issues, discovered)
     return GatewayConfig(file, gateway, discovered, plugins)
+
+
+def _plugin_of(name: str, table: Any) -> str:
+    """The plugin a ``[plugins.NAME]`` table configures: its ``plugin`` key, else ``NAME``."""
+    if isinstance(table, Mapping) and isinstance(table.get("plugin"), str):
+        return str(table["plugin"])
+    return name
+
+
+def _add_instance(
+    name: str, table: Any, plugins: dict[str, PluginConfig], issues: list[ConfigIssue]
+) -> bool:
+    """Add the instance ``[plugins.NAME]`` names with ``plugin = "..."`` to ``plugins``;
+    ``False`` (with an issue) when the table cannot be configured."""
+    if not isinstance(table, Mapping) or "plugin" not in table:
+        return True
+    where = f"plugins.{name}.plugin"
+    of = table["plugin"]
+    known = sorted(n for n, p in plugins.items() if n == p.plugin_name)
+    if not isinstance(of, str) or of not in known:
+        close = difflib.get_close_matches(str(of), known, n=1)
+        hint = f"did you mean {close[0]!r}?" if close else None
+        installed = ", ".join(known) or "none"
+        issues.append(ConfigIssue(where, f"no plugin named {of!r} (installed: {installed})", hint))
+        return False
+    if of == name:
+        return True  # the plugin's default instance, said explicitly
+    if name in plugins:
+        taken = plugins[name]
+        what = "an installed plugin" if taken.instance is None else "another instance"
+        issues.append(
+            ConfigIssue(
+                f"plugins.{name}",
+                f"{name!r} is the name of {what}, so it cannot name an instance of {of!r}",
+                f"give the instance another name, for example [plugins.{of}-{name}]",
+            )
+        )
+        return False
+    plugins[name] = PluginConfig(plugins[of].plugin, instance=name)
+    return True
+
+
+def _check_single_instances(enabled: list[PluginConfig], issues: list[ConfigIssue]) -> None:
+    """A plugin that declares ``single_instance`` may be enabled under one table only."""
+    seen: dict[str, str] = {}
+    for config in enabled:
+        info = config.plugin.info
+        if info is None or not info.single_instance:
+            continue
+        first = seen.setdefault(config.plugin_name, config.name)
+        if first != config.name:
+            issues.append(
+                ConfigIssue(
+                    f"plugins.{config.name}",
+                    f"the plugin {config.plugin_name!r} allows only one instance, and "
+                    f"[plugins.{first}] is already one",
+                    f"enable it under one table only (disable [plugins.{config.name}] "
+                    f"or [plugins.{first}])",
+                )
+            )
 
 
 def _configure_plugin(
@@ -327,7 +405,7 @@ def _configure_plugin(
     config.priority, config.apply_to, config.skip = mount.priority, mount.apply_to, mount.skip
     if not mount.enabled:
         return  # a disabled plugin's own settings are not read, so not validated either
-    if not _chosen_one(name, mount.source, discovered, where, issues):
+    if not _chosen_one(config.plugin_name, mount.source, discovered, where, issues):
         return
     plugin = config.plugin
     if plugin.error:

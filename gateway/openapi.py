@@ -286,6 +286,10 @@ async def build_document(root: web.Application) -> dict[str, Any]:
         tag = {"name": name}
         if info is not None and info.description:
             tag["description"] = info.description
+        if plugin.plugin_name != name:  # a named instance: say of which plugin
+            tag["description"] = f"An instance of {plugin.plugin_name}. " + tag.get(
+                "description", ""
+            )
         document["tags"].append(tag)
         if fragment is not None:
             try:

@@ -49,6 +49,10 @@ class PluginInfo:
     - ``description``: one line shown by ``gateway plugins --json`` and ``/_gateway/plugins``.
     - ``version``: shown by ``gateway plugins`` when no installed distribution gives one (a
       folder plugin's only way to have a version besides a module-level ``__version__``).
+    - ``single_instance``: ``True`` when the plugin may be enabled under one table only
+      (``gateway check`` refuses a second); by default an operator may enable it several times
+      under names of their choosing (``[plugins.billing]`` with ``plugin = "proxy"``), each
+      instance built by its own ``gateway_create_app`` call with its own settings.
     """
 
     name: str
@@ -57,6 +61,7 @@ class PluginInfo:
     settings: type[BaseModel] = PluginSettings
     description: str = ""
     version: str | None = None
+    single_instance: bool = False
 
 
 @dataclass

@@ -35,6 +35,8 @@ def gateway_plugin_info() -> PluginInfo:
         default_prefix="/health",
         settings=HealthSettings,
         description="Liveness, readiness and the health checks every plugin contributes.",
+        # One /health answers for every plugin and instance: a second would add nothing.
+        single_instance=True,
     )
 
 

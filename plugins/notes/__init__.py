@@ -28,6 +28,8 @@ def gateway_plugin_info() -> PluginInfo:
         default_prefix="/notes",
         settings=NotesSettings,
         description="Notes REST API on SQLite or PostgreSQL, with Alembic migrations.",
+        # `gateway notes migrate` and `status` address the database of [plugins.notes].
+        single_instance=True,
     )
 
 

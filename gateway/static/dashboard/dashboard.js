@@ -81,7 +81,8 @@ function renderPlugins(plugins, chains) {
     const settings = el("details", {}, el("summary", {}, "settings"), details(plugin.settings || {}));
     const status = el("span", { class: plugin.status === "failed" ? "fail" : "" }, plugin.status);
     const cells = [
-      el("th", { scope: "row" }, plugin.name),
+      // A named instance shows its plugin: billing (proxy).
+      el("th", { scope: "row" }, plugin.plugin && plugin.plugin !== plugin.name ? `${plugin.name} (${plugin.plugin})` : plugin.name),
       el("td", {}, plugin.version || "–"),
       el("td", {}, plugin.source),
       el("td", {}, status, plugin.error ? el("div", { class: "error" }, plugin.error) : ""),
