@@ -40,7 +40,8 @@ async def dashboard_view(request: web.Request) -> web.Response:
 async def status_view(request: web.Request) -> web.Response:
     """A snapshot of everything the dashboard shows (never cached)."""
     root = request.app
-    checks = await run_checks(root[HEALTH_CHECKS], CHECK_LIMIT)
+    mounted = root[HEALTH_CHECKS]
+    checks = await run_checks(mounted, CHECK_LIMIT)
     state = root[STATE]
     history = root.get(TRAFFIC)
     traffic: dict[str, Any] = (

@@ -14,6 +14,7 @@ there is one.
 from __future__ import annotations
 
 import logging
+from collections.abc import MutableMapping
 from typing import Any
 
 import orjson
@@ -52,7 +53,9 @@ class WriterHandler(logging.Handler):
         writer.write(line + "\n")
 
 
-def _record_fields(logger: Any, method: str, event: dict[str, Any]) -> dict[str, Any]:
+def _record_fields(
+    logger: Any, method: str, event: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
     record: logging.LogRecord = event["_record"]
     fields = {
         "time": clock.iso(record.created),

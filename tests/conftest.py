@@ -10,6 +10,7 @@ import os
 import socket
 import uuid
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -71,7 +72,9 @@ def _database_of_worker(url: str, worker_id: str) -> str:
         finally:
             await connection.close()
 
-    asyncio.run(create())
+    # In a thread of its own: the fixture may first be asked for inside a running loop.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, create()).result()
     return parsed.set(database=name).render_as_string(hide_password=False)
 
 

@@ -55,9 +55,11 @@ def describe(routes: list[OpenAPIRoute], settings: AuthSettings) -> OpenAPIExten
             continue
         required = rules.required_for(route.plugin, route.path, route.method)
         responses = {"401": wrong_key, "429": too_many}
+        security: list[dict[str, list[str]]]
         if required == PUBLIC:
             # No key needed, but one that is sent is checked: optional security.
-            security = [{}, *({name: []} for name in schemes)]
+            security = [{}]
+            security += ({name: []} for name in schemes)
         else:
             security = [{name: [required]} for name in schemes]
             responses["403"] = problem_response(f"The caller lacks scope {required!r}.")

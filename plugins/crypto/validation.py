@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from functools import lru_cache
-from typing import Annotated, Any, Literal, TypeVar, get_origin
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar, get_origin
 from urllib.parse import parse_qsl, urlencode
 
 import orjson
@@ -96,11 +96,14 @@ CoinId = Annotated[str, Field(pattern=COIN_ID_PATTERN)]
 Currency = Annotated[str, Field(pattern=CURRENCY_PATTERN)]
 Category = Annotated[str, Field(pattern=CATEGORY_PATTERN)]
 Flag = Annotated[bool, BeforeValidator(_flag)]
-Precision = Annotated[
-    Literal["full", *(str(digits) for digits in range(19))],  # type: ignore[misc]
-    BeforeValidator(_precision),
-    Field(description="Decimal places of prices: full, or 0 to 18."),
-]
+if TYPE_CHECKING:  # a Literal of values made at run time, which mypy cannot read
+    Precision = str | None
+else:
+    Precision = Annotated[
+        Literal["full", *(str(digits) for digits in range(19))],
+        BeforeValidator(_precision),
+        Field(description="Decimal places of prices: full, or 0 to 18."),
+    ]
 
 
 def _whole(low: int, high: int) -> Any:
@@ -118,7 +121,7 @@ class PriceParameters(BaseModel):
     include_24hr_vol: Flag = False
     include_24hr_change: Flag = False
     include_last_updated_at: Flag = False
-    precision: Precision = None  # type: ignore[assignment]
+    precision: Precision = None
 
 
 class MarketsParameters(BaseModel):
@@ -137,7 +140,7 @@ class MarketsParameters(BaseModel):
         list[Literal[PRICE_CHANGE_WINDOWS]],  # type: ignore[valid-type]
         Field(max_length=len(PRICE_CHANGE_WINDOWS)),
     ] = []
-    precision: Precision = None  # type: ignore[assignment]
+    precision: Precision = None
 
 
 class CoinParameters(BaseModel):

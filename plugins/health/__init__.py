@@ -142,7 +142,8 @@ async def ready(request: web.Request) -> web.Response:
 
 
 async def _run_all(request: web.Request) -> dict[str, list[dict[str, Any]]]:
-    return await run_checks(request.config_dict[HEALTH_CHECKS], request.app[SETTINGS].timeout)
+    mounted = request.config_dict[HEALTH_CHECKS]
+    return await run_checks(mounted, request.app[SETTINGS].timeout)
 
 
 def _answer(status: str, checks: dict[str, Any], output: str | None = None) -> web.Response:

@@ -91,7 +91,7 @@ def list_parameters(default_limit: int, max_limit: int) -> type[BaseModel]:
             str,
             Field(None, description="The `next` link's cursor: where the page starts."),
         ),
-        sort=(
+        sort=(  # type: ignore[arg-type]  # a Literal of values known at run time
             Literal[SORTS],  # type: ignore[valid-type]
             Field("id", description="Sort column; a leading `-` sorts descending."),
         ),

@@ -73,7 +73,7 @@ def _utc_text_postgresql(element: utc_text, compiler: SQLCompiler, **kw: Any) ->
     return f"to_char({column} AT TIME ZONE 'UTC', '{_PG_TIMESTAMP_FORMAT}')"
 
 
-class json_row(FunctionElement[str]):
+class json_row(FunctionElement[bytes]):
     """The columns of one row as a compact JSON object, made by the database, as UTF-8 bytes.
 
     Lists are rendered this way, as PostgREST does: the database writes each note's JSON while

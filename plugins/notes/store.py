@@ -577,7 +577,7 @@ def _page_statement(
     keys = [notes.c.id] if order_by == "id" else [notes.c[order_by], notes.c.id]
     if after:
         if order_by == "id":
-            bound = sa.bindparam("after_id")
+            bound: sa.BindParameter[int] = sa.bindparam("after_id")
             inner = inner.where(notes.c.id < bound if descending else notes.c.id > bound)
         else:
             row = sa.tuple_(*keys)
