@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import atexit
+import contextlib
+import inspect
 import os
 import shutil
 import sys
@@ -20,7 +22,7 @@ from gateway.config import CONFIG_ENV, ConfigError, GatewayConfig, load_config
 from gateway.event_loop import log_loop, new_event_loop
 from gateway.log_writer import writer
 from gateway.logs import configure_logging
-from gateway.plugins import DiscoveredPlugins, await_me_maybe, discover
+from gateway.plugins import DiscoveredPlugins, await_me_maybe, call_plugin_hook, discover
 from gateway.redact import redact_text
 
 EXIT_CONFIG = 2
@@ -55,20 +57,15 @@ def run(argv: list[str], *, load: Callable[[str | None], GatewayConfig]) -> int:
             stale.unlink(missing_ok=True)
     try:
         loaded: GatewayConfig | ConfigError = load(known.config)
-        manager = loaded.discovered.manager
+        discovered = loaded.discovered
     except ConfigError as exc:
         loaded = exc
         # The plugins found before validation failed still contribute their commands.
-        found = exc.discovered if exc.discovered is not None else discover()
-        manager = found.manager
+        discovered = exc.discovered if exc.discovered is not None else discover()
 
-    parser = _parser()
-    commands = parser._subparsers_action  # type: ignore[attr-defined]
-    own = set(commands.choices)
-    manager.hook.gateway_register_commands(subparsers=commands)
-    for name, command in commands.choices.items():
-        if name not in own:
-            _give_config_option(command)
+    parser, commands = _parser()
+    for line in add_plugin_commands(commands, discovered):
+        print(line, file=sys.stderr)
     if isinstance(loaded, ConfigError):
         unknown = _unknown_command(argv, commands.choices)
         if unknown is not None:
@@ -88,7 +85,8 @@ def run(argv: list[str], *, load: Callable[[str | None], GatewayConfig]) -> int:
         if getattr(args, "needs_config", True):
             _print_config_error(loaded)
             if args.handler is _plugins:  # listing is most needed when the config is broken
-                _print_plugins(args, _discovery_listing(found))
+                _print_warnings(discovered)
+                _print_plugins(args, _discovery_listing(discovered))
             return EXIT_CONFIG
         loaded = None  # a command that declared it works without one (see hookspecs)
     result = args.handler(args, loaded)
@@ -97,19 +95,78 @@ def run(argv: list[str], *, load: Callable[[str | None], GatewayConfig]) -> int:
     return int(result or 0)
 
 
-def _give_config_option(parser: argparse.ArgumentParser) -> None:
-    """Give a plugin's command, and each of its own sub-commands, the host's ``--config``.
+class CommandParser(argparse.ArgumentParser):
+    """The parser of every ``gateway`` command and, as argparse makes nested parsers of their
+    parent's class, of each of their own sub-commands.
 
-    The host reads ``--config`` before parsing (it decides which commands exist); the option
-    only has to be accepted where the operator writes it. SUPPRESS keeps a nested parser's
-    default from overwriting a value its parent parsed.
+    It accepts the host's ``--config`` wherever the operator writes it (``gateway hello Ada
+    --config plugins.toml``) unless the command defines its own. The host reads ``--config``
+    before parsing, as it decides which commands exist; here the option only has to be
+    accepted. SUPPRESS keeps a nested parser's default from overwriting its parent's value.
     """
-    if "--config" not in parser._option_string_actions:
-        parser.add_argument("--config", default=argparse.SUPPRESS, help=CONFIG_HELP)
-    for action in parser._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            for child in action.choices.values():
-                _give_config_option(child)
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        # Added at parse time, not at creation: a plugin adds its own options after
+        # add_parser returns, and its own --config must win.
+        with contextlib.suppress(argparse.ArgumentError):  # it has one: its own, or ours
+            self.add_argument("--config", default=argparse.SUPPRESS, help=CONFIG_HELP)
+        return super().parse_known_args(args, namespace)
+
+
+REGISTER_HOOK = "gateway_register_commands"
+
+
+def add_plugin_commands(
+    commands: argparse._SubParsersAction[Any], discovered: DiscoveredPlugins
+) -> list[str]:
+    """Let every loaded plugin add its commands; return one warning line per plugin skipped.
+
+    A plugin whose ``gateway_register_commands`` raises, or adds a command (or alias) that the
+    gateway or an earlier plugin already has, is skipped whole: every other command works,
+    whether that plugin is enabled or not. Each plugin first registers on a parser of its own,
+    so that nothing of a skipped plugin reaches the real one; then, if that went well, on the
+    real one (the hook runs twice per CLI call: it must only register).
+    """
+    owners = dict.fromkeys(commands.choices, "the gateway")
+    skipped = []
+    for found in discovered.plugins.values():
+        if not found.loaded or REGISTER_HOOK not in found.hooks:
+            continue
+        where = f"plugin {found.name!r} ({found.source})"
+        trial = argparse.ArgumentParser(prog="gateway").add_subparsers(parser_class=CommandParser)
+        problem = _register_commands(discovered, found.plugin, trial)
+        taken = [name for name in trial.choices if name in owners]
+        if problem is None and taken:
+            problem = (
+                f"it adds the command {taken[0]!r}, which {owners[taken[0]]} already has "
+                f"(rename the plugin's command)"
+            )
+        if problem is None:
+            problem = _register_commands(discovered, found.plugin, commands)
+        if problem is not None:
+            skipped.append(redact_text(f"warning: {where}: its commands are skipped: {problem}"))
+            continue
+        owners.update(dict.fromkeys(trial.choices, f"plugin {found.name!r}"))
+    return skipped
+
+
+def _register_commands(
+    discovered: DiscoveredPlugins, plugin: Any, commands: argparse._SubParsersAction[Any]
+) -> str | None:
+    """Call one plugin's ``gateway_register_commands``; what went wrong, or None."""
+    try:
+        results = call_plugin_hook(discovered.manager, plugin, REGISTER_HOOK, subparsers=commands)
+    except Exception as exc:  # whatever a plugin raises is its own failure, reported by name
+        error = f"{type(exc).__name__}: {exc}"
+        return f"{REGISTER_HOOK} raised {error} (fix the plugin, or uninstall it)"
+    for result in results:
+        if inspect.isawaitable(result):
+            if inspect.iscoroutine(result):
+                result.close()  # never awaited: argparse registers synchronously
+            return f"{REGISTER_HOOK} is async def, so it registered nothing (make it a plain def)"
+    return None
 
 
 def _unknown_command(argv: list[str], known: Mapping[str, Any]) -> str | None:
@@ -134,20 +191,20 @@ def _remove_in_owner(folder: str, owner: int) -> None:
 CONFIG_HELP = f"the config file (default: ${CONFIG_ENV}, else ./plugins.toml)"
 
 
-def _parser() -> argparse.ArgumentParser:
-    config_help = CONFIG_HELP
+def _parser() -> tuple[argparse.ArgumentParser, argparse._SubParsersAction[Any]]:
+    """The ``gateway`` parser with the host's own commands, and its sub-parsers (for more)."""
     parser = argparse.ArgumentParser(
         prog="gateway", description="A plugin-based HTTP gateway on aiohttp."
     )
     parser.add_argument("--version", action="version", version=f"gateway {__version__}")
     # Also before the command (`gateway --config PATH check`), as the pre-parser reads it.
-    parser.add_argument("--config", default=argparse.SUPPRESS, help=config_help)
+    parser.add_argument("--config", default=argparse.SUPPRESS, help=CONFIG_HELP)
     parser.set_defaults(handler=None)
-    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
-    parser._subparsers_action = commands  # type: ignore[attr-defined]
+    commands = parser.add_subparsers(
+        title="commands", metavar="COMMAND", parser_class=CommandParser
+    )
 
     serve = commands.add_parser("serve", help="serve the gateway")
-    serve.add_argument("--config", help=config_help)
     serve.add_argument("--host", help="interface to listen on (default: [gateway] host)")
     serve.add_argument("--port", type=int, help="port to listen on (default: [gateway] port)")
     serve.add_argument(
@@ -159,7 +216,6 @@ def _parser() -> argparse.ArgumentParser:
     serve.set_defaults(handler=_serve)
 
     check = commands.add_parser("check", help="validate the config and every enabled plugin")
-    check.add_argument("--config", help=config_help)
     check.add_argument(
         "--connect",
         action="store_true",
@@ -168,18 +224,16 @@ def _parser() -> argparse.ArgumentParser:
     check.set_defaults(handler=_check)
 
     plugins = commands.add_parser("plugins", help="list every discovered plugin")
-    plugins.add_argument("--config", help=config_help)
     plugins.add_argument("--json", action="store_true", help="print JSON")
     plugins.set_defaults(handler=_plugins)
 
     openapi = commands.add_parser("openapi", help="print the OpenAPI 3.1 document")
-    openapi.add_argument("--config", help=config_help)
     openapi.set_defaults(handler=_openapi)
 
     from gateway import scaffold
 
     scaffold.register(commands)
-    return parser
+    return parser, commands
 
 
 def _serve(args: argparse.Namespace, config: GatewayConfig) -> int:
@@ -216,6 +270,7 @@ def _serve(args: argparse.Namespace, config: GatewayConfig) -> int:
 
 
 def _check(args: argparse.Namespace, config: GatewayConfig) -> int:
+    _print_warnings(config.discovered)
     report = asyncio.run(build_report(config))
     problems = build_problems(config, report)
     for line in problems:
@@ -274,8 +329,16 @@ async def connection_problems(config: GatewayConfig) -> list[str]:
 
 
 def _plugins(args: argparse.Namespace, config: GatewayConfig) -> int:
+    _print_warnings(config.discovered)
     _print_plugins(args, asyncio.run(build_listing(config)))
     return 0
+
+
+def _print_warnings(discovered: DiscoveredPlugins) -> None:
+    """A line on stderr per defect that does not stop a plugin loading (see plugins.py)."""
+    for found in discovered.plugins.values():
+        for warning in found.warnings:
+            print(f"warning: plugin {found.name!r} ({found.source}): {warning}", file=sys.stderr)
 
 
 def _discovery_listing(discovered: DiscoveredPlugins) -> dict[str, Any]:

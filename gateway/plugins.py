@@ -30,6 +30,14 @@ ENTRY_POINT_GROUP = "gateway.plugins"
 # Comma-separated entry-point names: load only these (keeps tests and debugging hermetic).
 LOAD_PLUGINS_ENV = "GATEWAY_LOAD_PLUGINS"
 BUILTIN_DISTRIBUTION = "gateway"
+# Every hook the host defines (the functions of hookspecs.py).
+HOOK_NAMES = tuple(
+    sorted(
+        name
+        for name, value in vars(hookspecs).items()
+        if name.startswith("gateway_") and inspect.isfunction(value)
+    )
+)
 
 
 class PluginSettings(BaseModel):
@@ -79,7 +87,12 @@ class DiscoveredPlugin:
     error: str | None = None
     # How an operator fixes ``error`` when the plugin is enabled.
     fix: str | None = None
+    # What raised ``error``, when something did: the testing kit chains it (its traceback
+    # shows the line of the plugin that failed).
+    exception: BaseException | None = None
     hooks: list[str] = field(default_factory=list)
+    # Defects that do not stop the plugin loading, one line each (see undecorated_hooks).
+    warnings: list[str] = field(default_factory=list)
 
     def answers_to(self, source: str) -> bool:
         """Whether ``source = "..."`` in the plugin's table names this plugin."""
@@ -129,6 +142,7 @@ def discover(
         except Exception as exc:  # any import-time failure is the plugin's, reported by name
             candidate.error = f"failed to import: {_describe(exc)}"
             candidate.fix = "install what it needs, or set enabled = false"
+            candidate.exception = exc
         else:
             if manager.is_registered(candidate.plugin):
                 # The same object twice (a test passing the module its entry point installs):
@@ -229,6 +243,7 @@ def _register(manager: pluggy.PluginManager, candidate: DiscoveredPlugin) -> Non
         manager.check_pending()
     except pluggy.PluginValidationError as exc:
         candidate.error, candidate.fix = _invalid(manager, candidate.plugin, exc)
+        candidate.exception = exc
         _unregister(manager, candidate.plugin)
         return
     try:
@@ -242,6 +257,7 @@ def _register(manager: pluggy.PluginManager, candidate: DiscoveredPlugin) -> Non
         _unregister(manager, candidate.plugin)
         candidate.error = f"gateway_plugin_info failed: {_describe(exc)}"
         candidate.fix = "fix the plugin's gateway_plugin_info, or set enabled = false"
+        candidate.exception = exc
         return
     candidate.info = info
     if info is not None:
@@ -253,13 +269,30 @@ def _register(manager: pluggy.PluginManager, candidate: DiscoveredPlugin) -> Non
         or getattr(candidate.plugin, "__version__", None)
     )
     candidate.hooks = sorted(caller.name for caller in manager.get_hookcallers(candidate.plugin))
+    candidate.warnings = [
+        f"{name} is named like a gateway hook but has no @hookimpl, so the gateway never "
+        "calls it (decorate it with @gateway.hookimpl, or rename it)"
+        for name in undecorated_hooks(candidate.plugin, candidate.hooks)
+    ]
+
+
+def undecorated_hooks(plugin: Any, implemented: Iterable[str]) -> list[str]:
+    """The functions of ``plugin`` named exactly like a hook that pluggy did not take as one.
+
+    pluggy registers only ``@hookimpl`` functions and ignores the rest without a word, so a
+    forgotten decorator would be a hook that silently never runs.
+    """
+    done = set(implemented)
+    return [
+        name for name in HOOK_NAMES if name not in done and callable(getattr(plugin, name, None))
+    ]
 
 
 def _invalid(
     manager: pluggy.PluginManager, plugin: Any, exc: pluggy.PluginValidationError
 ) -> tuple[str, str]:
     """The error and fix for a plugin pluggy refused: usually a hook name the host lacks."""
-    known = sorted(n for n in vars(hookspecs) if n.startswith("gateway_"))
+    known = list(HOOK_NAMES)
     unknown = sorted(
         caller.name for caller in manager.get_hookcallers(plugin) or [] if not caller.has_spec()
     )

@@ -123,3 +123,49 @@ def gateway_create_app():
     app.router.add_get("/", whoami)
     return app
 """
+
+# gateway_register_commands gone wrong: the host must report each by name and go on.
+REGISTERS_THEN_RAISES = """
+from gateway import PluginInfo, hookimpl
+
+
+@hookimpl
+def gateway_plugin_info():
+    return PluginInfo(name="broken", default_prefix="/broken")
+
+
+@hookimpl
+def gateway_register_commands(subparsers):
+    subparsers.add_parser("half-done", help="registered before the failure")
+    raise RuntimeError("the plugin's command table is corrupt")
+"""
+
+TAKES_SERVE = """
+from gateway import hookimpl
+
+
+def run(args, config):
+    print("not the gateway's serve")
+    return 0
+
+
+@hookimpl
+def gateway_register_commands(subparsers):
+    subparsers.add_parser("serve").set_defaults(handler=run)
+"""
+
+GREETS = """
+from gateway import hookimpl
+
+
+def run(args, config):
+    print(f"Hello, {args.name}!")
+    return 0
+
+
+@hookimpl
+def gateway_register_commands(subparsers):
+    command = subparsers.add_parser("greet", help="print a greeting")
+    command.add_argument("name")
+    command.set_defaults(handler=run, needs_config=False)
+"""
