@@ -91,8 +91,8 @@ class DiscoveredPlugin:
     # shows the line of the plugin that failed).
     exception: BaseException | None = None
     hooks: list[str] = field(default_factory=list)
-    # Defects that do not stop the plugin loading, one line each (see undecorated_hooks).
-    warnings: list[str] = field(default_factory=list)
+    # Functions named like a hook without @hookimpl (see undecorated_hooks).
+    undecorated: list[str] = field(default_factory=list)
 
     def answers_to(self, source: str) -> bool:
         """Whether ``source = "..."`` in the plugin's table names this plugin."""
@@ -101,6 +101,18 @@ class DiscoveredPlugin:
     @property
     def loaded(self) -> bool:
         return self.error is None
+
+    @property
+    def warnings(self) -> list[str]:
+        """Defects that do not stop the plugin loading, one line each."""
+        return [undecorated_warning(name) for name in self.undecorated]
+
+
+def undecorated_warning(name: str) -> str:
+    return (
+        f"{name} is named like a gateway hook but has no @hookimpl, so the gateway never "
+        "calls it (decorate it with @gateway.hookimpl, or rename it)"
+    )
 
 
 @dataclass
@@ -269,11 +281,7 @@ def _register(manager: pluggy.PluginManager, candidate: DiscoveredPlugin) -> Non
         or getattr(candidate.plugin, "__version__", None)
     )
     candidate.hooks = sorted(caller.name for caller in manager.get_hookcallers(candidate.plugin))
-    candidate.warnings = [
-        f"{name} is named like a gateway hook but has no @hookimpl, so the gateway never "
-        "calls it (decorate it with @gateway.hookimpl, or rename it)"
-        for name in undecorated_hooks(candidate.plugin, candidate.hooks)
-    ]
+    candidate.undecorated = undecorated_hooks(candidate.plugin, candidate.hooks)
 
 
 def undecorated_hooks(plugin: Any, implemented: Iterable[str]) -> list[str]:

@@ -25,9 +25,11 @@ The fixtures need pytest-asyncio (``pip install "gateway[testing]"``) with
 from __future__ import annotations
 
 import contextlib
+import inspect
 import io
 import threading
 import tomllib
+import warnings
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,13 +41,18 @@ from aiohttp.test_utils import TestClient, TestServer
 from aiohttp.web_runner import BaseRunner
 
 from gateway.app import create_app
-from gateway.config import GatewayConfig, load_config, validate_config
+from gateway.config import ConfigError, GatewayConfig, load_config, validate_config
 from gateway.drain import GatewayRunner
 from gateway.errors import PROBLEM_CONTENT_TYPE
 from gateway.keys import CONFIG
 from gateway.log_writer import writer
 from gateway.logs import runner_options
-from gateway.plugins import _import_from_folder, discover
+from gateway.plugins import (
+    DiscoveredPlugins,
+    _import_from_folder,
+    discover,
+    undecorated_warning,
+)
 from gateway.request_id import HEADER
 
 # What a test names as a plugin: a module or object with hookimpls, or (name, object).
@@ -53,6 +60,51 @@ PluginArg = Any
 BUILTIN_PLUGINS = ("health", "notes", "crypto")
 # Where errors of a config given as a dict (or TOML text) are said to come from.
 CONFIG_LABEL = "<config given in the test>"
+
+
+class PluginLoadError(Exception):
+    """A plugin given to ``plugins=`` could not be loaded (the kit never starts without it).
+
+    ``name`` is the plugin's, ``error`` what the gateway reports for it (as ``gateway plugins``
+    lists it); the exception that caused it, when one did, is chained as ``__cause__``, so the
+    traceback shows the plugin's own line.
+    """
+
+    def __init__(self, name: str, source: str, error: str) -> None:
+        super().__init__(f"plugin {name!r} ({source}) failed to load: {error}")
+        self.name = name
+        self.error = error
+
+
+class UndecoratedHookWarning(UserWarning):
+    """A plugin has a function named like a gateway hook without ``@hookimpl``: pluggy
+    ignores it, so the hook would silently never run."""
+
+
+def refuse_failed_plugins(discovered: DiscoveredPlugins) -> None:
+    """Raise :class:`PluginLoadError` for the first plugin registered in code (``plugins=``)
+    that failed to load or is not used (another plugin has its name)."""
+    for found in discovered.plugins.values():
+        if found.kind == "code" and found.error is not None:
+            raise PluginLoadError(found.name, found.source, found.error) from found.exception
+
+
+def warn_undecorated_hooks(discovered: DiscoveredPlugins) -> None:
+    """Warn (:class:`UndecoratedHookWarning`, at the function's own line) about each function
+    of a loaded plugin that is named like a hook but is not one."""
+    for found in discovered.plugins.values():
+        for name in found.undecorated:
+            message = f"plugin {found.name!r} ({found.source}): {undecorated_warning(name)}"
+            _warn_at(getattr(found.plugin, name), message)
+
+
+def _warn_at(function: Any, message: str) -> None:
+    """Warn with the location of ``function``'s definition, where the fix goes."""
+    code = getattr(inspect.unwrap(function), "__code__", None)
+    if code is None:  # a callable object: no source line to point at
+        warnings.warn(message, UndecoratedHookWarning, stacklevel=3)
+        return
+    warnings.warn_explicit(message, UndecoratedHookWarning, code.co_filename, code.co_firstlineno)
 
 
 def plugin_objects(plugins: Iterable[PluginArg]) -> list[tuple[str, Any]]:
@@ -99,9 +151,28 @@ def build_config(
       (``[]``: none beyond the config's own tables).
     - ``config_dir``: the folder relative paths resolve against (default: the current one).
 
-    Raises :class:`gateway.config.ConfigError` as ``gateway check`` reports it.
+    Raises :class:`gateway.config.ConfigError` as ``gateway check`` reports it, and
+    :class:`PluginLoadError` when a plugin of ``plugins`` fails to load (whatever the config
+    says: a test names only plugins it means to run). Warns with
+    :class:`UndecoratedHookWarning` about a function named like a hook without ``@hookimpl``.
     """
-    pairs = plugin_objects(plugins)
+    try:
+        loaded = _validated(config, plugin_objects(plugins), builtins, config_dir)
+    except ConfigError as exc:
+        if exc.discovered is not None:
+            refuse_failed_plugins(exc.discovered)
+        raise
+    refuse_failed_plugins(loaded.discovered)
+    warn_undecorated_hooks(loaded.discovered)
+    return loaded
+
+
+def _validated(
+    config: Mapping[str, Any] | str | Path | None,
+    pairs: list[tuple[str, Any]],
+    builtins: bool | Iterable[str],
+    config_dir: str | Path | None,
+) -> GatewayConfig:
     folder = Path(config_dir) if config_dir is not None else Path.cwd()
     if isinstance(config, Path):
         return load_config(config, extra_plugins=pairs)
