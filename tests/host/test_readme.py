@@ -12,7 +12,9 @@ README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 def block_after(marker: str) -> str:
-    match = re.search(rf"<!-- {marker} -->\s*```\w+\n(.*?)```", README.read_text(), re.DOTALL)
+    # Other comments (tests/docs' runnable markers) may stand between the name and the block.
+    pattern = rf"<!-- {marker} -->\s*(?:<!--.*?-->\s*)*```\w+\n(.*?)```"
+    match = re.search(pattern, README.read_text(), re.DOTALL)
     assert match, f"README has no code block after <!-- {marker} -->"
     return match.group(1)
 
