@@ -20,12 +20,17 @@ def test_there_are_hooks():
 
 
 @pytest.mark.parametrize("name", HOOKS)
-def test_hook_is_documented(name):
+def test_hook_says_in_one_paragraph_what_a_caller_may_rely_on(name):
     doc = inspect.getdoc(getattr(hookspecs, name))
     assert doc, f"{name} has no docstring"
-    first_line = doc.splitlines()[0]
-    assert first_line.endswith(")") or first_line.endswith("."), first_line
+    assert "\n\n" not in doc, f"{name}: one paragraph here; the long form is docs/plugins.md"
+    assert "::" not in doc and ">>>" not in doc, f"{name}: examples belong in docs/plugins.md"
+    assert doc.endswith("."), doc
     assert len(doc.splitlines()) >= 3, f"{name}: say what a caller may rely on"
+
+
+def test_the_module_keeps_no_examples_either():
+    assert "::" not in (hookspecs.__doc__ or ""), "examples belong in docs/plugins.md"
 
 
 @pytest.mark.parametrize("name", HOOKS)
