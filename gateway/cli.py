@@ -236,6 +236,11 @@ def _parser() -> tuple[argparse.ArgumentParser, argparse._SubParsersAction[Any]]
     return parser, commands
 
 
+def host_commands() -> list[str]:
+    """The names (and aliases) of the gateway's own commands, which no plugin may take."""
+    return list(_parser()[1].choices)
+
+
 def _serve(args: argparse.Namespace, config: GatewayConfig) -> int:
     from gateway.app import PluginSetupError
 

@@ -24,7 +24,6 @@ from gateway.plugins import BUILTIN_DISTRIBUTION, ENTRY_POINT_GROUP
 TEMPLATES = Path(__file__).with_name("templates")
 # A plugin name is its [plugins.NAME] table, its URL prefix and part of its import name.
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
-HOST_COMMANDS = ("serve", "check", "plugins", "new-plugin")
 MAX_NAME = 40
 
 
@@ -49,7 +48,10 @@ def name_problem(name: str, directory: Path) -> str | None:
             f"with a letter, at most {MAX_NAME} characters (it becomes the [plugins.{name}] "
             f"table, the /{name} prefix and the package gateway_{name})"
         )
-    if keyword.iskeyword(name) or name in HOST_COMMANDS:
+    from gateway.cli import host_commands  # the CLI imports this module as it builds
+
+    # --with-command makes `gateway NAME`: a host command's name would be skipped as a clash.
+    if keyword.iskeyword(name) or name in host_commands():
         return f"{name!r} is reserved (a Python keyword or a gateway command)"
     installed = {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
     if name in installed:

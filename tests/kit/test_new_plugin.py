@@ -21,6 +21,7 @@ STEP_TIMEOUT = 300
         ("my-plugin", "'my-plugin' is not a plugin name"),
         ("class", "'class' is reserved (a Python keyword or a gateway command)"),
         ("serve", "'serve' is reserved"),
+        ("openapi", "'openapi' is reserved"),  # every host command, not a list kept by hand
         ("notes", "an installed plugin is already named 'notes' (built in); choose another name"),
     ],
 )
