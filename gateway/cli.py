@@ -57,11 +57,12 @@ def run(argv: list[str], *, load: Callable[[str | None], GatewayConfig]) -> int:
             stale.unlink(missing_ok=True)
     try:
         loaded: GatewayConfig | ConfigError = load(known.config)
-        discovered = loaded.discovered
     except ConfigError as exc:
         loaded = exc
-        # The plugins found before validation failed still contribute their commands.
-        discovered = exc.discovered if exc.discovered is not None else discover()
+    if not isinstance(loaded, ConfigError):
+        discovered = loaded.discovered
+    else:  # the plugins found before validation failed still contribute their commands
+        discovered = loaded.discovered if loaded.discovered is not None else discover()
 
     parser, commands = _parser()
     for line in add_plugin_commands(commands, discovered):
@@ -81,15 +82,15 @@ def run(argv: list[str], *, load: Callable[[str | None], GatewayConfig]) -> int:
     if args.handler is None:
         parser.print_help()
         return EXIT_CONFIG
-    if isinstance(loaded, ConfigError):
-        if getattr(args, "needs_config", True):
-            _print_config_error(loaded)
-            if args.handler is _plugins:  # listing is most needed when the config is broken
-                _print_warnings(discovered)
-                _print_plugins(args, _discovery_listing(discovered))
-            return EXIT_CONFIG
-        loaded = None  # a command that declared it works without one (see hookspecs)
-    result = args.handler(args, loaded)
+    if isinstance(loaded, ConfigError) and getattr(args, "needs_config", True):
+        _print_config_error(loaded)
+        if args.handler is _plugins:  # listing is most needed when the config is broken
+            _print_warnings(discovered)
+            _print_plugins(args, _discovery_listing(discovered))
+        return EXIT_CONFIG
+    # None: a command that declared it works without a config (see hookspecs).
+    config = None if isinstance(loaded, ConfigError) else loaded
+    result = args.handler(args, config)
     if asyncio.iscoroutine(result):
         result = asyncio.run(await_me_maybe(result))
     return int(result or 0)

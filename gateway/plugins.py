@@ -261,7 +261,8 @@ def _register(manager: pluggy.PluginManager, candidate: DiscoveredPlugin) -> Non
     try:
         info = call_plugin_hook(manager, candidate.plugin, "gateway_plugin_info")
         if inspect.isawaitable(info):
-            info.close()
+            if inspect.iscoroutine(info):
+                info.close()  # never awaited: no "coroutine was never awaited" warning
             raise TypeError("gateway_plugin_info must return a PluginInfo, not a coroutine")
         if info is not None and not isinstance(info, PluginInfo):
             raise TypeError(f"gateway_plugin_info returned {info!r}, not a PluginInfo")
@@ -280,7 +281,8 @@ def _register(manager: pluggy.PluginManager, candidate: DiscoveredPlugin) -> Non
         or (info.version if info is not None else None)
         or getattr(candidate.plugin, "__version__", None)
     )
-    candidate.hooks = sorted(caller.name for caller in manager.get_hookcallers(candidate.plugin))
+    callers = manager.get_hookcallers(candidate.plugin) or []
+    candidate.hooks = sorted(caller.name for caller in callers)
     candidate.undecorated = undecorated_hooks(candidate.plugin, candidate.hooks)
 
 

@@ -135,10 +135,18 @@ TEST_DOCUMENTS = sorted({b.document for b in blocks() if pytest_files(b.document
 
 @pytest.mark.parametrize("document", TEST_DOCUMENTS)
 def test_test_examples_pass(document, tmp_path):
-    scaffolded = run_gateway_command(
-        "new-plugin", "hello", "--with-command", "--directory", str(tmp_path)
+    # In a process of its own: this one may hold another test's gateway_hello in sys.modules,
+    # which new-plugin (rightly) refuses to shadow.
+    scaffolded = subprocess.run(
+        [sys.executable, "-m", "gateway", "new-plugin", "hello", "--with-command"],
+        cwd=tmp_path,
+        env=_environment(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
-    assert scaffolded.exit_code == 0, scaffolded.stderr
+    assert scaffolded.returncode == 0, scaffolded.stderr
     (tmp_path / "pyproject.toml").write_text(PYPROJECT)
     files = pytest_files(document)
     for source in {f.plugins_from for f in files}:
