@@ -7,7 +7,7 @@ its fixtures exist in any project whose tests run where gateway is installed::
 
     async def test_hello(gateway_client):
         client = await gateway_client(plugins=[gateway_hello])
-        response = await client.get("/hello/Ada")
+        response = await client.get("/hello", params={"name": "Ada"})
         assert await response.json() == {"message": "Hello, Ada!"}
 
     async def test_unknown_path(gateway_client):
@@ -18,8 +18,10 @@ its fixtures exist in any project whose tests run where gateway is installed::
         result = gateway_cli("hello", "Ada", plugins=[gateway_hello])
         assert result.exit_code == 0 and result.stdout == "Hello, Ada!\\n"
 
-The fixtures need pytest-asyncio (``pip install "gateway[testing]"``) with
-``asyncio_mode = "auto"``; docs/testing.md has the whole guide.
+(``gateway_hello`` as ``gateway new-plugin hello --with-command`` writes it.) A plugin given
+to ``plugins=`` that fails to load raises :class:`PluginLoadError`. The fixtures need
+pytest-asyncio (``pip install "gateway[testing]"``) with ``asyncio_mode = "auto"``;
+docs/testing.md has the whole guide, and its examples run in tests/docs.
 """
 
 from __future__ import annotations
