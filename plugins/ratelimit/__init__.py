@@ -3,7 +3,6 @@ middleware-only plugin). See the README's "ratelimit" section."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 
 from aiohttp import web
@@ -11,12 +10,7 @@ from aiohttp import web
 from gateway import CheckResult, HealthCheck, Middleware, PluginInfo, hookimpl
 from gateway.config import GatewayConfig
 from gateway.openapi import OpenAPIExtension, OpenAPIRoute
-from gateway_plugins.ratelimit.limiter import (
-    SWEEP_EVERY,
-    RequestCounter,
-    SweptMemoryStorage,
-    open_storage,
-)
+from gateway_plugins.ratelimit.limiter import RequestCounter, open_storage
 from gateway_plugins.ratelimit.middleware import RateLimit
 from gateway_plugins.ratelimit.openapi import describe
 from gateway_plugins.ratelimit.settings import RateLimitSettings
@@ -44,21 +38,8 @@ def gateway_create_app(settings: RateLimitSettings) -> web.Application:
 
 
 async def _storage_lifetime(app: web.Application) -> AsyncIterator[None]:
-    """Sweep expired memory counters while the gateway runs; close Redis at the end."""
-    storage = app[COUNTER].storage
-    sweeper = None
-    if isinstance(storage, SweptMemoryStorage):
-
-        async def sweep() -> None:
-            while True:
-                await asyncio.sleep(SWEEP_EVERY)
-                storage.sweep()
-
-        sweeper = asyncio.create_task(sweep(), name="ratelimit memory sweep")
+    """Close Redis at the end (memory counters drop expired callers as they count)."""
     yield
-    if sweeper is not None:
-        sweeper.cancel()
-        await asyncio.gather(sweeper, return_exceptions=True)
     bridge = getattr(app[COUNTER].storage, "bridge", None)
     client = getattr(bridge, "storage", None)
     if client is not None and hasattr(client, "aclose"):
