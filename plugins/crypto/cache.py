@@ -128,16 +128,6 @@ class ResponseCache:
         """``Cache-Status`` of a hit right now (made once, not per hit)."""
         return _FALLBACK_HIT if self._outage is not None else _HIT
 
-    def peek(self, key: str) -> Entry | None:
-        """The entry under ``key`` in this process's memory, or None, without an await: for
-        memory:// that is the whole cache (a shared cache is read with :meth:`get`).
-
-        The hit path of memory://: three coroutines around a dict lookup cost a crypto hit more
-        than anything else it does (bench/README.md).
-        """
-        value = self._local._cache.get(key)
-        return value if isinstance(value, Entry) else None
-
     async def get(self, key: str) -> Entry | None:
         """The entry stored under ``key``, or None; from memory while the shared cache is down."""
         if self.shared and self._outage is None:
@@ -258,10 +248,9 @@ class ResponseCache:
             await self._backend.clear()
 
     async def _local_get(self, key: str) -> Any:
-        # The hit path of memory://: aiocache's public get() wraps this dict lookup in three
-        # decorators, an environment read and a debug log, twenty times its cost. _get is the
-        # backend method every aiocache 0.12 backend implements; nothing can fail in it here.
-        return await self._local._get(key, encoding=None)
+        # aiocache's public get(), decorators (an environment read, the timeout, the plugins)
+        # and debug log included; a memory cache without a timeout cannot fail here.
+        return await self._local.get(key)
 
     async def _shared_read(self, key: str, what: str) -> Any:
         try:

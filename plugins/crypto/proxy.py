@@ -124,18 +124,17 @@ class CryptoProxy:
         self.last_outcome: UpstreamOutcome | None = None
         self._filling: dict[str, asyncio.Task[Answer]] = {}
 
-    def hit(self, key: str, now: float) -> Answer | None:
+    async def hit(self, key: str, now: float) -> Answer | None:
         """The hit for ``key`` at ``now`` when a memory:// cache holds a fresh entry, else None
-        (then ask :meth:`get`, which looks again): a hit without a coroutine.
+        (then ask :meth:`get`, which looks again).
 
-        The hot path of memory://: creating, starting and finishing the coroutine of :meth:`get`
-        costs a hit more than the lookup itself. A shared cache is read with an await, so it
+        The hot path of memory://: :meth:`get` without its miss handling. A shared cache
         always answers None here.
         """
         cache = self.cache
         if cache.shared:
             return None
-        entry = cache.peek(key)
+        entry = await cache.get(key)
         if entry is None:
             return None
         lifetime = self.ttl if entry.status == 200 else self.not_found_ttl
@@ -147,7 +146,7 @@ class CryptoProxy:
     async def get(self, question: Question) -> Answer:
         """The answer to ``question``; never raises for an upstream or cache problem."""
         cache = self.cache
-        entry = await cache.get(question.key) if cache.shared else cache.peek(question.key)
+        entry = await cache.get(question.key)
         if entry is not None:
             lifetime = self.ttl if entry.status == 200 else self.not_found_ttl
             if time.time() - entry.stored_at < lifetime:

@@ -1,7 +1,7 @@
-"""The memory:// hit path: answered without a coroutine, its headers made once per second.
+"""The memory:// hit path: answered before the miss handling, its headers made once per second.
 
-A hit's headers are memoised by (Cache-Status, Age, ttl) and its Prometheus count skips
-Counter.inc's checks; these tests pin what a client and /metrics see, second by second.
+A hit's headers are memoised by (Cache-Status, Age, ttl) and its Prometheus count is the
+counter's own inc(); these tests pin what a client and /metrics see, second by second.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ PRICE = f"/v1/crypto/price?{QUERY}"
 TTL = 60
 
 
-def _stored_at(client: TestClient, key: str = price_question(QUERY).key) -> float:
-    entry = crypto_subapp(client)[PROXY].cache.peek(key)
+async def _stored_at(client: TestClient, key: str = price_question(QUERY).key) -> float:
+    entry = await crypto_subapp(client)[PROXY].cache.get(key)
     assert entry is not None
     return entry.stored_at
 
@@ -51,7 +51,7 @@ async def test_hit_headers_follow_the_entry_age(
 ):
     client = await make_client(ttl=TTL)
     await client.get(PRICE)
-    _clock(monkeypatch, _stored_at(client) + after)
+    _clock(monkeypatch, await _stored_at(client) + after)
     for _ in range(2):  # the second is answered from the memoised headers
         hit = await client.get(PRICE)
         assert hit.status == 200
@@ -71,7 +71,7 @@ async def test_an_expired_entry_is_not_a_hit(
 ):
     client = await make_client(ttl=TTL)
     await client.get(PRICE)
-    _clock(monkeypatch, _stored_at(client) + TTL)
+    _clock(monkeypatch, await _stored_at(client) + TTL)
     again = await client.get(PRICE)
     assert again.headers["Cache-Status"] == "gateway; fwd=stale; stored"
     assert fake.calls["/simple/price"] == 2
@@ -84,7 +84,7 @@ async def test_negative_hits_keep_their_own_headers(
     query = "vs_currency=xyz"
     first = await client.get(f"/v1/crypto/markets?{query}")
     assert first.status == 422
-    _clock(monkeypatch, _stored_at(client, markets_question(query).key) + 1.5)
+    _clock(monkeypatch, await _stored_at(client, markets_question(query).key) + 1.5)
     for _ in range(2):  # the problem's headers are its own: never the memoised ones
         hit = await client.get(f"/v1/crypto/markets?{query}")
         assert hit.status == 422
