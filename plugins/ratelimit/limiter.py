@@ -10,7 +10,8 @@ to wait for; `memory.py`, the answers of limits' strategies on its memory storag
 async Redis storage (every process and host sharing it: the admitted total is exact). When
 Redis does not answer within `storage_timeout`, the request goes through or is refused as
 configured, and the storage is left alone for `storage_retry` seconds; the outage
-is logged once.
+is logged once. A burst with more requests than Redis connections is no outage: the requests
+beyond them wait their turn (at most :data:`QUEUE_WAIT` seconds, then 503).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from limits import RateLimitItem, parse_many
 from limits.aio import strategies as aio_strategies
 from limits.storage import storage_from_string
 
+from gateway import ProblemError
 from gateway.redact import redact
 from gateway_plugins.ratelimit.memory import MemoryCounts
 from gateway_plugins.ratelimit.settings import Counting, RateLimitSettings
@@ -40,6 +42,11 @@ STRATEGIES: dict[str, type[aio_strategies.RateLimiter]] = {
     "moving-window": aio_strategies.MovingWindowRateLimiter,
     "fixed-window": aio_strategies.FixedWindowRateLimiter,
 }
+# Redis connections per process (redis-py's own default pool size, made explicit), and the
+# longest a request waits for one while all are busy: a burst queues rather than finding the
+# pool empty, which redis-py reports as an error like any outage's.
+CONNECTIONS = 100
+QUEUE_WAIT = 5.0
 
 
 @dataclass(frozen=True)
@@ -150,6 +157,7 @@ def open_storage(settings: RateLimitSettings) -> Any:
         "key_prefix": settings.key_prefix,
         "socket_timeout": settings.storage_timeout,
         "socket_connect_timeout": settings.storage_timeout,
+        "max_connections": CONNECTIONS,
     }
     return storage_from_string(f"async+{settings.storage}", **options)
 
@@ -171,6 +179,8 @@ class RequestCounter:
             self.count_rate = self._count_in_memory
         else:
             self.strategy = STRATEGIES[settings.strategy](storage)
+        # One count at a time per Redis connection: the others wait here (RequestCounter.count).
+        self.connections = asyncio.Semaphore(CONNECTIONS)
         self.timeout = settings.storage_timeout
         self.retry = settings.storage_retry
         self.where = redact(settings.storage)
@@ -225,11 +235,24 @@ class RequestCounter:
         if self.down_since is not None and time.monotonic() < self.down_until:
             return Verdict(False, storage_down=True)
         try:
+            async with asyncio.timeout(QUEUE_WAIT):
+                await self.connections.acquire()
+        except TimeoutError:
+            # Redis answers, only not this fast: shed this request, count no outage.
+            raise ProblemError(
+                503,
+                f"The rate-limit store is busy: this request waited {QUEUE_WAIT:g} s for it. "
+                "Retry in a second.",
+                headers={"Retry-After": "1"},
+            ) from None
+        try:
             async with asyncio.timeout(self.timeout * 2):
                 verdict = await self._count(policy, caller)
         except Exception as exc:  # StorageError, a timeout: any failure of the store
             self._failed(exc)
             return Verdict(False, storage_down=True)
+        finally:
+            self.connections.release()
         if self.down_since is not None:
             log.warning(
                 "rate-limit storage %s answers again after %.1f s; counting resumes",

@@ -122,3 +122,34 @@ async def test_deny_mode_refuses_with_503_while_redis_is_down(
             assert "Retry-After" in refused.headers
     finally:
         gateway.stop()
+
+
+async def test_a_burst_waits_for_redis_connections_and_admits_exactly_the_limit(
+    tmp_path: Path, private_redis: PrivateRedis
+) -> None:
+    # More requests in flight than the worker has Redis connections (100): the ones without
+    # a connection wait for one, and none is let through uncounted as if Redis were down.
+    # A generous storage_timeout, as above: a slow answer on a loaded machine is not the
+    # subject here, a pool that runs dry is.
+    path = config(tmp_path, private_redis.url, "10/minute", storage_timeout="3", by='"address"')
+    text = path.read_text()
+    path.write_text('[gateway]\ntrusted_proxies = ["127.0.0.1"]\n' + text)
+    gateway = await GatewayProcess(path, tmp_path / "gateway.log", cwd=tmp_path).listening()
+    addresses = [f"203.0.113.{n}" for n in range(1, 21)]
+    try:
+        connector = aiohttp.TCPConnector(limit=250)  # under the gateway's 256 per peer
+        async with aiohttp.ClientSession(connector=connector) as session:
+
+            async def one(n: int) -> tuple[str, int]:
+                address = addresses[n % len(addresses)]
+                headers = {"X-Forwarded-For": address}
+                async with session.get(f"{gateway.url}/health/live", headers=headers) as answer:
+                    return address, answer.status
+
+            seen = await asyncio.gather(*(one(n) for n in range(2000)))
+    finally:
+        gateway.stop()
+    admitted = collections.Counter(address for address, status in seen if status == 200)
+    assert collections.Counter(status for _, status in seen) == {200: 200, 429: 1800}
+    assert admitted == dict.fromkeys(addresses, 10)
+    assert "does not answer" not in gateway.text()
