@@ -16,6 +16,7 @@ from gateway.middleware import Middleware, Priority, is_preflight, mounted_plugi
 from gateway.plugins import PluginInfo, PluginSettings
 from gateway.proxies import client_address
 from gateway.responses import json_response
+from gateway.window_counts import MemoryCounts
 
 __version__ = "0.1.0"
 
@@ -28,6 +29,7 @@ __all__ = [
     "CheckResult",
     "HealthCheck",
     "Identity",
+    "MemoryCounts",
     "Middleware",
     "PluginInfo",
     "PluginSettings",

@@ -27,12 +27,11 @@ from collections.abc import Awaitable, Mapping
 
 from aiohttp import hdrs, web
 from limits import parse_many
-from limits.aio.strategies import MovingWindowRateLimiter
-from limits.storage import storage_from_string
 from multidict import istr
 
 from gateway import (
     IDENTITY,
+    MemoryCounts,
     Middleware,
     Priority,
     ProblemError,
@@ -59,9 +58,10 @@ class Guard:
         self.realm = settings.realm
         self.read_bearer = settings.identity_header in ("authorization", "both")
         self.read_header = settings.identity_header in ("x-api-key", "both")
-        # Failed attempts per client address, counted by `limits` in this process's memory.
+        # Failed attempts per client address, counted in this process's memory (a moving
+        # window, as limits counts it).
         self.failures = parse_many(settings.max_failures)
-        self.limiter = MovingWindowRateLimiter(storage_from_string("async+memory://"))
+        self.failed = MemoryCounts("moving-window")
 
     def presented(self, request: web.Request) -> tuple[str, bool] | None:
         """The credential sent, and whether it is plainly an API key (sent as ``X-API-Key``, or
@@ -124,9 +124,9 @@ class Guard:
         if identity is None and not plainly_a_key:
             return await handler(request)
         address = client_address(request)
-        await self._refuse_locked_out(address)
+        self._refuse_locked_out(address)
         if identity is None:
-            await self._count_failure(request, address, "wrong API key")
+            self._count_failure(request, address, "wrong API key")
             raise ProblemError(
                 401,
                 "The API key sent is not valid. Send a valid key as Authorization: Bearer <key> "
@@ -137,13 +137,16 @@ class Guard:
             request[IDENTITY] = identity
         return await handler(request)
 
-    async def _refuse_locked_out(self, address: str) -> None:
+    def _refuse_locked_out(self, address: str) -> None:
         """429 while ``address`` has used up ``max_failures``: a right key is refused too, so
         the answer says nothing of whether a guess was right."""
+        now = time.time()
         for limit in self.failures:
-            if not await self.limiter.test(limit, "auth-failures", address):
-                stats = await self.limiter.get_window_stats(limit, "auth-failures", address)
-                retry = max(1, int(stats.reset_time - time.time()) + 1)
+            counted = limit.key_for("auth-failures", address)
+            window = self.failed.table(limit.get_expiry())
+            remaining, reset = window.stats(counted, limit.amount, now)
+            if remaining < 1:
+                retry = max(1, reset)
                 raise ProblemError(
                     429,
                     "Too many requests with a wrong API key from this address; wait before "
@@ -151,9 +154,11 @@ class Guard:
                     headers={"Retry-After": str(retry)},
                 )
 
-    async def _count_failure(self, request: web.Request, address: str, what: str) -> None:
+    def _count_failure(self, request: web.Request, address: str, what: str) -> None:
+        now = time.time()
         for limit in self.failures:
-            await self.limiter.hit(limit, "auth-failures", address)
+            counted = limit.key_for("auth-failures", address)
+            self.failed.table(limit.get_expiry()).count(counted, limit.amount, now)
         log.info("%s from %s: %s %s", what, address, request.method, request.path)
 
     async def _refuse_unaccepted(self, request: web.Request) -> web.StreamResponse:
@@ -161,8 +166,8 @@ class Guard:
         does not make, or a token for a provider that is not on this route. Refused and
         counted as a wrong key is, whatever the route needs."""
         address = client_address(request)
-        await self._refuse_locked_out(address)
-        await self._count_failure(request, address, "bearer credential no provider accepted")
+        self._refuse_locked_out(address)
+        self._count_failure(request, address, "bearer credential no provider accepted")
         raise ProblemError(
             401,
             "The bearer credential sent is not valid: it is not one of this gateway's API keys, "

@@ -5,11 +5,11 @@ counts against each. Rates are hit shortest window first and the first without r
 the rates before it have counted the request (erring on the side of the limit), so a burst
 refused by a per-second rate does not use up the per-minute or per-day quota behind it.
 
-The storage is the plugin's own memory counters (one process, counted synchronously: nothing
-to wait for; `memory.py`, the answers of limits' strategies on its memory storage) or limits'
-async Redis storage (every process and host sharing it: the admitted total is exact). When
-Redis does not answer within `storage_timeout`, the request goes through or is refused as
-configured, and the storage is left alone for `storage_retry` seconds; the outage
+The storage is the gateway's own memory counters (one process, counted synchronously: nothing
+to wait for; `gateway.MemoryCounts`, the answers of limits' strategies on its memory storage)
+or limits' async Redis storage (every process and host sharing it: the admitted total is
+exact). When Redis does not answer within `storage_timeout`, the request goes through or is
+refused as configured, and the storage is left alone for `storage_retry` seconds; the outage
 is logged once. A burst with more requests than Redis connections is no outage: the requests
 beyond them wait their turn (at most :data:`QUEUE_WAIT` seconds, then 503).
 """
@@ -29,14 +29,13 @@ from limits import RateLimitItem, parse_many
 from limits.aio import strategies as aio_strategies
 from limits.storage import storage_from_string
 
-from gateway import ProblemError
+from gateway import MemoryCounts, ProblemError
 from gateway.redact import redact
-from gateway_plugins.ratelimit.memory import MemoryCounts
 from gateway_plugins.ratelimit.settings import Counting, RateLimitSettings
 
 log = logging.getLogger("gateway_plugins.ratelimit")
 
-# limits' algorithms over Redis; in memory, the plugin's own twins of them (memory.COUNTS).
+# limits' algorithms over Redis; in memory, the gateway's own twins of them (MemoryCounts).
 STRATEGIES: dict[str, type[aio_strategies.RateLimiter]] = {
     "sliding-window": aio_strategies.SlidingWindowCounterRateLimiter,
     "moving-window": aio_strategies.MovingWindowRateLimiter,

@@ -3,6 +3,7 @@ rule and priority overrides, brute force, and what never shows a key."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from pathlib import Path
 from typing import Any
@@ -179,6 +180,18 @@ async def test_repeated_wrong_keys_from_one_address_are_refused_for_a_while(make
     assert locked.content_type == PROBLEM
     # Without a key, public reads still work.
     assert (await client.get("/notes")).status == 200
+
+
+async def test_a_burst_of_wrong_keys_is_checked_no_more_than_the_guard_allows(make):
+    # 100 wrong keys at once from one address: in one process the guard's check and count
+    # are one synchronous step, so no request slips between another's check and its count.
+    client = await make({"max_failures": "10/minute"})
+
+    async def guess(n: int) -> int:
+        return (await client.get("/notes", headers=bearer(f"gw_guess{n}"))).status
+
+    statuses = await asyncio.gather(*(guess(n) for n in range(100)))
+    assert sorted(statuses) == [401] * 10 + [429] * 90
 
 
 async def test_priority_override_moves_auth_after_a_third_party_middleware(make):

@@ -1,4 +1,4 @@
-"""The plugin's memory counters (gateway_plugins.ratelimit.memory): the answers of limits' own
+"""The memory counters (gateway.window_counts, the ratelimit plugin's): the answers of limits' own
 strategies on limits' memory storage, for any sequence of hits, with no thread, task or
 coroutine per count and the counters of past callers dropped."""
 
@@ -40,7 +40,7 @@ class FakeClock:
     """time.time for the test's own thread. limits' memory storage sweeps its counters from a
     timer thread at moments the test does not choose; that thread sees the clock at 0, before
     every counter's expiry, so its sweep removes nothing and limits' answers depend only on
-    the hits (limiter.memory's docstring says where a swept limits would answer otherwise)."""
+    the hits (gateway.window_counts' docstring says where a swept limits would answer otherwise)."""
 
     def __init__(self, now: float) -> None:
         self.now = now
@@ -110,7 +110,7 @@ def test_counts_are_limits_own(strategy, limits, start, hits):
             if strategy == "moving-window":
                 # Nothing inside the window: limits' reset is the window's length for a caller
                 # without entries, and 0 for one whose expired entries are not swept yet; the
-                # plugin answers as limits does once they are (memory.py's docstring).
+                # plugin answers as limits does once they are (gateway.window_counts).
                 expected = [
                     (remaining, rate.window if remaining == rate.item.amount else reset)
                     for rate, (remaining, reset) in zip(policy.rates, expected, strict=True)

@@ -1,4 +1,5 @@
-"""Counting in this process's memory: limits' three strategies, as its ``MemoryStorage`` counts.
+"""Rate counting in this process's memory: limits' three strategies, as its ``MemoryStorage``
+counts. The ratelimit plugin counts requests with it, the auth plugin wrong keys.
 
 Each class gives, for one window length, the answers of one of limits' strategies on
 ``limits.storage.MemoryStorage``: its ``hit`` and then its ``get_window_stats`` at the same
@@ -240,7 +241,14 @@ COUNTS: dict[str, type[WindowCounts]] = {
 
 
 class MemoryCounts:
-    """Every caller's counters in this process under one strategy: one table per window length."""
+    """Every caller's counters in this process under one strategy: one table per window length.
+
+    ``MemoryCounts("sliding-window").table(60).count(key, 100, time.time())`` counts one hit
+    of ``key`` under 100 per minute and returns ``(admitted, remaining, seconds to reset)``;
+    ``.stats(key, 100, now)`` reads ``(remaining, seconds to reset)`` without counting. Keys
+    of rates with the same window and different amounts must differ (limits'
+    ``RateLimitItem.key_for`` makes such keys).
+    """
 
     def __init__(self, strategy: str) -> None:
         self.kind = COUNTS[strategy]
