@@ -77,9 +77,10 @@ class ResponseCache:
         self._backend = backend
         self.shared = shared
         self._namespace = namespace
-        # The process's own memory: the whole cache for memory://, the stand-in for a shared
-        # cache while it is down, and always the rate-limit window seen by this process.
-        self._local: Any = backend if not shared else Cache(Cache.MEMORY, timeout=None)
+        # The process's own memory (an aiocache memory cache): the whole cache for memory://,
+        # the stand-in for a shared cache while it is down, and always the rate-limit window
+        # seen by this process. Read directly by CryptoProxy.hit for memory://.
+        self.local: Any = backend if not shared else Cache(Cache.MEMORY, timeout=None)
         # While the shared backend is down: the task that pings it until it answers.
         self._outage: asyncio.Task[None] | None = None
 
@@ -133,7 +134,7 @@ class ResponseCache:
         if self.shared and self._outage is None:
             value = await self._shared_read(key, "read")
         else:
-            value = await self._local_get(key)
+            value = await self.local.get(key)
         return value if isinstance(value, Entry) else None
 
     async def set(self, key: str, entry: Entry, keep_for: float) -> bool:
@@ -148,7 +149,7 @@ class ResponseCache:
         """When the open rate-limit window closes (wall-clock), or None when none is open."""
         # This process's own record first: it holds the window through a Redis outage, and a
         # dict lookup is cheaper than a round trip.
-        value = await self._local_get(_WINDOW_KEY)
+        value = await self.local.get(_WINDOW_KEY)
         local_open = isinstance(value, float) and value > time.time()
         if self.shared and self._outage is None and not local_open:
             value = await self._shared_read(_WINDOW_KEY, "read the rate-limit window")
@@ -160,7 +161,7 @@ class ResponseCache:
         """Record that no upstream call may be made for ``seconds``; returns the closing time."""
         until = time.time() + seconds
         if self.shared:
-            await self._local.set(_WINDOW_KEY, until, ttl=float(seconds))
+            await self.local.set(_WINDOW_KEY, until, ttl=float(seconds))
         await self._write(_WINDOW_KEY, until, seconds)
         return until
 
@@ -243,21 +244,16 @@ class ResponseCache:
             # aiocache 0.12's close() calls redis-py's deprecated Redis.close(), which warns;
             # aclose() is the same clean-up without the DeprecationWarning.
             await self._backend.client.aclose()
-            await self._local.clear()
+            await self.local.clear()
         else:
             await self._backend.clear()
-
-    async def _local_get(self, key: str) -> Any:
-        # aiocache's public get(), decorators (an environment read, the timeout, the plugins)
-        # and debug log included; a memory cache without a timeout cannot fail here.
-        return await self._local.get(key)
 
     async def _shared_read(self, key: str, what: str) -> Any:
         try:
             return await self._backend.get(key)
         except Exception as exc:
             self._failed(what, exc)
-            return await self._local_get(key)
+            return await self.local.get(key)
 
     async def _write(self, key: str, value: Entry | float, keep_for: float) -> bool:
         if keep_for <= 0:
@@ -268,7 +264,7 @@ class ResponseCache:
                 return True
             except Exception as exc:
                 self._failed("write", exc)
-        await self._local.set(key, value, ttl=float(keep_for))
+        await self.local.set(key, value, ttl=float(keep_for))
         return True
 
     def _failed(self, what: str, exc: Exception) -> None:

@@ -134,8 +134,9 @@ class CryptoProxy:
         cache = self.cache
         if cache.shared:
             return None
-        entry = await cache.get(key)
-        if entry is None:
+        # aiocache's memory cache itself, without ResponseCache.get's two coroutines around it.
+        entry = await cache.local.get(key)
+        if not isinstance(entry, Entry):
             return None
         lifetime = self.ttl if entry.status == 200 else self.not_found_ttl
         if now - entry.stored_at >= lifetime:
