@@ -82,17 +82,17 @@ class SlidingWindowCounts(RecentCallers):
         if windows is None:
             windows = self.young[key] = {}
         # limits' TimestampedSlidingWindow.sliding_window_keys and _get_sliding_window_info.
-        previous = windows.get(int((now - expiry) / expiry))
+        previous_position = (now - expiry) / expiry
+        position = now / expiry
+        previous = windows.get(int(previous_position))
         previous_count = previous[0] if previous is not None and previous[1] > now else 0
-        number = int(now / expiry)
+        number = int(position)
         current = windows.get(number)
         if current is not None and current[1] <= now:
             current = None  # expired: limits' get() drops it, and incr starts it again
         current_count = current[0] if current is not None else 0
-        previous_ttl = (
-            0.0 if previous_count == 0 else (1 - (((now - expiry) / expiry) % 1)) * expiry
-        )
-        current_ttl = (1 - ((now / expiry) % 1)) * expiry + expiry
+        previous_ttl = 0.0 if previous_count == 0 else (1 - (previous_position % 1)) * expiry
+        current_ttl = (1 - (position % 1)) * expiry + expiry
         weighted = previous_count * previous_ttl / expiry + current_count
         admitted = False
         if limit >= 1 and floor(weighted) + 1 <= limit:
@@ -111,19 +111,14 @@ class SlidingWindowCounts(RecentCallers):
                 admitted = True
             current_count = current[0]
             weighted = previous_count * previous_ttl / expiry + current_count
-        return (
-            admitted,
-            *_sliding_stats(
-                limit,
-                expiry,
-                now,
-                previous_count,
-                previous_ttl,
-                current_count,
-                current_ttl,
-                weighted,
-            ),
-        )
+        # _sliding_stats, inline: a count is the hot path.
+        remaining = max(0, limit - floor(weighted))
+        if not (previous_count or current_count):
+            return admitted, remaining, 0
+        previous_reset_in = previous_ttl % (expiry / previous_count) if previous_count else inf
+        current_reset_in = current_ttl % expiry if current_count else inf
+        reset_in = previous_reset_in if previous_reset_in < current_reset_in else current_reset_in
+        return admitted, remaining, max(0, ceil(now + reset_in - now))
 
     def stats(self, key: str, limit: int, now: float) -> tuple[int, int]:
         """limits' ``get_window_stats``: (remaining, seconds to reset)."""
