@@ -6,9 +6,11 @@ Each class gives, for one window length, the answers of one of limits' strategie
 moment, as ``(admitted, remaining, seconds to reset)`` (``stats``: ``get_window_stats`` alone).
 tests/ratelimit/test_memory_counts.py holds them to limits' public API over random sequences
 of hits. They are ours rather than limits' for their cost: limits' memory storage starts a
-timer thread (or, async, a task) to expire its counters and formats two keys per count, where
-these drop expired callers as they count (:class:`RecentCallers`) and make no key at all. The
-arithmetic is limits' own, operation for operation, so that floating point rounds the same.
+timer thread (or, async, a task) to expire its counters and formats two window keys per
+count, where these drop expired callers as they count (:class:`RecentCallers`) and make no
+window key; a sliding-window count is 18.9k instructions here, 81.0k through limits' public
+API (bench/ratelimit_cost.py). The arithmetic is limits' own, operation for operation, so
+that floating point rounds the same. Without locks: count from the event loop's thread only.
 
 The moving window's one difference: with nothing in the window its reset is the window's
 length, limits' answer for a new caller and for one whose old entries its timer has swept
