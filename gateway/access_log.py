@@ -28,9 +28,10 @@ from time import perf_counter
 from typing import Any
 
 import orjson
-from aiohttp import hdrs, web
+from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
+from gateway.aiohttp_seam import access_facts, app_state
 from gateway.keys import PLUGIN_NAME, REQUEST_ID, REQUEST_STARTED
 from gateway.log_writer import writer
 from gateway.proxies import client_address
@@ -185,58 +186,37 @@ class TextAccessLogger(AbstractAccessLogger):
 
     # What makes the entry a line when its batch is written: text_line or json_line.
     render: Callable[[Entry], str] = staticmethod(text_line)
-    # None: the socket peer, read inline; client_address() behind trusted proxies (see
-    # access_logger_class).
+    # None: the socket peer; client_address() behind trusted proxies (see access_logger_class).
     peer: Callable[[web.BaseRequest], str | None] | None = None
 
     def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
-        # One function, and the request's and response's own fields rather than their
-        # public properties: each property is a Python call (most of them computing a value
-        # nothing else on a fast request asked for), and with a call per step the line cost
-        # about a tenth of a fast request (bench/README.md). aiohttp 3.14, pinned;
-        # tests/host/test_logging.py checks every field of both formats.
-        shared = request._state  # request.get, without its Python calls
-        message = request._message  # request.method, .raw_path, .headers
-        started = shared.get(REQUEST_STARTED)
+        # One function, and the request's and response's own fields (gateway/aiohttp_seam.py)
+        # rather than a public property each: with a Python call per field the line cost
+        # about a tenth of a fast request (bench/README.md). tests/host/test_logging.py checks
+        # every field of both formats, on both paths of the seam.
+        state, method, path, agent, peer, apps, status, size = access_facts(request, response)
+        started = state.get(REQUEST_STARTED)
         # None: answered before the root middleware (a parser error); aiohttp's own measure is
         # then on the event loop's coarser clock, and the id is the one the answer carries
         # (a dict lookup first: the headers' is case-insensitive, so dearer).
         took = time if started is None else perf_counter() - started
-        request_id = shared.get(REQUEST_ID) or response.headers.get(HEADER, "-")
-        if self.peer is None:
-            peer = request._transport_peername  # request.remote
-            if type(peer) is tuple:
-                peer = peer[0]
-            elif peer is not None and type(peer) is not str:  # a UNIX socket's bytes
-                peer = request.remote
-        else:
+        request_id = state.get(REQUEST_ID) or response.headers.get(HEADER, "-")
+        if self.peer is not None:
             peer = self.peer(request)
         # The plugin whose sub-application answered: apps[0] is the root, apps[1] the mounted
         # plugin's (whatever it mounts inside itself), read as gateway.middleware's
         # mounted_plugin reads it. Not that function itself: a line also tells a request
         # answered before routing ("-", no match info) from the host's own routes ("gateway").
-        match_info = getattr(request, "_match_info", None)  # None: answered before routing
-        apps = match_info._apps if match_info is not None else ()
-        if len(apps) > 1:
-            plugin = apps[1]._state.get(PLUGIN_NAME, "gateway")
+        if apps is None:
+            plugin = "-"
+        elif len(apps) > 1:
+            plugin = app_state(apps[1]).get(PLUGIN_NAME, "gateway")
         else:
-            plugin = "gateway" if apps else "-"
+            plugin = "gateway"
         # The values, not the line: rendered when the writer writes its batch (see
         # TextAccessLogger's docstring).
         writer.append(
-            (
-                self.render,
-                _now(),
-                took,
-                request_id,
-                peer,
-                message.method,
-                message.path,
-                response._status,
-                response._body_length,
-                plugin,
-                message.headers.get(hdrs.USER_AGENT, "-"),
-            )
+            (self.render, _now(), took, request_id, peer, method, path, status, size, plugin, agent)
         )
 
 

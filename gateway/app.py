@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sys
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
 
 from gateway import drain
+from gateway.aiohttp_seam import apps_of, current_task, request_state, set_current_app
 from gateway.bodies import HANDLER_ARGS, check_content_encoding
 from gateway.config import GatewayConfig, PluginConfig
 from gateway.dashboard import ASSETS as DASHBOARD_ASSETS
@@ -182,15 +181,6 @@ def _scope_prefixes(placed: PlacedMiddleware, config: GatewayConfig) -> list[str
     return sorted(_prefix_of(scope, config) for scope in placed.scopes)
 
 
-# The task a request runs in, asked of its event loop: asyncio.current_task is a Python
-# function on 3.11 (C from 3.12) around this very dict read, one more frame on every request.
-_task_of: Callable[[asyncio.AbstractEventLoop], asyncio.Task[Any] | None]
-if sys.version_info >= (3, 12):
-    _task_of = asyncio.current_task
-else:
-    _task_of = asyncio.tasks._current_tasks.get  # type: ignore[attr-defined]
-
-
 def _root_middleware(
     measure: bool, trusted: TrustedProxies, routing: _Routing, state: GatewayState
 ) -> Any:
@@ -207,18 +197,16 @@ def _root_middleware(
         One middleware doing all of it, and the header set here rather than from an
         ``on_response_prepare`` signal: each layer costs every request (bench/README.md).
         """
-        # The request's own dict, as request[...] = ... stores it, without its key-type check
-        # (two Python calls on every request).
-        shared = request._state
+        shared = request_state(request)  # gateway/aiohttp_seam.py
         shared[REQUEST_STARTED] = started = time.perf_counter()
         shared[REQUEST_ID] = request_id = choose_request_id(request.headers.get(HEADER))
         current_request_id.set(request_id)
         if behind_proxies:
             request = apply_forwarded(request, trusted)
         match_info = request.match_info
-        apps = match_info._apps  # the list itself: .apps copies it into a tuple (aiohttp 3.14)
+        apps = apps_of(match_info)
         chain = by_app.get(id(apps[1])) if len(apps) > 1 else routing.own(request.path)
-        task = _task_of(request._loop)  # the request's loop is the running one
+        task = current_task(request)
         in_flight.add(task)  # type: ignore[arg-type]
         try:
             check_host(request)  # gateway/hosts.py: before any handler acts on the request
@@ -232,10 +220,8 @@ def _root_middleware(
                 if type(response) is not web.Response and isinstance(response, web.FileResponse):
                     await _check_file(response)
             else:  # inside the chain, so plugin middlewares see a missing file as its problem
-                # and, served any way, see the application that answers as request.app. The
-                # attribute itself: the property's setter is a Python call that only checks the
-                # app is in the list in aiohttp's DEBUG mode, and apps[-1] is (aiohttp 3.14).
-                match_info._current_app = apps[-1]
+                # and, served any way, see the application that answers as request.app.
+                set_current_app(match_info, apps[-1])
                 response = await chain(request, handler)  # _checked_file innermost
         except asyncio.CancelledError:
             if not state.cut_off:

@@ -4,20 +4,20 @@ Once any application in the tree has a middleware, aiohttp's ``Application._hand
 every handler in one more middleware per application the request passes through
 (``_fix_request_current_app``), whose only work is to set ``request.app``. The gateway's root
 middleware and one mounted plugin so cost three middleware layers per request: about 12% of
-the instructions of a ``GET /health/live`` (bench/README.md). :func:`dispatcher` makes the
-request handler the gateway's runner (gateway/protocol.py) serves with instead. It routes as
-``_handle`` does, then calls the root's middleware directly, with ``request.app`` already the
-application that will answer, and wraps a handler in a plugin sub-application's own
-middlewares (with aiohttp's ``request.app`` for them) only when that plugin has some.
+the instructions of a ``GET /health/live`` (docs/architecture.md, "The aiohttp seam").
+:func:`dispatcher` makes the request handler the gateway's runner (gateway/protocol.py) serves
+with instead. It routes as ``_handle`` does, then calls the root's middleware directly, with
+``request.app`` already the application that will answer, and wraps a handler in a plugin
+sub-application's own middlewares (with aiohttp's ``request.app`` for them) only when that
+plugin has some.
 
-Served any other way (aiohttp's ``AppRunner``, its test client), the root application's own
-``_handle`` runs and the behaviour is the same: tests/host/test_dispatch.py runs one set of
-requests both ways and compares the answers. The seams used here are aiohttp's, pinned in
-pyproject.toml to the minor version they were checked against: ``UrlMappingMatchInfo``'s
-``add_app``, ``freeze``, ``apps``, ``current_app`` and ``expect_handler``, the request's
-``_match_info``, which ``Application._handle`` sets in the same way, and the root router's
-``_resource_index`` and ``_matched_sub_app_resources``, read once to route a plugin's paths
-straight to its own router (:func:`_direct_prefixes`).
+This is a seam: setting the request's match info and reading the root router's index are
+aiohttp internals, kept in gateway/aiohttp_seam.py (:func:`~gateway.aiohttp_seam.route`,
+:func:`~gateway.aiohttp_seam.dispatcher_parts`). With ``GATEWAY_PUBLIC_API=1`` the root is
+served by aiohttp's own handling instead (:func:`~gateway.aiohttp_seam.application_handler`),
+with the same answers: tests/host/test_dispatch.py and tests/host/test_aiohttp_seam.py run
+one set of requests both ways and compare them. Served any other way (aiohttp's
+``AppRunner``, its test client), aiohttp's handling runs too.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from typing import Any
 from aiohttp import hdrs, web
 from aiohttp.web_urldispatcher import MatchInfoError, PrefixedSubAppResource
 
+from gateway.aiohttp_seam import PUBLIC_API, application_handler, dispatcher_parts, route
 from gateway.errors import PROBLEM_CONTENT_TYPE, answer_error
 from gateway.request_id import HEADER, choose_request_id, stamp
 
@@ -44,6 +45,8 @@ def dispatcher(root: web.Application, observe: Observe | None = None) -> Handler
     ``observe`` counts an answer given before the root middleware runs (an ``Expect`` it does
     not know) for ``/metrics``, as the root middleware counts every other.
     """
+    if PUBLIC_API:
+        return _expecting_problems(application_handler(root), observe)
     router = root.router
     # gateway.app.create_app gives the root exactly one middleware, called here as it is.
     (root_middleware,) = root.middlewares
@@ -67,17 +70,15 @@ def dispatcher(root: web.Application, observe: Observe | None = None) -> Handler
             match_info = await router.resolve(request)
         match_info.add_app(root)
         match_info.freeze()
-        request._match_info = match_info  # as Application._handle sets it
+        apps = route(request, match_info)  # request.match_info, as Application._handle sets it
         if request.headers.get(hdrs.EXPECT):
             answer = await _expect(request, match_info, observe)
             if answer is not None:
                 return answer
         handler = match_info.handler
-        # The match info's own list, root first: ``.apps`` copies it into a tuple, a Python
-        # call on every request once any plugin has a middleware (notes, in the shipped
-        # configuration). The root is never in with_own, so one application (a root route)
-        # or two (a plugin's) is one set lookup.
-        if with_own and (len(apps := match_info._apps) > 2 or id(apps[-1]) in with_own):
+        # The root is never in with_own, so one application (a root route) or two (a
+        # plugin's) is one set lookup.
+        if with_own and (len(apps) > 2 or id(apps[-1]) in with_own):
             below = tuple(apps[1:])
             # A 404/405 has a new handler every time: not cached. (The type itself, not
             # isinstance: match infos are ABCs, whose check runs Python code.)
@@ -88,6 +89,26 @@ def dispatcher(root: web.Application, observe: Observe | None = None) -> Handler
         return await root_middleware(request, handler)
 
     return dispatch
+
+
+def _expecting_problems(handler: Handler, observe: Observe | None) -> Handler:
+    """``handler`` (aiohttp's own handling of the root) with its 417 to an unknown ``Expect``
+    answered as problem+json, as :func:`_expect` answers it.
+
+    An error raised out of aiohttp's handling that is not problem+json can only come from
+    before the root middleware, which answers every other error: the ``Expect`` handler's.
+    """
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        started = time.perf_counter()
+        try:
+            return await handler(request)
+        except web.HTTPException as exc:
+            if exc.status < 400 or exc.content_type == PROBLEM_CONTENT_TYPE:
+                raise
+            return _expect_failed(request, exc, observe, started)
+
+    return handle
 
 
 async def _expect(
@@ -102,12 +123,18 @@ async def _expect(
     except web.HTTPException as exc:
         if exc.status < 400 or exc.content_type == PROBLEM_CONTENT_TYPE:
             raise
-        response = answer_error(request, exc)
-        stamp(response, choose_request_id(request.headers.get(HEADER)))
-        if observe is not None:
-            observe(request, response.status, started)
-        return response
+        return _expect_failed(request, exc, observe, started)
     return answer
+
+
+def _expect_failed(
+    request: web.Request, exc: web.HTTPException, observe: Observe | None, started: float
+) -> web.StreamResponse:
+    response = answer_error(request, exc)
+    stamp(response, choose_request_id(request.headers.get(HEADER)))
+    if observe is not None:
+        observe(request, response.status, started)
+    return response
 
 
 def _direct_prefixes(router: web.UrlDispatcher) -> dict[str, web.Application]:
@@ -119,9 +146,9 @@ def _direct_prefixes(router: web.UrlDispatcher) -> dict[str, web.Application]:
     the ``/notes`` mount is found first by the walk), and every prefix when a sub-application
     is matched by a rule rather than a prefix (``add_domain``): those are tried first.
     """
-    if router._matched_sub_app_resources:  # type: ignore[attr-defined]
+    matched, index = dispatcher_parts(router)
+    if matched:
         return {}
-    index: dict[str, list[Any]] = router._resource_index  # type: ignore[attr-defined]
     direct = {}
     for resource in router.resources():
         if not isinstance(resource, PrefixedSubAppResource):

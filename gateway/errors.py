@@ -7,6 +7,7 @@ traceback.
 """
 
 import asyncio
+import inspect
 import logging
 from collections.abc import Mapping
 from http import HTTPStatus
@@ -131,7 +132,7 @@ def _raised_in_websocket_module(exc: BaseException) -> bool:
     return traceback is not None and traceback.tb_frame.f_code.co_filename == _WS_MODULE
 
 
-_WS_MODULE = web.WebSocketResponse._handshake.__code__.co_filename
+_WS_MODULE = inspect.getfile(web.WebSocketResponse)
 
 
 async def file_response_problem(response: web.FileResponse) -> ProblemError | None:

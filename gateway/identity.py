@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
+from gateway.aiohttp_seam import request_state
+
 
 @dataclass(frozen=True)
 class Identity:
@@ -36,11 +38,5 @@ IDENTITY = web.RequestKey("gateway.identity", Identity)
 
 def identity_of(request: web.BaseRequest) -> Identity | None:
     """``request.get(gateway.IDENTITY)``: the identity established for ``request``, or
-    ``None`` for an anonymous request.
-
-    For the path every request takes: ``request.get`` is ``Mapping.get``, which for a missing
-    key raises a KeyError in ``__getitem__`` and catches it (about 0.5 µs, ten times a dict
-    lookup). The request's own dict is read instead, the one aiohttp's ``__getitem__`` reads
-    (its ``_state``; aiohttp is pinned to the minor version this was checked against).
-    """
-    return request._state.get(IDENTITY)
+    ``None`` for an anonymous request."""
+    return request_state(request).get(IDENTITY)

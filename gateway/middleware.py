@@ -17,6 +17,7 @@ from functools import lru_cache, partial
 
 from aiohttp import web
 
+from gateway.aiohttp_seam import app_state, apps_of
 from gateway.errors import answer_error
 from gateway.keys import PLUGIN_NAME
 
@@ -164,12 +165,8 @@ async def _answering(handler: Handler, request: web.Request) -> web.StreamRespon
 def mounted_plugin(request: web.BaseRequest) -> str | None:
     """The name of the plugin whose prefix ``request`` is under; ``None`` for the gateway's
     own paths and paths no plugin is mounted on."""
-    # The match info's own list and the application's own dict, as the access log reads them
-    # (gateway/access_log.py): ``.apps`` is a property copying the list into a tuple, and
-    # ``Application.get`` a Python call around the dict's, on every request through auth and
-    # ratelimit. aiohttp 3.14, pinned.
-    apps = request.match_info._apps
-    return apps[1]._state.get(PLUGIN_NAME) if len(apps) > 1 else None
+    apps = apps_of(request.match_info)  # type: ignore[attr-defined]
+    return app_state(apps[1]).get(PLUGIN_NAME) if len(apps) > 1 else None
 
 
 def own_scope(path: str) -> str | None:

@@ -226,7 +226,7 @@ def _walk(
     # add_subapp has already prefixed every resource of a sub-app: canonicals are full paths.
     for resource in app.router.resources():
         if isinstance(resource, web.PrefixedSubAppResource):
-            sub = resource._app  # aiohttp has no public accessor for a sub-app resource's app
+            sub = resource.get_info()["app"]
             name = by_app.get(id(sub), plugin)
             sub_prefix = resource.canonical
             yield from _walk(

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
+from gateway.aiohttp_seam import request_state
 from gateway.keys import CLIENT_ADDRESS
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -111,9 +112,7 @@ def apply_forwarded(request: web.Request, trusted: TrustedProxies) -> web.Reques
 
 def client_address(request: web.BaseRequest) -> str:
     """The client's address: the forwarded one behind a trusted proxy, else the socket peer."""
-    # The request's own dict, not request.get: a missing key (no trusted proxy, the usual
-    # case) would cost a KeyError raised and caught (gateway.identity.identity_of).
-    return request._state.get(CLIENT_ADDRESS) or request.remote or "-"
+    return request_state(request).get(CLIENT_ADDRESS) or request.remote or "-"
 
 
 def _ip(address: str | None) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:

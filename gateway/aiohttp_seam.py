@@ -1,0 +1,201 @@
+"""The seam to aiohttp's and asyncio's internals: the one module of the project that reads or
+writes their private names.
+
+Every function here has two paths. The fast one reads aiohttp's (or asyncio's) own fields,
+checked against the installed aiohttp by tests/host/test_aiohttp_seam.py, which fails loudly
+when an upgrade renames one. The public one, taken when the environment has
+``GATEWAY_PUBLIC_API=1`` (read once, at import), uses aiohttp's documented API only: the whole
+test suite runs on it with the same answers, so a future aiohttp that breaks a fast path costs
+the gateway speed, never correctness. Run ``GATEWAY_PUBLIC_API=1 gateway serve`` (or any test)
+to take it.
+
+A private name is kept here only where it buys a measured 2% or more of the server's
+instructions per request (``bench/instructions.py``, both ways; the figures are in
+docs/architecture.md, "The aiohttp seam"). Measured below that, the public API is used directly
+where the value is needed, not through this module.
+
+The request path
+----------------
+- :func:`dispatcher_parts`, :func:`route`: what the gateway's own dispatcher
+  (gateway/dispatch.py) needs of aiohttp's routing. Its public path is not a variant of the
+  dispatcher but aiohttp's own ``Application._handle`` (:func:`application_handler`), which
+  every aiohttp server calls: the root application served as aiohttp serves any application.
+- :func:`access_facts`: what the access log (gateway/access_log.py) writes of a request and
+  its answer, read from their own fields instead of a property call each.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from aiohttp import hdrs, web
+
+PUBLIC_API = os.environ.get("GATEWAY_PUBLIC_API") == "1"
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+# ---------------------------------------------------------------------------------------------
+# The request path: routing (gateway/dispatch.py)
+# ---------------------------------------------------------------------------------------------
+
+#: aiohttp's private names the request path reads or writes: tests/host/test_aiohttp_seam.py
+#: checks each still exists on the class (or module) named.
+REQUEST_PATH_PRIVATES: tuple[tuple[str, str], ...] = (
+    ("aiohttp.web.Application", "_handle"),
+    ("aiohttp.web.Request", "_match_info"),
+    ("aiohttp.web_urldispatcher.UrlMappingMatchInfo", "_apps"),
+    ("aiohttp.web.UrlDispatcher", "_resource_index"),
+    ("aiohttp.web.UrlDispatcher", "_matched_sub_app_resources"),
+    ("aiohttp.web.BaseRequest", "_state"),
+    ("aiohttp.web.BaseRequest", "_message"),
+    ("aiohttp.web.BaseRequest", "_transport_peername"),
+    ("aiohttp.web.Application", "_state"),
+    ("aiohttp.web.StreamResponse", "_status"),
+    ("aiohttp.web.StreamResponse", "_body_length"),
+)
+
+
+def application_handler(root: web.Application) -> Handler:
+    """The handler aiohttp's own ``AppRunner`` serves ``root`` with: routing, the ``Expect``
+    handler and every application's middlewares, as aiohttp runs them.
+
+    aiohttp has no public name for it (its ``Server`` keeps it as ``request_handler``, built by
+    the private ``Application._make_handler``): this is the public path's one private read,
+    the entry point every aiohttp server calls.
+    """
+    return root._handle  # type: ignore[return-value]
+
+
+def route(request: web.Request, match_info: web.UrlMappingMatchInfo) -> list[web.Application]:
+    """Make ``match_info`` the request's, as ``Application._handle`` does, and return its
+    applications (root first): the list itself, not the tuple ``.apps`` copies it into.
+
+    Fast path only: under ``GATEWAY_PUBLIC_API=1`` the gateway's dispatcher is not used
+    (gateway/dispatch.py serves with :func:`application_handler` instead).
+    """
+    request._match_info = match_info
+    return match_info._apps  # type: ignore[attr-defined,no-any-return]
+
+
+def dispatcher_parts(
+    router: web.UrlDispatcher,
+) -> tuple[Sequence[Any], dict[str, list[Any]]]:
+    """The root router's rule-matched sub-application resources (``add_domain``'s) and its
+    index of resources by path prefix, as its own ``resolve`` walks them: what lets the
+    dispatcher send a plugin's paths straight to the plugin's router.
+
+    Fast path only, read once when the dispatcher is built (see :func:`route`).
+    """
+    matched = router._matched_sub_app_resources  # type: ignore[attr-defined]
+    index = router._resource_index  # type: ignore[attr-defined]
+    return matched, index
+
+
+# ---------------------------------------------------------------------------------------------
+# The request path: the access log (gateway/access_log.py)
+# ---------------------------------------------------------------------------------------------
+
+AccessFacts = tuple[Any, ...]
+"""``(state, method, path, user_agent, peer, apps, status, body_length)``: ``state`` is the
+request's mapping (``.get(key)``), ``peer`` the socket peer's address (``None`` for a UNIX
+socket's unnamed peer), ``apps`` the matched applications, root first (``None`` when the
+request was answered before routing: a request the HTTP parser refused)."""
+
+
+def _access_facts_fast(request: web.BaseRequest, response: web.StreamResponse) -> AccessFacts:
+    # The request's and the response's own fields: each public property is a Python call,
+    # and with a call per field the access line cost about a tenth of a fast request.
+    message = request._message
+    peer = request._transport_peername
+    if type(peer) is tuple:
+        peer = peer[0]
+    elif peer is not None and type(peer) is not str:  # a UNIX socket's bytes
+        peer = request.remote
+    match_info = getattr(request, "_match_info", None)  # None: answered before routing
+    return (
+        request._state,
+        message.method,
+        message.path,
+        message.headers.get(hdrs.USER_AGENT, "-"),
+        peer,
+        match_info._apps if match_info is not None else None,
+        response._status,
+        response._body_length,
+    )
+
+
+def _access_facts_public(request: web.BaseRequest, response: web.StreamResponse) -> AccessFacts:
+    try:
+        apps: Sequence[web.Application] | None = request.match_info.apps  # type: ignore[attr-defined]
+    except (AttributeError, AssertionError):  # aiohttp asserts the request was routed
+        apps = None
+    return (
+        request,
+        request.method,
+        request.raw_path,
+        request.headers.get(hdrs.USER_AGENT, "-"),
+        request.remote,
+        apps,
+        response.status,
+        response.body_length,
+    )
+
+
+access_facts: Callable[[web.BaseRequest, web.StreamResponse], AccessFacts] = (
+    _access_facts_public if PUBLIC_API else _access_facts_fast
+)
+"""What the access log writes of ``request`` and its answer ``response`` (see
+:data:`AccessFacts`), read after the answer is sent."""
+
+
+def app_state(app: web.Application) -> Any:
+    """``app`` as a mapping to ``.get`` from: its own dict on the fast path (``Application.get``
+    is a Python call around it)."""
+    return app if PUBLIC_API else app._state  # type: ignore[attr-defined]
+
+
+# ---------------------------------------------------------------------------------------------
+# The request path: per-request state (gateway/app.py, gateway/identity.py, ...)
+# ---------------------------------------------------------------------------------------------
+
+
+def request_state(request: web.BaseRequest) -> Any:
+    """``request`` as a mapping of its per-request values (``.get(key)``, ``[key] = value``):
+    its own dict on the fast path, where ``request.get`` of a missing key raises and catches
+    a KeyError inside ``Mapping.get``."""
+    return request if PUBLIC_API else request._state  # type: ignore[attr-defined]
+
+
+def apps_of(match_info: web.UrlMappingMatchInfo) -> Sequence[web.Application]:
+    """The applications ``match_info`` passed through, root first: the list itself on the fast
+    path, where ``.apps`` copies it into a tuple."""
+    return match_info.apps if PUBLIC_API else match_info._apps  # type: ignore[attr-defined]
+
+
+def set_current_app(match_info: web.UrlMappingMatchInfo, app: web.Application) -> None:
+    """Make ``app`` what ``request.app`` returns (``app`` is one of ``match_info``'s
+    applications): the attribute itself on the fast path, where the property's setter is a
+    Python call that checks membership only in aiohttp's DEBUG mode."""
+    if PUBLIC_API:
+        match_info.current_app = app
+    else:
+        match_info._current_app = app  # type: ignore[attr-defined]
+
+
+def _current_task_fast(request: web.BaseRequest) -> Any:
+    return _current_tasks.get(request._loop)  # type: ignore[attr-defined]
+
+
+def _current_task_public(request: web.BaseRequest) -> Any:
+    return asyncio.current_task()
+
+
+if sys.version_info >= (3, 12):  # asyncio.current_task is C from 3.12 on
+    current_task = _current_task_public
+else:
+    _current_tasks = asyncio.tasks._current_tasks  # type: ignore[attr-defined]
+    current_task = _current_task_public if PUBLIC_API else _current_task_fast
