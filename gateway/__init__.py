@@ -15,6 +15,8 @@ from gateway.keys import CLIENT_ADDRESS, IDENTITY, REQUEST_ID
 from gateway.middleware import Middleware, Priority, is_preflight, mounted_plugin, request_scope
 from gateway.plugins import PluginInfo, PluginSettings
 from gateway.proxies import client_address
+from gateway.request_id import request_id_of
+from gateway.response_fields import response_fields
 from gateway.responses import json_response
 from gateway.window_counts import MemoryCounts
 
@@ -43,5 +45,7 @@ __all__ = [
     "json_response",
     "mounted_plugin",
     "read_body",
+    "request_id_of",
     "request_scope",
+    "response_fields",
 ]

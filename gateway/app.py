@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+from multidict import CIMultiDict
 
 from gateway import drain
 from gateway.aiohttp_seam import apps_of, current_task, request_state, set_current_app
@@ -50,6 +51,7 @@ from gateway.plugins import await_me_maybe, call_plugin_hook
 from gateway.proxies import TrustedProxies, apply_forwarded
 from gateway.redact import redact
 from gateway.request_id import HEADER, choose_request_id, current_request_id, stamp
+from gateway.response_fields import RESPONSE_FIELDS, put_response_fields
 from gateway.responses import json_response
 
 log = logging.getLogger("gateway.app")
@@ -109,6 +111,7 @@ async def create_app(config: GatewayConfig, *, strict: bool = True) -> web.Appli
     checks: list[MountedCheck] = []
     report: list[dict[str, Any]] = []
     placed: list[PlacedMiddleware] = []
+    started: list[tuple[PluginConfig, _Built, dict[str, Any]]] = []
     scopes = config.scopes()
     for plugin in sorted(config.plugins.values(), key=lambda p: p.name):
         row = _describe(plugin)
@@ -122,12 +125,7 @@ async def create_app(config: GatewayConfig, *, strict: bool = True) -> web.Appli
                 raise PluginSetupError(plugin.name, exc) from exc
             row.update(status="failed", error=f"{type(exc).__name__}: {exc}")
             continue
-        if plugin.prefix is not None:
-            _mount(root, plugin, built.app)
-            row["status"] = "mounted"
-        else:
-            root.cleanup_ctx.append(_alongside(plugin.name, built.app))
-            row["status"] = "active"
+        started.append((plugin, built, row))
         checks.extend(built.checks)
         ours = place(
             plugin.name,
@@ -144,6 +142,21 @@ async def create_app(config: GatewayConfig, *, strict: bool = True) -> web.Appli
         ]
 
     by_scope = chains(placed, set(scopes.values()))
+    # gateway/response_fields.py: the fields are put on answers where a chain applies. The
+    # root's receiver sees every request; otherwise only the plugins' with middlewares do.
+    # Before mounting: add_subapp freezes a sub-application's signals.
+    own_chained = any(by_scope.get(scope) for scope in OWN_SCOPES)
+    if own_chained:
+        root.on_response_prepare.append(put_response_fields)
+    for plugin, built, row in started:
+        if plugin.prefix is not None:
+            if by_scope.get(plugin.name) and not own_chained:
+                built.app.on_response_prepare.append(put_response_fields)
+            _mount(root, plugin, built.app)
+            row["status"] = "mounted"
+        else:
+            root.cleanup_ctx.append(_alongside(plugin.name, built.app))
+            row["status"] = "active"
     for name, sub in root[MOUNTED_APPS].items():
         routing.by_app[id(sub)] = compose(by_scope.get(name, []), _checked_file)
     routing.gateway = compose(by_scope.get("/_gateway", []), _checked_file)
@@ -201,11 +214,15 @@ def _root_middleware(
         shared[REQUEST_STARTED] = started = time.perf_counter()
         shared[REQUEST_ID] = request_id = choose_request_id(request.headers.get(HEADER))
         current_request_id.set(request_id)
-        if behind_proxies:
-            request = apply_forwarded(request, trusted)
         match_info = request.match_info
         apps = apps_of(match_info)
         chain = by_app.get(id(apps[1])) if len(apps) > 1 else routing.own(request.path)
+        if chain is not None:
+            # gateway/response_fields.py: given before apply_forwarded clones the request,
+            # so that the clone the middlewares see shares it.
+            shared[RESPONSE_FIELDS] = CIMultiDict()
+        if behind_proxies:
+            request = apply_forwarded(request, trusted)
         task = current_task(request)
         in_flight.add(task)  # type: ignore[arg-type]
         try:

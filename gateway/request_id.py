@@ -8,6 +8,7 @@ from contextvars import ContextVar
 from aiohttp import hdrs, web
 from multidict import istr
 
+from gateway.aiohttp_seam import request_state
 from gateway.keys import REQUEST_ID
 from gateway.responses import SERVER
 
@@ -50,6 +51,13 @@ def choose_request_id(sent: str | None) -> str:
     return _ids.next()
 
 
+def request_id_of(request: web.BaseRequest) -> str:
+    """The id of ``request``: the client's ``X-Request-ID`` when it sent a sane one, else one
+    the gateway made; on the answer as ``X-Request-ID`` and in the request's log lines.
+    ``"-"`` for a request answered before the gateway saw it (one the HTTP parser refused)."""
+    return request_state(request).get(REQUEST_ID) or "-"  # type: ignore[no-any-return]
+
+
 def copy_request_id(request: web.Request, response: web.StreamResponse) -> None:
     """Put the request's id on a response the handler prepares itself (a WebSocket, a stream).
 
@@ -57,8 +65,8 @@ def copy_request_id(request: web.Request, response: web.StreamResponse) -> None:
     already prepared by then has sent its headers, so its handler calls this before
     ``prepare()``.
     """
-    request_id = request.get(REQUEST_ID)
-    if request_id is not None:
+    request_id = request_id_of(request)
+    if request_id != "-":
         response.headers[HEADER] = request_id
     response.headers[hdrs.SERVER] = SERVER
 

@@ -3,7 +3,8 @@
 A preflight (``OPTIONS`` with ``Origin`` and ``Access-Control-Request-Method``) is answered
 here, for any path in scope, before authentication and rate limiting run (they let preflights
 through wherever an operator placed them). Other requests from a listed origin go on and their
-answer, errors included, gets ``Access-Control-Allow-Origin``; an origin that is not listed
+answer, errors and streamed answers included, gets ``Access-Control-Allow-Origin`` (through
+``gateway.response_fields``, so whoever prepares the answer); an origin that is not listed
 gets no ``Access-Control-Allow-*`` at all, so the browser withholds the answer from the page.
 """
 
@@ -14,7 +15,14 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from gateway import Middleware, Priority, ProblemError, is_preflight, request_scope
+from gateway import (
+    Middleware,
+    Priority,
+    ProblemError,
+    is_preflight,
+    request_scope,
+    response_fields,
+)
 from gateway.middleware import Handler, scopes_named
 from gateway_plugins.cors.settings import CorsPolicy, CorsSettings
 
@@ -84,14 +92,15 @@ class Cors:
         policy = self.policy_for(request)
         if is_preflight(request):
             return self.preflight(request, origin, policy)
-        response = await handler(request)
-        if policy.allows(origin) and not response.prepared:
-            response.headers.update(policy.origin_fields(origin))
+        # On the answer whoever prepares it (a handler that streams, too): response_fields.
+        fields = response_fields(request)
+        if policy.allows(origin):
+            fields.update(policy.origin_fields(origin))
             if policy.expose_headers:
-                response.headers["Access-Control-Expose-Headers"] = policy.expose_headers
-        elif not response.prepared:
-            response.headers.add("Vary", "Origin")
-        return response
+                fields["Access-Control-Expose-Headers"] = policy.expose_headers
+        else:
+            fields.add("Vary", "Origin")
+        return await handler(request)
 
     def preflight(self, request: web.Request, origin: str, policy: CompiledPolicy) -> web.Response:
         method = request.headers["Access-Control-Request-Method"].strip().upper()

@@ -1,6 +1,7 @@
 """The rate-limiting middleware: which policy and caller a request counts for, and the answer.
 
-Admitted answers carry the IETF RateLimit fields (draft-ietf-httpapi-ratelimit-headers):
+Admitted answers (streamed ones too: the fields go through ``gateway.response_fields``) carry
+the IETF RateLimit fields (draft-ietf-httpapi-ratelimit-headers):
 ``RateLimit-Policy: "60/minute";q=60;w=60`` and ``RateLimit: "60/minute";r=59;t=60``. A refusal
 is 429 problem+json with ``Retry-After``. CORS preflights are never counted or refused.
 """
@@ -20,6 +21,7 @@ from gateway import (
     identity_of,
     is_preflight,
     request_scope,
+    response_fields,
 )
 from gateway.middleware import Handler, scopes_named
 from gateway_plugins.ratelimit.limiter import (
@@ -79,12 +81,10 @@ class RateLimit:
             # and no verdict objects for an admitted request.
             admitted, remaining, reset = count_rate(rate, policy.name, caller)
             if admitted:
-                response = await handler(request)
-                if not response.prepared:  # as _with_fields, inline on the hot path
-                    headers = response.headers
-                    headers[RATELIMIT_POLICY] = policy.policy_field
-                    headers[RATELIMIT] = f"{rate.field_start}{remaining};t={reset}"
-                return response
+                fields = response_fields(request)  # as _with_fields, inline on the hot path
+                fields[RATELIMIT_POLICY] = policy.policy_field
+                fields[RATELIMIT] = f"{rate.field_start}{remaining};t={reset}"
+                return await handler(request)
             verdict = Verdict(False, (Window(rate, remaining, reset),))
         elif count_rate is not None:
             verdict = self.counter.count_in_memory(policy, caller)
@@ -115,7 +115,8 @@ class RateLimit:
                     "Retry-After": str(retry),
                 },
             )
-        return _with_fields(await handler(request), policy, remaining_field)
+        _with_fields(request, policy, remaining_field)
+        return await handler(request)
 
     def middlewares(self) -> list[Middleware]:
         return [Middleware("limit", self.limit, Priority.RATE_LIMIT)]
@@ -126,12 +127,9 @@ def _window_field(rate: Rate, remaining: int, reset: int) -> str:
     return f"{rate.field_start}{remaining};t={reset}"
 
 
-def _with_fields(
-    response: web.StreamResponse, policy: CompiledPolicy, remaining: str
-) -> web.StreamResponse:
-    """``response`` with the RateLimit fields, unless it has sent its headers already."""
-    if not response.prepared:
-        headers = response.headers
-        headers[RATELIMIT_POLICY] = policy.policy_field
-        headers[RATELIMIT] = remaining
-    return response
+def _with_fields(request: web.Request, policy: CompiledPolicy, remaining: str) -> None:
+    """The RateLimit fields on ``request``'s answer, whoever prepares it (a handler that
+    streams, too): gateway.response_fields."""
+    fields = response_fields(request)
+    fields[RATELIMIT_POLICY] = policy.policy_field
+    fields[RATELIMIT] = remaining

@@ -1,0 +1,211 @@
+"""gateway.response_fields through HTTP: the cors and ratelimit fields reach every answer of a
+scope they apply to, whoever prepares it (a handler that streams chunks, server-sent events, a
+WebSocket), error answers and 304s included, and nothing else is touched."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp import web
+from multidict import CIMultiDict
+
+from gateway import PluginInfo, PluginSettings, ProblemError, hookimpl, response_fields
+
+APP = "http://app.example:3000"
+ORIGIN = {"Origin": APP}
+ETAG = '"v1"'
+
+
+class Settings(PluginSettings):
+    pass
+
+
+async def chunks(request: web.Request) -> web.StreamResponse:
+    response = web.StreamResponse(headers={"Content-Type": "text/plain"})
+    await response.prepare(request)
+    for part in (b"one ", b"two ", b"three"):
+        await response.write(part)
+        await asyncio.sleep(0)
+    await response.write_eof()
+    return response
+
+
+async def events(request: web.Request) -> web.StreamResponse:
+    response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+    await response.prepare(request)
+    await response.write(b"data: hello\n\n")
+    await response.write_eof()
+    return response
+
+
+async def socket(request: web.Request) -> web.WebSocketResponse:
+    ws = web.WebSocketResponse()
+    await ws.prepare(request)
+    await ws.send_str("hello")
+    await ws.close()
+    return ws
+
+
+async def refused(request: web.Request) -> web.Response:
+    raise ProblemError(409, "Nope.")
+
+
+async def cached(request: web.Request) -> web.Response:
+    if request.headers.get("If-None-Match") == ETAG:
+        raise web.HTTPNotModified(headers={"ETag": ETAG})
+    return web.Response(text="fresh", headers={"ETag": ETAG})
+
+
+async def varied(request: web.Request) -> web.Response:
+    return web.Response(text="varied", headers={"Vary": "Accept-Encoding"})
+
+
+async def own_fields(request: web.Request) -> web.Response:
+    """A handler may not add fields where no plugin middleware would put them on its answer."""
+    try:
+        response_fields(request)
+    except RuntimeError as exc:
+        return web.Response(text=str(exc))
+    return web.Response(text="no error")
+
+
+class StreamPlugin:
+    @hookimpl
+    def gateway_plugin_info(self):
+        return PluginInfo(name="stream", default_prefix="/stream", settings=Settings)
+
+    @hookimpl
+    def gateway_create_app(self, settings):
+        app = web.Application()
+        app.router.add_get("/chunks", chunks)
+        app.router.add_get("/events", events)
+        app.router.add_get("/ws", socket)
+        app.router.add_get("/refused", refused)
+        app.router.add_get("/cached", cached)
+        app.router.add_get("/varied", varied)
+        app.router.add_get("/own", own_fields)
+        return app
+
+
+class QuietPlugin(StreamPlugin):
+    """The same routes where no plugin middleware applies."""
+
+    @hookimpl
+    def gateway_plugin_info(self):
+        return PluginInfo(name="quiet", default_prefix="/quiet", settings=Settings)
+
+
+def config(**cors: Any) -> dict[str, Any]:
+    return {
+        "plugins": {
+            "stream": {},
+            "quiet": {},
+            "cors": {"origins": [APP], "skip": ["quiet"], **cors},
+            "ratelimit": {"limits": ["1000/minute"], "skip": ["quiet"]},
+        }
+    }
+
+
+PLUGINS = [("stream", StreamPlugin()), ("quiet", QuietPlugin())]
+BUILTINS = ["cors", "ratelimit"]
+
+
+def assert_fields(response: aiohttp.ClientResponse) -> None:
+    headers = response.headers
+    assert headers["Access-Control-Allow-Origin"] == APP, dict(headers)
+    assert "Origin" in headers.getall("Vary"), dict(headers)
+    assert headers["RateLimit-Policy"] == '"1000/minute";q=1000;w=60'
+    assert headers["RateLimit"].startswith('"1000/minute";r=')
+
+
+@pytest.mark.parametrize("path", ["/stream/chunks", "/stream/events"])
+async def test_a_streamed_answer_gets_the_cors_and_ratelimit_fields(gateway_client, path):
+    client = await gateway_client(config(), plugins=PLUGINS, builtins=BUILTINS)
+    async with client.get(path, headers=ORIGIN) as response:
+        assert response.status == 200
+        assert_fields(response)
+        body = await response.read()
+    assert body in (b"one two three", b"data: hello\n\n")
+
+
+async def test_a_websocket_handshake_gets_the_fields(gateway_client):
+    client = await gateway_client(config(), plugins=PLUGINS, builtins=BUILTINS)
+    # Over a raw socket: aiohttp's WebSocket client does not show the handshake's fields.
+    reader, writer = await asyncio.open_connection("127.0.0.1", client.port)
+    writer.write(
+        b"GET /stream/ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+        b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+        b"Sec-WebSocket-Version: 13\r\nOrigin: " + APP.encode() + b"\r\n\r\n"
+    )
+    head = (await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)).decode()
+    status, *lines = head.strip().split("\r\n")
+    writer.close()
+    assert status.startswith("HTTP/1.1 101"), head
+    fields = CIMultiDict(line.split(": ", 1) for line in lines)
+    assert fields["Access-Control-Allow-Origin"] == APP
+    assert fields["RateLimit-Policy"] == '"1000/minute";q=1000;w=60'
+    assert fields["RateLimit"].startswith('"1000/minute";r=')
+    assert fields["Upgrade"].lower() == "websocket"
+
+
+async def test_error_answers_and_304s_keep_their_fields(gateway_client):
+    client = await gateway_client(config(), plugins=PLUGINS, builtins=BUILTINS)
+    async with client.get("/stream/refused", headers=ORIGIN) as response:
+        assert response.status == 409
+        assert response.content_type == "application/problem+json"
+        assert_fields(response)
+    async with client.get("/stream/nothing-here", headers=ORIGIN) as response:
+        assert response.status == 404
+        assert_fields(response)
+    async with client.get("/stream/cached", headers={**ORIGIN, "If-None-Match": ETAG}) as response:
+        assert response.status == 304
+        assert response.headers["ETag"] == ETAG
+        assert_fields(response)
+
+
+async def test_vary_is_added_to_the_answers_own(gateway_client):
+    client = await gateway_client(config(), plugins=PLUGINS, builtins=BUILTINS)
+    async with client.get("/stream/varied", headers=ORIGIN) as response:
+        tokens = [t.strip() for v in response.headers.getall("Vary") for t in v.split(",")]
+        assert sorted(tokens) == ["Accept-Encoding", "Origin"]
+    async with client.get("/stream/varied", headers={"Origin": "http://evil.example"}) as answer:
+        assert "Access-Control-Allow-Origin" not in answer.headers
+        tokens = [t.strip() for v in answer.headers.getall("Vary") for t in v.split(",")]
+        assert sorted(tokens) == ["Accept-Encoding", "Origin"]
+
+
+async def test_a_scope_without_middlewares_gets_none_and_says_so(gateway_client):
+    client = await gateway_client(config(), plugins=PLUGINS, builtins=BUILTINS)
+    async with client.get("/quiet/chunks", headers=ORIGIN) as response:
+        assert response.status == 200
+        assert "Access-Control-Allow-Origin" not in response.headers
+        assert "RateLimit" not in response.headers
+    async with client.get("/quiet/own", headers=ORIGIN) as response:
+        assert "no plugin middleware applies to /quiet/own" in await response.text()
+
+
+async def test_fields_on_the_gateways_own_paths_reach_the_plugins_too(gateway_client):
+    """With a chain on /_gateway the root application carries the signal: every scope with
+    middlewares still gets its fields, once."""
+    tables = config()
+    client = await gateway_client(tables, plugins=PLUGINS, builtins=BUILTINS)
+    async with client.get("/_gateway/plugins", headers=ORIGIN) as response:
+        assert response.status == 200
+        assert_fields(response)
+    async with client.get("/stream/chunks", headers=ORIGIN) as response:
+        assert_fields(response)
+        assert response.headers.getall("RateLimit-Policy") == ['"1000/minute";q=1000;w=60']
+        assert response.headers.getall("Access-Control-Allow-Origin") == [APP]
+
+
+async def test_plugin_scopes_only_when_the_gateways_paths_have_no_middlewares(gateway_client):
+    tables = config(skip=["quiet", "/_gateway"])
+    tables["plugins"]["ratelimit"]["skip"] = ["quiet", "/_gateway"]
+    client = await gateway_client(tables, plugins=PLUGINS, builtins=BUILTINS)
+    async with client.get("/_gateway/plugins", headers=ORIGIN) as response:
+        assert "Access-Control-Allow-Origin" not in response.headers
+    async with client.get("/stream/events", headers=ORIGIN) as response:
+        assert_fields(response)
