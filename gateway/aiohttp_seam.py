@@ -42,21 +42,16 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 # The request path: routing (gateway/dispatch.py)
 # ---------------------------------------------------------------------------------------------
 
-#: aiohttp's private names the request path reads or writes: tests/host/test_aiohttp_seam.py
-#: checks each still exists on the class (or module) named.
-REQUEST_PATH_PRIVATES: tuple[tuple[str, str], ...] = (
-    ("aiohttp.web.Application", "_handle"),
-    ("aiohttp.web.Request", "_match_info"),
-    ("aiohttp.web_urldispatcher.UrlMappingMatchInfo", "_apps"),
-    ("aiohttp.web.UrlDispatcher", "_resource_index"),
-    ("aiohttp.web.UrlDispatcher", "_matched_sub_app_resources"),
-    ("aiohttp.web.BaseRequest", "_state"),
-    ("aiohttp.web.BaseRequest", "_message"),
-    ("aiohttp.web.BaseRequest", "_transport_peername"),
-    ("aiohttp.web.Application", "_state"),
-    ("aiohttp.web.StreamResponse", "_status"),
-    ("aiohttp.web.StreamResponse", "_body_length"),
-)
+#: Every private name this module reads or writes, by the class (or module) that has it:
+#: tests/host/test_aiohttp_seam.py checks each exists on a live object of the installed aiohttp.
+PRIVATE_NAMES: dict[str, tuple[str, ...]] = {
+    "Application": ("_handle", "_state"),
+    "Request": ("_match_info", "_state", "_message", "_transport_peername", "_loop"),
+    "UrlMappingMatchInfo": ("_apps", "_current_app"),
+    "UrlDispatcher": ("_resource_index", "_matched_sub_app_resources"),
+    "StreamResponse": ("_status", "_body_length"),
+    "asyncio.tasks": ("_current_tasks",),
+}
 
 
 def application_handler(root: web.Application) -> Handler:
