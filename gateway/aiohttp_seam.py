@@ -26,9 +26,7 @@ The request path
 
 from __future__ import annotations
 
-import asyncio
 import os
-import sys
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
@@ -46,11 +44,10 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 #: tests/host/test_aiohttp_seam.py checks each exists on a live object of the installed aiohttp.
 PRIVATE_NAMES: dict[str, tuple[str, ...]] = {
     "Application": ("_handle", "_state"),
-    "Request": ("_match_info", "_state", "_message", "_transport_peername", "_loop"),
-    "UrlMappingMatchInfo": ("_apps", "_current_app"),
+    "Request": ("_match_info", "_state", "_message", "_transport_peername"),
+    "UrlMappingMatchInfo": ("_apps",),
     "UrlDispatcher": ("_resource_index", "_matched_sub_app_resources"),
     "StreamResponse": ("_status", "_body_length"),
-    "asyncio.tasks": ("_current_tasks",),
 }
 
 
@@ -163,34 +160,3 @@ def request_state(request: web.BaseRequest) -> Any:
     its own dict on the fast path, where ``request.get`` of a missing key raises and catches
     a KeyError inside ``Mapping.get``."""
     return request if PUBLIC_API else request._state  # type: ignore[attr-defined]
-
-
-def apps_of(match_info: web.UrlMappingMatchInfo) -> Sequence[web.Application]:
-    """The applications ``match_info`` passed through, root first: the list itself on the fast
-    path, where ``.apps`` copies it into a tuple."""
-    return match_info.apps if PUBLIC_API else match_info._apps  # type: ignore[attr-defined]
-
-
-def set_current_app(match_info: web.UrlMappingMatchInfo, app: web.Application) -> None:
-    """Make ``app`` what ``request.app`` returns (``app`` is one of ``match_info``'s
-    applications): the attribute itself on the fast path, where the property's setter is a
-    Python call that checks membership only in aiohttp's DEBUG mode."""
-    if PUBLIC_API:
-        match_info.current_app = app
-    else:
-        match_info._current_app = app  # type: ignore[attr-defined]
-
-
-def _current_task_fast(request: web.BaseRequest) -> Any:
-    return _current_tasks.get(request._loop)  # type: ignore[attr-defined]
-
-
-def _current_task_public(request: web.BaseRequest) -> Any:
-    return asyncio.current_task()
-
-
-if sys.version_info >= (3, 12):  # asyncio.current_task is C from 3.12 on
-    current_task = _current_task_public
-else:
-    _current_tasks = asyncio.tasks._current_tasks  # type: ignore[attr-defined]
-    current_task = _current_task_public if PUBLIC_API else _current_task_fast

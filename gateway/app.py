@@ -12,7 +12,7 @@ from aiohttp import web
 from multidict import CIMultiDict
 
 from gateway import drain
-from gateway.aiohttp_seam import apps_of, current_task, request_state, set_current_app
+from gateway.aiohttp_seam import request_state
 from gateway.bodies import HANDLER_ARGS, check_content_encoding
 from gateway.config import GatewayConfig, PluginConfig
 from gateway.dashboard import ASSETS as DASHBOARD_ASSETS
@@ -215,7 +215,7 @@ def _root_middleware(
         shared[REQUEST_ID] = request_id = choose_request_id(request.headers.get(HEADER))
         current_request_id.set(request_id)
         match_info = request.match_info
-        apps = apps_of(match_info)
+        apps = match_info.apps
         chain = by_app.get(id(apps[1])) if len(apps) > 1 else routing.own(request.path)
         if chain is not None:
             # gateway/response_fields.py: given before apply_forwarded clones the request,
@@ -223,7 +223,7 @@ def _root_middleware(
             shared[RESPONSE_FIELDS] = CIMultiDict()
         if behind_proxies:
             request = apply_forwarded(request, trusted)
-        task = current_task(request)
+        task = asyncio.current_task()
         in_flight.add(task)  # type: ignore[arg-type]
         try:
             check_host(request)  # gateway/hosts.py: before any handler acts on the request
@@ -238,7 +238,7 @@ def _root_middleware(
                     await _check_file(response)
             else:  # inside the chain, so plugin middlewares see a missing file as its problem
                 # and, served any way, see the application that answers as request.app.
-                set_current_app(match_info, apps[-1])
+                match_info.current_app = apps[-1]
                 response = await chain(request, handler)  # _checked_file innermost
         except asyncio.CancelledError:
             if not state.cut_off:

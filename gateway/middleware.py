@@ -17,7 +17,7 @@ from functools import lru_cache, partial
 
 from aiohttp import web
 
-from gateway.aiohttp_seam import app_state, apps_of
+from gateway.aiohttp_seam import app_state
 from gateway.errors import answer_error
 from gateway.keys import PLUGIN_NAME
 
@@ -165,7 +165,7 @@ async def _answering(handler: Handler, request: web.Request) -> web.StreamRespon
 def mounted_plugin(request: web.BaseRequest) -> str | None:
     """The name of the plugin whose prefix ``request`` is under; ``None`` for the gateway's
     own paths and paths no plugin is mounted on."""
-    apps = apps_of(request.match_info)  # type: ignore[attr-defined]
+    apps = request.match_info.apps  # type: ignore[attr-defined]
     return app_state(apps[1]).get(PLUGIN_NAME) if len(apps) > 1 else None
 
 
