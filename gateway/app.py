@@ -204,10 +204,11 @@ def _root_middleware(
     @web.middleware
     async def gateway_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
         """Give the request its id (in its log lines and on its response), see the client
-        through trusted proxies, run the plugin middlewares that apply to it, answer every
-        error as problem+json, and count the answer for ``/metrics``.
+        through trusted proxies, run the plugin middlewares that apply to it (with the
+        response fields they add: gateway/response_fields.py), answer every error as
+        problem+json, and count the answer for ``/metrics``.
 
-        One middleware doing all of it, and the header set here rather than from an
+        One middleware doing all of it, and ``X-Request-ID`` set here rather than from an
         ``on_response_prepare`` signal: each layer costs every request (bench/README.md).
         """
         shared = request_state(request)  # gateway/aiohttp_seam.py
