@@ -3,6 +3,10 @@
 Plugin authors need only what this package exports::
 
     from gateway import HealthCheck, CheckResult, Middleware, PluginInfo, PluginSettings, hookimpl
+
+What a plugin reads of a request, as cheap as a dict lookup: ``request_id_of``,
+``identity_of``, ``client_address``, ``mounted_plugin``; and what its middleware puts on the
+request's answer, streamed or not: ``response_fields``.
 """
 
 import pluggy
