@@ -71,7 +71,7 @@ class _Routing:
     """Which middleware chain runs for a request: by mounted plugin app, or by own path."""
 
     # By id(): an Application's own __hash__ is a Python call on every request.
-    by_app: dict[int, Chain] = field(default_factory=dict)
+    by_app: dict[int, Chain | None] = field(default_factory=dict)
     gateway: Chain | None = None
     metrics: Chain | None = None
 
@@ -406,7 +406,8 @@ async def _mark_started(app: web.Application) -> None:
         )
     for row in app[PLUGIN_REPORT]:
         if row.get("status") == "active":  # middleware-only: where its middlewares apply
-            scopes = sorted({p for m in row.get("middlewares", []) for p in m["applies_to"]})
+            placed: list[dict[str, Any]] = row.get("middlewares", [])  # type: ignore[assignment]
+            scopes = sorted({p for m in placed for p in m["applies_to"]})
             log.info("active %s: middlewares on %s", row["name"], ", ".join(scopes) or "nothing")
     if not mounted:
         log.info("no plugin mounted: only the gateway's own routes answer")

@@ -14,6 +14,7 @@ import ipaddress
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from aiohttp import web
 
@@ -74,7 +75,8 @@ class TrustedProxies:
         hops = ",".join(headers.getall("X-Forwarded-For", ())).split(",")
         host = _host(_last(headers.get("X-Forwarded-Host")))
         port = _last(headers.get("X-Forwarded-Port"))
-        if host is not None and port and port.isdigit() and _HOST.match(host).group(1) is None:
+        bare = host is not None and (match := _HOST.match(host)) is not None and not match[1]
+        if bare and port and port.isdigit():
             host = _host(f"{host}:{port}")
         return Forwarded(
             self._client([_node(hop) for hop in hops if hop.strip()]),
@@ -98,7 +100,7 @@ def apply_forwarded(request: web.Request, trusted: TrustedProxies) -> web.Reques
     forwarded = trusted.forwarded(request)
     if forwarded is None:
         return request
-    changes: dict[str, str] = {}
+    changes: dict[str, Any] = {}
     if forwarded.client is not None:
         # Set on the original too: the access log is written from it.
         request[CLIENT_ADDRESS] = forwarded.client

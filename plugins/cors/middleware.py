@@ -83,7 +83,7 @@ class Cors:
     def policy_for(self, request: web.Request) -> CompiledPolicy:
         if not self.overrides:
             return self.default
-        return self.overrides.get(request_scope(request), self.default)
+        return self.overrides.get(request_scope(request) or "", self.default)
 
     async def handle(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         origin = request.headers.get("Origin")

@@ -62,7 +62,7 @@ class RateLimit:
             return await handler(request)
         # The request's policy: an override for its scope, if any are configured.
         policy = (
-            self.overrides.get(request_scope(request), self.default)
+            self.overrides.get(request_scope(request) or "", self.default)
             if self.overrides
             else self.default
         )
