@@ -37,7 +37,7 @@ from limits import strategies as limits_strategies
 from limits.storage import MemoryStorage
 
 from gateway_plugins.ratelimit.limiter import (
-    CompiledPolicy,
+    CompiledRates,
     CountOne,
     Rate,
     RequestCounter,
@@ -61,7 +61,7 @@ LIMITS_STRATEGY = {
 def _counter(strategy: str, counter: str = "own") -> tuple[CountOne, Rate]:
     """The memory count under ``strategy`` and the one rate it counts, warmed up."""
     settings = RateLimitSettings(limits=["1000000000/minute"], strategy=strategy)
-    rate = CompiledPolicy.of(POLICY, settings.limits, settings.by).single
+    rate = CompiledRates.of(POLICY, settings.limits, settings.by).single
     assert rate is not None
     count: CountOne | None
     if counter == "own":

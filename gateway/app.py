@@ -15,10 +15,8 @@ from gateway import drain
 from gateway.aiohttp_seam import request_state
 from gateway.bodies import HANDLER_ARGS, check_content_encoding
 from gateway.config import GatewayConfig, PluginConfig
-from gateway.dashboard import ASSETS as DASHBOARD_ASSETS
-from gateway.dashboard import add_dashboard_routes
-from gateway.docs import ASSETS as DOCS_ASSETS
-from gateway.docs import add_docs_routes
+from gateway.dashboard import ASSETS as DASHBOARD_ASSETS, add_dashboard_routes
+from gateway.docs import ASSETS as DOCS_ASSETS, add_docs_routes
 from gateway.errors import answer_error, file_response_problem
 from gateway.hosts import check_host
 from gateway.keys import (

@@ -17,13 +17,14 @@ from typing import Any
 
 import orjson
 
-from gateway import __version__
 from gateway.config import CONFIG_ENV, ConfigError, GatewayConfig, load_config
 from gateway.event_loop import log_loop, new_event_loop
 from gateway.log_writer import writer
 from gateway.logs import configure_logging
+from gateway.plugin_report import build_listing, build_problems, build_report
 from gateway.plugins import DiscoveredPlugins, await_me_maybe, call_plugin_hook, discover
 from gateway.redact import redact_text
+from gateway.version import __version__
 
 EXIT_CONFIG = 2
 EXIT_FAILED = 1
@@ -418,30 +419,6 @@ def _openapi(args: argparse.Namespace, config: GatewayConfig) -> int:
         return EXIT_FAILED
     sys.stdout.write(orjson.dumps(built, option=orjson.OPT_INDENT_2).decode() + "\n")
     return 0
-
-
-def build_problems(config: GatewayConfig, report: list[dict[str, Any]]) -> list[str]:
-    """One line per enabled plugin that failed to build, as ``gateway check`` prints it."""
-    return [
-        redact_text(f"{config.path}: plugins.{row['name']}: {row['error']}")
-        for row in report
-        if row["enabled"] and row["status"] == "failed"
-    ]
-
-
-async def build_report(config: GatewayConfig) -> list[dict[str, Any]]:
-    """Each plugin's row for ``gateway plugins``, building (not starting) every enabled one."""
-    return (await build_listing(config))["plugins"]
-
-
-async def build_listing(config: GatewayConfig) -> dict[str, Any]:
-    """What ``/_gateway/plugins`` serves: every plugin's row, and the middlewares that run on
-    each prefix in their order, building (not starting) every enabled plugin."""
-    from gateway.app import create_app
-    from gateway.keys import MIDDLEWARE_CHAINS, PLUGIN_REPORT
-
-    app = await create_app(config, strict=False)
-    return {"plugins": app[PLUGIN_REPORT], "middlewares": app[MIDDLEWARE_CHAINS]}
 
 
 def _print_config_error(error: ConfigError) -> None:

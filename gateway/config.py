@@ -14,13 +14,20 @@ import os
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, IPvAnyNetwork, ValidationError
+from pydantic import BaseModel, ValidationError
 
-from gateway.plugins import DiscoveredPlugin, DiscoveredPlugins, discover
+from gateway.contract import (
+    GatewayConfig as GatewayConfig,
+    GatewaySettings as GatewaySettings,
+    MountSettings as MountSettings,
+    PluginConfig as PluginConfig,
+    scopes_of as scopes_of,
+)
+from gateway.plugins import DiscoveredPlugins, discover
 from gateway.redact import redact_text, redacted_repr
 
 log = logging.getLogger("gateway.config")
@@ -74,131 +81,6 @@ class ConfigError(Exception):
         self.issues = issues
         self.discovered = discovered
         super().__init__("\n".join(issue.format(file) for issue in issues))
-
-
-class GatewaySettings(BaseModel):
-    """The ``[gateway]`` table."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    host: str = "127.0.0.1"
-    port: int = Field(8080, ge=1, le=65535)
-    plugin_dirs: list[str] = []
-    # Seconds in-flight requests get to finish after SIGTERM before they are cancelled.
-    shutdown_timeout: float = Field(30.0, ge=0)
-    # Seconds after SIGTERM during which readiness fails but connections are still accepted
-    # and served, so a load balancer stops sending first (gateway/drain.py). 0 by default;
-    # docs/deploy.md recommends 5 behind Kubernetes or a load balancer.
-    accept_grace: float = Field(0.0, ge=0, le=600)
-    # Seconds an idle keep-alive connection is kept open; above the load balancer's own
-    # idle timeout, so the balancer, not the gateway, closes idle connections.
-    keepalive_timeout: float = Field(75.0, ge=0, le=3600)
-    # --workers: seconds gunicorn lets a worker go without a heartbeat before it kills it.
-    worker_timeout: float = Field(60.0, gt=0, le=3600)
-    log_level: str = Field("info", pattern="^(debug|info|warning|error)$")
-    access_log: bool = True
-    # Every log line, access and application: "text" for people, "json" for log aggregation.
-    log_format: Literal["text", "json"] = "text"
-    # The event loop (gateway/event_loop.py): uvloop where installed, unless told otherwise.
-    loop: Literal["auto", "asyncio", "uvloop"] = "auto"
-    # Serve /metrics and count every request. Off by default: counting costs every request
-    # about 3 µs of CPU (bench/README.md), which only an operator who scrapes should pay.
-    metrics: bool = False
-    # Proxies (addresses or networks) whose Forwarded / X-Forwarded-* headers are believed:
-    # the client's address, scheme and host as they saw them (gateway/proxies.py).
-    trusted_proxies: list[IPvAnyNetwork] = []
-    # Seconds a request's whole body may take to arrive once a handler reads it (408 after).
-    body_timeout: float = Field(30.0, gt=0, le=3600)
-    # Connections one client address may hold at once (one more is answered 429); 0 for no
-    # limit (behind a reverse proxy every connection comes from the proxy's address).
-    max_connections_per_peer: int = Field(256, ge=0)
-
-
-class MountSettings(BaseModel):
-    """The host's own keys in a ``[plugins.NAME]`` table."""
-
-    model_config = ConfigDict(extra="allow")
-
-    # The plugin this table is an instance of: ``[plugins.billing]`` with ``plugin = "proxy"``
-    # is the instance ``billing`` of the plugin ``proxy``. Unset: the table's own name, the
-    # plugin's default instance (every plugins.toml written before instances existed).
-    plugin: str | None = None
-    enabled: bool = True
-    prefix: str | None = None
-    # Which plugin to use when two declare this name: "built-in", "distribution", "folder",
-    # "entry point", or a full source as `gateway plugins` prints it.
-    source: str | None = None
-    # A middleware plugin's placement (gateway/middleware.py): where its middlewares run and
-    # before or after which others.
-    priority: int | None = None
-    apply_to: list[str] | None = None
-    skip: list[str] = []
-
-
-@dataclass
-class PluginConfig:
-    """One instance of a discovered plugin with what its table says about it.
-
-    ``name`` is the instance's name, the ``[plugins.NAME]`` table's: what the gateway mounts,
-    places middlewares by, and names in health checks, metrics, logs and ``/_gateway/plugins``.
-    ``plugin_name`` is the plugin's own name; the two are the same for a plugin's default
-    instance (the table named like the plugin).
-    """
-
-    plugin: DiscoveredPlugin
-    instance: str | None = None
-    enabled: bool = False
-    prefix: str | None = None
-    settings: BaseModel | None = None
-    raw: dict[str, Any] = field(default_factory=dict)
-    priority: int | None = None
-    apply_to: list[str] | None = None
-    skip: list[str] = field(default_factory=list)
-
-    @property
-    def name(self) -> str:
-        return self.instance or self.plugin.name
-
-    @property
-    def plugin_name(self) -> str:
-        return self.plugin.name
-
-    @property
-    def own_settings(self) -> dict[str, Any]:
-        """The table's keys that belong to the plugin, not to the host (enabled, prefix)."""
-        return {k: v for k, v in self.raw.items() if k not in MountSettings.model_fields}
-
-
-@dataclass
-class GatewayConfig:
-    """A validated config: the gateway's settings and every discovered plugin's config.
-
-    This is the ``config`` a plugin's CLI handler receives. What it may rely on:
-
-    - ``path``: the config file (``dir``: its folder, against which relative paths resolve);
-    - ``gateway``: the ``[gateway]`` table as :class:`GatewaySettings` (``host``, ``port``, ...);
-    - ``plugins[NAME]``: a :class:`PluginConfig` for every discovered plugin's default instance
-      and every instance a table names (``plugin = "..."``): ``enabled``, ``prefix``,
-      ``settings`` (the validated settings model, ``None`` unless enabled), ``own_settings``
-      (the table's raw keys, also for a disabled plugin) and ``plugin_name``.
-    """
-
-    path: Path
-    gateway: GatewaySettings
-    discovered: DiscoveredPlugins
-    plugins: dict[str, PluginConfig]
-
-    @property
-    def dir(self) -> Path:
-        return self.path.parent
-
-    def enabled(self) -> list[PluginConfig]:
-        return [p for p in self.plugins.values() if p.enabled]
-
-    def scopes(self) -> dict[str, str]:
-        """Every place a middleware can apply, by each name an operator may use for it:
-        ``{"notes": "notes", "/notes": "notes", "/_gateway": "/_gateway", ...}``."""
-        return _scopes(self.enabled(), self.gateway)
 
 
 def resolve_config_path(path: str | os.PathLike[str] | None = None) -> Path:
@@ -500,21 +382,10 @@ def _check_prefixes(enabled: list[PluginConfig], issues: list[ConfigIssue]) -> N
                 )
 
 
-def _scopes(enabled: list[PluginConfig], gateway: GatewaySettings) -> dict[str, str]:
-    scopes = {"/_gateway": "/_gateway"}
-    if gateway.metrics:
-        scopes["/metrics"] = "/metrics"
-    for plugin in enabled:
-        if plugin.prefix is not None:
-            scopes[plugin.name] = plugin.name
-            scopes[plugin.prefix] = plugin.name
-    return scopes
-
-
 def _check_middleware_scopes(
     enabled: list[PluginConfig], gateway: GatewaySettings, issues: list[ConfigIssue]
 ) -> None:
-    scopes = _scopes(enabled, gateway)
+    scopes = scopes_of(enabled, gateway)
     for plugin in enabled:
         for key, entries in (("apply_to", plugin.apply_to or []), ("skip", plugin.skip)):
             for i, entry in enumerate(entries):

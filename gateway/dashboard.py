@@ -18,12 +18,12 @@ from typing import Any
 
 from aiohttp import web
 
-from gateway import __version__
 from gateway.docs import STATIC, html_page
 from gateway.health import run_checks, worst
 from gateway.keys import CONFIG, HEALTH_CHECKS, MIDDLEWARE_CHAINS, PLUGIN_REPORT, STATE
 from gateway.responses import json_response
 from gateway.traffic import TRAFFIC, TrafficHistory, sample_traffic
+from gateway.version import __version__
 
 ASSETS = "/_gateway/assets"
 CHECK_LIMIT = 5.0  # seconds: no check may hold the dashboard's data for longer

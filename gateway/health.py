@@ -1,58 +1,31 @@
-"""The types of the health-check contract: what a plugin's check is and what it reports."""
+"""Running health checks: every mounted check concurrently, each under its timeout."""
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any
 
-if TYPE_CHECKING:
-    from gateway.keys import MountedCheck
-
-Status = Literal["pass", "warn", "fail"]
-
-
-@dataclass(frozen=True)
-class CheckResult:
-    """What one check observed; field names follow draft-inadarei-api-health-check."""
-
-    status: Status = "pass"
-    output: str | None = None
-    observed_value: Any = None
-    observed_unit: str | None = None
-    details: dict[str, Any] = field(default_factory=dict)
+from gateway.contract import (
+    CheckResult as CheckResult,
+    HealthCheck as HealthCheck,
+    Status as Status,
+)
 
 
 @dataclass(frozen=True)
-class HealthCheck:
-    """A named async check a plugin contributes through ``gateway_health_checks``.
-
-    ``check`` is awaited with no arguments and returns a :class:`CheckResult` (``None`` means
-    pass). Raising, or running longer than ``timeout`` seconds, reports ``fail``.
-
-    ``required`` says what kind of check it is. ``True`` (the default, and what every check was
-    before the field existed): this instance cannot serve without it, so its ``fail`` fails
-    ``/health`` and readiness (503) and takes this instance out of its load balancer. ``False``:
-    a dependency the instance can serve without (from memory, stale, or with that plugin's
-    requests answering 503 while the rest serve); its ``fail`` is reported as ``warn`` (the
-    output says it was a failure) and never fails readiness. The rule the built-in plugins
-    follow: what is specific to this instance (its start-up, its own files) is required; a
-    store or upstream that every instance shares is not, because failing readiness on it would
-    take every instance out of the load balancer at once.
-    """
+class MountedCheck:
+    """A plugin's health check under its reported name (``notes:database``)."""
 
     name: str
-    check: Callable[[], Awaitable[CheckResult | None]]
-    timeout: float = 2.0
-    component_type: str = "component"
-    required: bool = True
+    check: HealthCheck
 
 
 SEVERITY = {"pass": 0, "warn": 1, "fail": 2}
 
 
 async def run_checks(
-    mounted: Sequence["MountedCheck"], limit: float
+    mounted: Sequence[MountedCheck], limit: float
 ) -> dict[str, list[dict[str, Any]]]:
     """Run every check concurrently, each under ``min(its timeout, limit)``.
 

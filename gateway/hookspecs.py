@@ -22,11 +22,14 @@ if TYPE_CHECKING:
     from aiohttp import web
     from pydantic import BaseModel
 
-    from gateway.config import GatewayConfig
-    from gateway.health import HealthCheck
-    from gateway.middleware import Middleware
-    from gateway.openapi import OpenAPIExtension, OpenAPIRoute
-    from gateway.plugins import PluginInfo
+    from gateway.contract import (
+        GatewayConfig,
+        HealthCheck,
+        Middleware,
+        OpenAPIExtension,
+        OpenAPIRoute,
+        PluginInfo,
+    )
 
 hookspec = pluggy.HookspecMarker("gateway")
 

@@ -8,29 +8,12 @@ need not know where it came from. An anonymous request has none.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from aiohttp import web
 
 from gateway.aiohttp_seam import request_state
-
-
-@dataclass(frozen=True)
-class Identity:
-    """An authenticated caller: a name fit for logs and counters, and what it may do.
-
-    ``name`` never is the credential itself (an API key's configured name, a token's subject);
-    ``scopes`` are the permissions the credential grants; ``provider`` names the middleware
-    that established it (``auth:api-key``).
-    """
-
-    name: str
-    scopes: frozenset[str] = field(default_factory=frozenset)
-    provider: str = ""
-
-    def allows(self, scope: str) -> bool:
-        return scope in self.scopes
-
+from gateway.contract import (
+    Identity as Identity,
+)
 
 # Who is calling, once an authentication middleware has established it; absent: anonymous.
 IDENTITY = web.RequestKey("gateway.identity", Identity)

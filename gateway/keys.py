@@ -5,8 +5,8 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
-from gateway.config import GatewayConfig
-from gateway.health import HealthCheck
+from gateway.contract import GatewayConfig
+from gateway.health import MountedCheck as MountedCheck  # defined beside run_checks
 from gateway.identity import IDENTITY as IDENTITY  # defined beside Identity, identity_of
 
 
@@ -24,14 +24,6 @@ class GatewayState:
     @property
     def ready(self) -> bool:
         return self.started and not self.draining
-
-
-@dataclass(frozen=True)
-class MountedCheck:
-    """A plugin's health check under its reported name (``notes:database``)."""
-
-    name: str
-    check: HealthCheck
 
 
 CONFIG = web.AppKey("gateway.config", GatewayConfig)

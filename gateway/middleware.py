@@ -12,58 +12,24 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from enum import IntEnum
 from functools import lru_cache, partial
 
 from aiohttp import web
 
 from gateway.aiohttp_seam import app_state
+from gateway.contract import (
+    Handler as Handler,
+    Middleware as Middleware,
+    MiddlewareHandler as MiddlewareHandler,
+    Priority as Priority,
+)
 from gateway.errors import answer_error
 from gateway.keys import PLUGIN_NAME
-
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-MiddlewareHandler = Callable[..., Awaitable[web.StreamResponse]]
-"""``async def middleware(request, handler)``: aiohttp's own middleware signature. ``handler``
-is passed by keyword, as aiohttp passes it: name the parameter ``handler``."""
 
 Chain = Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]
 
 # The gateway's own paths, as scopes: always there (``/metrics`` when metrics are on).
 OWN_SCOPES = ("/_gateway", "/metrics")
-
-
-class Priority(IntEnum):
-    """Where a middleware runs in a chain; higher runs first (outermost), as in Kong.
-
-    Pick the stage a middleware belongs to; an operator can move a plugin's middlewares with
-    ``priority = N`` in its table.
-    """
-
-    #: Answers CORS preflights before anything can refuse them.
-    PREFLIGHT = 2000
-    #: Finds out who is calling and sets ``gateway.IDENTITY`` (API keys, JWT, mTLS headers).
-    AUTHENTICATION = 1250
-    #: Decides whether that identity may make this request.
-    AUTHORIZATION = 950
-    #: Counts and limits requests, per identity or client address.
-    RATE_LIMIT = 910
-    #: Anything else: rewrites requests and responses, reads the identity.
-    DEFAULT = 800
-
-
-@dataclass(frozen=True)
-class Middleware:
-    """One request middleware a plugin contributes through ``gateway_middlewares``.
-
-    ``handler`` is called as ``await handler(request, handler=next_handler)`` for every request
-    to a scope it applies to; it returns ``await next_handler(request)`` (or its own response,
-    or raises :class:`gateway.ProblemError`). ``name`` is shown as ``plugin:name`` in
-    ``gateway plugins`` and ``/_gateway/plugins``.
-    """
-
-    name: str
-    handler: MiddlewareHandler
-    priority: int = Priority.DEFAULT
 
 
 @dataclass(frozen=True)

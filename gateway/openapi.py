@@ -23,7 +23,7 @@ import copy
 import logging
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -31,11 +31,16 @@ from aiohttp import web
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from gateway import __version__
 from gateway.config import GatewayConfig
+from gateway.contract import (
+    OpenAPIExtension as OpenAPIExtension,
+    OpenAPIRoute as OpenAPIRoute,
+    OperationExtension as OperationExtension,
+)
 from gateway.errors import PROBLEM_CONTENT_TYPE
 from gateway.plugins import await_me_maybe, call_plugin_hook
 from gateway.request_id import HEADER
+from gateway.version import __version__
 
 # The document is JSON: a plain str, not the istr the middleware uses as a header key.
 REQUEST_ID_HEADER = str(HEADER)
@@ -135,55 +140,6 @@ def query_parameters(model: type[BaseModel], **descriptions: str) -> list[dict[s
 
 
 # --- what middleware plugins add (the gateway_openapi_extend hook) --------------------------
-
-
-@dataclass(frozen=True)
-class OpenAPIRoute:
-    """One operation of the document, as ``gateway_openapi_extend`` sees it.
-
-    ``path`` is the full path template clients call (``/notes/{note_id}``), ``method`` is
-    upper-case (``GET``), ``plugin`` names the plugin that serves it (None for the gateway's own
-    routes, such as ``/_gateway/plugins``) and ``prefix`` is that plugin's mount prefix.
-    ``middlewares`` are the labels (``plugin:name``) of the plugin middlewares that run on it,
-    outermost first, as ``apply_to``/``skip``/``priority`` placed them: a middleware plugin
-    describes itself on exactly the routes where one of its own labels is listed.
-    """
-
-    method: str
-    path: str
-    plugin: str | None
-    prefix: str | None
-    middlewares: tuple[str, ...] = ()
-
-
-@dataclass
-class OperationExtension:
-    """What one middleware plugin adds to one operation.
-
-    ``security`` is a list of OpenAPI security requirement objects (alternatives: any one
-    satisfies it; ``{}`` for "none needed"), naming schemes given in
-    :attr:`OpenAPIExtension.components` ``["securitySchemes"]``; several plugins' lists for one
-    operation are alternatives too (:func:`either_of`); ``responses`` maps a status
-    (``"401"``) to a response object; ``parameters`` are added parameter objects (a header the
-    middleware reads).
-    """
-
-    security: list[dict[str, list[str]]] | None = None
-    responses: dict[str, dict[str, Any]] = field(default_factory=dict)
-    parameters: list[dict[str, Any]] = field(default_factory=list)
-
-
-@dataclass
-class OpenAPIExtension:
-    """What ``gateway_openapi_extend`` returns: shared components and per-operation additions.
-
-    ``components`` is merged into the document's (``{"securitySchemes": {"bearer": {...}}}``);
-    names are the plugin's to choose, and must not collide with another plugin's.
-    ``operations`` maps some of the routes the hook was given to their additions.
-    """
-
-    components: dict[str, dict[str, Any]] = field(default_factory=dict)
-    operations: dict[OpenAPIRoute, OperationExtension] = field(default_factory=dict)
 
 
 # --- the host's side ------------------------------------------------------------------------

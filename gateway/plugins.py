@@ -15,16 +15,21 @@ import inspect
 import os
 import sys
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pluggy
-from pydantic import BaseModel, ConfigDict
 
 from gateway import hookspecs
+from gateway.contract import (
+    DiscoveredPlugin as DiscoveredPlugin,
+    DiscoveredPlugins as DiscoveredPlugins,
+    PluginInfo as PluginInfo,
+    PluginSettings as PluginSettings,
+    undecorated_warning as undecorated_warning,
+)
 
 ENTRY_POINT_GROUP = "gateway.plugins"
 # Comma-separated entry-point names: load only these (keeps tests and debugging hermetic).
@@ -38,91 +43,6 @@ HOOK_NAMES = tuple(
         if name.startswith("gateway_") and inspect.isfunction(value)
     )
 )
-
-
-class PluginSettings(BaseModel):
-    """Base for a plugin's settings model: unknown keys are errors, not silently ignored."""
-
-    model_config = ConfigDict(extra="forbid")
-
-
-@dataclass(frozen=True)
-class PluginInfo:
-    """What a plugin declares about itself through ``gateway_plugin_info``.
-
-    - ``name``: the ``[plugins.NAME]`` table that enables and configures the plugin.
-    - ``default_prefix``: where it is mounted when its table sets no ``prefix``; ``None`` for a
-      middleware-only plugin, mounted only if the operator gives it a ``prefix``.
-    - ``settings``: the pydantic model validating the table's own keys.
-    - ``description``: one line shown by ``gateway plugins --json`` and ``/_gateway/plugins``.
-    - ``version``: shown by ``gateway plugins`` when no installed distribution gives one (a
-      folder plugin's only way to have a version besides a module-level ``__version__``).
-    - ``single_instance``: ``True`` when the plugin may be enabled under one table only
-      (``gateway check`` refuses a second); by default an operator may enable it several times
-      under names of their choosing (``[plugins.billing]`` with ``plugin = "proxy"``), each
-      instance built by its own ``gateway_create_app`` call with its own settings.
-    """
-
-    name: str
-    # None: not mounted unless the operator gives a prefix (a middleware-only plugin).
-    default_prefix: str | None = None
-    settings: type[BaseModel] = PluginSettings
-    description: str = ""
-    version: str | None = None
-    single_instance: bool = False
-
-
-@dataclass
-class DiscoveredPlugin:
-    """One plugin found by discovery, loaded or not."""
-
-    name: str
-    source: str
-    # What `source = "..."` in a [plugins.NAME] table may name to choose this plugin when two
-    # claim one name: "built-in", "distribution", "entry point", "folder" or "code".
-    kind: str = "code"
-    version: str | None = None
-    plugin: Any = None
-    info: PluginInfo | None = None
-    error: str | None = None
-    # How an operator fixes ``error`` when the plugin is enabled.
-    fix: str | None = None
-    # What raised ``error``, when something did: the testing kit chains it (its traceback
-    # shows the line of the plugin that failed).
-    exception: BaseException | None = None
-    hooks: list[str] = field(default_factory=list)
-    # Functions named like a hook without @hookimpl (see undecorated_hooks).
-    undecorated: list[str] = field(default_factory=list)
-
-    def answers_to(self, source: str) -> bool:
-        """Whether ``source = "..."`` in the plugin's table names this plugin."""
-        return source in (self.source, self.kind)
-
-    @property
-    def loaded(self) -> bool:
-        return self.error is None
-
-    @property
-    def warnings(self) -> list[str]:
-        """Defects that do not stop the plugin loading, one line each."""
-        return [undecorated_warning(name) for name in self.undecorated]
-
-
-def undecorated_warning(name: str) -> str:
-    return (
-        f"{name} is named like a gateway hook but has no @hookimpl, so the gateway never "
-        "calls it (decorate it with @gateway.hookimpl, or rename it)"
-    )
-
-
-@dataclass
-class DiscoveredPlugins:
-    """The plugin manager and every plugin discovery found, by name."""
-
-    manager: pluggy.PluginManager
-    plugins: dict[str, DiscoveredPlugin]
-    # Every name that more than one loaded plugin declares, with all of them (winner first).
-    claimants: dict[str, list[DiscoveredPlugin]] = field(default_factory=dict)
 
 
 def new_plugin_manager() -> pluggy.PluginManager:

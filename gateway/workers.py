@@ -40,6 +40,7 @@ from gateway.drain import GatewayRunner
 from gateway.event_loop import chosen_loop, log_loop
 from gateway.log_writer import writer
 from gateway.logs import JsonGunicornLogger, configure_logging, runner_options
+from gateway.plugin_report import build_problems, build_report
 
 # How long a new worker may take to boot during a reload before the reload is abandoned.
 BOOT_TIMEOUT = 60.0
@@ -66,8 +67,6 @@ async def worker_runner() -> web.AppRunner:
 
 def config_problems(path: str) -> list[str]:
     """What ``gateway check`` would report about the file at ``path``; empty when it is fine."""
-    from gateway.cli import build_problems, build_report
-
     try:
         config = load_config(path)
     except ConfigError as exc:

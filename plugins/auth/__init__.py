@@ -12,9 +12,14 @@ from typing import Any
 
 from aiohttp import web
 
-from gateway import Middleware, PluginInfo, hookimpl
-from gateway.config import GatewayConfig
-from gateway.openapi import OpenAPIExtension, OpenAPIRoute
+from gateway import (
+    GatewayConfig,
+    Middleware,
+    OpenAPIExtension,
+    OpenAPIRoute,
+    PluginInfo,
+    hookimpl,
+)
 from gateway_plugins.auth import cli
 from gateway_plugins.auth.middleware import Guard
 from gateway_plugins.auth.openapi import describe

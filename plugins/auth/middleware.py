@@ -31,6 +31,7 @@ from multidict import istr
 
 from gateway import (
     IDENTITY,
+    Handler,
     MemoryCounts,
     Middleware,
     Priority,
@@ -39,7 +40,6 @@ from gateway import (
     identity_of,
     is_preflight,
 )
-from gateway.middleware import Handler
 from gateway_plugins.auth.keyring import KEY_PREFIX, KeyRing
 from gateway_plugins.auth.rules import RuleBook
 from gateway_plugins.auth.settings import PUBLIC, AuthSettings

@@ -8,12 +8,12 @@ scope lists no ``{}``, so the document never says it may be called anonymously."
 
 from __future__ import annotations
 
-from gateway.openapi import (
+from gateway import (
     RETRY_AFTER,
     OpenAPIExtension,
     OpenAPIRoute,
     OperationExtension,
-    problem_response,
+    openapi_problem_response as problem_response,
 )
 from gateway_plugins.auth.rules import RuleBook
 from gateway_plugins.auth.settings import PUBLIC, AuthSettings

@@ -12,8 +12,12 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from gateway import Middleware, PluginInfo, hookimpl
-from gateway.config import GatewayConfig
+from gateway import (
+    GatewayConfig,
+    Middleware,
+    PluginInfo,
+    hookimpl,
+)
 from gateway_plugins.cors.middleware import Cors
 from gateway_plugins.cors.settings import CorsSettings
 

@@ -16,14 +16,15 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from gateway import (
+    Handler,
     Middleware,
     Priority,
     ProblemError,
     is_preflight,
     request_scope,
     response_fields,
+    scopes_named,
 )
-from gateway.middleware import Handler, scopes_named
 from gateway_plugins.cors.settings import CorsPolicy, CorsSettings
 
 # Always allowed by browsers without being listed (Fetch: CORS-safelisted request headers).
@@ -31,7 +32,7 @@ _SAFELISTED = {"accept", "accept-language", "content-language", "content-type", 
 
 
 @dataclass(frozen=True)
-class CompiledPolicy:
+class CompiledCorsPolicy:
     any_origin: bool
     origins: frozenset[str]
     methods: frozenset[str]
@@ -43,7 +44,7 @@ class CompiledPolicy:
     max_age: str
 
     @classmethod
-    def of(cls, policy: CorsPolicy) -> CompiledPolicy:
+    def of(cls, policy: CorsPolicy) -> CompiledCorsPolicy:
         return cls(
             any_origin="*" in policy.origins,
             origins=frozenset(policy.origins),
@@ -74,13 +75,13 @@ class CompiledPolicy:
 
 class Cors:
     def __init__(self, settings: CorsSettings, scopes: Mapping[str, str]) -> None:
-        self.default = CompiledPolicy.of(settings)
+        self.default = CompiledCorsPolicy.of(settings)
         named = scopes_named(settings.overrides, scopes, "overrides")
         self.overrides = {
-            named[name]: CompiledPolicy.of(policy) for name, policy in settings.overrides.items()
+            named[name]: CompiledCorsPolicy.of(policy) for name, policy in settings.overrides.items()
         }
 
-    def policy_for(self, request: web.Request) -> CompiledPolicy:
+    def policy_for(self, request: web.Request) -> CompiledCorsPolicy:
         if not self.overrides:
             return self.default
         return self.overrides.get(request_scope(request) or "", self.default)
@@ -102,7 +103,7 @@ class Cors:
             fields.add("Vary", "Origin")
         return await handler(request)
 
-    def preflight(self, request: web.Request, origin: str, policy: CompiledPolicy) -> web.Response:
+    def preflight(self, request: web.Request, origin: str, policy: CompiledCorsPolicy) -> web.Response:
         method = request.headers["Access-Control-Request-Method"].strip().upper()
         asked = [
             h.strip().lower()

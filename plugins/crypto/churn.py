@@ -14,8 +14,7 @@ from __future__ import annotations
 import itertools
 import time
 
-from limits import RateLimitItem
-from limits import parse as parse_rate
+from limits import RateLimitItem, parse as parse_rate
 from limits.aio.storage import MemoryStorage
 from limits.aio.strategies import SlidingWindowCounterRateLimiter
 

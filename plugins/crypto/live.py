@@ -22,8 +22,10 @@ from typing import Any, cast
 import orjson
 from aiohttp import WSCloseCode, WSMsgType, web
 
-from gateway import ProblemError
-from gateway.request_id import copy_request_id
+from gateway import (
+    ProblemError,
+    copy_request_id,
+)
 from gateway_plugins.crypto.churn import MessageRate
 from gateway_plugins.crypto.proxy import Answer, CryptoProxy
 from gateway_plugins.crypto.validation import (

@@ -10,7 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from gateway.openapi import RETRY_AFTER, model_schemas, problem_response, query_parameters
+from gateway import (
+    RETRY_AFTER,
+    model_schemas,
+    openapi_problem_response as problem_response,
+    query_parameters,
+)
 from gateway_plugins.crypto.validation import (
     COIN_ID_PATTERN,
     MAX_INFO_BODY,

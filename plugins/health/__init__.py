@@ -13,9 +13,16 @@ from typing import Any
 from aiohttp import web
 from pydantic import Field
 
-from gateway import PluginInfo, PluginSettings, __version__, hookimpl, json_response
-from gateway.health import run_checks, worst
-from gateway.keys import HEALTH_CHECKS, STATE
+from gateway import (
+    PluginInfo,
+    PluginSettings,
+    __version__,
+    hookimpl,
+    json_response,
+    not_ready_because,
+    run_health_checks,
+    worst,
+)
 
 HEALTH_JSON = "application/health+json"
 
@@ -133,17 +140,15 @@ async def health(request: web.Request) -> web.Response:
 
 async def ready(request: web.Request) -> web.Response:
     """Every check, and 503 while the gateway is starting or draining for shutdown."""
-    state = request.config_dict[STATE]
-    if not state.ready:
-        output = "draining for shutdown" if state.draining else "starting up"
-        return _answer("fail", {}, output=output)
+    why = not_ready_because(request)
+    if why is not None:
+        return _answer("fail", {}, output=why)
     checks = await _run_all(request)
     return _answer(worst(checks), checks)
 
 
 async def _run_all(request: web.Request) -> dict[str, list[dict[str, Any]]]:
-    mounted = request.config_dict[HEALTH_CHECKS]
-    return await run_checks(mounted, request.app[SETTINGS].timeout)
+    return await run_health_checks(request, request.app[SETTINGS].timeout)
 
 
 def _answer(status: str, checks: dict[str, Any], output: str | None = None) -> web.Response:

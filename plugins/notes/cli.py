@@ -17,7 +17,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from gateway.config import GatewayConfig
+from gateway import (
+    GatewayConfig,
+)
 from gateway_plugins.notes import migrate
 from gateway_plugins.notes.database import check_sqlite_folder, is_sqlite, resolve_url
 from gateway_plugins.notes.settings import NotesSettings

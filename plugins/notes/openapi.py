@@ -9,7 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from gateway.openapi import RETRY_AFTER, model_schemas, problem_response, query_parameters
+from gateway import (
+    RETRY_AFTER,
+    model_schemas,
+    openapi_problem_response as problem_response,
+    query_parameters,
+)
 from gateway_plugins.notes.pagination import list_parameters
 from gateway_plugins.notes.settings import NotesSettings
 from gateway_plugins.notes.validation import (

@@ -21,8 +21,11 @@ from pydantic import (
     ValidationError,
 )
 
-from gateway import ProblemError, read_body
-from gateway.errors import MAX_LISTED_ERRORS
+from gateway import (
+    MAX_LISTED_ERRORS,
+    ProblemError,
+    read_body,
+)
 
 # A priority is any 32-bit signed integer: everything the tutorial's INTEGER column could hold
 # portably (PostgreSQL's integer), and nothing that would overflow it.

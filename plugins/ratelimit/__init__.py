@@ -7,9 +7,16 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from gateway import CheckResult, HealthCheck, Middleware, PluginInfo, hookimpl
-from gateway.config import GatewayConfig
-from gateway.openapi import OpenAPIExtension, OpenAPIRoute
+from gateway import (
+    CheckResult,
+    GatewayConfig,
+    HealthCheck,
+    Middleware,
+    OpenAPIExtension,
+    OpenAPIRoute,
+    PluginInfo,
+    hookimpl,
+)
 from gateway_plugins.ratelimit.limiter import RequestCounter, open_storage
 from gateway_plugins.ratelimit.middleware import RateLimit
 from gateway_plugins.ratelimit.openapi import describe

@@ -29,8 +29,11 @@ from limits import RateLimitItem, parse_many
 from limits.aio import strategies as aio_strategies
 from limits.storage import storage_from_string
 
-from gateway import MemoryCounts, ProblemError
-from gateway.redact import redact
+from gateway import (
+    MemoryCounts,
+    ProblemError,
+    redact,
+)
 from gateway_plugins.ratelimit.settings import Counting, RateLimitSettings
 
 log = logging.getLogger("gateway_plugins.ratelimit")
@@ -62,7 +65,7 @@ class Rate:
 
 
 @dataclass(frozen=True)
-class CompiledPolicy:
+class CompiledRates:
     name: str  # the bucket: "default", or the scope it overrides
     rates: tuple[Rate, ...]  # as configured: the order of the RateLimit fields
     by: Counting
@@ -72,7 +75,7 @@ class CompiledPolicy:
     single: Rate | None  # the rate of a one-rate policy (the usual one): its fast path
 
     @classmethod
-    def of(cls, name: str, limits: list[str], by: Counting) -> CompiledPolicy:
+    def of(cls, name: str, limits: list[str], by: Counting) -> CompiledRates:
         rates = []
         for text in limits:
             items = parse_many(text)
@@ -199,7 +202,7 @@ class RequestCounter:
         table = memory.tables.get(rate.window) or memory.table(rate.window)
         return table.count(item.key_for(name, caller), item.amount, time.time())
 
-    def count_in_memory(self, policy: CompiledPolicy, caller: str) -> Verdict:
+    def count_in_memory(self, policy: CompiledRates, caller: str) -> Verdict:
         """:meth:`count` on memory storage, which has nothing to wait for: called without a
         coroutine by the middleware (``self.memory`` is set)."""
         memory, count_rate = self.memory, self.count_rate
@@ -227,7 +230,7 @@ class RequestCounter:
             windows.append(Window(rate, *figures))
         return Verdict(admitted, tuple(windows))
 
-    async def count(self, policy: CompiledPolicy, caller: str) -> Verdict:
+    async def count(self, policy: CompiledRates, caller: str) -> Verdict:
         """Admit (and count) one request of ``caller`` under ``policy``, or refuse it."""
         if self.memory is not None:
             return self.count_in_memory(policy, caller)
@@ -261,7 +264,7 @@ class RequestCounter:
             self.down_since = None
         return verdict
 
-    async def _count(self, policy: CompiledPolicy, caller: str) -> Verdict:
+    async def _count(self, policy: CompiledRates, caller: str) -> Verdict:
         # Shortest window first; the first without room refuses (module docstring).
         assert self.strategy is not None
         admitted = True
@@ -289,7 +292,7 @@ class RequestCounter:
             )
 
 
-def _verdict(policy: CompiledPolicy, admitted: bool, stats: Sequence[Any]) -> Verdict:
+def _verdict(policy: CompiledRates, admitted: bool, stats: Sequence[Any]) -> Verdict:
     now = time.time()
     return Verdict(
         admitted,

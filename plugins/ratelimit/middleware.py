@@ -14,6 +14,7 @@ from aiohttp import web
 from multidict import istr
 
 from gateway import (
+    Handler,
     Middleware,
     Priority,
     ProblemError,
@@ -22,10 +23,10 @@ from gateway import (
     is_preflight,
     request_scope,
     response_fields,
+    scopes_named,
 )
-from gateway.middleware import Handler, scopes_named
 from gateway_plugins.ratelimit.limiter import (
-    CompiledPolicy,
+    CompiledRates,
     Rate,
     RequestCounter,
     Verdict,
@@ -46,11 +47,11 @@ class RateLimit:
         self.counter = counter
         self.deny_when_down = settings.on_storage_error == "deny"
         self.retry = settings.storage_retry
-        self.default = CompiledPolicy.of("default", settings.limits, settings.by)
+        self.default = CompiledRates.of("default", settings.limits, settings.by)
         named = scopes_named(settings.overrides, scopes, "overrides")
         # By scope (a plugin's name, or an own path), whichever name the operator used.
         self.overrides = {
-            named[name]: CompiledPolicy.of(named[name], policy.limits, policy.by)
+            named[name]: CompiledRates.of(named[name], policy.limits, policy.by)
             for name, policy in settings.overrides.items()
         }
         # Fixed for the counter's storage and strategy; None for Redis (RequestCounter.count).
@@ -127,7 +128,7 @@ def _window_field(rate: Rate, remaining: int, reset: int) -> str:
     return f"{rate.field_start}{remaining};t={reset}"
 
 
-def _with_fields(request: web.Request, policy: CompiledPolicy, remaining: str) -> None:
+def _with_fields(request: web.Request, policy: CompiledRates, remaining: str) -> None:
     """The RateLimit fields on ``request``'s answer, whoever prepares it (a handler that
     streams, too): gateway.response_fields."""
     fields = response_fields(request)

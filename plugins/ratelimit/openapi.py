@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from gateway.openapi import (
+from gateway import (
     RETRY_AFTER,
     OpenAPIExtension,
     OpenAPIRoute,
     OperationExtension,
-    problem_response,
+    openapi_problem_response as problem_response,
 )
 from gateway_plugins.ratelimit.settings import RateLimitSettings
 

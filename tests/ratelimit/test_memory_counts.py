@@ -8,13 +8,11 @@ import threading
 import time
 from unittest import mock
 
-from hypothesis import example, given, settings
-from hypothesis import strategies as st
-from limits import parse
-from limits import strategies as limits_strategies
+from hypothesis import example, given, settings, strategies as st
+from limits import parse, strategies as limits_strategies
 from limits.storage import MemoryStorage
 
-from gateway_plugins.ratelimit.limiter import CompiledPolicy, RequestCounter, open_storage
+from gateway_plugins.ratelimit.limiter import CompiledRates, RequestCounter, open_storage
 from gateway_plugins.ratelimit.settings import RateLimitSettings
 
 LIMITS_STRATEGY = {
@@ -99,7 +97,7 @@ def test_counts_are_limits_own(strategy, limits, start, hits):
     with mock.patch.object(time, "time", clock):
         options = RateLimitSettings(limits=limits, strategy=strategy)
         counter = RequestCounter(options, open_storage(options))
-        policy = CompiledPolicy.of("default", options.limits, options.by)
+        policy = CompiledRates.of("default", options.limits, options.by)
         reference = LIMITS_STRATEGY[strategy](MemoryStorage())
         elapsed = 0
         for step, caller in hits:
@@ -122,7 +120,7 @@ def test_counts_are_limits_own(strategy, limits, start, hits):
 async def test_counting_starts_no_thread_and_no_task():
     settings = RateLimitSettings(limits=["2/second"])
     counter = RequestCounter(settings, open_storage(settings))
-    policy = CompiledPolicy.of("default", settings.limits, settings.by)
+    policy = CompiledRates.of("default", settings.limits, settings.by)
     threads = {t.ident for t in threading.enumerate()}
     tasks = asyncio.all_tasks()
     # Counted by a plain call: the middleware's count is no coroutine.
@@ -139,7 +137,7 @@ def test_past_callers_are_dropped_as_counting_goes_on(monkeypatch):
         monkeypatch.setattr(time, "time", clock)
         settings = RateLimitSettings(limits=["5/second", "100/minute"], strategy=strategy)
         counter = RequestCounter(settings, open_storage(settings))
-        policy = CompiledPolicy.of("default", settings.limits, settings.by)
+        policy = CompiledRates.of("default", settings.limits, settings.by)
         for n in range(5000):
             counter.count_in_memory(policy, f"ip:10.0.{n // 256}.{n % 256}")
         assert len(counter.storage) == 2 * 5000  # one per caller and window length
@@ -154,7 +152,7 @@ def test_past_callers_are_dropped_as_counting_goes_on(monkeypatch):
 def test_counter_keys_are_the_ones_limits_makes():
     # Keys are cached per caller (limiter._with_cached_keys); Redis is shared with processes
     # of other versions during a rolling upgrade, so the key must stay limits' own.
-    policy = CompiledPolicy.of("default", ["60/minute", "5/second; 1000/day"], "identity")
+    policy = CompiledRates.of("default", ["60/minute", "5/second; 1000/day"], "identity")
     for rate in policy.rates:
         plain = parse(rate.label)
         assert rate.item == plain and rate.item.get_expiry() == plain.get_expiry()
@@ -170,7 +168,7 @@ async def test_a_refusal_names_the_full_window_that_frees_last():
     # but a client retrying after one second would be refused by the per-minute one.
     settings = RateLimitSettings(limits=["1/second", "1/minute"])
     counter = RequestCounter(settings, open_storage(settings))
-    policy = CompiledPolicy.of("default", settings.limits, settings.by)
+    policy = CompiledRates.of("default", settings.limits, settings.by)
     # The sliding window's minute is the clock's: in its last seconds the per-minute count
     # frees within a second too, and both windows free at once.
     if time.time() % 60 > 57:
@@ -187,7 +185,7 @@ async def test_a_burst_refused_by_a_short_window_spends_no_long_window_quota():
     # Written long window first; counted short window first all the same.
     settings = RateLimitSettings(limits=["3/minute", "1/second"])
     counter = RequestCounter(settings, open_storage(settings))
-    policy = CompiledPolicy.of("default", settings.limits, settings.by)
+    policy = CompiledRates.of("default", settings.limits, settings.by)
     verdicts = [await counter.count(policy, "ip:127.0.0.1") for _ in range(3)]
     assert [v.admitted for v in verdicts] == [True, False, False]
     # The fields keep the configured order; only the first request counted per minute.

@@ -9,7 +9,9 @@ from typing import Any
 
 import aiohttp
 import orjson
-from gateway.config import GatewayConfig
+from gateway import (
+    GatewayConfig,
+)
 
 TIMEOUT = 10.0
 

@@ -8,8 +8,10 @@ import re
 
 import aiohttp_jinja2
 from aiohttp import WSCloseCode, WSMsgType, web
-from gateway import ProblemError
-from gateway.request_id import copy_request_id
+from gateway import (
+    ProblemError,
+    copy_request_id,
+)
 
 from gateway_chat.keys import ROOM, SETTINGS, TEMPLATES
 from gateway_chat.room import Member

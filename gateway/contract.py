@@ -1,0 +1,408 @@
+"""The plugin contract's types: everything gateway/hookspecs.py names, in one module.
+
+A plugin declares itself (:class:`PluginInfo`, :class:`PluginSettings`), contributes health
+checks (:class:`HealthCheck`, :class:`CheckResult`), middlewares (:class:`Middleware`,
+:class:`Priority`), identities (:class:`Identity`) and OpenAPI additions
+(:class:`OpenAPIExtension`), and receives the validated config (:class:`GatewayConfig`). These
+are the most stable part of the gateway; plugins import them from the ``gateway`` package.
+
+This module imports nothing else of the gateway's, so every other module may import it: the
+host has no import circle (tests/host/test_shape.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from enum import IntEnum
+from pathlib import Path
+from typing import Any, Literal
+
+import pluggy
+from aiohttp import web
+from pydantic import BaseModel, ConfigDict, Field, IPvAnyNetwork
+
+# --- a plugin and what it declares -----------------------------------------------------------
+
+
+class PluginSettings(BaseModel):
+    """Base for a plugin's settings model: unknown keys are errors, not silently ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+@dataclass(frozen=True)
+class PluginInfo:
+    """What a plugin declares about itself through ``gateway_plugin_info``.
+
+    - ``name``: the ``[plugins.NAME]`` table that enables and configures the plugin.
+    - ``default_prefix``: where it is mounted when its table sets no ``prefix``; ``None`` for a
+      middleware-only plugin, mounted only if the operator gives it a ``prefix``.
+    - ``settings``: the pydantic model validating the table's own keys.
+    - ``description``: one line shown by ``gateway plugins --json`` and ``/_gateway/plugins``.
+    - ``version``: shown by ``gateway plugins`` when no installed distribution gives one (a
+      folder plugin's only way to have a version besides a module-level ``__version__``).
+    - ``single_instance``: ``True`` when the plugin may be enabled under one table only
+      (``gateway check`` refuses a second); by default an operator may enable it several times
+      under names of their choosing (``[plugins.billing]`` with ``plugin = "proxy"``), each
+      instance built by its own ``gateway_create_app`` call with its own settings.
+    """
+
+    name: str
+    # None: not mounted unless the operator gives a prefix (a middleware-only plugin).
+    default_prefix: str | None = None
+    settings: type[BaseModel] = PluginSettings
+    description: str = ""
+    version: str | None = None
+    single_instance: bool = False
+
+
+@dataclass
+class DiscoveredPlugin:
+    """One plugin found by discovery, loaded or not."""
+
+    name: str
+    source: str
+    # What `source = "..."` in a [plugins.NAME] table may name to choose this plugin when two
+    # claim one name: "built-in", "distribution", "entry point", "folder" or "code".
+    kind: str = "code"
+    version: str | None = None
+    plugin: Any = None
+    info: PluginInfo | None = None
+    error: str | None = None
+    # How an operator fixes ``error`` when the plugin is enabled.
+    fix: str | None = None
+    # What raised ``error``, when something did: the testing kit chains it (its traceback
+    # shows the line of the plugin that failed).
+    exception: BaseException | None = None
+    hooks: list[str] = field(default_factory=list)
+    # Functions named like a hook without @hookimpl (see undecorated_hooks).
+    undecorated: list[str] = field(default_factory=list)
+
+    def answers_to(self, source: str) -> bool:
+        """Whether ``source = "..."`` in the plugin's table names this plugin."""
+        return source in (self.source, self.kind)
+
+    @property
+    def loaded(self) -> bool:
+        return self.error is None
+
+    @property
+    def warnings(self) -> list[str]:
+        """Defects that do not stop the plugin loading, one line each."""
+        return [undecorated_warning(name) for name in self.undecorated]
+
+
+def undecorated_warning(name: str) -> str:
+    return (
+        f"{name} is named like a gateway hook but has no @hookimpl, so the gateway never "
+        "calls it (decorate it with @gateway.hookimpl, or rename it)"
+    )
+
+
+@dataclass
+class DiscoveredPlugins:
+    """The plugin manager and every plugin discovery found, by name."""
+
+    manager: pluggy.PluginManager
+    plugins: dict[str, DiscoveredPlugin]
+    # Every name that more than one loaded plugin declares, with all of them (winner first).
+    claimants: dict[str, list[DiscoveredPlugin]] = field(default_factory=dict)
+
+
+# --- the validated config a plugin receives --------------------------------------------------
+
+
+class GatewaySettings(BaseModel):
+    """The ``[gateway]`` table."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=1, le=65535)
+    plugin_dirs: list[str] = []
+    # Seconds in-flight requests get to finish after SIGTERM before they are cancelled.
+    shutdown_timeout: float = Field(30.0, ge=0)
+    # Seconds after SIGTERM during which readiness fails but connections are still accepted
+    # and served, so a load balancer stops sending first (gateway/drain.py). 0 by default;
+    # docs/deploy.md recommends 5 behind Kubernetes or a load balancer.
+    accept_grace: float = Field(0.0, ge=0, le=600)
+    # Seconds an idle keep-alive connection is kept open; above the load balancer's own
+    # idle timeout, so the balancer, not the gateway, closes idle connections.
+    keepalive_timeout: float = Field(75.0, ge=0, le=3600)
+    # --workers: seconds gunicorn lets a worker go without a heartbeat before it kills it.
+    worker_timeout: float = Field(60.0, gt=0, le=3600)
+    log_level: str = Field("info", pattern="^(debug|info|warning|error)$")
+    access_log: bool = True
+    # Every log line, access and application: "text" for people, "json" for log aggregation.
+    log_format: Literal["text", "json"] = "text"
+    # The event loop (gateway/event_loop.py): uvloop where installed, unless told otherwise.
+    loop: Literal["auto", "asyncio", "uvloop"] = "auto"
+    # Serve /metrics and count every request. Off by default: counting costs every request
+    # about 3 µs of CPU (bench/README.md), which only an operator who scrapes should pay.
+    metrics: bool = False
+    # Proxies (addresses or networks) whose Forwarded / X-Forwarded-* headers are believed:
+    # the client's address, scheme and host as they saw them (gateway/proxies.py).
+    trusted_proxies: list[IPvAnyNetwork] = []
+    # Seconds a request's whole body may take to arrive once a handler reads it (408 after).
+    body_timeout: float = Field(30.0, gt=0, le=3600)
+    # Connections one client address may hold at once (one more is answered 429); 0 for no
+    # limit (behind a reverse proxy every connection comes from the proxy's address).
+    max_connections_per_peer: int = Field(256, ge=0)
+
+
+class MountSettings(BaseModel):
+    """The host's own keys in a ``[plugins.NAME]`` table."""
+
+    model_config = ConfigDict(extra="allow")
+
+    # The plugin this table is an instance of: ``[plugins.billing]`` with ``plugin = "proxy"``
+    # is the instance ``billing`` of the plugin ``proxy``. Unset: the table's own name, the
+    # plugin's default instance (every plugins.toml written before instances existed).
+    plugin: str | None = None
+    enabled: bool = True
+    prefix: str | None = None
+    # Which plugin to use when two declare this name: "built-in", "distribution", "folder",
+    # "entry point", or a full source as `gateway plugins` prints it.
+    source: str | None = None
+    # A middleware plugin's placement (gateway/middleware.py): where its middlewares run and
+    # before or after which others.
+    priority: int | None = None
+    apply_to: list[str] | None = None
+    skip: list[str] = []
+
+
+@dataclass
+class PluginConfig:
+    """One instance of a discovered plugin with what its table says about it.
+
+    ``name`` is the instance's name, the ``[plugins.NAME]`` table's: what the gateway mounts,
+    places middlewares by, and names in health checks, metrics, logs and ``/_gateway/plugins``.
+    ``plugin_name`` is the plugin's own name; the two are the same for a plugin's default
+    instance (the table named like the plugin).
+    """
+
+    plugin: DiscoveredPlugin
+    instance: str | None = None
+    enabled: bool = False
+    prefix: str | None = None
+    settings: BaseModel | None = None
+    raw: dict[str, Any] = field(default_factory=dict)
+    priority: int | None = None
+    apply_to: list[str] | None = None
+    skip: list[str] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.instance or self.plugin.name
+
+    @property
+    def plugin_name(self) -> str:
+        return self.plugin.name
+
+    @property
+    def own_settings(self) -> dict[str, Any]:
+        """The table's keys that belong to the plugin, not to the host (enabled, prefix)."""
+        return {k: v for k, v in self.raw.items() if k not in MountSettings.model_fields}
+
+
+@dataclass
+class GatewayConfig:
+    """A validated config: the gateway's settings and every discovered plugin's config.
+
+    This is the ``config`` a plugin's CLI handler receives. What it may rely on:
+
+    - ``path``: the config file (``dir``: its folder, against which relative paths resolve);
+    - ``gateway``: the ``[gateway]`` table as :class:`GatewaySettings` (``host``, ``port``, ...);
+    - ``plugins[NAME]``: a :class:`PluginConfig` for every discovered plugin's default instance
+      and every instance a table names (``plugin = "..."``): ``enabled``, ``prefix``,
+      ``settings`` (the validated settings model, ``None`` unless enabled), ``own_settings``
+      (the table's raw keys, also for a disabled plugin) and ``plugin_name``.
+    """
+
+    path: Path
+    gateway: GatewaySettings
+    discovered: DiscoveredPlugins
+    plugins: dict[str, PluginConfig]
+
+    @property
+    def dir(self) -> Path:
+        return self.path.parent
+
+    def enabled(self) -> list[PluginConfig]:
+        return [p for p in self.plugins.values() if p.enabled]
+
+    def scopes(self) -> dict[str, str]:
+        """Every place a middleware can apply, by each name an operator may use for it:
+        ``{"notes": "notes", "/notes": "notes", "/_gateway": "/_gateway", ...}``."""
+        return scopes_of(self.enabled(), self.gateway)
+
+
+def scopes_of(enabled: list[PluginConfig], gateway: GatewaySettings) -> dict[str, str]:
+    scopes = {"/_gateway": "/_gateway"}
+    if gateway.metrics:
+        scopes["/metrics"] = "/metrics"
+    for plugin in enabled:
+        if plugin.prefix is not None:
+            scopes[plugin.name] = plugin.name
+            scopes[plugin.prefix] = plugin.name
+    return scopes
+
+
+# --- health checks ---------------------------------------------------------------------------
+
+
+Status = Literal["pass", "warn", "fail"]
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """What one check observed; field names follow draft-inadarei-api-health-check."""
+
+    status: Status = "pass"
+    output: str | None = None
+    observed_value: Any = None
+    observed_unit: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class HealthCheck:
+    """A named async check a plugin contributes through ``gateway_health_checks``.
+
+    ``check`` is awaited with no arguments and returns a :class:`CheckResult` (``None`` means
+    pass). Raising, or running longer than ``timeout`` seconds, reports ``fail``.
+
+    ``required`` says what kind of check it is. ``True`` (the default, and what every check was
+    before the field existed): this instance cannot serve without it, so its ``fail`` fails
+    ``/health`` and readiness (503) and takes this instance out of its load balancer. ``False``:
+    a dependency the instance can serve without (from memory, stale, or with that plugin's
+    requests answering 503 while the rest serve); its ``fail`` is reported as ``warn`` (the
+    output says it was a failure) and never fails readiness. The rule the built-in plugins
+    follow: what is specific to this instance (its start-up, its own files) is required; a
+    store or upstream that every instance shares is not, because failing readiness on it would
+    take every instance out of the load balancer at once.
+    """
+
+    name: str
+    check: Callable[[], Awaitable[CheckResult | None]]
+    timeout: float = 2.0
+    component_type: str = "component"
+    required: bool = True
+
+
+# --- middlewares -----------------------------------------------------------------------------
+
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+MiddlewareHandler = Callable[..., Awaitable[web.StreamResponse]]
+"""``async def middleware(request, handler)``: aiohttp's own middleware signature. ``handler``
+is passed by keyword, as aiohttp passes it: name the parameter ``handler``."""
+
+
+class Priority(IntEnum):
+    """Where a middleware runs in a chain; higher runs first (outermost), as in Kong.
+
+    Pick the stage a middleware belongs to; an operator can move a plugin's middlewares with
+    ``priority = N`` in its table.
+    """
+
+    #: Answers CORS preflights before anything can refuse them.
+    PREFLIGHT = 2000
+    #: Finds out who is calling and sets ``gateway.IDENTITY`` (API keys, JWT, mTLS headers).
+    AUTHENTICATION = 1250
+    #: Decides whether that identity may make this request.
+    AUTHORIZATION = 950
+    #: Counts and limits requests, per identity or client address.
+    RATE_LIMIT = 910
+    #: Anything else: rewrites requests and responses, reads the identity.
+    DEFAULT = 800
+
+
+@dataclass(frozen=True)
+class Middleware:
+    """One request middleware a plugin contributes through ``gateway_middlewares``.
+
+    ``handler`` is called as ``await handler(request, handler=next_handler)`` for every request
+    to a scope it applies to; it returns ``await next_handler(request)`` (or its own response,
+    or raises :class:`gateway.ProblemError`). ``name`` is shown as ``plugin:name`` in
+    ``gateway plugins`` and ``/_gateway/plugins``.
+    """
+
+    name: str
+    handler: MiddlewareHandler
+    priority: int = Priority.DEFAULT
+
+
+# --- identities ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Identity:
+    """An authenticated caller: a name fit for logs and counters, and what it may do.
+
+    ``name`` never is the credential itself (an API key's configured name, a token's subject);
+    ``scopes`` are the permissions the credential grants; ``provider`` names the middleware
+    that established it (``auth:api-key``).
+    """
+
+    name: str
+    scopes: frozenset[str] = field(default_factory=frozenset)
+    provider: str = ""
+
+    def allows(self, scope: str) -> bool:
+        return scope in self.scopes
+
+
+# --- what middleware plugins add to the OpenAPI document (gateway_openapi_extend) ------------
+
+
+@dataclass(frozen=True)
+class OpenAPIRoute:
+    """One operation of the document, as ``gateway_openapi_extend`` sees it.
+
+    ``path`` is the full path template clients call (``/notes/{note_id}``), ``method`` is
+    upper-case (``GET``), ``plugin`` names the plugin that serves it (None for the gateway's own
+    routes, such as ``/_gateway/plugins``) and ``prefix`` is that plugin's mount prefix.
+    ``middlewares`` are the labels (``plugin:name``) of the plugin middlewares that run on it,
+    outermost first, as ``apply_to``/``skip``/``priority`` placed them: a middleware plugin
+    describes itself on exactly the routes where one of its own labels is listed.
+    """
+
+    method: str
+    path: str
+    plugin: str | None
+    prefix: str | None
+    middlewares: tuple[str, ...] = ()
+
+
+@dataclass
+class OperationExtension:
+    """What one middleware plugin adds to one operation.
+
+    ``security`` is a list of OpenAPI security requirement objects (alternatives: any one
+    satisfies it; ``{}`` for "none needed"), naming schemes given in
+    :attr:`OpenAPIExtension.components` ``["securitySchemes"]``; several plugins' lists for one
+    operation are alternatives too (:func:`either_of`); ``responses`` maps a status
+    (``"401"``) to a response object; ``parameters`` are added parameter objects (a header the
+    middleware reads).
+    """
+
+    security: list[dict[str, list[str]]] | None = None
+    responses: dict[str, dict[str, Any]] = field(default_factory=dict)
+    parameters: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class OpenAPIExtension:
+    """What ``gateway_openapi_extend`` returns: shared components and per-operation additions.
+
+    ``components`` is merged into the document's (``{"securitySchemes": {"bearer": {...}}}``);
+    names are the plugin's to choose, and must not collide with another plugin's.
+    ``operations`` maps some of the routes the hook was given to their additions.
+    """
+
+    components: dict[str, dict[str, Any]] = field(default_factory=dict)
+    operations: dict[OpenAPIRoute, OperationExtension] = field(default_factory=dict)
