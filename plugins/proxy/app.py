@@ -1,0 +1,73 @@
+"""One proxy instance's sub-application: a catch-all route, and the client session it owns.
+
+Everything lives on the application (keys.py), nothing at module level, so one process may
+serve several instances of the plugin, each with its own targets, pools and health.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+from aiohttp import web
+
+from gateway_plugins.proxy.checks import ActiveChecks
+from gateway_plugins.proxy.forward import Forwarder
+from gateway_plugins.proxy.keys import FORWARDER
+from gateway_plugins.proxy.settings import ProxySettings
+from gateway_plugins.proxy.targets import Targets
+from gateway_plugins.proxy.tls import client_context
+from gateway_plugins.proxy.websocket import relay_websocket, wants_websocket
+
+log = logging.getLogger("gateway.proxy")
+
+TAIL = "tail"
+
+
+def build_app(settings: ProxySettings, config_dir: Path) -> web.Application:
+    """Built without I/O (the TLS files are read here so a wrong path stops the start)."""
+    app = web.Application()
+    forwarder = Forwarder(settings, Targets(settings), client_context(settings, config_dir))
+    app[FORWARDER] = forwarder
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        if settings.websockets and wants_websocket(request):
+            return await relay_websocket(forwarder, request)
+        return await forwarder.handle(request)
+
+    route = app.router.add_route("*", "/{%s:.*}" % TAIL, handle)  # noqa: UP031 - a pattern
+    app.router.add_route("*", "", handle)  # the bare prefix, without a redirect
+
+    async def resources(app: web.Application) -> AsyncIterator[None]:
+        # add_subapp has prefixed the route by now: its template is "<prefix>/{tail}".
+        canonical = route.resource.canonical if route.resource is not None else ""
+        prefix = canonical.removesuffix("/{%s}" % TAIL)  # noqa: UP031
+        connector = aiohttp.TCPConnector(
+            limit=0,  # each target has its own limit (Target.slots)
+            limit_per_host=settings.max_connections,
+            keepalive_timeout=settings.keepalive,
+        )
+        session = aiohttp.ClientSession(
+            connector=connector,
+            auto_decompress=False,  # bodies are relayed as they are
+            # Only what the client sent: no User-Agent or Accept-Encoding of aiohttp's own.
+            skip_auto_headers=("User-Agent", "Accept-Encoding", "Accept", "Content-Type"),
+            cookie_jar=aiohttp.DummyCookieJar(),  # the clients' cookies are theirs
+            raise_for_status=False,
+        )
+        forwarder.targets.start_metrics(prefix)
+        forwarder.started(session, prefix)
+        checks = ActiveChecks(forwarder) if settings.health_check is not None else None
+        if checks is not None:
+            checks.start()
+        try:
+            yield
+        finally:
+            if checks is not None:
+                await checks.stop()
+            await session.close()
+
+    app.cleanup_ctx.append(resources)
+    return app

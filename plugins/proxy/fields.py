@@ -1,0 +1,132 @@
+"""Header fields of a forwarded request and of the answer relayed back.
+
+Hop-by-hop fields (RFC 9110 section 7.6.1) belong to one connection and are never relayed,
+either way, nor are the fields a ``Connection`` field names. What the client says about
+forwarding (``Forwarded``, ``X-Forwarded-*``) is replaced by what the gateway itself decided
+(gateway.client_address honours only ``[gateway] trusted_proxies``), so an upstream can trust
+it. Credentials meant for the gateway stay at the gateway unless the operator says otherwise.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+
+from aiohttp import web
+from multidict import CIMultiDict, CIMultiDictProxy, istr
+
+from gateway import REQUEST_ID, client_address, identity_of
+
+HOP_BY_HOP = frozenset(
+    istr(name)
+    for name in (
+        "Connection",
+        "Keep-Alive",
+        "Proxy-Connection",
+        "Proxy-Authenticate",
+        "Proxy-Authorization",
+        "TE",
+        "Trailer",
+        "Transfer-Encoding",
+        "Upgrade",
+    )
+)
+# Set by the proxy from its own decisions; a client's values never pass.
+FORWARDING = frozenset(
+    istr(name)
+    for name in (
+        "Forwarded",
+        "X-Forwarded-For",
+        "X-Forwarded-Proto",
+        "X-Forwarded-Host",
+        "X-Forwarded-Port",
+        "X-Real-IP",
+    )
+)
+# The request's framing is the proxy's to set; Expect was answered by the gateway itself.
+_REQUEST_FRAMING = frozenset(istr(n) for n in ("Host", "Content-Length", "Expect"))
+# The gateway answers with its own Server and request id.
+_RESPONSE_OWN = frozenset(istr(n) for n in ("Server", "X-Request-ID", "Content-Length"))
+
+
+def connection_named(headers: CIMultiDict[str] | web.BaseRequest) -> set[istr]:
+    """The field names a ``Connection`` field lists (they are hop-by-hop too)."""
+    source = headers.headers if isinstance(headers, web.BaseRequest) else headers
+    named: set[istr] = set()
+    for value in source.getall("Connection", ()):
+        named.update(istr(token.strip()) for token in value.split(",") if token.strip())
+    return named
+
+
+def _node(address: str) -> str:
+    """An address as a ``Forwarded`` node: IPv6 quoted and bracketed (RFC 7239)."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return '"_hidden"' if address in ("", "-") else f'"{address}"'
+    return f'"[{ip}]"' if ip.version == 6 else str(ip)
+
+
+class RequestFields:
+    """What the proxy removes from and adds to every forwarded request (one per instance)."""
+
+    def __init__(
+        self,
+        *,
+        pass_credentials: bool,
+        credential_fields: list[str],
+        identity_field: str | None,
+        via: str,
+    ) -> None:
+        dropped = set(HOP_BY_HOP) | FORWARDING | _REQUEST_FRAMING
+        if not pass_credentials:
+            dropped |= {istr(name) for name in credential_fields}
+        if identity_field is not None:
+            dropped.add(istr(identity_field))
+        self._dropped = frozenset(dropped)
+        self._identity_field = identity_field
+        self._via = via
+
+    def build(
+        self, request: web.BaseRequest, host: str, *, upgrade: bool = False
+    ) -> CIMultiDict[str]:
+        """The fields sent to a target for ``request``; ``host`` is the Host to send."""
+        dropped = self._dropped
+        named = connection_named(request)
+        if named:
+            dropped = dropped | named
+        out: CIMultiDict[str] = CIMultiDict()
+        for name, value in request.headers.items():
+            if name not in dropped:
+                out.add(name, value)
+        out["Host"] = host
+        if request.body_exists and "Content-Length" in request.headers:
+            out["Content-Length"] = request.headers["Content-Length"]
+        address = client_address(request)
+        scheme = request.scheme
+        client_host = request.host
+        out["X-Forwarded-For"] = address
+        out["X-Forwarded-Proto"] = scheme
+        out["X-Forwarded-Host"] = client_host
+        out["Forwarded"] = f'for={_node(address)};proto={scheme};host="{client_host}"'
+        version = request.version
+        out.add("Via", f"{version.major}.{version.minor} {self._via}")
+        request_id = request.get(REQUEST_ID)
+        if request_id is not None:
+            out["X-Request-ID"] = request_id
+        if self._identity_field is not None:
+            identity = identity_of(request)
+            if identity is not None:
+                out[self._identity_field] = identity.name
+        return out
+
+
+def relayed_fields(headers: CIMultiDictProxy[str], via: str, version: str) -> CIMultiDict[str]:
+    """The target's answer fields as relayed to the client; framing (``Content-Length``,
+    chunking) is set by the caller from what the target sent."""
+    dropped = HOP_BY_HOP | _RESPONSE_OWN | connection_named(headers)
+    out: CIMultiDict[str] = CIMultiDict()
+    for name, value in headers.items():
+        if name not in dropped:
+            out.add(name, value)
+    out.add("Via", f"{version} {via}")
+    return out

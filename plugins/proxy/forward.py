@@ -1,0 +1,341 @@
+"""The proxy's HTTP handler: one request forwarded to a target, its answer streamed back.
+
+Neither body is ever held whole: the client's is read piece by piece into the target's
+request, and the target's is written to the client as it arrives, so a 1 GiB body costs what
+one piece of it does. Each piece waits at most ``timeouts.idle``.
+
+Until a byte of the answer has been sent, a failure is a problem+json answer carrying
+``Proxy-Status`` (problems.py), after a retry on another target when the request allows one.
+Once the answer is under way, a target that fails ends the client's connection (its answer is
+visibly cut short, never silently completed) and the failure is logged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator, Callable
+
+import aiohttp
+from aiohttp import web
+from yarl import URL
+
+from gateway import REQUEST_ID, ProblemError
+from gateway_plugins.proxy.fields import RequestFields, relayed_fields
+from gateway_plugins.proxy.metrics import TOTAL_SECONDS
+from gateway_plugins.proxy.paths import rewrite_location, tail_segments, upstream_path
+from gateway_plugins.proxy.problems import UpstreamFailure, classify, failure_problem
+from gateway_plugins.proxy.retries import RetryBudget
+from gateway_plugins.proxy.settings import ProxySettings
+from gateway_plugins.proxy.targets import Target, Targets
+
+log = logging.getLogger("gateway.proxy")
+
+IDEMPOTENT = frozenset(("GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"))
+# Answers worth trying on another target (the target said it cannot serve now).
+RETRY_STATUSES = frozenset((502, 503, 504))
+_NO_BODY_STATUSES = frozenset((204, 304))
+_LOCATIONS = ("Location", "Content-Location")
+
+
+class ClientBody:
+    """The client's request body as the target's request reads it, piece by piece.
+
+    Records why it stopped early (``problem``) so a failure of the client is not blamed on
+    the target: a body too large (413) or too slow (408).
+    """
+
+    def __init__(self, request: web.Request, idle: float, limit: int | None) -> None:
+        self._request = request
+        self._idle = idle
+        self._limit = limit
+        self.problem: ProblemError | None = None
+        self.on_complete: Callable[[], None] | None = None
+
+    async def pieces(self) -> AsyncIterator[bytes]:
+        content = self._request.content
+        size = 0
+        while True:
+            try:
+                async with asyncio.timeout(self._idle):
+                    piece = await content.readany()
+            except TimeoutError:
+                self.problem = ProblemError(
+                    408, f"The request body stalled for {self._idle:g}s; it was not forwarded."
+                )
+                raise
+            if not piece:
+                break
+            size += len(piece)
+            if self._limit is not None and size > self._limit:
+                self.problem = ProblemError(
+                    413, f"The request body is larger than {self._limit} bytes."
+                )
+                raise self.problem
+            yield piece
+        if self.on_complete is not None:
+            self.on_complete()
+
+
+class Forwarder:
+    """Forwards the requests of one proxy instance; built with the app, started with it."""
+
+    def __init__(self, settings: ProxySettings, targets: Targets, ssl: object | None) -> None:
+        self.settings = settings
+        self.targets = targets
+        self.fields = RequestFields(
+            pass_credentials=settings.pass_credentials,
+            credential_fields=settings.credential_fields,
+            identity_field=settings.identity_field,
+            via=settings.via,
+        )
+        self.budget = RetryBudget(settings.retry_budget)
+        self.ssl = ssl
+        self.session: aiohttp.ClientSession | None = None
+        self.prefix = ""  # the mount prefix, known once mounted (app.py)
+        self.total_seconds = TOTAL_SECONDS.labels("")
+        timeouts = settings.timeouts
+        # Connecting is bounded by aiohttp; the answer's head and each body piece by our own
+        # clocks, which know when the request's body has been sent.
+        self.client_timeout = aiohttp.ClientTimeout(
+            total=None, connect=None, sock_connect=timeouts.connect, sock_read=None
+        )
+
+    def started(self, session: aiohttp.ClientSession, prefix: str) -> None:
+        self.session = session
+        self.prefix = prefix
+        self.total_seconds = TOTAL_SECONDS.labels(prefix)
+
+    # --- the handler ------------------------------------------------------------------------
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        started = time.perf_counter()
+        raw_path, _, query = request.raw_path.partition("?")
+        path_tail = tail_segments(raw_path, self.prefix)
+        settings = self.settings
+        limit = settings.max_body_size
+        if limit is not None and (request.content_length or 0) > limit:
+            raise ProblemError(413, f"The request body is larger than {limit} bytes.")
+        has_body = request.body_exists
+        retryable = request.method in IDEMPOTENT and not has_body
+        attempts = 1 + settings.retries if retryable else 1
+        self.budget.deposit()
+        tried: list[Target] = []
+        failure: UpstreamFailure | None = None
+        try:
+            for attempt in range(attempts):
+                target = self.targets.choose(request, tried)
+                if target is None:
+                    break
+                if attempt:
+                    if not self.budget.withdraw():
+                        break
+                    if target.metrics is not None:
+                        target.metrics.retries.inc()
+                tried.append(target)
+                path = upstream_path(target.base, self.prefix, path_tail, settings.strip_prefix)
+                body = ClientBody(request, settings.timeouts.idle, limit) if has_body else None
+                last = attempt + 1 == attempts
+                try:
+                    return await self._attempt(request, target, path, query, body, last)
+                except UpstreamFailure as exc:
+                    if body is not None and body.problem is not None:
+                        raise body.problem from None
+                    failure = exc
+                    if has_body or exc.error == "proxy_internal_error":
+                        break
+        finally:
+            self.total_seconds.observe(time.perf_counter() - started)
+        if failure is None:
+            failure = UpstreamFailure("destination_unavailable")
+        if failure.cause is not None:
+            log.warning(
+                "proxy %s %s: %s (%s)",
+                request.method,
+                request.path,
+                failure.error,
+                failure.cause,
+            )
+        raise failure_problem(self.settings.via, failure.error)
+
+    async def _attempt(
+        self,
+        request: web.Request,
+        target: Target,
+        path: str,
+        query: str,
+        body: ClientBody | None,
+        last: bool,
+    ) -> web.StreamResponse:
+        """One try on ``target``: the relayed answer, or :class:`UpstreamFailure` before any
+        byte of it was sent (also for a 502/503/504 worth retrying when ``last`` is false)."""
+        await self.take_slot(target)
+        try:
+            upstream = await self._send(request, target, path, query, body)
+            status = upstream.status
+            if status >= 500:
+                self.targets.failed(target, f"answered {status}")
+                if status in RETRY_STATUSES and not last and body is None:
+                    upstream.close()
+                    raise UpstreamFailure("destination_unavailable")
+            else:
+                self.targets.succeeded(target)
+            return await self._relay(request, upstream, target)
+        finally:
+            self.free_slot(target)
+
+    async def take_slot(self, target: Target) -> None:
+        slots = target.slots
+        if slots.locked():
+            try:
+                async with asyncio.timeout(self.settings.pool_wait):
+                    await slots.acquire()
+            except TimeoutError:
+                raise UpstreamFailure("connection_limit_reached") from None
+        else:
+            await slots.acquire()
+        target.in_flight += 1
+        if target.metrics is not None:
+            target.metrics.connections.inc()
+
+    def free_slot(self, target: Target) -> None:
+        target.slots.release()
+        target.in_flight -= 1
+        if target.metrics is not None:
+            target.metrics.connections.dec()
+
+    async def _send(
+        self,
+        request: web.Request,
+        target: Target,
+        path: str,
+        query: str,
+        body: ClientBody | None,
+    ) -> aiohttp.ClientResponse:
+        assert self.session is not None, "the proxy's session opens with the app"
+        settings = self.settings
+        url = URL(target.origin + path + (f"?{query}" if query else ""), encoded=True)
+        host = request.host if settings.preserve_host else target.host
+        headers = self.fields.build(request, host)
+        loop = asyncio.get_running_loop()
+        timeouts = settings.timeouts
+        metrics = target.metrics
+        sent = time.perf_counter()
+        try:
+            async with asyncio.timeout(None) as deadline:
+                if body is None:
+                    deadline.reschedule(loop.time() + timeouts.connect + timeouts.first_byte)
+                else:
+                    # The head of the answer is due first_byte seconds after the body is sent.
+                    def body_sent() -> None:
+                        deadline.reschedule(loop.time() + timeouts.first_byte)
+
+                    body.on_complete = body_sent
+                upstream = await self.session.request(
+                    request.method,
+                    url,
+                    headers=headers,
+                    data=body.pieces() if body is not None else None,
+                    allow_redirects=False,
+                    ssl=self.ssl if target.origin.startswith("https:") else True,
+                    timeout=self.client_timeout,
+                )
+        except TimeoutError as exc:
+            self._count_failure(target, "http_response_timeout")
+            raise UpstreamFailure("http_response_timeout", exc) from None
+        except (aiohttp.ClientError, OSError) as exc:
+            error = classify(exc)
+            self._count_failure(target, error)
+            raise UpstreamFailure(error, exc) from None
+        if metrics is not None:
+            metrics.upstream_seconds.observe(time.perf_counter() - sent)
+            metrics.answered(upstream.status)
+        return upstream
+
+    def _count_failure(self, target: Target, error: str) -> None:
+        if target.metrics is not None:
+            target.metrics.failed()
+        if error in ("connection_refused", "connection_timeout", "destination_ip_unroutable"):
+            self.targets.failed(target, error)
+
+    async def _relay(
+        self, request: web.Request, upstream: aiohttp.ClientResponse, target: Target
+    ) -> web.StreamResponse:
+        """Stream ``upstream``'s answer to the client; always releases ``upstream``."""
+        settings = self.settings
+        version = (
+            f"{upstream.version.major}.{upstream.version.minor}" if upstream.version else "1.1"
+        )
+        headers = relayed_fields(upstream.headers, settings.via, version)
+        for name in _LOCATIONS:
+            value = headers.get(name)
+            if value is not None:
+                headers[name] = rewrite_location(
+                    value,
+                    target_origin=target.origin,
+                    base=target.base,
+                    prefix=self.prefix,
+                    strip_prefix=settings.strip_prefix,
+                    origin=f"{request.scheme}://{request.host}",
+                )
+        request_id = request.get(REQUEST_ID)
+        if request_id is not None:
+            headers["X-Request-ID"] = request_id
+        headers["Server"] = settings.via
+        response = web.StreamResponse(status=upstream.status, reason=upstream.reason)
+        response.headers.extend(headers)
+        length = upstream.headers.get("Content-Length")
+        empty = request.method == "HEAD" or upstream.status in _NO_BODY_STATUSES
+        if length is not None and length.isdigit() and "Transfer-Encoding" not in upstream.headers:
+            if empty:
+                response.headers["Content-Length"] = length
+            else:
+                response.content_length = int(length)
+        try:
+            await response.prepare(request)
+            if not empty and not await self._copy_body(request, upstream, response, target):
+                return response  # cut short: the client's connection is closed
+            await response.write_eof()
+        except ConnectionError:
+            log.info("proxy %s %s: the client went away", request.method, request.path)
+            upstream.close()
+            return response
+        upstream.release()
+        return response
+
+    async def _copy_body(
+        self,
+        request: web.Request,
+        upstream: aiohttp.ClientResponse,
+        response: web.StreamResponse,
+        target: Target,
+    ) -> bool:
+        """Copy the body; ``False`` when the target failed and the client's connection was
+        closed instead (raises ``ConnectionError`` when the client went away)."""
+        idle = self.settings.timeouts.idle
+        content = upstream.content
+        while True:
+            try:
+                async with asyncio.timeout(idle):
+                    piece = await content.readany()
+            except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+                reason = "stalled" if isinstance(exc, TimeoutError) else classify(exc)
+                log.warning(
+                    "proxy %s %s: target %s failed mid-answer (%s); closing the client's "
+                    "connection",
+                    request.method,
+                    request.path,
+                    target.url,
+                    reason,
+                )
+                upstream.close()
+                if not isinstance(exc, TimeoutError):
+                    self.targets.failed(target, reason)
+                transport = request.transport
+                if transport is not None:
+                    transport.close()
+                return False
+            if not piece:
+                return True
+            await response.write(piece)

@@ -1,0 +1,72 @@
+"""Prometheus metrics of the proxy, by instance (its mount prefix) and target.
+
+Defined once per process, as prometheus_client's metrics are; each instance resolves its own
+labelled children when it starts (:class:`TargetMetrics`), so several instances in one
+process never share a series. Under ``--workers N`` counters and histograms sum over the
+workers and the gauges are the live workers' sum.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+LABELS = ("prefix", "target")
+_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
+
+REQUESTS = Counter(
+    "gateway_proxy_requests_total",
+    "Attempts sent to a target, by the class of its answer (1xx-5xx) or 'error' when it did "
+    "not answer.",
+    [*LABELS, "status_class"],
+)
+UPSTREAM_SECONDS = Histogram(
+    "gateway_proxy_upstream_seconds",
+    "Time from sending a request to a target to the head of its answer.",
+    LABELS,
+    buckets=_BUCKETS,
+)
+TOTAL_SECONDS = Histogram(
+    "gateway_proxy_total_seconds",
+    "Time from taking a request to the last byte of its relayed answer, retries included.",
+    ["prefix"],
+    buckets=_BUCKETS,
+)
+RETRIES = Counter("gateway_proxy_retries_total", "Attempts made again on another target.", LABELS)
+EJECTIONS = Counter(
+    "gateway_proxy_ejections_total",
+    "Times a target was taken out of rotation (passive ejection or failed health checks).",
+    LABELS,
+)
+CONNECTIONS = Gauge(
+    "gateway_proxy_connections_in_use",
+    "Requests and WebSockets holding a connection to a target now.",
+    LABELS,
+    multiprocess_mode="livesum",
+)
+AVAILABLE = Gauge(
+    "gateway_proxy_target_available",
+    "1 while a target is in rotation, 0 while it is ejected or unhealthy.",
+    LABELS,
+    multiprocess_mode="liveall",
+)
+
+_CLASSES = ("error", "1xx", "2xx", "3xx", "4xx", "5xx")
+
+
+class TargetMetrics:
+    """One target's labelled series, resolved once (``.labels`` is costly per request)."""
+
+    def __init__(self, prefix: str, target: str) -> None:
+        self.by_class = {c: REQUESTS.labels(prefix, target, c) for c in _CLASSES}
+        self.upstream_seconds = UPSTREAM_SECONDS.labels(prefix, target)
+        self.retries = RETRIES.labels(prefix, target)
+        self.ejections = EJECTIONS.labels(prefix, target)
+        self.connections = CONNECTIONS.labels(prefix, target)
+        self.available = AVAILABLE.labels(prefix, target)
+        self.available.set(1)
+
+    def answered(self, status: int) -> None:
+        self.by_class.get(f"{status // 100}xx", self.by_class["5xx"]).inc()
+
+    def failed(self) -> None:
+        self.by_class["error"].inc()
