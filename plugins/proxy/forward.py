@@ -241,13 +241,13 @@ class Forwarder:
                     ssl=self.ssl if target.origin.startswith("https:") else True,
                     timeout=self.client_timeout,
                 )
-        except TimeoutError as exc:
-            self._count_failure(target, "http_response_timeout")
-            raise UpstreamFailure("http_response_timeout", exc) from None
-        except (aiohttp.ClientError, OSError) as exc:
+        except (aiohttp.ClientError, OSError) as exc:  # aiohttp's timeouts among them
             error = classify(exc)
             self._count_failure(target, error)
             raise UpstreamFailure(error, exc) from None
+        except TimeoutError as exc:  # our own clock: the answer's head is late
+            self._count_failure(target, "http_response_timeout")
+            raise UpstreamFailure("http_response_timeout", exc) from None
         if metrics is not None:
             metrics.upstream_seconds.observe(time.perf_counter() - sent)
             metrics.answered(upstream.status)
