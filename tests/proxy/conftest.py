@@ -32,16 +32,24 @@ def url_of(server: TestServer) -> str:
 @pytest.fixture
 def proxied(gateway_client: Any) -> Callable[..., Awaitable[TestClient]]:
     """``await proxied([server, ...], prefix="/svc", **settings)``: a gateway with one proxy
-    instance in front of the servers (URLs or started servers)."""
+    instance in front of the servers (URLs or started servers); ``tables`` adds other plugins'
+    tables, ``gateway`` the [gateway] table."""
 
     async def make(
-        targets: list[Any], *, prefix: str = "/svc", plugins: tuple[Any, ...] = (), **settings: Any
+        targets: list[Any],
+        *,
+        prefix: str = "/svc",
+        plugins: tuple[Any, ...] = (),
+        tables: dict[str, Any] | None = None,
+        gateway: dict[str, Any] | None = None,
+        **settings: Any,
     ) -> TestClient:
         upstreams = [t if isinstance(t, str) else url_of(t) for t in targets]
-        tables: dict[str, Any] = {"proxy": {"prefix": prefix, "upstreams": upstreams, **settings}}
-        extra = settings.pop("_tables", None)
-        if extra:
-            tables.update(extra)
-        return await gateway_client({"plugins": tables}, plugins=[proxy_plugin, *plugins])
+        config: dict[str, Any] = {
+            "gateway": gateway or {},
+            "plugins": {"proxy": {"prefix": prefix, "upstreams": upstreams, **settings}},
+        }
+        config["plugins"].update(tables or {})
+        return await gateway_client(config, plugins=[proxy_plugin, *plugins])
 
     return make

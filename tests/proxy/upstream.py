@@ -46,6 +46,7 @@ async def redirect(request: web.Request) -> web.Response:
 
 
 async def slow(request: web.Request) -> web.Response:
+    request.app[SEEN].append(request)
     await asyncio.sleep(float(request.query.get("s", "5")))
     return web.Response(text="late")
 
