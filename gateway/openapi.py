@@ -31,6 +31,7 @@ from aiohttp import web
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
+from gateway.catch_all import catch_all_prefixes, served_by_catch_all
 from gateway.config import GatewayConfig
 from gateway.contract import (
     OpenAPIExtension as OpenAPIExtension,
@@ -259,7 +260,7 @@ async def build_document(root: web.Application) -> dict[str, Any]:
     _place(document, None, "", copy.deepcopy(HOST_FRAGMENT))
 
     _describe_missing(document, routes)
-    _drop_unmounted(document, routes)
+    _drop_unmounted(document, routes, catch_all_prefixes(root))
     _add_shared(document)
     from gateway.keys import MIDDLEWARE_CHAINS
 
@@ -355,13 +356,17 @@ def _describe_missing(document: dict[str, Any], routes: Iterable[MountedRoute]) 
         item[method] = operation
 
 
-def _drop_unmounted(document: dict[str, Any], routes: Iterable[MountedRoute]) -> None:
+def _drop_unmounted(
+    document: dict[str, Any],
+    routes: Iterable[MountedRoute],
+    catch_all: dict[str, frozenset[str]],
+) -> None:
     """Drop what a fragment describes but the gateway does not serve (metrics off, say)."""
     served = {(route.path, route.method.lower()) for route in routes}
     for path in list(document["paths"]):
         item = document["paths"][path]
         for method in [m for m in item if m in METHODS]:
-            if (path, method) not in served:
+            if (path, method) not in served and not served_by_catch_all(path, method, catch_all):
                 del item[method]
         if not any(m in METHODS for m in item):
             del document["paths"][path]

@@ -14,7 +14,7 @@ import aiohttp
 from aiohttp import web
 
 from gateway_plugins.proxy.checks import ActiveChecks
-from gateway_plugins.proxy.forward import Forwarder
+from gateway_plugins.proxy.forward import TAIL, Forwarder
 from gateway_plugins.proxy.keys import FORWARDER
 from gateway_plugins.proxy.settings import ProxySettings
 from gateway_plugins.proxy.targets import Targets
@@ -22,8 +22,6 @@ from gateway_plugins.proxy.tls import client_context
 from gateway_plugins.proxy.websocket import relay_websocket, wants_websocket
 
 log = logging.getLogger("gateway.proxy")
-
-TAIL = "tail"
 
 
 def build_app(settings: ProxySettings, config_dir: Path) -> web.Application:
@@ -37,13 +35,10 @@ def build_app(settings: ProxySettings, config_dir: Path) -> web.Application:
             return await relay_websocket(forwarder, request)
         return await forwarder.handle(request)
 
-    route = app.router.add_route("*", "/{%s:.*}" % TAIL, handle)  # noqa: UP031 - a pattern
+    forwarder.route = app.router.add_route("*", "/{%s:.*}" % TAIL, handle)  # noqa: UP031
     app.router.add_route("*", "", handle)  # the bare prefix, without a redirect
 
     async def resources(app: web.Application) -> AsyncIterator[None]:
-        # add_subapp has prefixed the route by now: its template is "<prefix>/{tail}".
-        canonical = route.resource.canonical if route.resource is not None else ""
-        prefix = canonical.removesuffix("/{%s}" % TAIL)  # noqa: UP031
         connector = aiohttp.TCPConnector(
             limit=0,  # each target has its own limit (Target.slots)
             limit_per_host=settings.max_connections,
@@ -57,8 +52,7 @@ def build_app(settings: ProxySettings, config_dir: Path) -> web.Application:
             cookie_jar=aiohttp.DummyCookieJar(),  # the clients' cookies are theirs
             raise_for_status=False,
         )
-        forwarder.targets.start_metrics(prefix)
-        forwarder.started(session, prefix)
+        forwarder.started(session)
         checks = ActiveChecks(forwarder) if settings.health_check is not None else None
         if checks is not None:
             checks.start()

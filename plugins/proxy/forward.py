@@ -37,6 +37,7 @@ IDEMPOTENT = frozenset(("GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"))
 RETRY_STATUSES = frozenset((502, 503, 504))
 _NO_BODY_STATUSES = frozenset((204, 304))
 _LOCATIONS = ("Location", "Content-Location")
+TAIL = "tail"  # the catch-all route's parameter: "/{tail:.*}"
 
 
 class ClientBody:
@@ -93,7 +94,8 @@ class Forwarder:
         self.budget = RetryBudget(settings.retry_budget)
         self.ssl = ssl
         self.session: aiohttp.ClientSession | None = None
-        self.prefix = ""  # the mount prefix, known once mounted (app.py)
+        self.prefix = ""  # the mount prefix, read when started (mount_prefix)
+        self.route: web.AbstractRoute | None = None  # the catch-all route (app.py)
         self.total_seconds = TOTAL_SECONDS.labels("")
         timeouts = settings.timeouts
         # Connecting is bounded by aiohttp; the answer's head and each body piece by our own
@@ -102,9 +104,21 @@ class Forwarder:
             total=None, connect=None, sock_connect=timeouts.connect, sock_read=None
         )
 
-    def started(self, session: aiohttp.ClientSession, prefix: str) -> None:
+    def mount_prefix(self) -> str:
+        """Where the instance is mounted ("/billing"); "" before it is mounted.
+
+        Read from the catch-all route's own template, which ``add_subapp`` prefixes: the
+        plugin's settings never see the prefix, and one plugin may be mounted many times.
+        """
+        resource = self.route.resource if self.route is not None else None
+        if resource is None:
+            return ""
+        return resource.canonical.removesuffix("/{%s}" % TAIL)  # noqa: UP031 - a template
+
+    def started(self, session: aiohttp.ClientSession) -> None:
         self.session = session
-        self.prefix = prefix
+        self.prefix = prefix = self.mount_prefix()
+        self.targets.start_metrics(prefix)
         self.total_seconds = TOTAL_SECONDS.labels(prefix)
 
     # --- the handler ------------------------------------------------------------------------

@@ -42,7 +42,7 @@ async def describe(forwarder: Forwarder, settings: ProxySettings) -> dict[str, A
     if not isinstance(document, dict) or not isinstance(document.get("paths"), dict):
         log.warning("proxy: %s is not an OpenAPI document (no paths); left out", url)
         return None
-    return _as_fragment(document, first.base, forwarder.prefix, settings.strip_prefix)
+    return _as_fragment(document, first.base, forwarder.mount_prefix(), settings.strip_prefix)
 
 
 def _as_fragment(
