@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 
 import aiohttp
 from aiohttp import web
@@ -52,7 +52,11 @@ class ClientBody:
         self._idle = idle
         self._limit = limit
         self.problem: ProblemError | None = None
-        self.on_complete: Callable[[], None] | None = None
+        # The attempt's clock (forward.py's _send): while a piece is being written the target
+        # must take it within ``idle`` seconds; once the body is sent, its answer is due
+        # within ``first_byte``; while the client is awaited, the client's own clock runs.
+        self.deadline: asyncio.Timeout | None = None
+        self.first_byte = 0.0
 
     async def pieces(self) -> AsyncIterator[bytes]:
         content = self._request.content
@@ -74,9 +78,14 @@ class ClientBody:
                     413, f"The request body is larger than {self._limit} bytes."
                 )
                 raise self.problem
+            deadline = self.deadline
+            if deadline is not None:
+                deadline.reschedule(asyncio.get_running_loop().time() + self._idle)
             yield piece
-        if self.on_complete is not None:
-            self.on_complete()
+            if deadline is not None:
+                deadline.reschedule(None)
+        if self.deadline is not None:
+            self.deadline.reschedule(asyncio.get_running_loop().time() + self.first_byte)
 
 
 class Forwarder:
@@ -240,12 +249,9 @@ class Forwarder:
             async with asyncio.timeout(None) as deadline:
                 if body is None:
                     deadline.reschedule(loop.time() + timeouts.connect + timeouts.first_byte)
-                else:
-                    # The head of the answer is due first_byte seconds after the body is sent.
-                    def body_sent() -> None:
-                        deadline.reschedule(loop.time() + timeouts.first_byte)
-
-                    body.on_complete = body_sent
+                else:  # the body keeps the clock (ClientBody.deadline)
+                    body.deadline = deadline
+                    body.first_byte = timeouts.first_byte
                 upstream = await self.session.request(
                     request.method,
                     url,
@@ -352,4 +358,19 @@ class Forwarder:
                 return False
             if not piece:
                 return True
-            await response.write(piece)
+            try:
+                async with asyncio.timeout(idle):
+                    await response.write(piece)
+            except TimeoutError:
+                # The client stopped reading: it must not hold the target's connection forever.
+                log.info(
+                    "proxy %s %s: the client read nothing for %gs; closing its connection",
+                    request.method,
+                    request.path,
+                    idle,
+                )
+                upstream.close()
+                transport = request.transport
+                if transport is not None:
+                    transport.close()
+                return False

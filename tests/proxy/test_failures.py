@@ -182,3 +182,50 @@ async def test_target_killed_mid_stream_cuts_the_answer(proxied, caplog) -> None
     finally:
         process.kill()
         process.wait()
+
+
+async def test_target_that_never_reads_the_body_is_504(proxied) -> None:
+    # Accepts connections and reads nothing: the upload fills the buffers, then waits.
+    silent = await asyncio.start_server(lambda r, w: None, "127.0.0.1", 0)
+    port = silent.sockets[0].getsockname()[1]
+    try:
+        client = await proxied([f"http://127.0.0.1:{port}"], timeouts={"idle": 0.5})
+
+        async def pieces():
+            for _ in range(64):
+                yield b"u" * (1024 * 1024)
+
+        started = time.monotonic()
+        response = await client.post("/svc/x", data=pieces())
+        await assert_problem(response, 504)
+        assert time.monotonic() - started < 10
+    finally:
+        silent.close()
+
+
+async def test_a_client_that_stalls_its_upload_is_408(upstream, proxied) -> None:
+    server = await upstream()
+    client = await proxied([server], timeouts={"idle": 0.3})
+
+    async def stalling():
+        yield b"a" * 1000
+        await asyncio.sleep(2)
+        yield b"b"
+
+    response = await client.post("/svc/x", data=stalling())
+    await assert_problem(response, 408)
+
+
+async def test_a_client_that_stops_reading_frees_the_connection(upstream, proxied) -> None:
+    server = await upstream()
+    client = await proxied([server], max_connections=1, pool_wait=0, timeouts={"idle": 0.5})
+    reader, writer = await asyncio.open_connection("127.0.0.1", client.port)
+    writer.write(b"GET /svc/stream?size=1073741824 HTTP/1.1\r\nHost: x\r\n\r\n")
+    await writer.drain()
+    await reader.read(1024)  # the head, then read nothing more
+    await asyncio.sleep(0.3)
+    busy = await client.get("/svc/x")
+    assert busy.status == 503  # its one connection is taken by the stalled download
+    await asyncio.sleep(2.0)
+    assert (await client.get("/svc/x")).status == 200
+    writer.close()
