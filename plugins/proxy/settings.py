@@ -62,7 +62,7 @@ class ProxySettings(PluginSettings):
     pass_credentials: bool = False
     credential_fields: list[str] = Field(default_factory=lambda: ["Authorization", "X-API-Key"])
     # The caller's identity name (gateway.identity_of) is sent in this field; a value the
-    # client sent in it is always removed. None: not sent.
+    # client sent in it is always removed. "" (TOML has no null): no identity is sent.
     identity_field: str | None = "X-Gateway-Identity"
     # The name this hop gives itself in Via and Proxy-Status.
     via: str = Field("gateway", pattern=r"^[A-Za-z0-9._-]{1,64}$")
@@ -133,7 +133,7 @@ class ProxySettings(PluginSettings):
     @field_validator("identity_field")
     @classmethod
     def _identity_name(cls, value: str | None) -> str | None:
-        return None if value is None else _field_name(value)
+        return None if not value else _field_name(value)
 
     @field_validator("openapi_url")
     @classmethod
