@@ -9,8 +9,6 @@ it. Credentials meant for the gateway stay at the gateway unless the operator sa
 
 from __future__ import annotations
 
-import ipaddress
-
 from aiohttp import web
 from multidict import CIMultiDict, CIMultiDictProxy, istr
 
@@ -58,12 +56,13 @@ def connection_named(headers: CIMultiDict[str] | web.BaseRequest) -> set[istr]:
 
 
 def _node(address: str) -> str:
-    """An address as a ``Forwarded`` node: IPv6 quoted and bracketed (RFC 7239)."""
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return '"_hidden"' if address in ("", "-") else f'"{address}"'
-    return f'"[{ip}]"' if ip.version == 6 else str(ip)
+    """An address as a ``Forwarded`` node: IPv6 quoted and bracketed (RFC 7239).
+
+    ``address`` is gateway.client_address's: an IP address, or "-" when none is known.
+    """
+    if ":" in address:
+        return f'"[{address}]"'
+    return address if address and address != "-" else "unknown"
 
 
 class RequestFields:

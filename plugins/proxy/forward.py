@@ -19,6 +19,7 @@ from collections.abc import AsyncIterator
 
 import aiohttp
 from aiohttp import web
+from multidict import CIMultiDict
 from yarl import URL
 
 from gateway import REQUEST_ID, ProblemError
@@ -299,22 +300,23 @@ class Forwarder:
                     strip_prefix=settings.strip_prefix,
                     origin=f"{request.scheme}://{request.host}",
                 )
+        length = upstream.headers.get("Content-Length")
+        if "Transfer-Encoding" in upstream.headers or not (length and length.isdigit()):
+            length = None
+        empty = request.method == "HEAD" or upstream.status in _NO_BODY_STATUSES
+        if empty or (length is not None and int(length) <= settings.buffer_answers):
+            return await self._answer_whole(request, upstream, headers, length, empty)
         request_id = request.get(REQUEST_ID)
         if request_id is not None:
             headers["X-Request-ID"] = request_id
         headers["Server"] = settings.via
         response = web.StreamResponse(status=upstream.status, reason=upstream.reason)
         response.headers.extend(headers)
-        length = upstream.headers.get("Content-Length")
-        empty = request.method == "HEAD" or upstream.status in _NO_BODY_STATUSES
-        if length is not None and length.isdigit() and "Transfer-Encoding" not in upstream.headers:
-            if empty:
-                response.headers["Content-Length"] = length
-            else:
-                response.content_length = int(length)
+        if length is not None:
+            response.content_length = int(length)
         try:
             await response.prepare(request)
-            if not empty and not await self._copy_body(request, upstream, response, target):
+            if not await self._copy_body(request, upstream, response, target):
                 return response  # cut short: the client's connection is closed
             await response.write_eof()
         except ConnectionError:
@@ -322,6 +324,35 @@ class Forwarder:
             upstream.close()
             return response
         upstream.release()
+        return response
+
+    async def _answer_whole(
+        self,
+        request: web.Request,
+        upstream: aiohttp.ClientResponse,
+        headers: CIMultiDict[str],
+        length: str | None,
+        empty: bool,
+    ) -> web.Response:
+        """A small answer (at most ``buffer_answers`` bytes, said by its Content-Length) or
+        one without a body, read whole and returned unprepared: one write to the client, and
+        the host and other plugins' middlewares add their fields as to any answer."""
+        try:
+            if empty:
+                body = None
+            else:
+                async with asyncio.timeout(self.settings.timeouts.idle):
+                    body = await upstream.read()
+        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+            upstream.close()
+            error = "http_response_timeout" if isinstance(exc, TimeoutError) else classify(exc)
+            raise UpstreamFailure(error, exc) from None
+        upstream.release()
+        response = web.Response(
+            status=upstream.status, reason=upstream.reason, headers=headers, body=body
+        )
+        if empty and length is not None:
+            response.headers["Content-Length"] = length  # a HEAD's, or a 304's, as sent
         return response
 
     async def _copy_body(

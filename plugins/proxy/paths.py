@@ -56,6 +56,12 @@ def tail_segments(raw_path: str, prefix: str) -> list[str]:
     ``raw_path`` is ``request.raw_path`` without its query. Raises :class:`PathRefused` for a
     path that escapes ``prefix`` or hides a separator or dot segment in its encoding.
     """
+    wanted = prefix.split("/")[1:] if prefix else []
+    if "%" not in raw_path and "\\" not in raw_path and "/." not in raw_path:
+        # Nothing encoded, no dot segment: routing already matched the prefix as written.
+        segments = raw_path.split("/")[1:]
+        if segments[: len(wanted)] == wanted:
+            return segments[len(wanted) :]
     resolved: list[str] = []
     for segment in raw_path.split("/")[1:]:
         kind = _judge(segment)
@@ -67,7 +73,6 @@ def tail_segments(raw_path: str, prefix: str) -> list[str]:
             resolved.append(segment)
     if raw_path.endswith(("/.", "/..")):
         resolved.append("")  # "/a/b/.." is "/a/", a directory (RFC 3986 section 5.2.4)
-    wanted = prefix.split("/")[1:] if prefix else []
     head = resolved[: len(wanted)]
     if [unquote(s) for s in head] != wanted:
         raise PathRefused("The path leaves this proxy's prefix.")

@@ -82,6 +82,9 @@ class ProxySettings(PluginSettings):
     # Whether /health fails (and readiness with it) when no target is left.
     health_required: bool = False
     timeouts: Timeouts = Timeouts()
+    # Answers with a Content-Length up to this many bytes are read whole and sent in one
+    # write (and carry every middleware's fields); longer ones are streamed. 0: stream all.
+    buffer_answers: int = Field(65536, ge=0, le=16 * 1024 * 1024)
     # Largest request body forwarded (bytes); None: no limit.
     max_body_size: int | None = Field(None, ge=0)
     websockets: bool = True

@@ -39,6 +39,14 @@ async def test_keys_identity_and_limits_in_front(upstream, proxied) -> None:
     await assert_problem(await client.get("/svc/x"), 429)
 
 
+async def test_cors_fields_on_a_small_answer(upstream, proxied) -> None:
+    server = await upstream()
+    client = await proxied([server], plugins=(cors_plugin,), tables={"cors": {"origins": [ORIGIN]}})
+    response = await client.get("/svc/x", headers={"Origin": ORIGIN})
+    assert response.status == 200
+    assert response.headers.get("Access-Control-Allow-Origin") == ORIGIN
+
+
 @pytest.mark.xfail(
     not hasattr(gateway, "response_fields"),
     reason="middleware fields reach a prepared answer once gateway.response_fields lands (#31)",
@@ -47,8 +55,11 @@ async def test_keys_identity_and_limits_in_front(upstream, proxied) -> None:
 async def test_cors_fields_on_a_streamed_answer(upstream, proxied) -> None:
     server = await upstream()
     client = await proxied([server], plugins=(cors_plugin,), tables={"cors": {"origins": [ORIGIN]}})
-    response = await client.get("/svc/x", headers={"Origin": ORIGIN})
+    response = await client.get(
+        "/svc/stream", params={"size": "200000"}, headers={"Origin": ORIGIN}
+    )
     assert response.status == 200
+    assert len(await response.read()) == 200000
     assert response.headers.get("Access-Control-Allow-Origin") == ORIGIN
 
 
