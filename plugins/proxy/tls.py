@@ -14,24 +14,35 @@ log = logging.getLogger("gateway.proxy")
 def client_context(settings: ProxySettings, config_dir: Path) -> ssl.SSLContext | None:
     """The context for the instance's https:// targets; ``None`` when it has none.
 
-    Raises ``OSError``/``ssl.SSLError`` naming the file when a CA, certificate or key cannot
-    be read: the gateway does not start with TLS settings it cannot honour.
+    Raises ``ValueError`` naming the setting when a CA, certificate or key cannot be read: the
+    gateway does not start with TLS settings it cannot honour.
     """
     if not any(url.startswith("https://") for url in settings.upstreams):
         return None
 
-    def resolve(name: str) -> str:
+    def resolve(key: str, name: str) -> str:
         path = Path(name)
-        return str(path if path.is_absolute() else config_dir / path)
+        path = path if path.is_absolute() else config_dir / path
+        if not path.is_file():
+            raise ValueError(
+                f"{key} = {name!r}: no such file {str(path)!r} (a relative path is read from "
+                "plugins.toml's folder)"
+            )
+        return str(path)
 
-    context = ssl.create_default_context(
-        cafile=resolve(settings.ca_file) if settings.ca_file else None
-    )
-    if settings.cert_file:
-        context.load_cert_chain(
-            resolve(settings.cert_file),
-            resolve(settings.key_file) if settings.key_file else None,
+    try:
+        context = ssl.create_default_context(
+            cafile=resolve("ca_file", settings.ca_file) if settings.ca_file else None
         )
+        if settings.cert_file:
+            context.load_cert_chain(
+                resolve("cert_file", settings.cert_file),
+                resolve("key_file", settings.key_file) if settings.key_file else None,
+            )
+    except ssl.SSLError as exc:
+        raise ValueError(
+            f"ca_file, cert_file or key_file is not a PEM file ssl can read: {exc}"
+        ) from None
     if not settings.verify:
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
