@@ -60,7 +60,7 @@ class ActiveChecks:
                     url,
                     headers={"Host": target.host, "User-Agent": "gateway-proxy-health-check"},
                     allow_redirects=False,
-                    ssl=self._forwarder.ssl if target.origin.startswith("https:") else True,
+                    ssl=self._forwarder.ssl_for(target.origin),
                 ) as response,
             ):
                 await response.read()
@@ -98,5 +98,6 @@ async def targets_check(forwarder: Forwarder) -> CheckResult:
     output = f"{available} of {total} targets available"
     if available == total:
         return CheckResult("pass", output, observed_value=available, details=details)
-    status = "warn" if available else "fail"
-    return CheckResult(status, output, observed_value=available, details=details)
+    if available:
+        return CheckResult("warn", output, observed_value=available, details=details)
+    return CheckResult("fail", output, observed_value=available, details=details)

@@ -46,7 +46,9 @@ _REQUEST_FRAMING = frozenset(istr(n) for n in ("Host", "Content-Length", "Expect
 _RESPONSE_OWN = frozenset(istr(n) for n in ("Server", "X-Request-ID", "Content-Length"))
 
 
-def connection_named(headers: CIMultiDict[str] | web.BaseRequest) -> set[istr]:
+def connection_named(
+    headers: CIMultiDict[str] | CIMultiDictProxy[str] | web.BaseRequest,
+) -> set[istr]:
     """The field names a ``Connection`` field lists (they are hop-by-hop too)."""
     source = headers.headers if isinstance(headers, web.BaseRequest) else headers
     named: set[istr] = set()

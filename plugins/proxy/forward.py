@@ -16,6 +16,7 @@ import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator
+from ssl import SSLContext
 
 import aiohttp
 from aiohttp import web
@@ -92,7 +93,7 @@ class ClientBody:
 class Forwarder:
     """Forwards the requests of one proxy instance; built with the app, started with it."""
 
-    def __init__(self, settings: ProxySettings, targets: Targets, ssl: object | None) -> None:
+    def __init__(self, settings: ProxySettings, targets: Targets, ssl: SSLContext | None) -> None:
         self.settings = settings
         self.targets = targets
         self.fields = RequestFields(
@@ -113,6 +114,12 @@ class Forwarder:
         self.client_timeout = aiohttp.ClientTimeout(
             total=None, connect=None, sock_connect=timeouts.connect, sock_read=None
         )
+
+    def ssl_for(self, url: str) -> SSLContext | bool:
+        """What aiohttp's ``ssl=`` takes for ``url``: the instance's context for https."""
+        if self.ssl is not None and url.startswith(("https:", "wss:")):
+            return self.ssl
+        return True  # aiohttp's default: verified with the system's CAs
 
     def mount_prefix(self) -> str:
         """Where the instance is mounted ("/billing"); "" before it is mounted.
@@ -259,7 +266,9 @@ class Forwarder:
                     headers=headers,
                     data=body.pieces() if body is not None else None,
                     allow_redirects=False,
-                    ssl=self.ssl if target.origin.startswith("https:") else True,
+                    ssl=self.ssl
+                    if self.ssl is not None and target.origin.startswith("https:")
+                    else True,
                     timeout=self.client_timeout,
                 )
         except (aiohttp.ClientError, OSError) as exc:  # aiohttp's timeouts among them

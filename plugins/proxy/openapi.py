@@ -32,7 +32,7 @@ async def describe(forwarder: Forwarder, settings: ProxySettings) -> dict[str, A
         async with (
             aiohttp.ClientSession() as session,
             asyncio.timeout(timeout),
-            session.get(url, ssl=forwarder.ssl if url.startswith("https:") else True) as response,
+            session.get(url, ssl=forwarder.ssl_for(url)) as response,
         ):
             response.raise_for_status()
             document = await response.json(content_type=None)

@@ -26,6 +26,7 @@ log = logging.getLogger("gateway.proxy")
 
 # The handshake's own fields: aiohttp's client makes its own key, version and extensions.
 _HANDSHAKE = ("Sec-WebSocket-Key", "Sec-WebSocket-Version", "Sec-WebSocket-Extensions")
+AnySocket = web.WebSocketResponse | aiohttp.ClientWebSocketResponse
 # Close codes that may not be sent in a close frame (RFC 6455 section 7.4.1).
 _RESERVED = frozenset((1004, 1005, 1006, 1015))
 
@@ -84,7 +85,7 @@ async def _relay(
                 autoclose=False,
                 autoping=True,
                 max_msg_size=settings.ws_max_message,
-                ssl=forwarder.ssl if scheme == "wss" else True,
+                ssl=forwarder.ssl_for(str(url)),
                 timeout=aiohttp.ClientWSTimeout(ws_close=timeouts.first_byte),
             )
     except aiohttp.WSServerHandshakeError as exc:
@@ -128,10 +129,10 @@ async def _pump_both(
     client: web.WebSocketResponse, upstream: aiohttp.ClientWebSocketResponse, idle: float
 ) -> None:
     loop = asyncio.get_running_loop()
-    last = [loop.time()]
+    last = [loop.time()]  # when either side last sent a message
     done = asyncio.Event()
 
-    async def pump(source, sink, closes_first) -> None:  # type: ignore[no-untyped-def]
+    async def pump(source: AnySocket, sink: AnySocket) -> None:
         while not done.is_set():
             wait = last[0] + idle - loop.time()
             if wait <= 0:
@@ -160,8 +161,8 @@ async def _pump_both(
                 return
 
     tasks = [
-        asyncio.ensure_future(pump(client, upstream, True)),
-        asyncio.ensure_future(pump(upstream, client, False)),
+        asyncio.ensure_future(pump(client, upstream)),
+        asyncio.ensure_future(pump(upstream, client)),
     ]
     try:
         await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
@@ -180,9 +181,7 @@ async def _pump_both(
         await _close(client, WSCloseCode.GOING_AWAY, b"")
 
 
-async def _close(
-    ws: web.WebSocketResponse | aiohttp.ClientWebSocketResponse, code: int, message: bytes
-) -> None:
+async def _close(ws: AnySocket, code: int, message: bytes) -> None:
     if ws.closed:
         return
     try:
