@@ -150,3 +150,32 @@ async def test_health_fails_when_no_target_is_left(proxied) -> None:
     assert response.status == 503
     entry = (await response.json())["checks"]["proxy:targets"][0]
     assert entry["status"] == "fail" and entry["output"] == "0 of 1 targets available"
+
+
+async def test_retry_and_connection_metrics(upstream, proxied, aiohttp_server) -> None:
+    async def unavailable(request: web.Request) -> web.Response:
+        return web.Response(status=503)
+
+    down = web.Application()
+    down.router.add_route("*", "/{tail:.*}", unavailable)
+    bad = await aiohttp_server(down, host="127.0.0.1")
+    good = await upstream("good")
+    client = await proxied(
+        [bad, good], prefix="/m", retries=1, eject_after=0, gateway={"metrics": True}
+    )
+    held = asyncio.ensure_future(client.get("/m/slow", params={"s": "1"}))
+    await asyncio.sleep(0.3)
+    during = await (await client.get("/metrics")).text()
+    in_use = f'gateway_proxy_connections_in_use{{prefix="/m",target="{url_of(good)}"}} 1.0'
+    assert in_use in during
+    await held
+    for _ in range(4):
+        assert (await client.get("/m/x")).status == 200
+    metrics = await (await client.get("/metrics")).text()
+    retried = [
+        line
+        for line in metrics.splitlines()
+        if line.startswith(f'gateway_proxy_retries_total{{prefix="/m",target="{url_of(good)}"}}')
+    ]
+    assert retried and float(retried[0].split()[-1]) >= 2
+    assert f'gateway_proxy_connections_in_use{{prefix="/m",target="{url_of(good)}"}} 0.0' in metrics

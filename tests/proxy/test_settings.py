@@ -56,3 +56,10 @@ async def test_missing_ca_file_stops_the_start(gateway_client) -> None:
             plugins=[proxy_plugin],
         )
     assert "ca_file = 'nowhere.pem': no such file" in str(raised.value)
+
+
+def test_gateway_check_accepts_a_proxy_table(gateway_cli) -> None:
+    config = {"plugins": {"proxy": {"prefix": "/billing", "upstreams": ["http://127.0.0.1:9"]}}}
+    result = gateway_cli("check", config=config, plugins=[proxy_plugin])
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert "proxy" in result.stdout
