@@ -167,9 +167,15 @@ class Forwarder:
                 tried.append(target)
                 path = upstream_path(target.base, self.prefix, path_tail, settings.strip_prefix)
                 body = ClientBody(request, settings.timeouts.idle, limit) if has_body else None
-                last = attempt + 1 == attempts
+                # Whether a 502/503/504 from this target is worth another: only when another
+                # attempt would really be made, else that answer is relayed as it came.
+                retry_on_status = (
+                    attempt + 1 < attempts
+                    and self.budget.tokens >= 1.0
+                    and self.targets.any_available(excluding=tried)
+                )
                 try:
-                    return await self._attempt(request, target, path, query, body, last)
+                    return await self._attempt(request, target, path, query, body, retry_on_status)
                 except UpstreamFailure as exc:
                     if body is not None and body.problem is not None:
                         raise body.problem from None
@@ -197,17 +203,17 @@ class Forwarder:
         path: str,
         query: str,
         body: ClientBody | None,
-        last: bool,
+        retry_on_status: bool,
     ) -> web.StreamResponse:
         """One try on ``target``: the relayed answer, or :class:`UpstreamFailure` before any
-        byte of it was sent (also for a 502/503/504 worth retrying when ``last`` is false)."""
+        byte of it was sent (also for a 502/503/504 when ``retry_on_status``)."""
         await self.take_slot(target)
         try:
             upstream = await self._send(request, target, path, query, body)
             status = upstream.status
             if status >= 500:
                 self.targets.failed(target, f"answered {status}")
-                if status in RETRY_STATUSES and not last and body is None:
+                if status in RETRY_STATUSES and retry_on_status and body is None:
                     upstream.close()
                     raise UpstreamFailure("destination_unavailable")
             else:

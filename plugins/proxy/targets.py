@@ -93,6 +93,12 @@ class Targets:
         now = time.monotonic()
         return [t for t in self.all if t.available(now)]
 
+    def any_available(self, excluding: Iterable[Target] = ()) -> bool:
+        """Whether a target outside ``excluding`` takes requests now."""
+        now = time.monotonic()
+        excluded = set(excluding)
+        return any(t.available(now) and t not in excluded for t in self.all)
+
     def choose(self, request: web.BaseRequest, tried: Iterable[Target] = ()) -> Target | None:
         """The target for ``request``'s next attempt, never one in ``tried``; ``None`` when
         no available target is left."""

@@ -118,6 +118,22 @@ async def test_503_from_one_target_answered_by_the_other(upstream, proxied, aioh
     assert statuses == {200, 503}
 
 
+async def test_a_lone_targets_503_is_relayed_as_it_came(proxied, aiohttp_server) -> None:
+    from aiohttp import web
+
+    async def unavailable(request: web.Request) -> web.Response:
+        return web.Response(status=503, text="down for maintenance", headers={"Retry-After": "7"})
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", unavailable)
+    server = await aiohttp_server(app, host="127.0.0.1")
+    client = await proxied([server], retries=2, eject_after=0)
+    response = await client.get("/svc/x")
+    assert response.status == 503
+    assert await response.text() == "down for maintenance"
+    assert response.headers["Retry-After"] == "7"
+
+
 async def test_retry_budget_bounds_retries(aiohttp_server, upstream, proxied) -> None:
     from aiohttp import web
 
