@@ -100,8 +100,9 @@ class RequestFields:
             if name not in dropped:
                 out.add(name, value)
         out["Host"] = host
-        if request.body_exists and "Content-Length" in request.headers:
-            out["Content-Length"] = request.headers["Content-Length"]
+        length = request.headers.get("Content-Length")
+        if length is not None:  # also "0": an empty POST keeps saying so (some servers 411)
+            out["Content-Length"] = length
         address = client_address(request)
         scheme = request.scheme
         client_host = request.host

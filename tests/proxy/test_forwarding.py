@@ -138,3 +138,11 @@ async def test_streamed_answer_and_head(upstream, proxied) -> None:
     head = await client.head("/svc/stream", params={"size": "10"})
     assert head.status == 200
     assert await head.read() == b""
+
+
+async def test_an_empty_post_keeps_its_content_length(upstream, proxied) -> None:
+    server = await upstream()
+    client = await proxied([server])
+    body = await (await client.post("/svc/x", data=b"")).json()
+    assert ["Content-Length", "0"] in body["headers"]
+    assert body["size"] == 0
