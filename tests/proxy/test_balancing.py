@@ -179,3 +179,21 @@ async def test_retry_and_connection_metrics(upstream, proxied, aiohttp_server) -
     ]
     assert retried and float(retried[0].split()[-1]) >= 2
     assert f'gateway_proxy_connections_in_use{{prefix="/m",target="{url_of(good)}"}} 0.0' in metrics
+
+
+async def test_instances_share_nothing(upstream, proxied) -> None:
+    """Two gateways in one process, each with the plugin: one's ejections, budget and turn
+    of round robin are its own (the plugin keeps no module-level state)."""
+    a, b = await upstream("a"), await upstream("b")
+    down = f"http://127.0.0.1:{free_port()}"
+    first = await proxied([down, a], prefix="/one", eject_after=1, retries=0)
+    second = await proxied([down, b], prefix="/two", eject_after=1, retries=0)
+    # Round robin meets "down" within two requests; it is then ejected, in the first only.
+    assert 502 in [(await first.get("/one/x")).status for _ in range(2)]
+    assert Counter(await names_at(first, "/one/x", 3)) == {"a": 3}
+    assert 502 in [(await second.get("/two/x")).status for _ in range(2)]  # tried it again
+    assert Counter(await names_at(second, "/two/x", 3)) == {"b": 3}
+
+
+async def names_at(client, path: str, count: int) -> list[str]:  # type: ignore[no-untyped-def]
+    return [(await (await client.get(path)).json())["name"] for _ in range(count)]
