@@ -54,6 +54,7 @@ class ClientBody:
         self._idle = idle
         self._limit = limit
         self.problem: ProblemError | None = None
+        self.started = False  # whether any of the body was asked for
         # The attempt's clock (forward.py's _send): while a piece is being written the target
         # must take it within ``idle`` seconds; once the body is sent, its answer is due
         # within ``first_byte``; while the client is awaited, the client's own clock runs.
@@ -61,6 +62,7 @@ class ClientBody:
         self.first_byte = 0.0
 
     async def pieces(self) -> AsyncIterator[bytes]:
+        self.started = True
         content = self._request.content
         size = 0
         while True:
@@ -149,8 +151,9 @@ class Forwarder:
         if limit is not None and (request.content_length or 0) > limit:
             raise ProblemError(413, f"The request body is larger than {limit} bytes.")
         has_body = request.body_exists
-        retryable = request.method in IDEMPOTENT and not has_body
-        attempts = 1 + settings.retries if retryable else 1
+        # A request with a body is tried again only while none of its body was read (the
+        # target could not be reached): a streamed body cannot be sent twice.
+        attempts = 1 + settings.retries if request.method in IDEMPOTENT else 1
         self.budget.deposit()
         tried: list[Target] = []
         failure: UpstreamFailure | None = None
@@ -180,7 +183,9 @@ class Forwarder:
                     if body is not None and body.problem is not None:
                         raise body.problem from None
                     failure = exc
-                    if has_body or exc.error == "proxy_internal_error":
+                    if exc.error == "proxy_internal_error":
+                        break
+                    if body is not None and (body.started or not exc.before_sending):
                         break
         finally:
             self.total_seconds.observe(time.perf_counter() - started)

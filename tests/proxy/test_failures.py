@@ -118,6 +118,18 @@ async def test_503_from_one_target_answered_by_the_other(upstream, proxied, aioh
     assert statuses == {200, 503}
 
 
+async def test_a_put_goes_to_another_target_when_one_refuses(upstream, proxied) -> None:
+    good = await upstream("good")
+    client = await proxied([closed_port_url(), good], retries=1, eject_after=0)
+    for _ in range(4):  # round robin meets the closed port first half of the time
+        response = await client.put("/svc/x", data=b"p" * 100_000)
+        body = await response.json()
+        assert body["name"] == "good" and body["size"] == 100_000
+    # A POST is not idempotent: it is not tried again.
+    statuses = {(await client.post("/svc/x", data=b"p")).status for _ in range(4)}
+    assert statuses == {200, 502}
+
+
 async def test_a_lone_targets_503_is_relayed_as_it_came(proxied, aiohttp_server) -> None:
     from aiohttp import web
 
