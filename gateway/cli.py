@@ -253,14 +253,14 @@ def _serve(args: argparse.Namespace, config: GatewayConfig) -> int:
         return EXIT_CONFIG
     configure_logging(settings.log_level, settings.log_format)
     if args.workers > 1:
-        from gateway.workers import GatewayServer
+        from gateway.workers import GunicornApplication
 
         problems = build_problems(config, asyncio.run(build_report(config)))
         for line in problems:
             print(line, file=sys.stderr)
         if problems:
             return EXIT_CONFIG
-        GatewayServer(config, host, port, args.workers).run()
+        GunicornApplication(config, host, port, args.workers).run()
         return 0
     from gateway.serve import serve_single
 

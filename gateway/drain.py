@@ -35,7 +35,7 @@ from aiohttp import web
 from gateway.config import GatewaySettings
 from gateway.errors import ProblemError, problem_response
 from gateway.keys import STATE, GatewayState
-from gateway.protocol import GatewayRunner as ProtocolRunner
+from gateway.protocol import ProtocolRunner
 
 log = logging.getLogger("gateway.drain")
 
@@ -46,7 +46,7 @@ ANSWER_GRACE = 1.0
 FIRST_REQUEST_WAIT = 1.0
 
 
-class GatewayRunner(ProtocolRunner):
+class DrainingRunner(ProtocolRunner):
     """The gateway's runner (gateway/protocol.py: parser errors as problem+json, connections
     per peer) with the accept-grace period before the listener closes."""
 

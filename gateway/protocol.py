@@ -5,14 +5,18 @@ aiohttp answers what its HTTP parser refuses (an unknown method, a request line 
 chunking, bytes not allowed in the path, no ``Host`` on HTTP/1.1) in
 ``web_protocol.RequestHandler.handle_error``, and an ``Expect`` it does not know before the
 middlewares run: text/plain that echoes the request, no ``X-Request-ID``, a traceback in the
-log, nothing in ``/metrics``. There is no public hook for either, so the gateway serves through
-its own :class:`GatewayRunner`, whose connections are :class:`GatewayRequestHandler`\\ s (a
-subclass of aiohttp's, private API: tests/hostile pins every case over a raw socket):
+log, nothing in ``/metrics``. So the gateway serves through its own :class:`ProtocolRunner`,
+whose connections are :class:`GatewayRequestHandler`\\ s (aiohttp's ``RequestHandler`` with
+its public ``handle_error`` and protocol methods overridden; tests/hostile pins every case
+over a raw socket):
 
 - parser errors answer problem+json (414 for a long request line, 431 for long or too many
   headers, else 400) with a fixed detail that never echoes the request, an ``X-Request-ID``,
-  one log line without a traceback, and a count in ``/metrics`` (route ``unparsed``);
+  one log line without a traceback or any byte of the request, and a count in ``/metrics``
+  (route ``unparsed``);
 - an ``Expect`` other than ``100-continue`` is a problem+json 417 (gateway/dispatch.py);
+- a request asking to upgrade to anything but websocket is answered with ``Connection:
+  close`` (see :meth:`ConnectionServer.make_request`);
 - one peer may hold at most ``[gateway] max_connections_per_peer`` connections (a peer in
   ``[gateway] trusted_proxies`` is not limited: it carries many clients); one more is
   answered 429 and closed at once, so a client opening thousands of idle connections cannot
@@ -20,7 +24,10 @@ subclass of aiohttp's, private API: tests/hostile pins every case over a raw soc
 - the event loop's "socket.accept() out of system resource" (EMFILE and the like), reported
   on every retry, is logged once per :data:`LOG_INTERVAL` with how many were suppressed.
 
-``gateway serve`` (one process) and every gunicorn worker use this runner.
+``gateway serve`` (one process), every gunicorn worker and the testing kit use this runner
+(through gateway/drain.py's :class:`~gateway.drain.DrainingRunner`). The one thing here that
+needs aiohttp's private names, a malformed chunk found while a handler reads its body, is
+in gateway/aiohttp_seam.py.
 """
 
 from __future__ import annotations
@@ -34,10 +41,16 @@ from collections.abc import Awaitable, Callable
 from typing import Any, cast
 
 import orjson
-from aiohttp import web
-from aiohttp.http_exceptions import BadHttpMessage, HttpProcessingError, LineTooLong
-from aiohttp.web_protocol import _ErrInfo
+from aiohttp import hdrs, web
+from aiohttp.http_exceptions import (
+    BadHttpMessage,
+    HttpProcessingError,
+    InvalidHeader,
+    LineTooLong,
+)
 
+from gateway.aiohttp_seam import ConnectionBase
+from gateway.bodies import HANDLER_ARGS
 from gateway.dispatch import dispatcher
 from gateway.errors import (
     PROBLEM_CONTENT_TYPE,
@@ -55,14 +68,10 @@ log = logging.getLogger("gateway.protocol")
 
 # Seconds between two log lines about the same exhausted resource or refused peer.
 LOG_INTERVAL = 60.0
-# Packets up to this size are searched for an Upgrade header (see data_received); larger
-# ones are bodies or long pipelines, where a search would cost more than the parse.
-_SEARCHED = 16384
-# Pieces one packet is fed in at most, so a packet of many empty lines cannot make the loop
-# call the parser thousands of times.
-_MAX_PIECES = 64
 # The pure-Python parser reports a long request line with the method in front.
 _REQUEST_LINE = re.compile(rb"^[A-Z]+ ")
+# What web.Server calls to make a request of a parsed message (its public request_factory).
+RequestFactory = Callable[..., web.BaseRequest]
 
 
 class OncePer:
@@ -91,7 +100,18 @@ def parser_problem(status: int, exc: BaseException | None) -> ProblemError:
 
     The detail is fixed per kind: it never repeats the client's bytes.
     """
-    message = exc.message if isinstance(exc, HttpProcessingError) else ""
+    # llhttp's message is a reason, then the refused line quoted after ":\n": only the reason
+    # is looked at, so a header's own bytes never choose the answer.
+    message = exc.message.split(":\n", 1)[0] if isinstance(exc, HttpProcessingError) else ""
+    if isinstance(exc, InvalidHeader):  # the pure-Python parser's, naming the header or line
+        if exc.hdr in ("Content-Length", "Transfer-Encoding"):
+            message = exc.hdr
+        else:
+            return ProblemError(
+                400,
+                "A header line is not valid HTTP (a control byte, a space before the colon, "
+                "a bare CR or LF, or a line folded onto the next).",
+            )
     if isinstance(exc, LineTooLong):
         line = exc.args[0] if exc.args else b""
         # The C parser reports the request target (accumulated in a bytearray), the Python
@@ -107,9 +127,17 @@ def parser_problem(status: int, exc: BaseException | None) -> ProblemError:
         return ProblemError(
             400, "The body's framing (Content-Length, Transfer-Encoding) is invalid or ambiguous."
         )
-    if "header value char" in message or "header token" in message or "header name" in message:
+    if "header value char" in message:
         return ProblemError(
             400, "A header has a byte HTTP does not allow there (a control character such as NUL)."
+        )
+    if "header token" in message or "header name" in message:
+        return ProblemError(
+            400, "A header name has a byte HTTP does not allow there (a space before the colon?)."
+        )
+    if "after header value" in message:
+        return ProblemError(
+            400, "A header line does not end as HTTP requires (CR LF, not folded onto the next)."
         )
     if "chunk" in message.lower():
         return ProblemError(400, "The chunked body is malformed.")
@@ -120,25 +148,17 @@ def parser_problem(status: int, exc: BaseException | None) -> ProblemError:
     return ProblemError(status if 400 <= status < 500 else 400, "The request is not valid HTTP.")
 
 
-_aiohttp_data_received = web.RequestHandler.data_received
-
-
-class GatewayRequestHandler(web.RequestHandler):
+class GatewayRequestHandler(ConnectionBase):
     """One client connection: aiohttp's, with the gateway's answers to what it refuses."""
 
-    def __init__(self, manager: GatewayServer, **kwargs: Any) -> None:
+    def __init__(self, manager: ConnectionServer, **kwargs: Any) -> None:
         super().__init__(manager, **kwargs)
-        self._gateway = manager
-        self._counted_peer: str | None = None
-        # See _receive_around_upgrade.
-        self._around_upgrade = False
-        self._upgrade_body_left = 0
-
-    @property
-    def requests_read(self) -> int:
-        """Requests read on this connection so far (aiohttp counts them as it parses): a
-        drain waits for a connection's first one before closing it (gateway/drain.py)."""
-        return self._request_count
+        self.connection_server = manager
+        self.counted_peer: str | None = None
+        # Requests read on this connection so far, counted as each is handed to its handler
+        # (ConnectionServer.make_request): a drain waits for a connection's first one before
+        # closing it (gateway/drain.py).
+        self.requests_read = 0
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)
@@ -146,137 +166,28 @@ class GatewayRequestHandler(web.RequestHandler):
         host = peer[0] if isinstance(peer, tuple) and peer else None
         if host is None:
             return
-        if not self._gateway.admit(host):
+        if not self.connection_server.admit(host):
             self._refuse_connection(transport)
             return
-        self._counted_peer = host
+        self.counted_peer = host
 
     def connection_lost(self, exc: BaseException | None) -> None:
-        if self._counted_peer is not None:
-            self._gateway.release(self._counted_peer)
-            self._counted_peer = None
+        if self.counted_peer is not None:
+            self.connection_server.release(self.counted_peer)
+            self.counted_peer = None
         super().connection_lost(exc)
 
-    def data_received(self, data: bytes) -> None:
-        # Runs for every request. Only a packet naming an upgrade (or one continuing such a
-        # request) takes the careful path below: every other packet pays one substring
-        # search, and a large one (a body, most likely) none; aiohttp's method is called
-        # directly, and a message is looked at only if it asks to upgrade (bench/README.md).
-        messages = self._messages
-        queued = len(messages)
-        if data and (self._around_upgrade or (len(data) <= _SEARCHED and b"pgrade" in data)):
-            self._receive_around_upgrade(data)
-        else:
-            _aiohttp_data_received(self, data)
-            if len(messages) == queued:
-                return
-            for index in range(queued, len(messages)):
-                if getattr(messages[index][0], "upgrade", False):  # an _ErrInfo has none
-                    self._close_after_foreign_upgrade(index)
-        # A parse error in the body of the request being handled (a bad chunk arriving late)
-        # fails that body, and is also queued as if it were a next request. The handler
-        # answers it (gateway/bodies.py: 400); aiohttp would then read ("linger on") the
-        # failed body and log its exception with a traceback, so it must not.
-        request = self._current_request
-        if request is None or len(messages) <= queued:
-            return
-        if isinstance(messages[-1][0], _ErrInfo):
-            if request.content.exception() is None:
-                request.content.set_exception(BadHttpMessage("malformed request body"))
-            self._lingering_time = 0.0
-
-    # aiohttp's C parser (llhttp) stops at the end of a request asking to upgrade to
-    # anything but websocket (h2c, say), and aiohttp's wrapper then drops the rest of the
-    # bytes it was given: a request pipelined behind it in the same packet would never be
-    # answered. The server ignores an upgrade it does not support (RFC 9110 section 7.8),
-    # so that rest must be parsed as the next request. llhttp itself resumes cleanly after
-    # such a stop; what is lost is only the remainder of that one feed. So a packet that may
-    # complete such a request is fed in pieces that end wherever it can complete: after each
-    # CRLF CRLF (the end of a header block, or of a chunked body), after each of the first
-    # CR/LF bytes of the packet (a header block ending across two packets), and at the end
-    # of the Content-Length body of a pending one. Splitting is invisible to a streaming
-    # parser otherwise. Where that cannot be guaranteed (the pipeline queue is full and the
-    # parser holds bytes back, a chunked upgrade body, "Upgrade" spelt in capitals or in
-    # mixed case, a packet over _SEARCHED bytes or of more than _MAX_PIECES), the answer
-    # closes the connection instead, which tells the client to send the rest again on a new
-    # one (RFC 9112 section 9.3.2) rather than wait for ever.
-
-    def _receive_around_upgrade(self, data: bytes) -> None:
-        offset, size = 0, len(data)
-        at_boundary = True
-        pieces = 0
-        while offset < size:
-            if pieces >= _MAX_PIECES and not self._upgrade_body_left:
-                break  # (a pending upgrade body still gets its end: it is one piece)
-            pieces += 1
-            if self._force_close or self._close:
-                return
-            if self._upgraded or self._payload_parser is not None or self._buffer_paused:
-                # Accepted websocket (the rest is its tail) or a parser holding bytes back.
-                break
-            end, at_boundary = self._piece_end(data, offset)
-            before = len(self._messages)
-            left = self._upgrade_body_left
-            super().data_received(data[offset:end])
-            if left:
-                self._upgrade_body_left = left - (end - offset)
-            offset = end
-            for index in range(before, len(self._messages)):
-                if self._buffer_paused:
-                    self._close_after_foreign_upgrade(index)
-                else:
-                    self._follow_foreign_upgrade(index)
-            if len(self._messages) > before and isinstance(self._messages[-1][0], _ErrInfo):
-                self._around_upgrade = False
-                return  # the parser refused the stream: its 400 closes the connection
-        if offset < size:
-            self._feed_plainly(data[offset:])
-            self._around_upgrade = False
-            return
-        self._around_upgrade = self._upgrade_body_left > 0 or not at_boundary
-
-    def _feed_plainly(self, data: bytes) -> None:
-        before = len(self._messages)
-        super().data_received(data)
-        for index in range(before, len(self._messages)):
-            self._close_after_foreign_upgrade(index)
-
-    def _piece_end(self, data: bytes, offset: int) -> tuple[int, bool]:
-        """Where the piece of ``data`` from ``offset`` ends, and whether that is a point
-        where a request can end (else it is the end of ``data``)."""
-        if self._upgrade_body_left:  # inside that body only its end matters
-            end = offset + self._upgrade_body_left
-            return (end, True) if end <= len(data) else (len(data), False)
-        if offset < 3 and data[offset] in b"\r\n" and data[:offset].strip(b"\r\n") == b"":
-            return offset + 1, True
-        found = data.find(b"\r\n\r\n", max(offset - 3, 0))
-        end = found + 4 if found >= 0 else len(data) + 1
-        if end > len(data):
-            return len(data), False
-        return end, True
-
-    def _follow_foreign_upgrade(self, index: int) -> None:
-        message, _ = self._messages[index]
-        if not self._is_foreign_upgrade(message):
-            return
-        if message.chunked:
-            self._close_after_foreign_upgrade(index)
-            return
-        self._upgrade_body_left = int(message.headers.get("Content-Length") or 0)
-
-    @staticmethod
-    def _is_foreign_upgrade(message: Any) -> bool:
-        if isinstance(message, _ErrInfo) or not message.upgrade or message.should_close:
-            return False
-        return message.headers.get("Upgrade", "").strip().lower() != "websocket"
-
-    def _close_after_foreign_upgrade(self, index: int) -> None:
-        message, payload = self._messages[index]
-        if self._is_foreign_upgrade(message):
-            self._messages[index] = (message._replace(should_close=True), payload)
+    def body_refused(self, request: web.BaseRequest) -> None:
+        # A malformed chunk arrived while the handler reads the body (gateway/aiohttp_seam.py
+        # finds it out). The read fails at once (gateway/bodies.py answers 400), and the body
+        # is over: aiohttp does not read ("linger on") it, which would log the error with a
+        # traceback. The refusal queued behind it is never answered: the 400 closes.
+        if request.content.exception() is None:
+            request.content.set_exception(BadHttpMessage("malformed request body"))
+        request.content.feed_eof()
 
     def _refuse_connection(self, transport: asyncio.BaseTransport) -> None:
-        limit = self._gateway.max_connections_per_peer
+        limit = self.connection_server.max_connections_per_peer
         body = orjson.dumps(
             {
                 "type": "about:blank",
@@ -318,67 +229,106 @@ class GatewayRequestHandler(web.RequestHandler):
         else:
             problem = parser_problem(status, exc)
             current_request_id.set(request_id)
-            why = (exc.message if isinstance(exc, HttpProcessingError) else "") or str(status)
+            # The parser's own message quotes the refused line (a header's whole value, an
+            # API key with it), so the log says only what kind of refusal it was.
             log.info(
-                "refused a malformed request from %s with %d: %.200r",
+                "refused a malformed request from %s with %d (%s): %s",
                 request.remote,
                 problem.status,
-                why,
+                type(exc).__name__ if exc is not None else "no exception",
+                problem.detail,
             )
         response = problem_response(request, problem, instance=False)
         stamp(response, request_id)
         response.force_close()
-        self._gateway.count_unparsed(problem.status)
+        self.connection_server.count_unparsed(problem.status)
         return response
 
 
-class GatewayServer(web.Server):
-    """aiohttp's low-level server making :class:`GatewayRequestHandler` connections."""
+class ConnectionServer(web.Server):
+    """aiohttp's low-level server making :class:`GatewayRequestHandler` connections, with a
+    limit on the connections one peer may hold."""
 
     def __init__(
         self,
         handler: Callable[[web.BaseRequest], Awaitable[web.StreamResponse]],
         *,
+        loop: asyncio.AbstractEventLoop,
+        request_factory: RequestFactory,
+        handler_cancellation: bool = False,
         measure: bool = False,
         max_connections_per_peer: int = 0,
         trusted: TrustedProxies | None = None,
-        **kwargs: Any,
+        **handler_options: Any,
     ) -> None:
-        super().__init__(handler, **kwargs)
+        super().__init__(
+            handler,
+            request_factory=self.make_request,
+            handler_cancellation=handler_cancellation,
+            loop=loop,
+            **handler_options,
+        )
+        self.event_loop = loop
+        self.handler_options = handler_options
+        self.request_of = request_factory
         self.measure = measure
         self.max_connections_per_peer = max_connections_per_peer
         # A trusted proxy carries many clients' connections: it is not limited as one peer.
-        self._trusted = trusted or TrustedProxies([])
-        self._per_peer: Counter[str] = Counter()
-        self._refusals = OncePer()
+        self.trusted = trusted or TrustedProxies([])
+        self.per_peer: Counter[str] = Counter()
+        self.refusals = OncePer()
 
     def __call__(self) -> GatewayRequestHandler:
-        return GatewayRequestHandler(self, loop=self._loop, **self._kwargs)
+        return GatewayRequestHandler(self, loop=self.event_loop, **self.handler_options)
+
+    def make_request(
+        self,
+        message: Any,
+        payload: Any,
+        protocol: Any,
+        writer: Any,
+        task: asyncio.Task[None],
+    ) -> web.BaseRequest:
+        """The request for ``message`` (as the application's own factory makes it), counted
+        on its connection.
+
+        A request asking to upgrade to anything but websocket (``h2c``, say) is answered with
+        ``Connection: close``: aiohttp's C parser stops at its end and drops whatever was
+        pipelined behind it in the same packet, which would otherwise never be answered. The
+        server ignores an upgrade it does not support (RFC 9110 section 7.8), and a closed
+        connection tells a pipelining client to send the rest again (RFC 9112 section 9.3.2).
+        """
+        protocol.requests_read += 1
+        if message.upgrade and not message.should_close:
+            upgrade = message.headers.get(hdrs.UPGRADE, "")
+            if upgrade.strip().lower() != "websocket":
+                message = message._replace(should_close=True)
+        return self.request_of(message, payload, protocol, writer, task)
 
     def admit(self, peer: str) -> bool:
         """Count one more connection of ``peer``, unless it already holds the most allowed."""
         limit = self.max_connections_per_peer
-        if not limit or self._trusted.trusts(peer):
+        if not limit or self.trusted.trusts(peer):
             return True
-        if self._per_peer[peer] >= limit:
-            if self._refusals.ready():
+        if self.per_peer[peer] >= limit:
+            if self.refusals.ready():
                 log.warning(
                     "refusing connections from %s: it holds %d, the most allowed "
                     "([gateway] max_connections_per_peer); %d more refusals not logged",
                     peer,
                     limit,
-                    self._refusals.take_suppressed(),
+                    self.refusals.take_suppressed(),
                 )
             return False
-        self._per_peer[peer] += 1
+        self.per_peer[peer] += 1
         return True
 
     def release(self, peer: str) -> None:
-        if peer not in self._per_peer:
+        if peer not in self.per_peer:
             return  # not counted (no limit, or a trusted proxy)
-        self._per_peer[peer] -= 1
-        if self._per_peer[peer] <= 0:
-            del self._per_peer[peer]
+        self.per_peer[peer] -= 1
+        if self.per_peer[peer] <= 0:
+            del self.per_peer[peer]
 
     def count_unparsed(self, status: int) -> None:
         if self.measure:
@@ -388,29 +338,71 @@ class GatewayServer(web.Server):
                 log.exception("could not record metrics for a malformed request")
 
 
-class GatewayRunner(web.AppRunner):
-    """``web.AppRunner`` serving through :class:`GatewayServer`."""
+class ProtocolRunner(web.AppRunner):
+    """``web.AppRunner`` serving through a :class:`ConnectionServer`.
 
-    async def _make_server(self) -> web.Server:
-        server = await super()._make_server()
+    aiohttp's runner starts the application (its startup signals, freezing) and makes the
+    server it would serve with; this runner serves with a :class:`ConnectionServer` instead,
+    built from that server's public ``request_factory``, with the gateway's routing
+    (gateway/dispatch.py) as its handler. :attr:`server` is that server once set up, and
+    :meth:`cleanup` drains it as aiohttp's runner drains its own. Build it inside the running
+    event loop.
+    """
+
+    def __init__(
+        self,
+        app: web.Application,
+        *,
+        shutdown_timeout: float = 60.0,
+        handler_cancellation: bool = False,
+        **handler_options: Any,
+    ) -> None:
+        super().__init__(app, shutdown_timeout=shutdown_timeout, **handler_options)
+        self.drain_timeout = shutdown_timeout
+        self.handler_cancellation = handler_cancellation
+        # What every connection's RequestHandler is made with: the runner's options (access
+        # log, keep-alive) and the root application's handler_args (gateway/bodies.py).
+        self.handler_options = {**handler_options, **HANDLER_ARGS}
+        self.connections: ConnectionServer | None = None
+
+    @property
+    def server(self) -> web.Server | None:
+        return self.connections
+
+    async def setup(self) -> None:
+        loop = asyncio.get_running_loop()
+        install_resource_log(loop)
+        await super().setup()
+        stock = super().server  # aiohttp's, never listened on: its factory is the app's own
+        assert stock is not None
         settings = self.app[CONFIG].gateway
-        kwargs = dict(server._kwargs)
-        return GatewayServer(
+        self.connections = ConnectionServer(
             # gateway/dispatch.py: the root's routing and middleware, without aiohttp's
             # per-application layers (the app is frozen by now).
             dispatcher(self.app, observe_safely if settings.metrics else None),
-            request_factory=server.request_factory,
-            handler_cancellation=server.handler_cancellation,
-            loop=server._loop,
+            loop=loop,
+            request_factory=stock.request_factory,
+            handler_cancellation=self.handler_cancellation,
             measure=settings.metrics,
             max_connections_per_peer=settings.max_connections_per_peer,
             trusted=TrustedProxies(settings.trusted_proxies),
-            **kwargs,
+            **self.handler_options,
         )
 
-    async def setup(self) -> None:
-        install_resource_log(asyncio.get_running_loop())
-        await super().setup()
+    async def cleanup(self) -> None:
+        """Stop listening, close idle connections, run the app's on_shutdown, give requests
+        in flight ``shutdown_timeout`` seconds, then run the app's cleanup (aiohttp's order)."""
+        for site in list(self.sites):
+            await site.stop()
+        server = self.connections
+        if server is not None:
+            # Requests accepted just before the sites stopped start being handled first.
+            await asyncio.sleep(0)
+            server.pre_shutdown()
+            await self.shutdown()
+            await server.shutdown(self.drain_timeout)
+            self.connections = None
+        await self.app.cleanup()
 
 
 def install_resource_log(loop: asyncio.AbstractEventLoop) -> None:

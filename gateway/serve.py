@@ -19,7 +19,7 @@ import signal
 from aiohttp import web
 
 from gateway.config import GatewayConfig
-from gateway.drain import GatewayRunner
+from gateway.drain import DrainingRunner
 from gateway.logs import runner_options
 
 log = logging.getLogger("gateway.serve")
@@ -30,7 +30,7 @@ async def serve_single(config: GatewayConfig, host: str, port: int) -> None:
     from gateway.app import create_app
 
     app = await create_app(config)
-    runner = GatewayRunner(app, config.gateway, **runner_options(config.gateway))
+    runner = DrainingRunner(app, config.gateway, **runner_options(config.gateway))
     await runner.setup()
     try:
         site = web.TCPSite(runner, host, port)

@@ -29,6 +29,7 @@ from __future__ import annotations
 import contextlib
 import inspect
 import io
+import socket
 import threading
 import tomllib
 import warnings
@@ -40,11 +41,12 @@ from typing import Any
 
 from aiohttp import ClientResponse, web
 from aiohttp.test_utils import TestClient, TestServer
-from aiohttp.web_runner import BaseRunner
+from aiohttp.typedefs import StrOrURL
+from yarl import URL
 
 from gateway.app import create_app
 from gateway.config import ConfigError, GatewayConfig, load_config, validate_config
-from gateway.drain import GatewayRunner
+from gateway.drain import DrainingRunner
 from gateway.errors import PROBLEM_CONTENT_TYPE
 from gateway.keys import CONFIG
 from gateway.log_writer import writer
@@ -225,16 +227,52 @@ class GatewayTestServer(TestServer):
     """aiohttp's test server, serving through the gateway's own runner as ``gateway serve``
     does: its routing (gateway/dispatch.py), its answers to requests the HTTP parser refuses
     (gateway/protocol.py), its access log and its drain (without the accept-grace wait: no
-    load balancer is watching a test)."""
+    load balancer is watching a test).
 
-    async def _make_runner(self, **kwargs: Any) -> BaseRunner:
+    aiohttp's ``TestServer`` makes its runner in a private method, so :meth:`start_server`,
+    :meth:`make_url` and :meth:`close` are its own, on aiohttp's public API.
+    """
+
+    def __init__(self, app: web.Application, **kwargs: Any) -> None:
+        super().__init__(app, **kwargs)
+        self.root_url: URL | None = None
+        self.stopped = False
+
+    async def start_server(self, loop: Any = None, **kwargs: Any) -> None:
+        if self.runner is not None:
+            return
         settings = self.app[CONFIG].gateway
-        runner = GatewayRunner(self.app, settings, **{**runner_options(settings), **kwargs})
+        ssl_context = kwargs.pop("ssl", None)
+        options = {**runner_options(settings), "handler_cancellation": True, **kwargs}
+        runner = DrainingRunner(self.app, settings, **options)
         runner.skip_grace = True
-        return runner
+        await runner.setup()
+        self.runner = runner
+        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        sock = self.socket_factory(self.host, self.port or 0, family)
+        self.host, self.port = sock.getsockname()[:2]
+        await web.SockSite(runner, sock, ssl_context=ssl_context).start()
+        self.scheme = self.scheme or ("https" if ssl_context else "http")
+        host = f"[{self.host}]" if family == socket.AF_INET6 else self.host
+        self.root_url = URL(f"{self.scheme}://{host}:{self.port}")
+
+    def make_url(self, path: StrOrURL) -> URL:
+        assert self.root_url is not None, "the server is not started"
+        url = URL(path)
+        if self.skip_url_asserts:
+            return URL(str(self.root_url) + str(path))
+        assert not url.absolute, url
+        return self.root_url.join(url)
+
+    @property
+    def closed(self) -> bool:
+        return self.stopped
 
     async def close(self) -> None:
-        await super().close()
+        if self.runner is not None and not self.stopped:
+            await self.runner.cleanup()
+            self.root_url = None
+            self.stopped = True
         writer.flush()  # the access lines now, into the test's captured output
 
 

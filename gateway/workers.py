@@ -36,7 +36,7 @@ from gunicorn.arbiter import Arbiter
 from gunicorn.errors import HaltServer
 
 from gateway.config import CONFIG_ENV, ConfigError, GatewayConfig, load_config
-from gateway.drain import GatewayRunner
+from gateway.drain import DrainingRunner
 from gateway.event_loop import chosen_loop, log_loop
 from gateway.log_writer import writer
 from gateway.logs import JsonGunicornLogger, configure_logging, runner_options
@@ -60,7 +60,7 @@ async def worker_runner() -> web.AppRunner:
     configure_logging(config.gateway.log_level, config.gateway.log_format)
     log_loop(asyncio.get_running_loop(), config.gateway.loop)
     app = await create_app(config)
-    return GatewayRunner(
+    return DrainingRunner(
         app, config.gateway, least_grace=WORKER_GRACE, **runner_options(config.gateway)
     )
 
@@ -244,7 +244,7 @@ def _worker_class(loop_setting: str) -> str:
     return "gateway.workers.GatewayWorker"
 
 
-class GatewayServer(BaseApplication):
+class GunicornApplication(BaseApplication):
     """A gunicorn application serving the gateway with aiohttp's worker."""
 
     def __init__(self, config: GatewayConfig, host: str, port: int, workers: int) -> None:

@@ -5,6 +5,7 @@ import time
 
 import pytest
 
+from gateway.aiohttp_seam import PUBLIC_API
 from tests.hostile.metrics import delta, request_counts
 from tests.hostile.raw import connect, exchange, one, parse_responses, read_all, request
 
@@ -67,11 +68,19 @@ def test_parser_errors_are_problem_json_with_a_request_id(gateway, raw, status):
     assert counted == {("gateway", "/metrics", "GET", "200"): 1}
 
 
+LATE_BAD_CHUNK_HEAD = (
+    b"POST /notes HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+    b'Transfer-Encoding: chunked\r\n\r\n5\r\n{"tit\r\n'
+)
+
+
+@pytest.mark.skipif(
+    PUBLIC_API,
+    reason="GATEWAY_PUBLIC_API=1: only aiohttp's private queue tells a malformed chunk found "
+    "while the body is read; the public path answers 408 after body_timeout (next test)",
+)
 def test_a_bad_chunk_arriving_while_the_body_is_read_is_a_400(gateway):
-    head = (
-        b"POST /notes HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-        b'Transfer-Encoding: chunked\r\n\r\n5\r\n{"tit\r\n'
-    )
+    head = LATE_BAD_CHUNK_HEAD
     mark = gateway.log_mark()
     with connect(gateway.port) as sock:
         sock.sendall(head)
@@ -135,3 +144,19 @@ def test_a_control_byte_in_a_header_on_a_kept_alive_connection(gateway):
     log = gateway.log_since(mark)
     assert "Traceback" not in log
     assert len([line for line in log.splitlines() if "refused a malformed request" in line]) == 1
+
+
+@pytest.mark.skipif(not PUBLIC_API, reason="the public path's answer (GATEWAY_PUBLIC_API=1)")
+def test_on_the_public_path_a_bad_chunk_while_the_body_is_read_is_a_408(gateway):
+    mark = gateway.log_mark()
+    started = time.monotonic()
+    with connect(gateway.port, timeout=20) as sock:
+        sock.sendall(LATE_BAD_CHUNK_HEAD)
+        time.sleep(0.3)  # the handler is now reading the body
+        sock.sendall(b"zz\r\nabc\r\n0\r\n\r\n")
+        (answer,) = parse_responses(read_all(sock))
+    assert time.monotonic() - started < 15  # body_timeout, then aiohttp's 10 s of lingering
+    assert answer.status == 408
+    assert answer.header("Content-Type") == "application/problem+json"
+    assert answer.header("Connection") == "close"
+    assert "Traceback" not in gateway.log_since(mark)
