@@ -207,13 +207,14 @@ class GatewayWorker(GunicornWebWorker):
     """aiohttp's gunicorn worker, told about SIGTERM at once rather than at its next heartbeat.
 
     Stock, SIGTERM only clears ``alive`` and the worker notices within its one-second notify
-    wait, so readiness kept answering 200 for up to a second; waking the wait starts the drain
-    (readiness fails, accept-grace) immediately.
+    wait, so readiness kept answering 200 for up to a second. aiohttp's worker wakes that wait
+    on SIGINT and SIGQUIT (its public ``handle_quit``), so SIGTERM is handled the same way here:
+    the drain (readiness fails, accept-grace) starts immediately. ``handle_quit`` also calls
+    gunicorn's ``worker_int`` hook, which the gateway leaves at gunicorn's default (nothing).
     """
 
     def handle_exit(self, sig: int, frame: Any) -> None:
-        super().handle_exit(sig, frame)
-        self._notify_waiter_done()
+        self.handle_quit(sig, frame)
 
     def run(self) -> None:
         # Served on the sockets themselves, not on gunicorn's wrappers of them: a stopping site
