@@ -94,7 +94,8 @@ class LogWriter:
             # nowhere left to report the loss.
             pass
 
-    def _after_fork_in_child(self) -> None:
+    def after_fork_in_child(self) -> None:
+        """Forget the parent's waiting lines and timer (registered with ``os.register_at_fork``)."""
         # Lines still waiting are the parent's to write; its timer belongs to its own loop, and
         # its lock may have been held by a thread the child does not have.
         self._pending.clear()
@@ -105,4 +106,4 @@ class LogWriter:
 writer = LogWriter()
 atexit.register(writer.flush)
 # Flushed before a fork, so neither process writes the other's lines.
-os.register_at_fork(before=writer.flush, after_in_child=writer._after_fork_in_child)
+os.register_at_fork(before=writer.flush, after_in_child=writer.after_fork_in_child)
