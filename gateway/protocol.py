@@ -251,7 +251,7 @@ class ConnectionServer(web.Server):
 
     def __init__(
         self,
-        handler: Callable[[web.BaseRequest], Awaitable[web.StreamResponse]],
+        handler: Callable[[web.Request], Awaitable[web.StreamResponse]],
         *,
         loop: asyncio.AbstractEventLoop,
         request_factory: RequestFactory,
@@ -262,7 +262,8 @@ class ConnectionServer(web.Server):
         **handler_options: Any,
     ) -> None:
         super().__init__(
-            handler,
+            # The application's request factory makes web.Requests: what the handler takes.
+            cast(Callable[[web.BaseRequest], Awaitable[web.StreamResponse]], handler),
             request_factory=self.make_request,
             handler_cancellation=handler_cancellation,
             loop=loop,

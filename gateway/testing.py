@@ -246,8 +246,8 @@ class GatewayTestServer(TestServer):
         options = {**runner_options(settings), "handler_cancellation": True, **kwargs}
         runner = DrainingRunner(self.app, settings, **options)
         runner.skip_grace = True
+        self.runner = runner  # first: close() cleans up what a failed setup started
         await runner.setup()
-        self.runner = runner
         family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
         sock = self.socket_factory(self.host, self.port or 0, family)
         self.host, self.port = sock.getsockname()[:2]
