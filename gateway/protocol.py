@@ -25,9 +25,11 @@ over a raw socket):
   on every retry, is logged once per :data:`LOG_INTERVAL` with how many were suppressed.
 
 ``gateway serve`` (one process), every gunicorn worker and the testing kit use this runner
-(through gateway/drain.py's :class:`~gateway.drain.DrainingRunner`). The one thing here that
-needs aiohttp's private names, a malformed chunk found while a handler reads its body, is
-in gateway/aiohttp_seam.py.
+(through gateway/drain.py's :class:`~gateway.drain.DrainingRunner`). It reads no private name
+of aiohttp's; gateway/aiohttp_seam.py says what one more would buy and why it was dropped: a
+malformed chunk arriving while a handler reads its body is found out at ``[gateway]
+body_timeout`` (a 408, gateway/bodies.py), since aiohttp queues that parse error as if it were
+the next request rather than failing the body being read.
 """
 
 from __future__ import annotations
@@ -43,13 +45,11 @@ from typing import Any, cast
 import orjson
 from aiohttp import hdrs, web
 from aiohttp.http_exceptions import (
-    BadHttpMessage,
     HttpProcessingError,
     InvalidHeader,
     LineTooLong,
 )
 
-from gateway.aiohttp_seam import ConnectionBase
 from gateway.bodies import HANDLER_ARGS
 from gateway.dispatch import dispatcher
 from gateway.errors import (
@@ -148,7 +148,7 @@ def parser_problem(status: int, exc: BaseException | None) -> ProblemError:
     return ProblemError(status if 400 <= status < 500 else 400, "The request is not valid HTTP.")
 
 
-class GatewayRequestHandler(ConnectionBase):
+class GatewayRequestHandler(web.RequestHandler):
     """One client connection: aiohttp's, with the gateway's answers to what it refuses."""
 
     def __init__(self, manager: ConnectionServer, **kwargs: Any) -> None:
@@ -176,15 +176,6 @@ class GatewayRequestHandler(ConnectionBase):
             self.connection_server.release(self.counted_peer)
             self.counted_peer = None
         super().connection_lost(exc)
-
-    def body_refused(self, request: web.BaseRequest) -> None:
-        # A malformed chunk arrived while the handler reads the body (gateway/aiohttp_seam.py
-        # finds it out). The read fails at once (gateway/bodies.py answers 400), and the body
-        # is over: aiohttp does not read ("linger on") it, which would log the error with a
-        # traceback. The refusal queued behind it is never answered: the 400 closes.
-        if request.content.exception() is None:
-            request.content.set_exception(BadHttpMessage("malformed request body"))
-        request.content.feed_eof()
 
     def _refuse_connection(self, transport: asyncio.BaseTransport) -> None:
         limit = self.connection_server.max_connections_per_peer
