@@ -19,11 +19,11 @@ public API is used directly where the value is needed, not through this module:
 The request path, what each kept seam buys (thousands of instructions per request, of
 ``GET /health/live`` as shipped, about 224k, and with auth and ratelimit on it, about 282k):
 
-- :func:`application_handler`, :func:`route`, :func:`dispatcher_parts`: the gateway's own
+- :func:`route`, :func:`dispatcher_parts`: the gateway's own
   dispatcher (gateway/dispatch.py) instead of aiohttp's handling, which wraps every handler in
   one middleware layer per application; 39k (18%) and 50k (18%). Its public path is not a
-  variant of the dispatcher but aiohttp's own ``Application._handle``, which every aiohttp
-  server calls: the root served as aiohttp serves any application.
+  variant of the dispatcher but aiohttp's own handling, the ``request_handler`` of the server
+  aiohttp's ``AppRunner`` builds: the root served as aiohttp serves any application.
 - :func:`access_facts`: what the access log (gateway/access_log.py)
   writes of a request and its answer, read from their own fields instead of a property call
   each; 11k (5%) and 9k (3%).
@@ -53,7 +53,7 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 #: Every private name this module reads or writes, by the class (or module) that has it:
 #: tests/host/test_aiohttp_seam.py checks each exists on a live object of the installed aiohttp.
 PRIVATE_NAMES: dict[str, tuple[str, ...]] = {
-    "Application": ("_handle", "_state"),
+    "Application": ("_state",),
     "Request": ("_match_info", "_state", "_message", "_transport_peername"),
     "UrlMappingMatchInfo": ("_apps",),
     "UrlDispatcher": ("_resource_index", "_matched_sub_app_resources"),
@@ -61,23 +61,12 @@ PRIVATE_NAMES: dict[str, tuple[str, ...]] = {
 }
 
 
-def application_handler(root: web.Application) -> Handler:
-    """The handler aiohttp's own ``AppRunner`` serves ``root`` with: routing, the ``Expect``
-    handler and every application's middlewares, as aiohttp runs them.
-
-    aiohttp has no public name for it (its ``Server`` keeps it as ``request_handler``, built by
-    the private ``Application._make_handler``): this is the public path's one private read,
-    the entry point every aiohttp server calls.
-    """
-    return root._handle  # type: ignore[return-value]
-
-
 def route(request: web.Request, match_info: web.UrlMappingMatchInfo) -> list[web.Application]:
     """Make ``match_info`` the request's, as ``Application._handle`` does, and return its
     applications (root first): the list itself, not the tuple ``.apps`` copies it into.
 
     Fast path only: under ``GATEWAY_PUBLIC_API=1`` the gateway's dispatcher is not used
-    (gateway/dispatch.py serves with :func:`application_handler` instead).
+    (gateway/dispatch.py serves with aiohttp's own handler instead).
     """
     request._match_info = match_info
     return match_info._apps  # type: ignore[attr-defined,no-any-return]

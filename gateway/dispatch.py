@@ -15,7 +15,7 @@ plugin has some.
 This is a seam: setting the request's match info and reading the root router's index are
 aiohttp internals, kept in gateway/aiohttp_seam.py (:func:`~gateway.aiohttp_seam.route`,
 :func:`~gateway.aiohttp_seam.dispatcher_parts`). With ``GATEWAY_PUBLIC_API=1`` the root is
-served by aiohttp's own handling instead (:func:`~gateway.aiohttp_seam.application_handler`),
+served by aiohttp's own handling instead (the public ``request_handler`` of aiohttp's server),
 with the same answers: tests/host/test_dispatch.py and tests/host/test_aiohttp_seam.py run
 one set of requests both ways and compare them. Served any other way (aiohttp's
 ``AppRunner``, its test client), aiohttp's handling runs too.
@@ -31,7 +31,7 @@ from typing import Any
 from aiohttp import hdrs, web
 from aiohttp.web_urldispatcher import MatchInfoError, PrefixedSubAppResource
 
-from gateway.aiohttp_seam import PUBLIC_API, application_handler, dispatcher_parts, route
+from gateway.aiohttp_seam import PUBLIC_API, dispatcher_parts, route
 from gateway.errors import PROBLEM_CONTENT_TYPE, answer_error
 from gateway.request_id import HEADER, choose_request_id, stamp
 
@@ -39,15 +39,17 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 Observe = Callable[[web.Request, int, float], None]
 
 
-def dispatcher(root: web.Application, observe: Observe | None = None) -> Handler:
+def dispatcher(root: web.Application, stock: Handler, observe: Observe | None = None) -> Handler:
     """The request handler serving ``root``, the application gateway.app.create_app built
     (frozen: its routes and its one middleware are final).
 
+    ``stock`` is aiohttp's own handler of ``root`` (the public ``request_handler`` of the
+    server aiohttp's runner builds), served instead under ``GATEWAY_PUBLIC_API=1``.
     ``observe`` counts an answer given before the root middleware runs (an ``Expect`` it does
     not know) for ``/metrics``, as the root middleware counts every other.
     """
     if PUBLIC_API:
-        return _expecting_problems(application_handler(root), observe)
+        return _expecting_problems(stock, observe)
     router = root.router
     # gateway.app.create_app gives the root exactly one middleware, called here as it is.
     (root_middleware,) = root.middlewares

@@ -18,7 +18,8 @@ async def run_health_checks(request: web.Request, limit: float) -> dict[str, lis
     """Every health check every enabled plugin contributed, run concurrently, each under
     ``min(its timeout, limit)``: draft-inadarei-api-health-check entries keyed by the check's
     reported name (``notes:database``). A check that raises or times out reports ``fail``."""
-    return await run_checks(request.config_dict[HEALTH_CHECKS], limit)
+    mounted = request.config_dict[HEALTH_CHECKS]
+    return await run_checks(mounted, limit)
 
 
 def not_ready_because(request: web.Request) -> str | None:

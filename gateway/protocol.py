@@ -371,7 +371,9 @@ class ProtocolRunner(web.AppRunner):
         self.connections = ConnectionServer(
             # gateway/dispatch.py: the root's routing and middleware, without aiohttp's
             # per-application layers (the app is frozen by now).
-            dispatcher(self.app, observe_safely if settings.metrics else None),
+            dispatcher(
+                self.app, stock.request_handler, observe_safely if settings.metrics else None
+            ),
             loop=loop,
             request_factory=stock.request_factory,
             handler_cancellation=self.handler_cancellation,

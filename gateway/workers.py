@@ -222,7 +222,8 @@ class GatewayWorker(GunicornWebWorker):
         # descriptor gone and logged "Error while closing socket [Errno 9]" at every exit.
         from gateway.app import PluginSetupError  # as worker_runner imports it: in workers
 
-        self.sockets = [getattr(sock, "sock", sock) for sock in self.sockets]
+        wrapped: list[Any] = self.sockets  # type: ignore[has-type]  # gunicorn has no types
+        self.sockets = [getattr(sock, "sock", sock) for sock in wrapped]
         try:
             super().run()
         except PluginSetupError as exc:

@@ -78,7 +78,8 @@ class Cors:
         self.default = CompiledCorsPolicy.of(settings)
         named = scopes_named(settings.overrides, scopes, "overrides")
         self.overrides = {
-            named[name]: CompiledCorsPolicy.of(policy) for name, policy in settings.overrides.items()
+            named[name]: CompiledCorsPolicy.of(policy)
+            for name, policy in settings.overrides.items()
         }
 
     def policy_for(self, request: web.Request) -> CompiledCorsPolicy:
@@ -103,7 +104,9 @@ class Cors:
             fields.add("Vary", "Origin")
         return await handler(request)
 
-    def preflight(self, request: web.Request, origin: str, policy: CompiledCorsPolicy) -> web.Response:
+    def preflight(
+        self, request: web.Request, origin: str, policy: CompiledCorsPolicy
+    ) -> web.Response:
         method = request.headers["Access-Control-Request-Method"].strip().upper()
         asked = [
             h.strip().lower()

@@ -1,7 +1,9 @@
-"""The shape of the code: the host has no import circle, and built-in plugins import only what
-the gateway package exports (each is a template a plugin author can copy)."""
+"""The shape of the code: the host has no import circle, built-in plugins import only what the
+gateway package exports (each is a template a plugin author can copy), and no two classes of
+the project share a name."""
 
 import ast
+from collections import defaultdict
 from pathlib import Path
 
 import gateway
@@ -103,3 +105,13 @@ def test_builtin_plugins_import_only_what_the_gateway_package_exports():
 
 def test_every_name_the_package_exports_exists():
     assert [name for name in gateway.__all__ if not hasattr(gateway, name)] == []
+
+
+def test_no_two_classes_share_a_name():
+    where: dict[str, list[str]] = defaultdict(list)
+    for folder in (HOST, BUILTINS):
+        for path in sorted(folder.rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text())):
+                if isinstance(node, ast.ClassDef):
+                    where[node.name].append(str(path.relative_to(ROOT)))
+    assert {name: paths for name, paths in where.items() if len(paths) > 1} == {}
