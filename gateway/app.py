@@ -234,7 +234,7 @@ def _root_middleware(
                 # handler returns, skips isinstance: aiohttp's responses are ABCs
                 # (MutableMapping), whose check runs Python code in abc.ABCMeta.
                 if type(response) is not web.Response and isinstance(response, web.FileResponse):
-                    await _check_file(response)
+                    await _check_file(request)
             else:  # inside the chain, so plugin middlewares see a missing file as its problem
                 # and, served any way, see the application that answers as request.app.
                 match_info.current_app = apps[-1]
@@ -273,14 +273,14 @@ async def _checked_file(handler: Handler, request: web.Request) -> web.StreamRes
         response = await handler(request)
         # add_static's file may be missing (type first: as in the root middleware)
         if type(response) is not web.Response and isinstance(response, web.FileResponse):
-            await _check_file(response)
+            await _check_file(request)
         return response
     except Exception as exc:
         return answer_error(request, exc)
 
 
-async def _check_file(response: web.FileResponse) -> None:
-    problem = await file_response_problem(response)
+async def _check_file(request: web.Request) -> None:
+    problem = await file_response_problem(request)
     if problem is not None:
         raise problem
 

@@ -135,17 +135,21 @@ def _raised_in_websocket_module(exc: BaseException) -> bool:
 _WS_MODULE = inspect.getfile(web.WebSocketResponse)
 
 
-async def file_response_problem(response: web.FileResponse) -> ProblemError | None:
-    """The problem to answer instead of ``response`` when its file cannot be served.
+async def file_response_problem(request: web.Request) -> ProblemError | None:
+    """The problem to answer instead of the ``FileResponse`` an ``add_static`` route gave
+    ``request`` when its file cannot be served.
 
     aiohttp's ``add_static`` hands back a ``FileResponse`` for a missing file, which only
     finds out while sending and then answers an empty ``application/octet-stream`` 404. The
     root middleware asks first (one ``stat`` in a thread, for static files only), so every
-    plugin's static 404 is problem+json. ``_path`` is aiohttp's own attribute; a test pins it.
+    plugin's static 404 is problem+json. The file is found through public API: the static
+    resource's ``directory`` and the matched ``filename`` (a ``FileResponse`` a handler made
+    itself is its handler's business, answered as aiohttp answers it).
     """
-    path = getattr(response, "_path", None)
-    if not isinstance(path, Path):
+    resource = request.match_info.route.resource
+    if not isinstance(resource, web.StaticResource):
         return None
+    path = Path(resource.get_info()["directory"]) / request.match_info.get("filename", "")
     servable = await asyncio.get_running_loop().run_in_executor(None, _servable, path)
     if servable:
         return None
