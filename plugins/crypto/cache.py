@@ -1,10 +1,10 @@
-"""The one adapter over aiocache 0.12: response entries, the rate-limit window, and the fill lock.
+"""The one adapter over the cache backends: response entries, the rate-limit window, the fill lock.
 
 Nothing else in the plugin imports aiocache or redis. Two backends:
 
-- ``memory://``: aiocache's ``SimpleMemoryCache`` holding :class:`Entry` objects as they are (no
-  serialisation), private to one process. Coalescing is done by the proxy in-process, so
-  :meth:`ResponseCache.fill_lock` does nothing here.
+- ``memory://``: the plugin's own :class:`~gateway_plugins.crypto.memory.MemoryStore` holding
+  :class:`Entry` objects as they are (no serialisation), private to one process. Coalescing
+  is done by the proxy in-process, so :meth:`ResponseCache.fill_lock` does nothing here.
 - ``redis://``: aiocache's ``RedisCache`` with a compact binary encoding of entries, shared by
   every gateway process using the same Redis and namespace. :meth:`ResponseCache.fill_lock` is
   redis-py's ``redis.asyncio.lock.Lock`` (SET NX PX with a token, released by a Lua script),
@@ -34,6 +34,7 @@ from aiocache import Cache
 from aiocache.serializers import BaseSerializer
 from redis.asyncio.lock import Lock
 
+from gateway_plugins.crypto.memory import MemoryStore
 from gateway_plugins.crypto.settings import CryptoSettings
 
 log = logging.getLogger("gateway_plugins.crypto.cache")
@@ -77,10 +78,10 @@ class ResponseCache:
         self._backend = backend
         self.shared = shared
         self._namespace = namespace
-        # The process's own memory (an aiocache memory cache): the whole cache for memory://,
-        # the stand-in for a shared cache while it is down, and always the rate-limit window
-        # seen by this process. Read directly by CryptoProxy.hit for memory://.
-        self.local: Any = backend if not shared else Cache(Cache.MEMORY, timeout=None)
+        # The process's own memory (gateway_plugins/crypto/memory.py): the whole cache for
+        # memory://, the stand-in for a shared cache while it is down, and always the
+        # rate-limit window seen by this process. Read directly by CryptoProxy.hit.
+        self.local = backend if isinstance(backend, MemoryStore) else MemoryStore()
         # While the shared backend is down: the task that pings it until it answers.
         self._outage: asyncio.Task[None] | None = None
 
@@ -88,9 +89,7 @@ class ResponseCache:
     def from_settings(cls, settings: CryptoSettings) -> ResponseCache:
         """The backend named by ``settings.cache``; it connects lazily (see :meth:`ping`)."""
         if not settings.is_shared_cache:
-            # timeout=None: aiocache would otherwise wrap every in-memory get in wait_for.
-            backend = Cache(Cache.MEMORY, timeout=None)
-            return cls(backend, shared=False, namespace="")
+            return cls(MemoryStore(), shared=False, namespace="")
         url = urlsplit(settings.cache)
         options: dict[str, Any] = {}
         if url.username:

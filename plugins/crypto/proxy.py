@@ -124,7 +124,7 @@ class CryptoProxy:
         self.last_outcome: UpstreamOutcome | None = None
         self._filling: dict[str, asyncio.Task[Answer]] = {}
 
-    async def hit(self, key: str, now: float) -> Answer | None:
+    def hit(self, key: str, now: float) -> Answer | None:
         """The hit for ``key`` at ``now`` when a memory:// cache holds a fresh entry, else None
         (then ask :meth:`get`, which looks again).
 
@@ -134,8 +134,8 @@ class CryptoProxy:
         cache = self.cache
         if cache.shared:
             return None
-        # aiocache's memory cache itself, without ResponseCache.get's two coroutines around it.
-        entry = await cache.local.get(key)
+        # The memory store itself, without a coroutine (ResponseCache.get has two).
+        entry = cache.local.peek(key)
         if not isinstance(entry, Entry):
             return None
         lifetime = self.ttl if entry.status == 200 else self.not_found_ttl

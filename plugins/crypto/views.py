@@ -37,7 +37,7 @@ def price_view(proxy: CryptoProxy) -> Handler:
         question = price_question(request.rel_url.raw_query_string)
         # One clock reading for the hit's freshness and its Age (see CryptoProxy.hit).
         now = time.time()
-        answer = await proxy.hit(question.key, now)
+        answer = proxy.hit(question.key, now)
         if answer is not None:
             return render(answer, now)
         return respond(await proxy.get(question))
