@@ -32,7 +32,13 @@ MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    return run(list(sys.argv[1:] if argv is None else argv), load=load_config)
+    try:
+        return run(list(sys.argv[1:] if argv is None else argv), load=load_config)
+    except BrokenPipeError:
+        # The reader went away (`gateway plugins | head`): not the command's failure, and no
+        # traceback. Python would report the pipe again when it flushes stdout at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_FAILED
 
 
 def run(argv: list[str], *, load: Callable[[str | None], GatewayConfig]) -> int:

@@ -2,6 +2,8 @@
 by name in one line, its commands are skipped, and every other command works."""
 
 import json
+import subprocess
+import sys
 import types
 
 import pytest
@@ -108,3 +110,21 @@ def test_clashes_between_plugins_and_async_hooks_are_reported():
     ]
     hi = run_gateway_command("hi", plugins=plugins)  # the skipped plugin's alias
     assert hi.exit_code == 2 and "invalid choice: 'hi'" in hi.stderr
+
+
+def test_a_reader_that_stops_early_gets_no_traceback(tmp_path):
+    """`gateway plugins | head -1`: the pipe closes under the command, which says nothing."""
+    config = tmp_path / "plugins.toml"
+    config.write_text("[plugins.health]\n[plugins.notes]\n[plugins.crypto]\n")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gateway", "plugins", "--config", str(config)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=tmp_path,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()  # before the command writes its first line, as `head -0` does
+    errors = process.stderr.read().decode()
+    process.wait(timeout=60)
+    assert "Traceback" not in errors
+    assert "BrokenPipeError" not in errors
