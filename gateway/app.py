@@ -387,7 +387,9 @@ def _describe(plugin: PluginConfig) -> dict[str, Any]:
 
 async def _plugins_view(request: web.Request) -> web.Response:
     app = request.app
-    return json_response({"plugins": app[PLUGIN_REPORT], "middlewares": app[MIDDLEWARE_CHAINS]})
+    body = {"plugins": app[PLUGIN_REPORT], "middlewares": app[MIDDLEWARE_CHAINS]}
+    # The running configuration, as the dashboard's status: never kept by a cache.
+    return json_response(body, headers={"Cache-Control": "no-store"})
 
 
 async def _mark_started(app: web.Application) -> None:

@@ -73,12 +73,15 @@ def gateway_health_checks(app: web.Application) -> list[HealthCheck]:
 
     async def storage() -> CheckResult:
         # A store the gateway can serve without is a warning, never a failed readiness.
+        # /health is public: it names the kind of storage, never its address or the error
+        # (which can quote the address); the log has both, once per outage.
+        kind = "this process's memory" if counter.count_rate is not None else "Redis"
         if counter.healthy:
-            return CheckResult("pass", f"counting in {counter.where}")
+            return CheckResult("pass", f"counting in {kind}")
         return CheckResult(
             "warn",
-            f"{counter.where} does not answer ({counter.last_error}); requests are "
-            "let through or refused as on_storage_error says",
+            f"{kind} does not answer (the log says why); requests are let through or refused "
+            "as on_storage_error says",
         )
 
     return [HealthCheck("storage", storage, component_type="datastore")]

@@ -141,6 +141,7 @@ async def test_request_ids_differ(client):
 async def test_plugins_endpoint_redacts_secrets(client):
     response = await client.get("/_gateway/plugins")
     assert response.status == 200
+    assert response.headers["Cache-Control"] == "no-store"  # the running config: never cached
     rows = {row["name"]: row for row in (await response.json())["plugins"]}
     assert rows["echo"]["settings"] == {
         "token": "***",

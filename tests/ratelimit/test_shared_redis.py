@@ -89,6 +89,8 @@ async def test_redis_dying_lets_traffic_through_warns_and_recovers(
                 body = await health.json()
                 assert health.status == 200
                 assert body["checks"]["ratelimit:storage"][0]["status"] == "warn"
+                # /health is public: no address of the storage, nor an error quoting it
+                assert str(private_redis.port) not in await health.text()
             async with session.get(f"{url}/health/ready") as ready:
                 assert ready.status == 200  # a store it can serve without never fails readiness
             private_redis.start()  # back on the same port
