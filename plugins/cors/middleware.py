@@ -90,6 +90,9 @@ class Cors:
     async def handle(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         origin = request.headers.get("Origin")
         if origin is None:
+            # The answer to the same URL with an Origin carries CORS fields: a shared cache
+            # must not serve this one to a cross-origin caller (issue 34, seen with Varnish).
+            response_fields(request).add("Vary", "Origin")
             return await handler(request)
         policy = self.policy_for(request)
         if is_preflight(request):

@@ -114,3 +114,16 @@ async def test_bad_settings_are_config_errors(tmp_path, settings, message):
     with pytest.raises(ConfigError) as caught:
         await gateway_app({"plugins": {"health": {}, "cors": settings}}, config_dir=tmp_path)
     assert "plugins.cors" in str(caught.value) and message in str(caught.value)
+
+
+@pytest.mark.parametrize("path", ["/notes", "/health/live", "/notes/999999"])
+async def test_answers_without_origin_say_they_vary_by_it(make, path):
+    """A shared cache keyed without Origin would serve this answer, without CORS fields, to
+    a browser's cross-origin request: every answer in scope says Vary: Origin (a 404 too)."""
+    client = await make()
+    plain = await client.get(path)
+    varies = [token.strip().lower() for token in plain.headers.get("Vary", "").split(",")]
+    assert "origin" in varies
+    cross = await client.get(path, headers={"Origin": APP})
+    assert cross.headers["Access-Control-Allow-Origin"] == APP
+    assert "Origin" in cross.headers["Vary"]
