@@ -38,7 +38,7 @@ from gateway.openapi import (
     problem_response as openapi_problem_response,
     query_parameters,
 )
-from gateway.proxies import client_address
+from gateway.proxies import address_bucket, client_address
 from gateway.redact import redact
 from gateway.request_id import copy_request_id, request_id_of
 from gateway.response_fields import response_fields
@@ -69,6 +69,7 @@ __all__ = [
     "Priority",
     "ProblemError",
     "__version__",
+    "address_bucket",
     "client_address",
     "copy_request_id",
     "hookimpl",

@@ -149,6 +149,10 @@ class GatewaySettings(BaseModel):
     # Connections one client address may hold at once (one more is answered 429); 0 for no
     # limit (behind a reverse proxy every connection comes from the proxy's address).
     max_connections_per_peer: int = Field(256, ge=0)
+    # IPv6 clients are counted by this prefix of their address (rate limits, the wrong-key
+    # guard, max_connections_per_peer): one host holds a whole /64, and could rotate through
+    # it. IPv4-mapped IPv6 addresses (::ffff:203.0.113.9) are counted as the IPv4 address.
+    ipv6_prefix: int = Field(64, ge=1, le=128)
 
 
 class MountSettings(BaseModel):

@@ -60,7 +60,7 @@ from gateway.errors import (
 )
 from gateway.keys import CONFIG
 from gateway.metrics import observe_safely, observe_unparsed
-from gateway.proxies import TrustedProxies
+from gateway.proxies import TrustedProxies, address_bucket
 from gateway.request_id import HEADER, choose_request_id, current_request_id, stamp
 from gateway.responses import SERVER
 
@@ -250,6 +250,7 @@ class ConnectionServer(web.Server):
         measure: bool = False,
         max_connections_per_peer: int = 0,
         trusted: TrustedProxies | None = None,
+        ipv6_prefix: int = 64,
         **handler_options: Any,
     ) -> None:
         super().__init__(
@@ -265,6 +266,7 @@ class ConnectionServer(web.Server):
         self.request_of = request_factory
         self.measure = measure
         self.max_connections_per_peer = max_connections_per_peer
+        self.ipv6_prefix = ipv6_prefix
         # A trusted proxy carries many clients' connections: it is not limited as one peer.
         self.trusted = trusted or TrustedProxies([])
         self.per_peer: Counter[str] = Counter()
@@ -298,10 +300,15 @@ class ConnectionServer(web.Server):
         return self.request_of(message, payload, protocol, writer, task)
 
     def admit(self, peer: str) -> bool:
-        """Count one more connection of ``peer``, unless it already holds the most allowed."""
+        """Count one more connection of ``peer``, unless it already holds the most allowed.
+
+        Counted by :func:`~gateway.proxies.address_bucket`: one IPv6 host holds a whole
+        network (``[gateway] ipv6_prefix``), and an IPv4-mapped peer is its IPv4 address.
+        """
         limit = self.max_connections_per_peer
         if not limit or self.trusted.trusts(peer):
             return True
+        peer = address_bucket(peer, self.ipv6_prefix)
         if self.per_peer[peer] >= limit:
             if self.refusals.ready():
                 log.warning(
@@ -316,6 +323,7 @@ class ConnectionServer(web.Server):
         return True
 
     def release(self, peer: str) -> None:
+        peer = address_bucket(peer, self.ipv6_prefix)
         if peer not in self.per_peer:
             return  # not counted (no limit, or a trusted proxy)
         self.per_peer[peer] -= 1
@@ -379,6 +387,7 @@ class ProtocolRunner(web.AppRunner):
             handler_cancellation=self.handler_cancellation,
             measure=settings.metrics,
             max_connections_per_peer=settings.max_connections_per_peer,
+            ipv6_prefix=settings.ipv6_prefix,
             trusted=TrustedProxies(settings.trusted_proxies),
             **self.handler_options,
         )

@@ -14,6 +14,7 @@ import ipaddress
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from aiohttp import web
@@ -110,6 +111,21 @@ def apply_forwarded(request: web.Request, trusted: TrustedProxies) -> web.Reques
     if forwarded.host is not None:
         changes["host"] = forwarded.host
     return request.clone(**changes) if changes else request
+
+
+@lru_cache(maxsize=4096)
+def address_bucket(address: str, ipv6_prefix: int = 64) -> str:
+    """What counts as one client for limits: an IPv4 address as it is, an IPv4-mapped IPv6
+    address as its IPv4 address, any other IPv6 address as its ``/ipv6_prefix`` network
+    (``2001:db8::/64``); anything else (``-``, a name) unchanged."""
+    if ":" not in address:  # IPv4 or no address: nothing to parse
+        return address
+    ip = _ip(address)
+    if not isinstance(ip, ipaddress.IPv6Address):
+        return address
+    if ip.ipv4_mapped is not None:
+        return str(ip.ipv4_mapped)
+    return str(ipaddress.IPv6Network((ip, ipv6_prefix), strict=False))
 
 
 def client_address(request: web.BaseRequest) -> str:

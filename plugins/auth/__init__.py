@@ -47,7 +47,7 @@ def gateway_middlewares(
                 f"{'; '.join(unknown)} names no mounted plugin "
                 f"(mounted: {', '.join(sorted(config.scopes()))})"
             )
-    return Guard(settings, config.scopes()).middlewares()
+    return Guard(settings, config.scopes(), ipv6_prefix=config.gateway.ipv6_prefix).middlewares()
 
 
 @hookimpl

@@ -36,6 +36,7 @@ from gateway import (
     Middleware,
     Priority,
     ProblemError,
+    address_bucket,
     client_address,
     identity_of,
     is_preflight,
@@ -52,8 +53,17 @@ X_API_KEY = istr("X-API-Key")
 
 
 class Guard:
-    def __init__(self, settings: AuthSettings, scopes: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        settings: AuthSettings,
+        scopes: Mapping[str, str] | None = None,
+        *,
+        ipv6_prefix: int = 64,
+    ) -> None:
         self.keys = KeyRing(settings.keys, PROVIDER)
+        # Wrong keys are counted per IPv6 network, IPv4-mapped ones as IPv4 ([gateway]
+        # ipv6_prefix): one host cannot rotate through its /64 to get more guesses.
+        self.ipv6_prefix = ipv6_prefix
         self.rules = RuleBook(settings.rules, scopes)
         self.realm = settings.realm
         self.read_bearer = settings.identity_header in ("authorization", "both")
@@ -123,7 +133,7 @@ class Guard:
         identity = self.keys.identify(key)
         if identity is None and not plainly_a_key:
             return await handler(request)
-        address = client_address(request)
+        address = address_bucket(client_address(request), self.ipv6_prefix)
         self._refuse_locked_out(address)
         if identity is None:
             self._count_failure(request, address, "wrong API key")
@@ -165,7 +175,7 @@ class Guard:
         """A bearer credential that no provider accepted: a wrong key of a kind this plugin
         does not make, or a token for a provider that is not on this route. Refused and
         counted as a wrong key is, whatever the route needs."""
-        address = client_address(request)
+        address = address_bucket(client_address(request), self.ipv6_prefix)
         self._refuse_locked_out(address)
         self._count_failure(request, address, "bearer credential no provider accepted")
         raise ProblemError(

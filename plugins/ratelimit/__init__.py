@@ -57,7 +57,9 @@ async def _storage_lifetime(app: web.Application) -> AsyncIterator[None]:
 def gateway_middlewares(
     app: web.Application, settings: RateLimitSettings, config: GatewayConfig
 ) -> list[Middleware]:
-    return RateLimit(settings, app[COUNTER], config.scopes()).middlewares()
+    return RateLimit(
+        settings, app[COUNTER], config.scopes(), ipv6_prefix=config.gateway.ipv6_prefix
+    ).middlewares()
 
 
 @hookimpl

@@ -18,6 +18,7 @@ from gateway import (
     Middleware,
     Priority,
     ProblemError,
+    address_bucket,
     client_address,
     identity_of,
     is_preflight,
@@ -42,9 +43,16 @@ RATELIMIT = istr("RateLimit")
 
 class RateLimit:
     def __init__(
-        self, settings: RateLimitSettings, counter: RequestCounter, scopes: Mapping[str, str]
+        self,
+        settings: RateLimitSettings,
+        counter: RequestCounter,
+        scopes: Mapping[str, str],
+        *,
+        ipv6_prefix: int = 64,
     ) -> None:
         self.counter = counter
+        # IPv6 callers by their network, IPv4-mapped ones as IPv4 ([gateway] ipv6_prefix).
+        self.ipv6_prefix = ipv6_prefix
         self.deny_when_down = settings.on_storage_error == "deny"
         self.retry = settings.storage_retry
         self.default = CompiledRates.of("default", settings.limits, settings.by)
@@ -73,7 +81,7 @@ class RateLimit:
         caller = (
             f"id:{len(identity.provider)}:{identity.provider}:{identity.name}"
             if identity is not None
-            else f"ip:{client_address(request)}"
+            else f"ip:{address_bucket(client_address(request), self.ipv6_prefix)}"
         )
         count_rate = self.count_rate
         rate = policy.single
