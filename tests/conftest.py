@@ -14,13 +14,13 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import urlsplit
 
-import asyncpg
 import pytest
 import redis.asyncio as redis
 from sqlalchemy import make_url
 
 from tests.browser import browser  # noqa: F401  (a fixture for every browser test)
 from tests.crypto.fake_coingecko import FakeCoinGecko
+from tests.postgres import connect
 
 REQUIRE_SERVICES_ENV = "GATEWAY_REQUIRE_SERVICES"
 POSTGRES_URL = os.environ.get(
@@ -59,13 +59,7 @@ def _database_of_worker(url: str, worker_id: str) -> str:
     name = f"{parsed.database}_{worker_id}"
 
     async def create() -> None:
-        connection = await asyncpg.connect(
-            host=parsed.host,
-            port=parsed.port or 5432,
-            user=parsed.username,
-            password=parsed.password,
-            database=parsed.database,
-        )
+        connection = await connect(url)
         try:
             if not await connection.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
                 await connection.execute(f'CREATE DATABASE "{name}"')

@@ -11,21 +11,17 @@ import logging
 import time
 from pathlib import Path
 
-import asyncpg
 import pytest
-from sqlalchemy.engine import make_url
 
 from gateway.testing import gateway_app
 from tests.notes.helpers import drop_notes_tables
+from tests.postgres import connect
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 
 async def notes_titled(postgres_url: str, title: str) -> int:
-    url = make_url(postgres_url)
-    connection = await asyncpg.connect(
-        host=url.host, port=url.port, user=url.username, database=url.database
-    )
+    connection = await connect(postgres_url)
     try:
         return await connection.fetchval("SELECT count(*) FROM notes WHERE title = $1", title)
     finally:

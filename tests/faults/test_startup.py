@@ -12,24 +12,16 @@ import time
 from pathlib import Path
 
 import aiohttp
-import asyncpg
 import pytest
-from sqlalchemy.engine import make_url
 
 from gateway.testing import gateway_app
 from gateway_plugins.notes.migrate import ADVISORY_LOCK_KEY
 from tests.faults.servers import TcpProxy
 from tests.notes.helpers import drop_notes_tables
+from tests.postgres import connect
 from tests.processes import GatewayProcess
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
-
-
-async def connect(url: str) -> asyncpg.Connection:
-    parsed = make_url(url)
-    return await asyncpg.connect(
-        host=parsed.host, port=parsed.port, user=parsed.username, database=parsed.database
-    )
 
 
 async def test_liveness_answers_while_another_process_holds_the_migration_lock(

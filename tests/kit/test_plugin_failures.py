@@ -12,6 +12,7 @@ from gateway.testing import (
     import_folder_plugin,
 )
 from tests.host.conftest import run_cli
+from tests.host.plugin_sources import MISSPELT_HOOK
 
 INFO_RAISES = """
 from gateway import PluginInfo, hookimpl
@@ -20,20 +21,6 @@ from gateway import PluginInfo, hookimpl
 @hookimpl
 def gateway_plugin_info():
     return PluginInfo(name="hello", default_prefix=PREFIXES["hello"])
-"""
-
-MISSPELT = """
-from gateway import PluginInfo, hookimpl
-
-
-@hookimpl
-def gateway_plugin_info():
-    return PluginInfo(name="typo", default_prefix="/typo")
-
-
-@hookimpl
-def gateway_create_ap(settings):
-    raise AssertionError("never called")
 """
 
 UNDECORATED = """
@@ -75,7 +62,7 @@ async def test_client_raises_with_the_plugins_name_and_its_real_error(tmp_path, 
 
 
 async def test_a_config_naming_the_plugin_gets_the_same_error(tmp_path, gateway_client):
-    typo = plugin(tmp_path, "typo", MISSPELT)
+    typo = plugin(tmp_path, "typo", MISSPELT_HOOK)
     with pytest.raises(PluginLoadError, match="it implements 'gateway_create_ap', which is not"):
         await gateway_client({"plugins": {"typo": {}}}, plugins=[typo])
     with pytest.raises(PluginLoadError, match="plugin 'typo'"):
@@ -83,7 +70,7 @@ async def test_a_config_naming_the_plugin_gets_the_same_error(tmp_path, gateway_
 
 
 def test_cli_helper_raises_too(tmp_path, gateway_cli):
-    typo = plugin(tmp_path, "typo", MISSPELT)
+    typo = plugin(tmp_path, "typo", MISSPELT_HOOK)
     with pytest.raises(PluginLoadError, match="plugin 'typo'"):
         gateway_cli("plugins", plugins=[typo])
 

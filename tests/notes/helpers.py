@@ -3,10 +3,10 @@
 import json
 from typing import Any
 
-import asyncpg
 from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient
-from sqlalchemy.engine import make_url
+
+from tests.postgres import connect
 
 TUTORIAL_NOTE = {
     "title": "Buy milk",
@@ -19,15 +19,7 @@ TUTORIAL_NOTE = {
 
 async def drop_notes_tables(url: str) -> None:
     """Leave the PostgreSQL database at ``url`` without any of the plugin's tables."""
-    parsed = make_url(url)
-    connection = await asyncpg.connect(
-        host=parsed.host,
-        port=parsed.port or 5432,
-        user=parsed.username,
-        password=parsed.password,
-        database=parsed.database,
-        timeout=5,
-    )
+    connection = await connect(url, connect_timeout=5)
     try:
         await connection.execute(
             "DROP TABLE IF EXISTS notes, notes_alembic_version, notes_idempotency_keys"

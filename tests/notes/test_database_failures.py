@@ -3,11 +3,10 @@
 import asyncio
 import sqlite3
 
-import asyncpg
 import pytest
-import sqlalchemy as sa
 
 from tests.notes.helpers import create, drop_notes_tables
+from tests.postgres import connect
 
 
 @pytest.mark.postgres
@@ -19,10 +18,7 @@ async def test_postgresql_connections_killed_under_the_gateway(
     notes = [await create(client, title=f"n{i}") for i in range(8)]
     # Fill the pool with open connections, then have the server end every one of them.
     await asyncio.gather(*(client.get(f"/notes/{note['id']}") for note in notes))
-    url = sa.make_url(postgres_url)
-    admin = await asyncpg.connect(
-        host=url.host, port=url.port, user=url.username, database=url.database
-    )
+    admin = await connect(postgres_url)
     try:
         killed = await admin.fetchval(
             "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "

@@ -7,11 +7,11 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
-import asyncpg
 import pytest
 from sqlalchemy.engine import make_url
 
 from tests.host.test_workers import Workers
+from tests.postgres import connect
 from tests.processes import GatewayProcess
 
 START_TIMEOUT = 60
@@ -22,9 +22,7 @@ async def empty_database(postgres_url: str) -> AsyncIterator[str]:
     """A new, empty PostgreSQL database of this test alone, dropped afterwards."""
     url = make_url(postgres_url)
     name = f"gateway_scale_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(
-        host=url.host, port=url.port, user=url.username, database=url.database
-    )
+    admin = await connect(postgres_url)
     try:
         await admin.execute(f'CREATE DATABASE "{name}"')
         yield url.set(database=name).render_as_string(hide_password=False)
