@@ -45,10 +45,7 @@ class RecentCallers:
     def find(self, key: str, now: float) -> Any:
         """The counters of ``key``, kept young, or None when it has none (or they were dropped)."""
         if now >= self.rotate_at:
-            # A span without counts drops both generations: all their callers are older.
-            self.old = self.young if now < self.rotate_at + self.span else {}
-            self.young = {}
-            self.rotate_at = now + self.span
+            self.rotate(now)
         young = self.young
         state = young.get(key)
         if state is None:
@@ -56,6 +53,13 @@ class RecentCallers:
             if state is not None:
                 young[key] = state
         return state
+
+    def rotate(self, now: float) -> None:
+        """The young become the old, a span after the last rotation."""
+        # A span without counts drops both generations: all their callers are older.
+        self.old = self.young if now < self.rotate_at + self.span else {}
+        self.young = {}
+        self.rotate_at = now + self.span
 
     def __len__(self) -> int:
         return len(self.young) + len(self.old)
@@ -80,9 +84,13 @@ class SlidingWindowCounts(RecentCallers):
     def count(self, key: str, limit: int, now: float) -> tuple[bool, int, int]:
         """limits' ``hit`` (``acquire_sliding_window_entry``) then ``get_window_stats``."""
         expiry = self.window
-        windows: dict[int, list[Any]] | None = self.find(key, now)
+        # RecentCallers.find, inline: a count is the hot path, and a call costs a frame.
+        if now >= self.rotate_at:
+            self.rotate(now)
+        young = self.young
+        windows: dict[int, list[Any]] | None = young.get(key)
         if windows is None:
-            windows = self.young[key] = {}
+            windows = young[key] = self.old.pop(key, None) or {}
         # limits' TimestampedSlidingWindow.sliding_window_keys and _get_sliding_window_info.
         previous_position = (now - expiry) / expiry
         position = now / expiry
@@ -95,24 +103,26 @@ class SlidingWindowCounts(RecentCallers):
         current_count = current[0] if current is not None else 0
         previous_ttl = 0.0 if previous_count == 0 else (1 - (previous_position % 1)) * expiry
         current_ttl = (1 - (position % 1)) * expiry + expiry
-        weighted = previous_count * previous_ttl / expiry + current_count
+        # The previous window's count as it weighs now: limits' weighted count is this plus
+        # the current window's, the same sum in the same order (so rounded alike).
+        carried = previous_count * previous_ttl / expiry
+        weighted = carried + current_count
         admitted = False
-        if limit >= 1 and floor(weighted) + 1 <= limit:
+        if limit >= 1 and floor(weighted) < limit:
             if current is None:
                 if len(windows) > 1:  # a new window: forget the expired ones
                     for gone in [n for n, (_, expires) in windows.items() if expires <= now]:
                         del windows[gone]
                 current = windows[number] = [0, now + 2 * expiry]
-            current[0] += 1
-            if current[0] == 1:
+            current_count = current[0] = current[0] + 1
+            if current_count == 1:
                 current[1] = now + 2 * expiry
-            # limits takes back an increment that overshot once it is counted.
-            if floor(previous_count * previous_ttl / expiry + current[0]) > limit:
-                current[0] = max(current[0] - 1, 0)
+            weighted = carried + current_count
+            if floor(weighted) > limit:  # limits takes back an increment that overshot
+                current_count = current[0] = current_count - 1
+                weighted = carried + current_count
             else:
                 admitted = True
-            current_count = current[0]
-            weighted = previous_count * previous_ttl / expiry + current_count
         # _sliding_stats, inline: a count is the hot path.
         remaining = max(0, limit - floor(weighted))
         if not (previous_count or current_count):
@@ -172,9 +182,16 @@ class FixedWindowCounts(RecentCallers):
 
     def count(self, key: str, limit: int, now: float) -> tuple[bool, int, int]:
         """limits' ``hit`` (``incr``, refused ones counted too) then ``get_window_stats``."""
-        counter: list[Any] | None = self.find(key, now)
+        if now >= self.rotate_at:  # RecentCallers.find, inline (SlidingWindowCounts.count)
+            self.rotate(now)
+        young = self.young
+        counter: list[Any] | None = young.get(key)
+        if counter is None:
+            counter = self.old.pop(key, None)
+            if counter is not None:
+                young[key] = counter
         if counter is None or counter[1] <= now:
-            counter = self.young[key] = [1, now + self.window]
+            counter = young[key] = [1, now + self.window]
         else:
             counter[0] += 1
         count = counter[0]

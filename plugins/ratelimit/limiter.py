@@ -202,6 +202,19 @@ class RequestCounter:
         table = memory.tables.get(rate.window) or memory.table(rate.window)
         return table.count(item.key_for(name, caller), item.amount, time.time())
 
+    def one_rate_in_memory(self, rate: Rate, name: str) -> Callable[[str], tuple[bool, int, int]]:
+        """:meth:`_count_in_memory` of one rate and policy, bound: a caller's count, with the
+        rate's table, key and amount looked up once rather than on every request."""
+        memory = self.memory
+        assert memory is not None
+        count = memory.table(rate.window).count
+        key_for, amount, now = rate.item.key_for, rate.item.amount, time.time
+
+        def count_caller(caller: str) -> tuple[bool, int, int]:
+            return count(key_for(name, caller), amount, now())
+
+        return count_caller
+
     def count_in_memory(self, policy: CompiledRates, caller: str) -> Verdict:
         """:meth:`count` on memory storage, which has nothing to wait for: called without a
         coroutine by the middleware (``self.memory`` is set)."""
