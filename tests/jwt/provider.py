@@ -33,9 +33,13 @@ ALGORITHMS = {
 }
 
 
-@functools.cache
 def private_key(kind: str, generation: int = 0) -> Any:
     """One key per kind and generation, made once per test session (RSA takes a while)."""
+    return _made(kind, generation)
+
+
+@functools.cache
+def _made(kind: str, generation: int) -> Any:
     if kind == "rsa":
         return rsa.generate_private_key(public_exponent=65537, key_size=2048)
     if kind == "ed25519":
