@@ -1,4 +1,4 @@
-"""The auth plugin beside another identity provider (tests/auth/jwt_plugin.py), with the auth
+"""The auth plugin beside another identity provider (the jwt plugin, HS256), with the auth
 plugin's shipped defaults: JWTs and API keys both work, in either order of the two plugins; a
 wrong API key is still 401 and counted; a bad JWT is the JWT plugin's 401; a bearer credential
 nobody accepts never passes as anonymous."""
@@ -14,8 +14,7 @@ from aiohttp.test_utils import TestClient
 
 from gateway.testing import gateway_app
 from gateway_plugins.auth.keyring import hash_key
-from tests.auth import jwt_plugin
-from tests.auth.jwt_plugin import issue
+from tests.jwt.provider import issue, shared_secret_table
 
 PROBLEM = "application/problem+json"
 SECRET = "test-secret-of-the-identity-provider-0123456789"
@@ -52,11 +51,9 @@ def make(aiohttp_client: Any, tmp_path: Path):
             "health": {},
             "notes": {"database_url": "sqlite+aiosqlite:///notes.db"},
             "auth": {"keys": KEYS, **(auth or {})},
-            "jwt": {"secret": SECRET, **(jwt or {})},
+            "jwt": {**shared_secret_table(SECRET), **(jwt or {})},
         }
-        app = await gateway_app(
-            {"plugins": plugins}, plugins=[("jwt", jwt_plugin)], config_dir=tmp_path
-        )
+        app = await gateway_app({"plugins": plugins}, config_dir=tmp_path)
         return await aiohttp_client(app)
 
     return build
@@ -122,9 +119,11 @@ async def test_a_bad_jwt_is_the_jwt_plugins_401(ordered):
             refused = await ordered.request(method, path, json=NOTE, headers=bearer(token))
             assert refused.status == 401, (token, path)
             assert refused.content_type == PROBLEM
-            assert 'realm="jwt"' in refused.headers["WWW-Authenticate"]
+            challenge = refused.headers["WWW-Authenticate"]
+            assert 'error="invalid_token", error_description="The bearer token' in challenge
             detail = (await refused.json())["detail"]
-            assert detail.startswith("The bearer token is not a valid JWT")
+            assert detail.startswith("The bearer token")
+            assert "API key" not in detail  # the jwt plugin's answer, not auth's
             assert token not in detail
 
 

@@ -144,3 +144,30 @@ class IdentityProvider:
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+# HS256 with a shared secret: tokens the tests of other plugins sign without a provider.
+SHARED_ISSUER = "https://issuer.test"
+
+
+def shared_secret_table(secret: str) -> dict[str, Any]:
+    """A [plugins.jwt] table for HS256 tokens signed with ``secret``."""
+    return {
+        "secret": secret,
+        "algorithms": ["HS256"],
+        "issuer": SHARED_ISSUER,
+        "audience": [AUDIENCE],
+    }
+
+
+def issue(secret: str, subject: str, scopes: list[str], **claims: Any) -> str:
+    """An HS256 token as the identity provider would sign it (valid for five minutes)."""
+    payload = {
+        "sub": subject,
+        "scope": " ".join(scopes),
+        "iss": SHARED_ISSUER,
+        "aud": AUDIENCE,
+        "exp": int(time.time()) + 300,
+        **claims,
+    }
+    return jwt.encode(payload, secret, algorithm="HS256")

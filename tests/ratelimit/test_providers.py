@@ -1,5 +1,5 @@
 """Rate-limit buckets per identity provider and name: the API key "ci" and a JWT whose subject
-is "ci" (tests/auth/jwt_plugin.py) are two callers."""
+is "ci" (the jwt plugin) are two callers."""
 
 from __future__ import annotations
 
@@ -11,8 +11,7 @@ from aiohttp.test_utils import TestClient
 
 from gateway.testing import gateway_app
 from gateway_plugins.auth.keyring import hash_key
-from tests.auth import jwt_plugin
-from tests.auth.jwt_plugin import issue
+from tests.jwt.provider import issue, shared_secret_table
 
 SECRET = "test-secret-of-the-identity-provider-0123456789"
 CI_KEY = "gw_ci-0123456789abcdefghijklmnopqrstuvwxyz0123456"
@@ -26,11 +25,9 @@ def make(aiohttp_client: Any, tmp_path: Path):
             "notes": {"database_url": "sqlite+aiosqlite:///notes.db"},
             "ratelimit": {"limits": ["2/minute"], **ratelimit},
             "auth": {"keys": {"ci": {"hash": hash_key(CI_KEY), "scopes": ["write"]}}},
-            "jwt": {"secret": SECRET},
+            "jwt": shared_secret_table(SECRET),
         }
-        app = await gateway_app(
-            {"plugins": plugins}, plugins=[("jwt", jwt_plugin)], config_dir=tmp_path
-        )
+        app = await gateway_app({"plugins": plugins}, config_dir=tmp_path)
         return await aiohttp_client(app)
 
     return build
