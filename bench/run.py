@@ -48,6 +48,7 @@ class Variant:
     name: str
     settings: str  # lines added to [gateway]
     tables: str = ""  # plugin tables added to the config
+    files: tuple[tuple[str, bytes], ...] = ()  # written beside the config
 
 
 # auth and ratelimit (memory storage) as an operator enables them: the shipped rules, one key,
@@ -63,6 +64,28 @@ EDGE_ELSEWHERE = EDGE.replace(
 EDGE_ELSEWHERE += '[plugins.auth]\napply_to = ["/_gateway"]\n'
 
 
+def _jwt_material() -> tuple[bytes, str]:
+    """An ES256 key pair made for this run: the public key as PEM for the gateway, and a token
+    signed with the private one (valid a day), sent by wrk on every request."""
+    import jwt
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    pem = key.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo)
+    claims = {"iss": "https://bench.example", "aud": "bench", "sub": "bench", "scope": "write"}
+    claims["exp"] = int(time.time()) + 86400
+    return pem, jwt.encode(claims, key, algorithm="ES256", headers={"kid": "bench-key"})
+
+
+JWT_PEM, JWT_TOKEN = _jwt_material()
+# The jwt plugin as an operator enables it for one issuer (its key from a file: no provider to
+# run), every request sending the same token: after the first, a cached verification.
+JWT = (
+    '[plugins.jwt]\nissuer = "https://bench.example"\naudience = ["bench"]\n'
+    'algorithms = ["ES256"]\npublic_keys = ["bench-key.pem"]\n'
+)
+
 SHIPPED = Variant("shipped", "")  # access log on, text format, loop = "auto"
 VARIANTS = {
     v.name: v
@@ -75,6 +98,7 @@ VARIANTS = {
         Variant("auth+ratelimit-elsewhere", "", EDGE_ELSEWHERE),
         Variant("auth", "", EDGE_AUTH),
         Variant("ratelimit", "", EDGE_RATELIMIT),
+        Variant("jwt", "", JWT, files=(("bench-key.pem", JWT_PEM),)),
         # The cheaper counting an operator may choose (strategy = "fixed-window").
         Variant(
             "auth+ratelimit-fixed-window",
@@ -95,6 +119,7 @@ class Scenario:
     plugin: str | None = None  # scenarios of a plugin run only where it loads
     variant: str = "shipped"
     against: str = BARE  # the goal's denominator: bare aiohttp, or another scenario
+    headers: tuple[str, ...] = ()  # sent with every request (wrk -H)
 
 
 PRICE = "/v1/crypto/price?ids=bitcoin&vs_currencies=usd"
@@ -126,6 +151,14 @@ SCENARIOS = [
     # Each plugin alone on the same path: the edge row's cost, split.
     Scenario("health-live+auth", "/health/live", None, variant="auth"),
     Scenario("health-live+ratelimit", "/health/live", None, variant="ratelimit"),
+    # A bearer JWT on every request, its verification cached (issue 36: at least 0.80).
+    Scenario(
+        "health-live+jwt",
+        "/health/live",
+        0.80,
+        variant="jwt",
+        headers=(f"Authorization: Bearer {JWT_TOKEN}",),
+    ),
     Scenario(
         "health-live+auth+ratelimit-fixed-window",
         "/health/live",
@@ -199,17 +232,29 @@ def scratch() -> Iterator[tuple[Path, list[subprocess.Popen]]]:
 
 
 def wrk(
-    url: str, duration: int, connections: int, threads: int = 1, core: str | None = WRK_CORE
+    url: str,
+    duration: int,
+    connections: int,
+    threads: int = 1,
+    core: str | None = WRK_CORE,
+    headers: tuple[str, ...] = (),
 ) -> float:
     """Requests/second wrk reached against ``url``."""
-    return wrk_run(url, duration, connections, threads, core)[0]
+    return wrk_run(url, duration, connections, threads, core, headers)[0]
 
 
 def wrk_run(
-    url: str, duration: int, connections: int, threads: int = 1, core: str | None = WRK_CORE
+    url: str,
+    duration: int,
+    connections: int,
+    threads: int = 1,
+    core: str | None = WRK_CORE,
+    headers: tuple[str, ...] = (),
 ) -> tuple[float, int]:
     """Requests/second wrk reached against ``url``, and how many requests it completed."""
-    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", url]
+    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s"]
+    command += [arg for header in headers for arg in ("-H", header)]
+    command.append(url)
     out = subprocess.run(
         pinned(core, *command) if core is not None else command,
         capture_output=True,
@@ -262,6 +307,8 @@ def gateway_config(
         text += f"\n{variant.tables}"
     folder = workdir / variant.name
     folder.mkdir()
+    for name, content in variant.files:
+        (folder / name).write_bytes(content)
     path = folder / "plugins.toml"
     path.write_text(text)
     return path
@@ -311,6 +358,7 @@ def main() -> None:
             upstream = f"http://127.0.0.1:{fake_port}"
         targets: dict[str, str] = {}
         pids: dict[str, int] = {}  # the server of each target (taskset execs it: same pid)
+        headers: dict[str, tuple[str, ...]] = {}
         for name, loop in ((BARE, "asyncio"), (BARE_UVLOOP, "uvloop")):
             port = free_port()
             bare = [sys.executable, str(ROOT / "bench" / "bare_app.py"), "--port", str(port)]
@@ -333,9 +381,10 @@ def main() -> None:
             prepare(base, served)
             targets |= {s.name: base + s.path for s in served}
             pids |= {s.name: processes[-1].pid for s in served}
-        for url in targets.values():  # warm-up
-            wrk(url, 1, args.connections)
-        runs = measure(targets, pids, args.rounds, args.duration, args.connections)
+            headers |= {s.name: s.headers for s in served}
+        for name, url in targets.items():  # warm-up
+            wrk(url, 1, args.connections, headers=headers.get(name, ()))
+        runs = measure(targets, pids, args.rounds, args.duration, args.connections, headers)
 
     report(runs, scenarios, args)
     write_results(summarise(runs, scenarios), started, args)
@@ -363,7 +412,12 @@ class Run:
 
 
 def measure(
-    targets: dict[str, str], pids: dict[str, int], rounds: int, duration: int, connections: int
+    targets: dict[str, str],
+    pids: dict[str, int],
+    rounds: int,
+    duration: int,
+    connections: int,
+    headers: dict[str, tuple[str, ...]] | None = None,
 ) -> list[Run]:
     """Every target once per round, bare aiohttp again after every BARE_EVERY of them.
 
@@ -385,7 +439,8 @@ def measure(
         done: list[Run] = []
         for name in plan:
             used = cpu_seconds(pids[name])
-            rate, count = wrk_run(targets[name], duration, connections)
+            sent = (headers or {}).get(name, ())
+            rate, count = wrk_run(targets[name], duration, connections, headers=sent)
             done.append(Run(round_no, name, rate, (cpu_seconds(pids[name]) - used) / count * 1e6))
         bare_runs = [i for i, run in enumerate(done) if run.name == BARE]
         for i, run in enumerate(done):
