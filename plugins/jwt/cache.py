@@ -8,16 +8,16 @@ entries are also the first to expire).
 
 from __future__ import annotations
 
-from gateway_plugins.jwt.verifier import Verdict
+from gateway_plugins.jwt.verifier import TokenVerdict
 
 
 class VerifiedTokens:
     def __init__(self, size: int) -> None:
         self.size = size
         # The Authorization field's whole value -> the verdict.
-        self.entries: dict[str, Verdict] = {}
+        self.entries: dict[str, TokenVerdict] = {}
 
-    def remember(self, value: str, verdict: Verdict) -> None:
+    def remember(self, value: str, verdict: TokenVerdict) -> None:
         if self.size == 0:
             return
         entries = self.entries

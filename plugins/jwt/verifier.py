@@ -36,7 +36,7 @@ class TokenRefused(Exception):
 
 
 @dataclass(frozen=True)
-class Verdict:
+class TokenVerdict:
     """An accepted token's identity, or ``None`` for a token another instance owns; and until
     when (Unix time) the verdict holds."""
 
@@ -90,15 +90,15 @@ class TokenVerifier:
             "verify_iss": settings.verify_issuer,
         }
 
-    async def verify(self, token: str) -> Verdict:
-        """Raises :class:`TokenRefused`; ``Verdict(None, ...)`` for another instance's."""
+    async def verify(self, token: str) -> TokenVerdict:
+        """Raises :class:`TokenRefused`; ``TokenVerdict(None, ...)`` for another instance's."""
         header, payload = self._unverified(token)
         if payload.get("iss") in self.others:
             exp = payload.get("exp")
             until = time.time() + _NO_EXPIRY_CACHE
             if isinstance(exp, int | float):
                 until = min(until, float(exp))
-            return Verdict(None, until)
+            return TokenVerdict(None, until)
         algorithm = header.get("alg")
         if not isinstance(algorithm, str) or not algorithm:
             raise TokenRefused("malformed", "The bearer token names no signing algorithm (alg)")
@@ -204,7 +204,7 @@ class TokenVerifier:
             return TokenRefused("malformed", "The bearer token is not a well-formed JWT")
         return TokenRefused("invalid_claim", "The bearer token has a claim that is not valid")
 
-    def _verdict(self, claims: dict[str, Any]) -> Verdict:
+    def _verdict(self, claims: dict[str, Any]) -> TokenVerdict:
         name = claim_at(claims, self.settings.subject_claim)
         if isinstance(name, int) and not isinstance(name, bool):
             name = str(name)
@@ -222,4 +222,4 @@ class TokenVerifier:
             until = float(exp) + self.settings.leeway
         else:
             until = time.time() + _NO_EXPIRY_CACHE
-        return Verdict(Identity(name, frozenset(scopes), self.provider), until)
+        return TokenVerdict(Identity(name, frozenset(scopes), self.provider), until)
