@@ -165,6 +165,7 @@ class KeySource:
     async def refresh(self) -> None:
         """Fetch the key set once; concurrent callers share the fetch under way."""
         if not self.settings.remote:
+            self.last_attempt = time.monotonic()  # the cool-down holds for files too
             self._reread_changed_files()
             return
         if self._in_flight is None:
@@ -232,9 +233,11 @@ class KeySource:
             ) as response:
                 if response.status != 200:
                     raise FetchFailed(f"fetching {what} answered HTTP {response.status}")
-                body = await response.content.read(_MAX_DOCUMENT + 1)
-                if len(body) > _MAX_DOCUMENT:
-                    raise FetchFailed(f"{what} is larger than {_MAX_DOCUMENT} bytes")
+                body = bytearray()
+                async for chunk in response.content.iter_chunked(64 * 1024):
+                    body += chunk
+                    if len(body) > _MAX_DOCUMENT:
+                        raise FetchFailed(f"{what} is larger than {_MAX_DOCUMENT} bytes")
                 cache_control = response.headers.get("Cache-Control")
         except TimeoutError:
             raise FetchFailed(f"fetching {what} timed out") from None

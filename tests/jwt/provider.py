@@ -70,6 +70,8 @@ class IdentityProvider:
         self.down = False  # answer 503
         self.cache_control: str | None = "max-age=300"
         self.extra_keys: list[dict[str, Any]] = []
+        self.keys_body: bytes | None = None  # served instead of the JWK set
+        self.claimed_issuer: str | None = None  # the issuer its configuration names
 
     def kid(self, kind: str, generation: int | None = None) -> str:
         return f"{kind}-{self.generation if generation is None else generation}"
@@ -95,7 +97,7 @@ class IdentityProvider:
             raise web.HTTPServiceUnavailable()
         return web.json_response(
             {
-                "issuer": self.issuer,
+                "issuer": self.claimed_issuer or self.issuer,
                 "jwks_uri": f"{self.issuer}/keys",
                 "id_token_signing_alg_values_supported": list(ALGORITHMS),
             }
@@ -106,6 +108,8 @@ class IdentityProvider:
         if self.down:
             raise web.HTTPServiceUnavailable()
         headers = {"Cache-Control": self.cache_control} if self.cache_control else {}
+        if self.keys_body is not None:
+            return web.Response(body=self.keys_body, headers=headers)
         return web.json_response(self.jwks(), headers=headers)
 
     def token(

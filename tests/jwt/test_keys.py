@@ -148,3 +148,31 @@ async def test_keys_from_files_and_their_changes(make_gateway, provider, tmp_pat
     await asyncio.sleep(1.5)
     rotated = provider.token(kid="file-rsa-2", generation=1)
     assert (await client.get("/notes", headers=bearer(rotated))).status == 200
+
+
+async def test_what_is_not_a_usable_key_set_keeps_the_last(make_gateway, provider):
+    provider.cache_control = "max-age=1"
+    client = await make_gateway({"jwks_cooldown": 0.2})
+    token = provider.token("ada")
+    private = {**public_jwk("rsa", 0, "leaked"), "d": "AQAB"}  # private parts: never taken
+    for body, says in (
+        (b"<html>login</html>", "is not JSON"),
+        (b'{"keys": "none"}', "not a JWK set"),
+        (json.dumps({"keys": [private, {"kty": "oct", "k": "c2VjcmV0"}]}).encode(), "no usable"),
+        (b'{"keys": [' + b" " * (1024 * 1024) + b"]}", "larger than"),
+    ):
+        provider.keys_body = body
+        await asyncio.sleep(1.3)
+        entry = await jwt_health(client)
+        assert entry["status"] == "warn" and says in entry["lastFetch"], (says, entry)
+        assert entry["keys"] == 5
+        assert (await client.get("/notes", headers=bearer(token))).status == 200
+
+
+async def test_a_configuration_naming_another_issuer_gives_no_keys(make_gateway, provider):
+    provider.claimed_issuer = "https://impostor.example"
+    client = await make_gateway()
+    assert provider.fetches == 0  # its jwks_uri is not followed
+    entry = await jwt_health(client)
+    assert entry["status"] == "warn" and "names another issuer" in entry["output"]
+    assert (await client.get("/notes", headers=bearer(provider.token()))).status == 503
