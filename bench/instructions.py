@@ -52,6 +52,7 @@ def count(
     cwd: Path,
     keep: Path | None = None,
     simulate: bool = False,
+    headers: tuple[str, ...] = (),
 ) -> dict[str, float]:
     """callgrind's events per request of the server ``command`` starts, for requests to
     ``url`` (``Ir``, instructions; with ``simulate``, the cache and branch events too); its
@@ -66,11 +67,11 @@ def count(
     )
     try:
         run.wait_listening(port, server, timeout=180)
-        run.wrk_run(url, WARM_UP, CONNECTIONS, core=None)
+        run.wrk_run(url, WARM_UP, CONNECTIONS, core=None, headers=headers)
         subprocess.run(
             ["callgrind_control", "-i", "on", str(server.pid)], check=True, capture_output=True
         )
-        _, requests = run.wrk_run(url, duration, CONNECTIONS, core=None)
+        _, requests = run.wrk_run(url, duration, CONNECTIONS, core=None, headers=headers)
         subprocess.run(
             ["callgrind_control", "-i", "off", str(server.pid)], check=True, capture_output=True
         )
@@ -162,7 +163,15 @@ def main() -> None:
                 log = config.parent / scenario.name
                 command = [*gateway, "--port", str(port)]
                 results[scenario.name] = count(
-                    command, port, url, args.duration, log, config.parent, args.keep, args.simulate
+                    command,
+                    port,
+                    url,
+                    args.duration,
+                    log,
+                    config.parent,
+                    args.keep,
+                    args.simulate,
+                    scenario.headers,
                 )
                 print(f"{scenario.name}: {results[scenario.name]['Ir'] / 1000:.1f}k", flush=True)
 
