@@ -137,3 +137,17 @@ async def test_refusals_and_acceptances_are_counted_by_reason(make_gateway, prov
         assert after[series] - before.get(series, 0) == more, series
     fetched = 'gateway_jwt_keys_fetched_timestamp_seconds{instance="jwt"}'
     assert time.time() - 60 < after[fetched] <= time.time()
+
+
+async def test_required_claims_and_scp_lists(make_gateway, provider):
+    client = await make_gateway(
+        {"required_claims": ["exp", "email"]}, auth={}, gateway={"metrics": False}
+    )
+    without = provider.token("ada", scp=["write"])
+    await refused(client, without, "missing_claim", "lacks the email claim")
+    # scp as a list (Okta, Azure AD): each item a scope, judged by auth's rules.
+    writer = provider.token("ada", scp=["read", "write"], email="ada@example.com")
+    created = await client.post("/notes", json={"title": "x"}, headers=bearer(writer))
+    assert created.status == 201, await created.text()
+    reader = provider.token("bob", scp=["read"], email="bob@example.com")
+    assert (await client.post("/notes", json={"title": "x"}, headers=bearer(reader))).status == 403
