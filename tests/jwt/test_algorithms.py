@@ -44,3 +44,5 @@ async def test_hs256_with_the_configured_secret(make_gateway, provider):
     assert refused.status == 401
     assert (await refused.json())["reason"] == "signature"
     assert provider.fetches == 0  # a secret alone needs no keys from anywhere
+    listing = await (await client.get("/_gateway/plugins")).text()
+    assert SECRET not in listing and "verify" in listing  # the secret is redacted

@@ -7,6 +7,7 @@ import base64
 import hashlib
 import hmac
 import json
+import logging
 import re
 import time
 
@@ -42,7 +43,8 @@ async def refused(client, token: str, reason: str, says: str) -> None:
                 assert part not in text and part not in challenge
 
 
-async def test_every_refusal_says_what_was_wrong(make_gateway, provider):
+async def test_every_refusal_says_what_was_wrong(make_gateway, provider, caplog):
+    caplog.set_level(logging.INFO, logger="gateway_plugins.jwt")
     client = await make_gateway({"algorithms": ["RS256", "ES256"], "leeway": 5})
     now = int(time.time())
     good = provider.token("ada")
@@ -73,6 +75,9 @@ async def test_every_refusal_says_what_was_wrong(make_gateway, provider):
     ]
     for token, reason, says in cases:
         await refused(client, token, reason, says)
+        assert f"refused a bearer token ({reason})" in caplog.text
+        for part in token.split("."):
+            assert len(part) < 9 or part not in caplog.text  # logged without the token
     assert (await client.get("/notes", headers=bearer(good))).status == 200
 
 
