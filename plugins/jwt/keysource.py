@@ -153,7 +153,11 @@ class KeySource:
             delay = self._next_refresh - time.monotonic()
             await asyncio.sleep(max(delay, 0.05))
             if time.monotonic() >= self._next_refresh:
-                await self.refresh()
+                try:
+                    await self.refresh()
+                except Exception:  # a bug must not end the refreshing for good
+                    log.exception("jwt: refreshing the key set failed")
+                    self._next_refresh = time.monotonic() + self.settings.jwks_cooldown
 
     def may_fetch_now(self) -> bool:
         """Whether a fetch for an unknown kid is allowed now (once per cool-down), or one is
