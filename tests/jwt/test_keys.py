@@ -53,20 +53,21 @@ async def test_rotation_needs_no_restart(make_gateway, provider):
 
 
 async def test_a_flood_of_unknown_kids_is_one_fetch_per_cool_down(make_gateway, provider):
-    client = await make_gateway({"jwks_cooldown": 1.0})
-    await asyncio.sleep(1.1)  # the start-up fetch's cool-down is over
+    # A cool-down long enough for both floods to fit in it on a loaded machine.
+    client = await make_gateway({"jwks_cooldown": 3.0})
+    await asyncio.sleep(3.1)  # the start-up fetch's cool-down is over
 
     async def random_kid() -> int:
         token = provider.token(kid=uuid.uuid4().hex)
         return (await client.get("/notes", headers=bearer(token))).status
 
-    statuses = await asyncio.gather(*(random_kid() for _ in range(60)))
+    statuses = await asyncio.gather(*(random_kid() for _ in range(50)))
     assert set(statuses) == {401}
     assert provider.fetches == 2  # start-up, then one for the whole flood
-    statuses = await asyncio.gather(*(random_kid() for _ in range(60)))
+    statuses = await asyncio.gather(*(random_kid() for _ in range(50)))
     assert set(statuses) == {401} and provider.fetches == 2  # still cooling down
-    await asyncio.sleep(1.1)
-    await asyncio.gather(*(random_kid() for _ in range(30)))
+    await asyncio.sleep(3.1)
+    await asyncio.gather(*(random_kid() for _ in range(20)))
     assert provider.fetches == 3
     # Valid tokens were never held up by the flood.
     assert (await client.get("/notes", headers=bearer(provider.token()))).status == 200
@@ -83,7 +84,8 @@ async def test_jwks_refresh_bounds_a_longer_max_age(make_gateway, provider):
     provider.cache_control = "max-age=3600"
     await make_gateway({"jwks_cooldown": 0.2, "jwks_refresh": 1})
     await asyncio.sleep(1.5)
-    assert provider.fetches == 2  # at start, then after jwks_refresh (shorter than max-age)
+    # At start, then after jwks_refresh (shorter than max-age); a third on a slow machine.
+    assert 2 <= provider.fetches <= 3
 
 
 async def test_the_last_good_keys_serve_while_the_provider_is_down(make_gateway, provider):
