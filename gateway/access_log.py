@@ -8,16 +8,18 @@ request more than the rest of the gateway did (bench/README.md). The fields and 
 are the same in both formats:
 
 text: ``TIME INFO aiohttp.access [REQUEST_ID] PEER METHOD PATH STATUS BYTES_SENTB DURATIONms
-PLUGIN "USER_AGENT"``
+INSTANCE "USER_AGENT"``
 
 json: ``{"time", "level", "logger", "message", "request_id", "peer", "method", "path",
-"status", "bytes_sent", "duration_ms", "plugin", "user_agent"}``
+"status", "bytes_sent", "duration_ms", "instance", "plugin", "user_agent"}``
 
 ``path`` is the target as the client sent it (path and query, not percent-decoded);
-``bytes_sent`` counts the response's headers and body; ``plugin`` is the plugin whose
-sub-application answered (``gateway`` for the host's own routes, ``-`` when no route was
-reached). Characters that could forge or break a line (control characters, and quotes in the
-text format) are escaped.
+``bytes_sent`` counts the response's headers and body. The plugin instance whose
+sub-application answered is named as everywhere else (gateway.contract.instance_label): in
+the text format ``notes`` for a plugin's default instance and ``billing (proxy)`` for a named
+one; in JSON ``instance`` (``billing``) and ``plugin`` (``proxy``) apart. The host's own
+routes are ``gateway``, and ``-`` means no route was reached. Characters that could forge or
+break a line (control characters, and quotes in the text format) are escaped.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
 from gateway.aiohttp_seam import access_facts, app_state
-from gateway.keys import PLUGIN_NAME, REQUEST_ID, REQUEST_STARTED
+from gateway.keys import ACCESS_NAMES, REQUEST_ID, REQUEST_STARTED
 from gateway.log_writer import writer
 from gateway.proxies import client_address
 from gateway.request_id import HEADER
@@ -102,14 +104,17 @@ def _escaped(value: str) -> str:
 
 
 # A request's access entry, queued on the writer as it is and rendered when its batch is
-# written: (render, when, took, request_id, peer, method, path, status, bytes_sent, plugin,
-# user_agent), render being text_line or json_line.
+# written: (render, when, took, request_id, peer, method, path, status, bytes_sent, names,
+# user_agent), render being text_line or json_line and names (instance, plugin, label).
 Entry = tuple[Any, ...]
+# The names of an answer from the host's own routes, and of one answered before routing.
+GATEWAY_NAMES = ("gateway", "gateway", "gateway")
+UNROUTED_NAMES = ("-", "-", "-")
 
 
 def text_line(entry: Entry) -> str:
     """An access line in the text format."""
-    _, when, took, request_id, peer, method, path, status, size, plugin, agent = entry
+    _, when, took, request_id, peer, method, path, status, size, names, agent = entry
     try:
         if not path.isprintable():
             path = _escaped(path)
@@ -121,7 +126,7 @@ def text_line(entry: Entry) -> str:
         whole, hundredths = divmod(int(took * 100_000 + 0.5), 100)
         return (
             f"{stamp} INFO {LOGGER_NAME} [{request_id}] {peer} {method} {path} {status} "
-            f'{size}B {whole}.{_HUNDREDTHS[hundredths]}ms {plugin} "{agent}"\n'
+            f'{size}B {whole}.{_HUNDREDTHS[hundredths]}ms {names[2]} "{agent}"\n'
         )
     except Exception as exc:
         return _unformattable(path, exc)
@@ -129,7 +134,7 @@ def text_line(entry: Entry) -> str:
 
 def json_line(entry: Entry) -> str:
     """An access line in the JSON format."""
-    _, when, took, request_id, peer, method, path, status, size, plugin, agent = entry
+    _, when, took, request_id, peer, method, path, status, size, names, agent = entry
     try:
         line: dict[str, Any] = {
             "time": clock.iso(when),
@@ -145,7 +150,8 @@ def json_line(entry: Entry) -> str:
             # Microseconds made milliseconds: what round(..., 3) gives, without its general
             # path.
             "duration_ms": int(took * 1_000_000 + 0.5) / 1000,
-            "plugin": plugin,
+            "instance": names[0],
+            "plugin": names[1],
             "user_agent": agent,
         }
         try:
@@ -203,20 +209,20 @@ class TextAccessLogger(AbstractAccessLogger):
         request_id = state.get(REQUEST_ID) or response.headers.get(HEADER, "-")
         if self.peer is not None:
             peer = self.peer(request)
-        # The plugin whose sub-application answered: apps[0] is the root, apps[1] the mounted
-        # plugin's (whatever it mounts inside itself), read as gateway.middleware's
+        # The instance whose sub-application answered: apps[0] is the root, apps[1] the
+        # mounted plugin's (whatever it mounts inside itself), read as gateway.middleware's
         # mounted_plugin reads it. Not that function itself: a line also tells a request
         # answered before routing ("-", no match info) from the host's own routes ("gateway").
         if apps is None:
-            plugin = "-"
+            names = UNROUTED_NAMES
         elif len(apps) > 1:
-            plugin = app_state(apps[1]).get(PLUGIN_NAME, "gateway")
+            names = app_state(apps[1]).get(ACCESS_NAMES, GATEWAY_NAMES)
         else:
-            plugin = "gateway"
+            names = GATEWAY_NAMES
         # The values, not the line: rendered when the writer writes its batch (see
         # TextAccessLogger's docstring).
         writer.append(
-            (self.render, _now(), took, request_id, peer, method, path, status, size, plugin, agent)
+            (self.render, _now(), took, request_id, peer, method, path, status, size, names, agent)
         )
 
 

@@ -20,6 +20,7 @@ from gateway.docs import ASSETS as DOCS_ASSETS, add_docs_routes
 from gateway.errors import answer_error, file_response_problem
 from gateway.hosts import check_host
 from gateway.keys import (
+    ACCESS_NAMES,
     CONFIG,
     HEALTH_CHECKS,
     MIDDLEWARE_CHAINS,
@@ -292,7 +293,12 @@ async def _build(config: GatewayConfig, plugin: PluginConfig) -> _Built:
     def call(hook: str, **kwargs: Any) -> Any:
         return await_me_maybe(call_plugin_hook(manager, found, hook, **kwargs))
 
-    sub = await call("gateway_create_app", settings=plugin.settings, config_dir=str(config.dir))
+    sub = await call(
+        "gateway_create_app",
+        settings=plugin.settings,
+        config_dir=str(config.dir),
+        instance=plugin.name,
+    )
     if sub is None and plugin.prefix is None:
         # A middleware-only plugin: an application of its own all the same, so its
         # resources (cleanup_ctx) and health checks have the usual home.
@@ -300,7 +306,10 @@ async def _build(config: GatewayConfig, plugin: PluginConfig) -> _Built:
     if not isinstance(sub, web.Application):
         raise TypeError(f"gateway_create_app returned {sub!r}, not an aiohttp.web.Application")
     contributed = await call("gateway_health_checks", app=sub, settings=plugin.settings)
-    checks = [MountedCheck(f"{plugin.name}:{check.name}", check) for check in contributed or []]
+    checks = [
+        MountedCheck(f"{plugin.name}:{check.name}", check, plugin.name)
+        for check in contributed or []
+    ]
     middlewares = (
         await call("gateway_middlewares", app=sub, settings=plugin.settings, config=config) or []
     )
@@ -313,6 +322,7 @@ async def _build(config: GatewayConfig, plugin: PluginConfig) -> _Built:
 def _mount(root: web.Application, plugin: PluginConfig, sub: web.Application) -> None:
     assert plugin.prefix is not None
     sub[PLUGIN_NAME] = plugin.name
+    sub[ACCESS_NAMES] = (plugin.name, plugin.plugin_name, plugin.label)
     _answer_bare_prefix(sub)
     first_new = len(root.on_startup)
     root.add_subapp(plugin.prefix, sub)
@@ -372,6 +382,7 @@ def _describe(plugin: PluginConfig) -> dict[str, Any]:
     return {
         "name": plugin.name,
         "plugin": plugin.plugin_name,  # the same as name but for a named instance
+        "label": plugin.label,  # "billing (proxy)": how gateway plugins and the dashboard show it
         "version": found.version,
         "source": found.source,
         "description": found.info.description if found.info else "",
@@ -399,7 +410,7 @@ async def _mark_started(app: web.Application) -> None:
     for row in mounted:
         log.info(
             "mounted %s at %s (%s%s)",
-            row["name"] if row["name"] == row["plugin"] else f"{row['name']} ({row['plugin']})",
+            row["label"],
             row["prefix"],
             row["source"],
             f" {row['version']}" if row["version"] else "",

@@ -361,6 +361,7 @@ def _discovery_listing(discovered: DiscoveredPlugins) -> dict[str, Any]:
         rows.append(
             {
                 "name": found.name,
+                "label": found.name,  # no instances without a config: each plugin once
                 "version": found.version,
                 "source": found.source,
                 "description": found.info.description if found.info else "",
@@ -384,10 +385,7 @@ def _print_plugins(args: argparse.Namespace, listing: dict[str, Any]) -> None:
     header = ("NAME", "VERSION", "STATUS", "PREFIX", "SOURCE", "HOOKS")
     rows = [
         (
-            # A named instance shows its plugin: billing (proxy).
-            str(row["name"])
-            if row.get("plugin", row["name"]) == row["name"]
-            else f"{row['name']} ({row['plugin']})",
+            str(row["label"]),  # "billing (proxy)": contract.instance_label's
             str(row["version"] or "-"),
             str(row["status"]),
             str(row["prefix"] or "-"),

@@ -176,6 +176,14 @@ class MountSettings(BaseModel):
     skip: list[str] = []
 
 
+def instance_label(instance: str, plugin: str) -> str:
+    """How the gateway names an instance to people: ``billing (proxy)`` for a named instance,
+    ``notes`` for a plugin's default one. The one place this is formatted: ``gateway
+    plugins``, ``/_gateway/plugins`` (its ``label``, which the dashboard shows), the start-up
+    log and the access log all take it from here."""
+    return instance if instance == plugin else f"{instance} ({plugin})"
+
+
 @dataclass
 class PluginConfig:
     """One instance of a discovered plugin with what its table says about it.
@@ -203,6 +211,11 @@ class PluginConfig:
     @property
     def plugin_name(self) -> str:
         return self.plugin.name
+
+    @property
+    def label(self) -> str:
+        """``billing (proxy)``, or ``notes`` for a default instance (:func:`instance_label`)."""
+        return instance_label(self.name, self.plugin_name)
 
     @property
     def own_settings(self) -> dict[str, Any]:

@@ -19,6 +19,9 @@ class MountedCheck:
 
     name: str
     check: HealthCheck
+    # The instance that contributed it (the part of ``name`` before the colon, kept apart
+    # because an instance's name may itself hold a colon): its row in /_gateway/plugins.
+    instance: str = ""
 
 
 SEVERITY = {"pass": 0, "warn": 1, "fail": 2}

@@ -32,6 +32,9 @@ HEALTH_CHECKS = web.AppKey("gateway.health_checks", list[MountedCheck])
 # Each mounted plugin's own application, by plugin name.
 # Each mounted plugin app's name (set on the plugin's own application).
 PLUGIN_NAME = web.AppKey("gateway.plugin_name", str)
+# The same application's names as the access log writes them: (instance, plugin, label), the
+# label being contract.instance_label's ("billing (proxy)"), made once at mount.
+ACCESS_NAMES = web.AppKey("gateway.access_names", tuple[str, str, str])
 MOUNTED_APPS = web.AppKey("gateway.mounted_apps", dict[str, web.Application])
 PLUGIN_REPORT = web.AppKey("gateway.plugin_report", list[dict[str, object]])
 # The middlewares that run on each mounted prefix and own path, in order, as listed.

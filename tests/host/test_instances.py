@@ -46,6 +46,37 @@ class Greeter:
         return [HealthCheck("greeting", check)]
 
 
+class Counter:
+    """A plugin labelling what it counts by the instance it is: gateway_create_app's
+    ``instance`` argument (Greeter above, without it, shows older plugins keep working)."""
+
+    @hookimpl
+    def gateway_plugin_info(self):
+        return PluginInfo(name="counter", default_prefix="/counter")
+
+    @hookimpl
+    def gateway_create_app(self, instance, config_dir):
+        app = web.Application()
+
+        async def who(request: web.Request) -> web.Response:
+            return json_response({"instance": instance})
+
+        app.router.add_get("/", who)
+        return app
+
+
+async def test_a_plugin_is_told_the_name_of_its_instance(aiohttp_client):
+    config = """
+    [plugins.counter]
+    [plugins.orders]
+    plugin = "counter"
+    prefix = "/orders"
+    """
+    client = await aiohttp_client(await gateway_app(config, plugins=[Counter()]))
+    assert (await (await client.get("/orders/")).json()) == {"instance": "orders"}
+    assert (await (await client.get("/counter/")).json()) == {"instance": "counter"}
+
+
 class Single:
     @hookimpl
     def gateway_plugin_info(self):
@@ -103,6 +134,8 @@ async def test_each_instance_has_its_own_settings_prefix_checks_and_scope(aiohtt
     report = await (await client.get("/_gateway/plugins")).json()
     rows = {row["name"]: row for row in report["plugins"]}
     assert rows["billing"]["plugin"] == "greeter"
+    assert rows["billing"]["label"] == "billing (greeter)"  # as gateway plugins prints it
+    assert rows["greeter"]["label"] == "greeter"
     assert rows["billing"]["prefix"] == "/billing"
     assert rows["billing"]["status"] == "mounted"
     assert rows["billing"]["settings"]["greeting"] == "invoice"

@@ -72,6 +72,7 @@ ACCESS_FIELDS = {
     "status",
     "bytes_sent",
     "duration_ms",
+    "instance",
     "plugin",
     "user_agent",
 }
@@ -303,6 +304,7 @@ def test_json_lines_parse_with_stable_fields(echo_config):
     assert access["json-1"]["path"] == "/echo/"
     assert access["json-1"]["status"] == 200
     assert access["json-1"]["plugin"] == "echo"
+    assert access["json-1"]["instance"] == "echo"
     assert access["json-1"]["user_agent"] == "tester/1.0"
     assert access["json-1"]["bytes_sent"] > 0
     assert access["json-1"]["duration_ms"] >= 0
@@ -405,3 +407,43 @@ def test_loop_uvloop_without_uvloop_is_a_config_error(echo_config):
         "gateway.loop: uvloop is not installed (fix: install it (pip install uvloop), "
         'or set loop = "auto" to use it where it is)'
     ) in result.stderr
+
+
+@pytest.mark.parametrize("log_format", ["text", "json"])
+def test_an_instance_is_named_with_its_plugin(echo_config, log_format):
+    """[plugins.shop] with plugin = "echo": the access line and the start-up line name the
+    instance and its plugin as `gateway plugins` does ("shop (echo)"); JSON apart."""
+    config = echo_config(f'log_format = "{log_format}"')
+    config.write_text(config.read_text() + '[plugins.shop]\nplugin = "echo"\nprefix = "/shop"\n')
+    listed = run_cli("plugins", "--config", str(config))
+    assert listed.returncode == 0, listed.stderr
+    shop = next(line for line in listed.stdout.splitlines() if line.startswith("shop"))
+    assert shop.startswith("shop (echo) ") and " mounted " in shop and " /shop " in shop
+    echo = next(line for line in listed.stdout.splitlines() if line.startswith("echo"))
+    assert echo.startswith("echo ") and "(echo)" not in echo
+
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gateway", "serve", "--config", str(config), "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        _wait_listening(port, process)
+        _raw_get(port, "/shop/", "curl/8", "to-shop")
+        _raw_get(port, "/echo/", "curl/8", "to-echo")
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=20)
+    lines = process.stdout.read().splitlines()
+    if log_format == "text":
+        assert next(line for line in lines if "[to-shop]" in line).endswith(' shop (echo) "curl/8"')
+        assert next(line for line in lines if "[to-echo]" in line).endswith(' echo "curl/8"')
+        assert any("mounted shop (echo) at /shop" in line for line in lines)
+        return
+    records = [json.loads(line) for line in lines]
+    access = {r["request_id"]: r for r in records if r["logger"] == "aiohttp.access"}
+    assert (access["to-shop"]["instance"], access["to-shop"]["plugin"]) == ("shop", "echo")
+    assert (access["to-echo"]["instance"], access["to-echo"]["plugin"]) == ("echo", "echo")
+    assert any(r["message"].startswith("mounted shop (echo) at /shop") for r in records)
