@@ -15,9 +15,10 @@ from gateway import drain
 from gateway.aiohttp_seam import request_state
 from gateway.bodies import HANDLER_ARGS, check_content_encoding
 from gateway.config import GatewayConfig, PluginConfig
-from gateway.dashboard import ASSETS as DASHBOARD_ASSETS, add_dashboard_routes
+from gateway.dashboard import ASSETS as DASHBOARD_ASSETS, CHECK_LIMIT, add_dashboard_routes
 from gateway.docs import ASSETS as DOCS_ASSETS, add_docs_routes
 from gateway.errors import answer_error, file_response_problem
+from gateway.health import run_checks, with_health
 from gateway.hosts import check_host
 from gateway.keys import (
     ACCESS_NAMES,
@@ -398,7 +399,10 @@ def _describe(plugin: PluginConfig) -> dict[str, Any]:
 
 async def _plugins_view(request: web.Request) -> web.Response:
     app = request.app
-    body = {"plugins": app[PLUGIN_REPORT], "middlewares": app[MIDDLEWARE_CHAINS]}
+    # Each instance's checks, run now: its live state (a proxy's targets) beside its settings.
+    mounted = app[HEALTH_CHECKS]
+    rows = with_health(app[PLUGIN_REPORT], mounted, await run_checks(mounted, CHECK_LIMIT))
+    body = {"plugins": rows, "middlewares": app[MIDDLEWARE_CHAINS]}
     # The running configuration, as the dashboard's status: never kept by a cache.
     return json_response(body, headers={"Cache-Control": "no-store"})
 

@@ -19,7 +19,7 @@ from typing import Any
 from aiohttp import web
 
 from gateway.docs import STATIC, html_page
-from gateway.health import run_checks, worst
+from gateway.health import run_checks, with_health, worst
 from gateway.keys import CONFIG, HEALTH_CHECKS, MIDDLEWARE_CHAINS, PLUGIN_REPORT, STATE
 from gateway.responses import json_response
 from gateway.traffic import TRAFFIC, TrafficHistory, sample_traffic
@@ -51,7 +51,8 @@ async def status_view(request: web.Request) -> web.Response:
         "generated_at": datetime.now(UTC).isoformat(),
         "version": __version__,
         "state": "draining" if state.draining else ("ready" if state.ready else "starting"),
-        "plugins": root[PLUGIN_REPORT],
+        # Each instance's row with its own checks' results (gateway.health.with_health).
+        "plugins": with_health(root[PLUGIN_REPORT], mounted, checks),
         # By prefix (a plugin's, /_gateway, /metrics): the middlewares that run, outermost first.
         "middlewares": root.get(MIDDLEWARE_CHAINS, {}),
         "health": {"status": worst(checks), "checks": checks},

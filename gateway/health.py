@@ -44,6 +44,30 @@ def worst(checks: dict[str, list[dict[str, Any]]]) -> Status:
     return max(statuses, key=SEVERITY.__getitem__, default="pass")
 
 
+def with_health(
+    rows: Sequence[dict[str, Any]],
+    mounted: Sequence[MountedCheck],
+    results: dict[str, list[dict[str, Any]]],
+) -> list[dict[str, Any]]:
+    """The plugin report's ``rows``, each instance that contributes checks with its own
+    ``health`` (``{"status", "checks"}``, as ``/health`` reports them) from ``results`` of
+    :func:`run_checks`: what ``/_gateway/plugins`` and the dashboard show per instance (the
+    proxy's targets, a pool's use) beside its settings. The rows themselves are not changed."""
+    by_instance: dict[str, dict[str, list[dict[str, Any]]]] = {}
+    for check in mounted:
+        if check.name in results:
+            by_instance.setdefault(check.instance, {})[check.name] = results[check.name]
+    out = []
+    for row in rows:
+        checks = by_instance.get(row["name"])
+        out.append(row if checks is None else {**row, "health": _summary(checks)})
+    return out
+
+
+def _summary(checks: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    return {"status": worst(checks), "checks": checks}
+
+
 async def _run(mounted: "MountedCheck", limit: float) -> dict[str, Any]:
     timeout = min(mounted.check.timeout, limit)
     try:

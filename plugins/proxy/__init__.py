@@ -31,8 +31,8 @@ def gateway_plugin_info() -> PluginInfo:
 
 
 @hookimpl
-def gateway_create_app(settings: ProxySettings, config_dir: str) -> web.Application:
-    return build_app(settings, Path(config_dir))
+def gateway_create_app(settings: ProxySettings, config_dir: str, instance: str) -> web.Application:
+    return build_app(settings, Path(config_dir), instance)
 
 
 @hookimpl

@@ -24,10 +24,13 @@ from gateway_plugins.proxy.websocket import relay_websocket, wants_websocket
 log = logging.getLogger("gateway.proxy")
 
 
-def build_app(settings: ProxySettings, config_dir: Path) -> web.Application:
-    """Built without I/O (the TLS files are read here so a wrong path stops the start)."""
+def build_app(settings: ProxySettings, config_dir: Path, instance: str) -> web.Application:
+    """Built without I/O (the TLS files are read here so a wrong path stops the start).
+    ``instance`` is the name the host gives this instance: its metrics' label."""
     app = web.Application()
-    forwarder = Forwarder(settings, Targets(settings), client_context(settings, config_dir))
+    forwarder = Forwarder(
+        settings, Targets(settings), client_context(settings, config_dir), instance
+    )
     app[FORWARDER] = forwarder
 
     async def handle(request: web.Request) -> web.StreamResponse:

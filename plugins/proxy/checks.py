@@ -65,7 +65,7 @@ class ActiveChecks:
             ):
                 await response.read()
                 ok = response.status < 400
-                outcome = f"{response.status}"
+                outcome = f"answered {response.status}"
         except TimeoutError:
             ok, outcome = False, "timed out"
         except (aiohttp.ClientError, OSError) as exc:
@@ -75,13 +75,13 @@ class ActiveChecks:
             target.check_failures = 0
             target.check_successes += 1
             if not target.healthy and target.check_successes >= settings.healthy_after:
-                target.healthy = True
+                target.checked(True, outcome)
                 log.warning("proxy target %s is healthy again", target.url)
         else:
             target.check_successes = 0
             target.check_failures += 1
             if target.healthy and target.check_failures >= settings.unhealthy_after:
-                target.healthy = False
+                target.checked(False, outcome)
                 log.warning("proxy target %s is unhealthy (health check: %s)", target.url, outcome)
                 if target.metrics is not None:
                     target.metrics.ejections.inc()

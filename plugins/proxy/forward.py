@@ -95,8 +95,11 @@ class ClientBody:
 class Forwarder:
     """Forwards the requests of one proxy instance; built with the app, started with it."""
 
-    def __init__(self, settings: ProxySettings, targets: Targets, ssl: SSLContext | None) -> None:
+    def __init__(
+        self, settings: ProxySettings, targets: Targets, ssl: SSLContext | None, instance: str
+    ) -> None:
         self.settings = settings
+        self.instance = instance  # the host's name for it: the metrics' label
         self.targets = targets
         self.fields = RequestFields(
             pass_credentials=settings.pass_credentials,
@@ -109,7 +112,7 @@ class Forwarder:
         self.session: aiohttp.ClientSession | None = None
         self.prefix = ""  # the mount prefix, read when started (mount_prefix)
         self.route: web.AbstractRoute | None = None  # the catch-all route (app.py)
-        self.total_seconds = TOTAL_SECONDS.labels("")
+        self.total_seconds = TOTAL_SECONDS.labels(instance)
         timeouts = settings.timeouts
         # Connecting is bounded by aiohttp; the answer's head and each body piece by our own
         # clocks, which know when the request's body has been sent.
@@ -136,9 +139,8 @@ class Forwarder:
 
     def started(self, session: aiohttp.ClientSession) -> None:
         self.session = session
-        self.prefix = prefix = self.mount_prefix()
-        self.targets.start_metrics(prefix)
-        self.total_seconds = TOTAL_SECONDS.labels(prefix)
+        self.prefix = self.mount_prefix()
+        self.targets.start_metrics(self.instance)
 
     # --- the handler ------------------------------------------------------------------------
 

@@ -1,4 +1,5 @@
-"""Prometheus metrics of the proxy, by instance (its mount prefix) and target.
+"""Prometheus metrics of the proxy, by instance (the name the host gives it, the
+``[plugins.NAME]`` table's) and target.
 
 Defined once per process, as prometheus_client's metrics are; each instance resolves its own
 labelled children when it starts (:class:`TargetMetrics`), so several instances in one
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 from prometheus_client import Counter, Gauge, Histogram
 
-LABELS = ("prefix", "target")
+LABELS = ("instance", "target")
 _BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
 
 REQUESTS = Counter(
@@ -28,7 +29,7 @@ UPSTREAM_SECONDS = Histogram(
 TOTAL_SECONDS = Histogram(
     "gateway_proxy_total_seconds",
     "Time from taking a request to the last byte of its relayed answer, retries included.",
-    ["prefix"],
+    ["instance"],
     buckets=_BUCKETS,
 )
 RETRIES = Counter("gateway_proxy_retries_total", "Attempts made again on another target.", LABELS)
@@ -56,13 +57,13 @@ _CLASSES = ("error", "1xx", "2xx", "3xx", "4xx", "5xx")
 class TargetMetrics:
     """One target's labelled series, resolved once (``.labels`` is costly per request)."""
 
-    def __init__(self, prefix: str, target: str) -> None:
-        self.by_class = {c: REQUESTS.labels(prefix, target, c) for c in _CLASSES}
-        self.upstream_seconds = UPSTREAM_SECONDS.labels(prefix, target)
-        self.retries = RETRIES.labels(prefix, target)
-        self.ejections = EJECTIONS.labels(prefix, target)
-        self.connections = CONNECTIONS.labels(prefix, target)
-        self.available = AVAILABLE.labels(prefix, target)
+    def __init__(self, instance: str, target: str) -> None:
+        self.by_class = {c: REQUESTS.labels(instance, target, c) for c in _CLASSES}
+        self.upstream_seconds = UPSTREAM_SECONDS.labels(instance, target)
+        self.retries = RETRIES.labels(instance, target)
+        self.ejections = EJECTIONS.labels(instance, target)
+        self.connections = CONNECTIONS.labels(instance, target)
+        self.available = AVAILABLE.labels(instance, target)
         self.available.set(1)
 
     def answered(self, status: int) -> None:

@@ -4,6 +4,9 @@ A target is *available* while active health checks (if configured) call it healt
 not ejected. Passive ejection takes a target out after ``eject_after`` connect failures or 5xx
 answers in a row, for ``eject_for`` seconds; then it is tried again (one more failure ejects it
 again at once).
+
+Each change of state keeps its reason and the wall-clock time it happened, so that /health,
+/_gateway/plugins and the dashboard can say why and since when (:meth:`Targets.describe`).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import time
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from http.cookies import CookieError, SimpleCookie
 from urllib.parse import urlsplit
 
@@ -43,6 +47,11 @@ class Target:
     check_failures: int = 0
     check_successes: int = 0
     last_check: str | None = None
+    # Why and since when (time.time()) the target is out, or was last let back in.
+    ejected_at: float = 0.0
+    eject_reason: str = ""
+    health_changed_at: float = field(default_factory=time.time)
+    check_reason: str = ""
     metrics: TargetMetrics | None = field(default=None, repr=False)
 
     @classmethod
@@ -71,6 +80,23 @@ class Target:
         if not self.healthy:
             return "unhealthy"
         return "ejected" if self.ejected(now) else "available"
+
+    def checked(self, healthy: bool, reason: str) -> None:
+        """The active checks' verdict changed: healthy again, or unhealthy for ``reason``."""
+        self.healthy = healthy
+        self.health_changed_at = time.time()
+        self.check_reason = reason
+
+    def since(self, now: float) -> float:
+        """When (``time.time()``) the target entered the state it is in."""
+        if not self.healthy:
+            return self.health_changed_at
+        if self.ejected(now):
+            return self.ejected_at
+        # Available since its last return: from the checks' verdict, or from an ejection
+        # that ended on its own (ejected_until is on the monotonic clock).
+        returned = time.time() - (now - self.ejected_until) if self.ejected_until else 0.0
+        return max(self.health_changed_at, returned)
 
 
 class Targets:
@@ -146,6 +172,10 @@ class Targets:
             now = time.monotonic()
             if not target.ejected(now):
                 target.ejected_until = now + self._eject_for
+                target.ejected_at = time.time()
+                target.eject_reason = (
+                    f"{target.consecutive_failures} failures in a row (last: {reason})"
+                )
                 log.warning(
                     "proxy target %s ejected for %gs after %d failures in a row (last: %s)",
                     target.url,
@@ -165,15 +195,22 @@ class Targets:
                 target.metrics.available.set(1 if target.available(now) else 0)
 
     def describe(self) -> list[dict[str, object]]:
-        """Each target's state, for /health and /_gateway/plugins."""
+        """Each target's state, for /health, /_gateway/plugins and the dashboard: ``state``
+        (``available``, ``ejected`` or ``unhealthy``), ``reason`` when it is out, ``since``
+        (ISO 8601, UTC), ``connectionsInUse`` (requests and WebSockets holding one now), the
+        seconds an ejection has left and the last active check."""
         now = time.monotonic()
         out: list[dict[str, object]] = []
         for target in self.all:
-            entry: dict[str, object] = {
-                "target": target.url,
-                "state": target.state(now),
-                "inFlight": target.in_flight,
-            }
+            state = target.state(now)
+            entry: dict[str, object] = {"target": target.url, "state": state}
+            if state == "unhealthy":
+                entry["reason"] = f"health check: {target.check_reason}"
+            elif state == "ejected":
+                entry["reason"] = target.eject_reason
+            since = datetime.fromtimestamp(target.since(now), UTC)
+            entry["since"] = since.isoformat(timespec="seconds")
+            entry["connectionsInUse"] = target.in_flight
             if target.ejected(now):
                 entry["ejectedForSeconds"] = round(target.ejected_until - now, 1)
             if target.last_check is not None:

@@ -128,28 +128,14 @@ async def test_active_checks_and_health_states(upstream, proxied, aiohttp_server
     assert set(await names(client, 6)) == {"checked", "other"}
     metrics = await (await client.get("/metrics")).text()
     line = (
-        f'gateway_proxy_requests_total{{prefix="/svc",status_class="2xx",target="{url_of(other)}"}}'
+        "gateway_proxy_requests_total"
+        f'{{instance="proxy",status_class="2xx",target="{url_of(other)}"}}'
     )
     assert line in metrics
-    assert f'gateway_proxy_ejections_total{{prefix="/svc",target="{url_of(checked)}"}}' in metrics
+    ejected = f'gateway_proxy_ejections_total{{instance="proxy",target="{url_of(checked)}"}}'
+    assert ejected in metrics
     assert "gateway_proxy_upstream_seconds_bucket" in metrics
-    assert 'gateway_proxy_total_seconds_count{prefix="/svc"}' in metrics
-
-
-async def test_health_fails_when_no_target_is_left(proxied) -> None:
-    down = f"http://127.0.0.1:{free_port()}"
-    client = await proxied(
-        [down],
-        health_check={"path": "/", "interval": 0.05, "unhealthy_after": 1},
-        health_required=True,
-        plugins=(health_plugin,),
-        tables={"health": {}},
-    )
-    await asyncio.sleep(0.3)
-    response = await client.get("/health")
-    assert response.status == 503
-    entry = (await response.json())["checks"]["proxy:targets"][0]
-    assert entry["status"] == "fail" and entry["output"] == "0 of 1 targets available"
+    assert 'gateway_proxy_total_seconds_count{instance="proxy"}' in metrics
 
 
 async def test_retry_and_connection_metrics(upstream, proxied, aiohttp_server) -> None:
@@ -166,7 +152,8 @@ async def test_retry_and_connection_metrics(upstream, proxied, aiohttp_server) -
     held = asyncio.ensure_future(client.get("/m/slow", params={"s": "1"}))
     await asyncio.sleep(0.3)
     during = await (await client.get("/metrics")).text()
-    in_use = f'gateway_proxy_connections_in_use{{prefix="/m",target="{url_of(good)}"}} 1.0'
+    labels = f'instance="proxy",target="{url_of(good)}"'
+    in_use = f"gateway_proxy_connections_in_use{{{labels}}} 1.0"
     assert in_use in during
     await held
     for _ in range(4):
@@ -175,10 +162,10 @@ async def test_retry_and_connection_metrics(upstream, proxied, aiohttp_server) -
     retried = [
         line
         for line in metrics.splitlines()
-        if line.startswith(f'gateway_proxy_retries_total{{prefix="/m",target="{url_of(good)}"}}')
+        if line.startswith(f"gateway_proxy_retries_total{{{labels}}}")
     ]
     assert retried and float(retried[0].split()[-1]) >= 2
-    assert f'gateway_proxy_connections_in_use{{prefix="/m",target="{url_of(good)}"}} 0.0' in metrics
+    assert f"gateway_proxy_connections_in_use{{{labels}}} 0.0" in metrics
 
 
 async def test_instances_share_nothing(upstream, proxied) -> None:

@@ -48,5 +48,5 @@ async def test_two_services_behind_one_gateway(upstream, gateway_client) -> None
     assert health["checks"]["billing:targets"][0]["status"] == "warn"  # "down" is ejected
     assert health["checks"]["search:targets"][0]["status"] == "pass"
     metrics = await (await client.get("/metrics")).text()
-    assert f'prefix="/billing",status_class="2xx",target="{url_of(billing)}"' in metrics
-    assert f'prefix="/search",status_class="2xx",target="{url_of(search)}"' in metrics
+    assert f'instance="billing",status_class="2xx",target="{url_of(billing)}"' in metrics
+    assert f'instance="search",status_class="2xx",target="{url_of(search)}"' in metrics

@@ -42,12 +42,32 @@ function flatten(value, prefix, out) {
   return out;
 }
 
+// A list of objects (a proxy's targets, say) is shown as a table of its own, a row each.
+function isRows(value) {
+  return Array.isArray(value) && value.length > 0
+    && value.every((item) => item !== null && typeof item === "object" && !Array.isArray(item));
+}
+
+function rowsTable(name, items) {
+  const columns = [...new Set(items.flatMap((item) => Object.keys(item)))];
+  const text = (value) => (value === undefined ? "–" : typeof value === "object" ? JSON.stringify(value) : String(value));
+  const rows = items.map((item) => el("tr", { "data-key": text(item[columns[0]]) },
+    ...columns.map((column) => el("td", { "data-column": column }, text(item[column])))));
+  return el("table", { class: "inner", "data-rows": name },
+    el("caption", {}, name),
+    el("thead", {}, el("tr", {}, ...columns.map((column) => el("th", { scope: "col" }, column)))),
+    el("tbody", {}, ...rows));
+}
+
 function details(object) {
-  const pairs = flatten(object, "", []);
-  if (!pairs.length) return "–";
+  const tables = Object.entries(object).filter(([, value]) => isRows(value));
+  const rest = Object.fromEntries(Object.entries(object).filter(([, value]) => !isRows(value)));
+  const pairs = flatten(rest, "", []);
+  if (!pairs.length && !tables.length) return "–";
   const list = el("dl");
   for (const [key, value] of pairs) list.append(el("dt", {}, key), el("dd", {}, el("code", {}, value)));
-  return list;
+  if (!tables.length) return list;
+  return el("div", {}, pairs.length ? list : "", ...tables.map(([key, value]) => rowsTable(key, value)));
 }
 
 const ENTRY_KEYS = new Set(["componentType", "status", "time", "observedValue", "observedUnit", "output"]);
@@ -76,16 +96,24 @@ function chain(entries) {
   return el("ol", { class: "chain" }, ...entries.map((m) => el("li", {}, `${m.name} (${m.priority})`)));
 }
 
+// An instance's own checks (its row's health), each with its status.
+function instanceHealth(health) {
+  if (!health) return "–";
+  return el("ul", { class: "checks" }, ...Object.entries(health.checks).map(([name, entries]) =>
+    el("li", { "data-check-of": name }, el("a", { href: "#health" }, name), " ", badge(entries[0].status))));
+}
+
 function renderPlugins(plugins, chains) {
   const rows = plugins.map((plugin) => {
     const settings = el("details", {}, el("summary", {}, "settings"), details(plugin.settings || {}));
     const status = el("span", { class: plugin.status === "failed" ? "fail" : "" }, plugin.status);
     const cells = [
-      // A named instance shows its plugin: billing (proxy).
-      el("th", { scope: "row" }, plugin.plugin && plugin.plugin !== plugin.name ? `${plugin.name} (${plugin.plugin})` : plugin.name),
+      // The host's label: "billing (proxy)" for a named instance, as gateway plugins prints it.
+      el("th", { scope: "row" }, plugin.label || plugin.name),
       el("td", {}, plugin.version || "–"),
       el("td", {}, plugin.source),
       el("td", {}, status, plugin.error ? el("div", { class: "error" }, plugin.error) : ""),
+      el("td", {}, instanceHealth(plugin.health)),
       el("td", {}, plugin.prefix ? el("code", {}, plugin.prefix) : "–"),
       el("td", {}, plugin.prefix ? chain(chains[plugin.prefix]) : "–"),
       el("td", {}, settings),
@@ -164,8 +192,9 @@ function drawChart(series) {
 // Each cell gets its column's name, shown before it on narrow screens (dashboard.css).
 function labelCells() {
   for (const table of document.querySelectorAll("table")) {
-    const names = [...table.querySelectorAll("thead th")].map((th) => th.textContent);
-    for (const row of table.querySelectorAll("tbody tr")) {
+    // :scope: a table's own head and rows, not those of a table inside one of its cells.
+    const names = [...table.querySelectorAll(":scope > thead th")].map((th) => th.textContent);
+    for (const row of table.querySelectorAll(":scope > tbody > tr")) {
       [...row.children].forEach((cell, index) => {
         if (cell.tagName === "TD" && names[index]) cell.setAttribute("data-label", names[index]);
       });
