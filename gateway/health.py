@@ -45,10 +45,10 @@ def worst(checks: dict[str, list[dict[str, Any]]]) -> Status:
 
 
 def with_health(
-    rows: Sequence[dict[str, Any]],
+    rows: Sequence[dict[str, object]],
     mounted: Sequence[MountedCheck],
     results: dict[str, list[dict[str, Any]]],
-) -> list[dict[str, Any]]:
+) -> list[dict[str, object]]:
     """The plugin report's ``rows``, each instance that contributes checks with its own
     ``health`` (``{"status", "checks"}``, as ``/health`` reports them) from ``results`` of
     :func:`run_checks`: what ``/_gateway/plugins`` and the dashboard show per instance (the
@@ -57,9 +57,9 @@ def with_health(
     for check in mounted:
         if check.name in results:
             by_instance.setdefault(check.instance, {})[check.name] = results[check.name]
-    out = []
+    out: list[dict[str, object]] = []
     for row in rows:
-        checks = by_instance.get(row["name"])
+        checks = by_instance.get(str(row["name"]))
         out.append(row if checks is None else {**row, "health": _summary(checks)})
     return out
 
