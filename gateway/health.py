@@ -45,7 +45,7 @@ def worst(checks: dict[str, list[dict[str, Any]]]) -> Status:
 
 
 def with_health(
-    rows: Sequence[dict[str, object]],
+    rows: list[dict[str, object]],
     mounted: Sequence[MountedCheck],
     results: dict[str, list[dict[str, Any]]],
 ) -> list[dict[str, object]]:
