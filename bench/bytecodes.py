@@ -11,6 +11,11 @@ makes the server far slower, so read the counts, never the time.
     python bench/bytecodes.py /health/live
     python bench/bytecodes.py "/v1/crypto/price?ids=bitcoin&vs_currencies=usd" --config plugins.toml
     python bench/bytecodes.py /health/live --bare     # bench/bare_app.py, the baseline
+    python bench/bytecodes.py /up/health/live --config proxy.toml   # the proxy plugin
+    python bench/bytecodes.py /health/live --forwarder http://127.0.0.1:PORT  # its baseline
+
+The last two need an upstream serving ``/health/live`` (``python bench/bare_app.py --port
+PORT``) and, for the proxy, a config with ``[plugins.proxy] prefix = "/up"`` before it.
 """
 
 from __future__ import annotations
@@ -31,7 +36,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def serve_traced(report: Path, gateway_args: list[str], bare: bool) -> None:
+def serve_traced(
+    report: Path, gateway_args: list[str], bare: bool, forwarder: str | None = None
+) -> None:
     """Run ``gateway serve`` here, counting opcodes per function between the two signals."""
     counts: collections.Counter[str] = collections.Counter()
 
@@ -65,6 +72,13 @@ def serve_traced(report: Path, gateway_args: list[str], bare: bool) -> None:
 
         sys.argv = ["bare_app", *gateway_args]
         bare()
+        return
+    if forwarder is not None:  # bench/proxy.py's baseline: the least an aiohttp proxy is
+        sys.path.insert(0, str(ROOT / "bench"))
+        from forwarder_app import main as forward
+
+        sys.argv = ["forwarder_app", "--upstream", forwarder, *gateway_args]
+        forward()
         return
     from gateway.cli import main
 
@@ -100,6 +114,9 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--bare", action="store_true", help="serve bench/bare_app.py instead")
     parser.add_argument(
+        "--forwarder", metavar="UPSTREAM", help="serve bench/forwarder_app.py to UPSTREAM instead"
+    )
+    parser.add_argument(
         "--header", action="append", default=[], help='sent with each request: "X-API-Key: ..."'
     )
     parser.add_argument("--serve-traced", help=argparse.SUPPRESS)  # the server's own side
@@ -107,7 +124,7 @@ def main() -> None:
     if args.serve_traced:
         # --config is this script's option too, so parse_known_args kept it from ``rest``.
         served = rest if args.config is None else ["--config", args.config, *rest]
-        serve_traced(Path(args.serve_traced), served, args.bare)
+        serve_traced(Path(args.serve_traced), served, args.bare, args.forwarder)
         return
     with tempfile.TemporaryDirectory(prefix="gateway-bytecodes-") as folder:
         report = Path(folder) / "counts.txt"
@@ -118,6 +135,8 @@ def main() -> None:
         command = [sys.executable, __file__, args.target, "--serve-traced", str(report), *rest]
         if args.bare:
             command += ["--bare", "--port", str(port)]
+        elif args.forwarder:
+            command += ["--forwarder", args.forwarder, "--port", str(port)]
         else:
             command += ["--config", str(config), "--port", str(port)]
         server = subprocess.Popen(

@@ -185,6 +185,7 @@ class Targets:
                 )
                 if target.metrics is not None:
                     target.metrics.ejections.inc()
+                    target.metrics.available.set(0)  # back to 1 at the next refresh_gauges
             # Back after eject_for seconds on probation: one more failure ejects it again.
             target.consecutive_failures = self._eject_after - 1
 

@@ -1,12 +1,15 @@
 """/_gateway/ in a real browser: every plugin is listed, a health check turns from pass to
 failing when its dependency (a private redis-server, the crypto cache) stops, and back when it
 returns;
+a proxy instance's targets turn unhealthy and back with their upstream process;
 readable at 1280x800 and on a phone-sized screen, keyboard navigable, no console errors."""
 
 from __future__ import annotations
 
 import asyncio
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +21,7 @@ from tests.processes import free_port
 from tests.served import artefacts, running_gateway, write_config
 
 pytestmark = pytest.mark.slow
+ROOT = Path(__file__).resolve().parents[2]
 REDIS_SERVER = shutil.which("redis-server")
 
 # A third-party plugin whose one health check is required and follows a TCP store.
@@ -197,4 +201,88 @@ async def test_dashboard_says_what_it_cannot_show_with_metrics_off(
         assert not await page.locator("#chart").is_visible()
         await page.screenshot(path=str(artefacts("dashboard") / "dashboard-metrics-off.png"))
         await context.close()
+    assert watch.errors == []
+
+
+def upstream_process(port: int) -> subprocess.Popen[bytes]:
+    """tests/proxy/upstream.py as a process of its own, so that it can be killed."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "tests.proxy.upstream", str(port), "billing"], cwd=ROOT
+    )
+
+
+async def target_cell(page: Any, target: str, column: str) -> str:
+    cell = page.locator(
+        f'tr[data-check="billing:targets"] table[data-rows="targets"] '
+        f'tr[data-key="{target}"] td[data-column="{column}"]'
+    )
+    return (await cell.inner_text()).strip()
+
+
+async def wait_for_target(page: Any, target: str, state: str) -> None:
+    await page.wait_for_function(
+        """([target, state]) => {
+            const cell = document.querySelector(`tr[data-check="billing:targets"] ` +
+              `table[data-rows="targets"] tr[data-key="${target}"] td[data-column="state"]`);
+            return cell && cell.textContent.trim() === state;
+        }""",
+        arg=[target, state],
+        timeout=TIMEOUT,
+    )
+
+
+async def test_dashboard_shows_a_proxy_instance_and_its_targets(
+    async_browser: Any, tmp_path: Path
+) -> None:
+    """A named proxy instance ("billing (proxy)") and its target's state: available, then
+    unhealthy with the health check's reason once the upstream process is killed, then
+    available again when it is back on the same port."""
+    shots = artefacts("dashboard")
+    port = free_port()
+    target = f"http://127.0.0.1:{port}"
+    upstream = upstream_process(port)
+    config = tmp_path / "plugins.toml"
+    config.write_text(
+        "[gateway]\nmetrics = true\naccess_log = false\n[plugins.health]\n"
+        '[plugins.billing]\nplugin = "proxy"\nprefix = "/billing"\n'
+        f'upstreams = ["{target}"]\n'
+        'health_check = { path = "/healthz", interval = 0.5, unhealthy_after = 1, '
+        "healthy_after = 1 }\n",
+        encoding="utf-8",
+    )
+    try:
+        async with running_gateway(config) as base:
+            context, page, watch = await open_page(async_browser)
+            await page.goto(f"{base}/_gateway/")
+            row = page.locator('tr[data-plugin="billing"]')
+            await row.wait_for(timeout=TIMEOUT)
+            text = await row.inner_text()
+            assert "billing (proxy)" in text and "mounted" in text and "/billing" in text
+            await wait_for_target(page, target, "available")
+            assert await target_cell(page, target, "connectionsInUse") == "0"
+            await page.screenshot(path=str(shots / "dashboard-proxy.png"), full_page=True)
+
+            upstream.kill()
+            upstream.wait()
+            await wait_for_target(page, target, "unhealthy")
+            reason = await target_cell(page, target, "reason")
+            assert reason == "health check: connection_refused"
+            assert await target_cell(page, target, "since") != ""
+            # The instance's row shows its check failing (warn: not required), as /health.
+            await page.wait_for_function(
+                """() => {
+                    const badge = document.querySelector(
+                      'tr[data-plugin="billing"] li[data-check-of="billing:targets"] .badge');
+                    return badge && badge.textContent.trim() === "warn";
+                }""",
+                timeout=TIMEOUT,
+            )
+            await page.screenshot(path=str(shots / "dashboard-proxy-down.png"), full_page=True)
+
+            upstream = upstream_process(port)
+            await wait_for_target(page, target, "available")
+            await context.close()
+    finally:
+        upstream.kill()
+        upstream.wait()
     assert watch.errors == []

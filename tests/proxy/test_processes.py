@@ -1,5 +1,5 @@
 """``gateway serve`` processes in front of an upstream process: 1 GiB each way with the
-gateway's memory measured, and ``--workers 2``."""
+gateway's memory measured, ``--workers 2``, and /metrics scraped by instance and target."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from tests.processes import GatewayProcess, free_port
 
@@ -135,3 +136,97 @@ async def test_two_workers_proxy(tmp_path: Path) -> None:
                         assert body["raw_path"] == "/x?n=1"
         finally:
             assert gateway.stop() == 0, gateway.text()
+
+
+def scraped(text: str) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
+    """Every sample of a /metrics answer, by name and labels, as Prometheus parses it."""
+    return {
+        (sample.name, frozenset(sample.labels.items())): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
+
+
+async def test_metrics_by_instance_and_target_in_a_real_scrape(tmp_path: Path) -> None:
+    """Two instances of the proxy in a gateway process: /metrics, scraped and parsed as
+    Prometheus does, has each instance's series by its table's name and each target's:
+    answers by status class, upstream and total latency, retries, ejections, connections."""
+    down = f"http://127.0.0.1:{free_port()}"
+    with upstream_process() as up:
+        config = tmp_path / "plugins.toml"
+        config.write_text(
+            textwrap.dedent(
+                f"""
+                [gateway]
+                metrics = true
+                access_log = false
+                [plugins.billing]
+                plugin = "proxy"
+                prefix = "/billing"
+                upstreams = ["{up}", "{down}"]
+                retries = 1
+                eject_after = 2
+                eject_for = 60
+                [plugins.search]
+                plugin = "proxy"
+                prefix = "/search"
+                upstreams = ["{up}"]
+                """
+            ),
+            encoding="utf-8",
+        )
+        gateway = GatewayProcess(config, tmp_path / "gateway.log")
+        try:
+            await _wait_upstream(up)
+            await gateway.listening()
+            async with aiohttp.ClientSession() as session:
+                for _ in range(6):  # round robin meets "down" twice: retried, then ejected
+                    async with session.get(f"{gateway.url}/billing/x") as response:
+                        assert response.status == 200
+                for _ in range(3):
+                    async with session.get(f"{gateway.url}/search/q") as response:
+                        assert response.status == 200
+                held = asyncio.ensure_future(session.get(f"{gateway.url}/search/slow?s=1"))
+                await asyncio.sleep(0.4)
+                async with session.get(f"{gateway.url}/metrics") as response:
+                    assert response.status == 200
+                    during = scraped(await response.text())
+                (await held).release()
+                async with session.get(f"{gateway.url}/metrics") as response:
+                    after = scraped(await response.text())
+        finally:
+            gateway.stop()
+
+    def value(samples: dict, name: str, **labels: str) -> float:  # type: ignore[type-arg]
+        return samples[(name, frozenset(labels.items()))]
+
+    billing_up = {"instance": "billing", "target": up}
+    billing_down = {"instance": "billing", "target": down}
+    search_up = {"instance": "search", "target": up}
+    assert value(during, "gateway_proxy_connections_in_use", **search_up) == 1
+    assert value(after, "gateway_proxy_connections_in_use", **search_up) == 0
+    assert value(after, "gateway_proxy_requests_total", status_class="2xx", **billing_up) == 6
+    assert value(after, "gateway_proxy_requests_total", status_class="error", **billing_down) == 2
+    assert value(after, "gateway_proxy_requests_total", status_class="2xx", **search_up) == 4
+    assert value(after, "gateway_proxy_retries_total", **billing_up) == 2
+    assert value(after, "gateway_proxy_ejections_total", **billing_down) == 1
+    assert value(after, "gateway_proxy_ejections_total", **billing_up) == 0
+    assert value(after, "gateway_proxy_target_available", **billing_down) == 0
+    assert value(after, "gateway_proxy_target_available", **billing_up) == 1
+    # Upstream latency per target (answers only), total per instance (every request).
+    assert value(after, "gateway_proxy_upstream_seconds_count", **billing_up) == 6
+    assert value(after, "gateway_proxy_upstream_seconds_count", **search_up) == 4
+    assert value(after, "gateway_proxy_total_seconds_count", instance="billing") == 6
+    assert value(after, "gateway_proxy_total_seconds_count", instance="search") == 4
+    slow = value(after, "gateway_proxy_total_seconds_sum", instance="search")
+    assert slow >= 1.0  # the held request's second is in the total, not in billing's
+    assert value(after, "gateway_proxy_total_seconds_sum", instance="billing") < slow
+    # The gateway's own request metric names the instances the same way.
+    assert value(
+        after,
+        "gateway_http_request_duration_seconds_count",
+        plugin="billing",
+        route="/billing/{tail}",
+        method="GET",
+        status="200",
+    ) == 6
