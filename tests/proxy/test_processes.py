@@ -222,11 +222,14 @@ async def test_metrics_by_instance_and_target_in_a_real_scrape(tmp_path: Path) -
     assert slow >= 1.0  # the held request's second is in the total, not in billing's
     assert value(after, "gateway_proxy_total_seconds_sum", instance="billing") < slow
     # The gateway's own request metric names the instances the same way.
-    assert value(
-        after,
-        "gateway_http_request_duration_seconds_count",
-        plugin="billing",
-        route="/billing/{tail}",
-        method="GET",
-        status="200",
-    ) == 6
+    assert (
+        value(
+            after,
+            "gateway_http_request_duration_seconds_count",
+            plugin="billing",
+            route="/billing/{tail}",
+            method="GET",
+            status="200",
+        )
+        == 6
+    )
