@@ -9,7 +9,7 @@ it. Credentials meant for the gateway stay at the gateway unless the operator sa
 
 from __future__ import annotations
 
-from aiohttp import web
+from aiohttp import HttpVersion11, web
 from multidict import CIMultiDict, CIMultiDictProxy, istr
 
 from gateway import REQUEST_ID, client_address, identity_of
@@ -44,13 +44,17 @@ FORWARDING = frozenset(
 _REQUEST_FRAMING = frozenset(istr(n) for n in ("Host", "Content-Length", "Expect"))
 # The gateway answers with its own Server and request id.
 _RESPONSE_OWN = frozenset(istr(n) for n in ("Server", "X-Request-ID", "Content-Length"))
+_RESPONSE_DROPPED = HOP_BY_HOP | _RESPONSE_OWN
+_NONE_NAMED: frozenset[istr] = frozenset()
 
 
 def connection_named(
     headers: CIMultiDict[str] | CIMultiDictProxy[str] | web.BaseRequest,
-) -> set[istr]:
+) -> frozenset[istr] | set[istr]:
     """The field names a ``Connection`` field lists (they are hop-by-hop too)."""
     source = headers.headers if isinstance(headers, web.BaseRequest) else headers
+    if "Connection" not in source:  # most requests and answers on keep-alive HTTP/1.1
+        return _NONE_NAMED
     named: set[istr] = set()
     for value in source.getall("Connection", ()):
         named.update(istr(token.strip()) for token in value.split(",") if token.strip())
@@ -86,6 +90,7 @@ class RequestFields:
         self._dropped = frozenset(dropped)
         self._identity_field = identity_field
         self._via = via
+        self._via_11 = f"1.1 {via}"  # what nearly every request's Via says, made once
 
     def build(
         self, request: web.BaseRequest, host: str, *, upgrade: bool = False
@@ -111,7 +116,12 @@ class RequestFields:
         out["X-Forwarded-Host"] = client_host
         out["Forwarded"] = f'for={_node(address)};proto={scheme};host="{client_host}"'
         version = request.version
-        out.add("Via", f"{version.major}.{version.minor} {self._via}")
+        out.add(
+            "Via",
+            self._via_11
+            if version == HttpVersion11
+            else f"{version.major}.{version.minor} {self._via}",
+        )
         request_id = request.get(REQUEST_ID)
         if request_id is not None:
             out["X-Request-ID"] = request_id
@@ -122,13 +132,15 @@ class RequestFields:
         return out
 
 
-def relayed_fields(headers: CIMultiDictProxy[str], via: str, version: str) -> CIMultiDict[str]:
-    """The target's answer fields as relayed to the client; framing (``Content-Length``,
-    chunking) is set by the caller from what the target sent."""
-    dropped = HOP_BY_HOP | _RESPONSE_OWN | connection_named(headers)
+def relayed_fields(headers: CIMultiDictProxy[str], via: str) -> CIMultiDict[str]:
+    """The target's answer fields as relayed to the client, with ``via`` (``1.1 gateway``)
+    added; framing (``Content-Length``, chunking) is set by the caller from what the target
+    sent."""
+    named = connection_named(headers)
+    dropped = _RESPONSE_DROPPED | named if named else _RESPONSE_DROPPED
     out: CIMultiDict[str] = CIMultiDict()
     for name, value in headers.items():
         if name not in dropped:
             out.add(name, value)
-    out.add("Via", f"{version} {via}")
+    out.add("Via", via)
     return out

@@ -19,14 +19,14 @@ from collections.abc import AsyncIterator
 from ssl import SSLContext
 
 import aiohttp
-from aiohttp import web
+from aiohttp import HttpVersion11, web
 from multidict import CIMultiDict
 from yarl import URL
 
 from gateway import REQUEST_ID, ProblemError
 from gateway_plugins.proxy.fields import RequestFields, relayed_fields
 from gateway_plugins.proxy.metrics import TOTAL_SECONDS
-from gateway_plugins.proxy.paths import rewrite_location, tail_segments, upstream_path
+from gateway_plugins.proxy.paths import rewrite_location, tail_of
 from gateway_plugins.proxy.problems import UpstreamFailure, classify, failure_problem
 from gateway_plugins.proxy.retries import RetryBudget
 from gateway_plugins.proxy.settings import ProxySettings
@@ -119,6 +119,8 @@ class Forwarder:
         self.client_timeout = aiohttp.ClientTimeout(
             total=None, connect=None, sock_connect=timeouts.connect, sock_read=None
         )
+        self.head_within = timeouts.connect + timeouts.first_byte
+        self.via_11 = f"1.1 {settings.via}"  # the Via of nearly every answer, made once
 
     def ssl_for(self, url: str) -> SSLContext | bool:
         """What aiohttp's ``ssl=`` takes for ``url``: the instance's context for https."""
@@ -141,13 +143,16 @@ class Forwarder:
         self.session = session
         self.prefix = self.mount_prefix()
         self.targets.start_metrics(self.instance)
+        for target in self.targets.all:  # once, not per request
+            target.ssl = self.ssl_for(target.origin)
+            target.root = target.base if self.settings.strip_prefix else target.base + self.prefix
 
     # --- the handler ------------------------------------------------------------------------
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         started = time.perf_counter()
         raw_path, _, query = request.raw_path.partition("?")
-        path_tail = tail_segments(raw_path, self.prefix)
+        path_tail = tail_of(raw_path, self.prefix)
         settings = self.settings
         limit = settings.max_body_size
         if limit is not None and (request.content_length or 0) > limit:
@@ -170,17 +175,12 @@ class Forwarder:
                     if target.metrics is not None:
                         target.metrics.retries.inc()
                 tried.append(target)
-                path = upstream_path(target.base, self.prefix, path_tail, settings.strip_prefix)
+                path = (target.root + path_tail) or "/"  # the bare prefix: the target's root
                 body = ClientBody(request, settings.timeouts.idle, limit) if has_body else None
-                # Whether a 502/503/504 from this target is worth another: only when another
-                # attempt would really be made, else that answer is relayed as it came.
-                retry_on_status = (
-                    attempt + 1 < attempts
-                    and self.budget.tokens >= 1.0
-                    and self.targets.any_available(excluding=tried)
-                )
                 try:
-                    return await self._attempt(request, target, path, query, body, retry_on_status)
+                    return await self._attempt(
+                        request, target, path, query, body, tried, attempt + 1 < attempts
+                    )
                 except UpstreamFailure as exc:
                     if body is not None and body.problem is not None:
                         raise body.problem from None
@@ -210,17 +210,26 @@ class Forwarder:
         path: str,
         query: str,
         body: ClientBody | None,
-        retry_on_status: bool,
+        tried: list[Target],
+        more_attempts: bool,
     ) -> web.StreamResponse:
         """One try on ``target``: the relayed answer, or :class:`UpstreamFailure` before any
-        byte of it was sent (also for a 502/503/504 when ``retry_on_status``)."""
+        byte of it was sent (also for a 502/503/504 worth trying elsewhere)."""
         await self.take_slot(target)
         try:
             upstream = await self._send(request, target, path, query, body)
             status = upstream.status
             if status >= 500:
                 self.targets.failed(target, f"answered {status}")
-                if status in RETRY_STATUSES and retry_on_status and body is None:
+                # Worth another target only when another attempt would really be made (else
+                # the answer is relayed as it came); asked only now, as it is rarely needed.
+                if (
+                    status in RETRY_STATUSES
+                    and more_attempts
+                    and body is None
+                    and self.budget.tokens >= 1.0
+                    and self.targets.any_available(excluding=tried)
+                ):
                     upstream.close()
                     raise UpstreamFailure("destination_unavailable")
             else:
@@ -240,14 +249,16 @@ class Forwarder:
         else:
             await slots.acquire()
         target.in_flight += 1
-        if target.metrics is not None:
-            target.metrics.connections.inc()
+        metrics = target.metrics
+        if metrics is not None and metrics.connections is not None:  # see TargetMetrics
+            metrics.connections.inc()
 
     def free_slot(self, target: Target) -> None:
         target.slots.release()
         target.in_flight -= 1
-        if target.metrics is not None:
-            target.metrics.connections.dec()
+        metrics = target.metrics
+        if metrics is not None and metrics.connections is not None:
+            metrics.connections.dec()
 
     async def _send(
         self,
@@ -262,15 +273,19 @@ class Forwarder:
         url = URL(target.origin + path + (f"?{query}" if query else ""), encoded=True)
         host = request.host if settings.preserve_host else target.host
         headers = self.fields.build(request, host)
-        loop = asyncio.get_running_loop()
         timeouts = settings.timeouts
         metrics = target.metrics
         sent = time.perf_counter()
+        # Without a body the answer's head is due within connect + first_byte; with one, the
+        # body keeps the clock (ClientBody.deadline).
+        deadline = (
+            asyncio.timeout_at(asyncio.get_running_loop().time() + self.head_within)
+            if body is None
+            else asyncio.timeout(None)
+        )
         try:
-            async with asyncio.timeout(None) as deadline:
-                if body is None:
-                    deadline.reschedule(loop.time() + timeouts.connect + timeouts.first_byte)
-                else:  # the body keeps the clock (ClientBody.deadline)
+            async with deadline:
+                if body is not None:
                     body.deadline = deadline
                     body.first_byte = timeouts.first_byte
                 upstream = await self.session.request(
@@ -279,9 +294,7 @@ class Forwarder:
                     headers=headers,
                     data=body.pieces() if body is not None else None,
                     allow_redirects=False,
-                    ssl=self.ssl
-                    if self.ssl is not None and target.origin.startswith("https:")
-                    else True,
+                    ssl=target.ssl,
                     timeout=self.client_timeout,
                 )
         except (aiohttp.ClientError, OSError) as exc:  # aiohttp's timeouts among them
@@ -307,10 +320,13 @@ class Forwarder:
     ) -> web.StreamResponse:
         """Stream ``upstream``'s answer to the client; always releases ``upstream``."""
         settings = self.settings
-        version = (
-            f"{upstream.version.major}.{upstream.version.minor}" if upstream.version else "1.1"
+        version = upstream.version
+        via = (
+            self.via_11
+            if version is None or version == HttpVersion11
+            else f"{version.major}.{version.minor} {settings.via}"
         )
-        headers = relayed_fields(upstream.headers, settings.via, version)
+        headers = relayed_fields(upstream.headers, via)
         for name in _LOCATIONS:
             value = headers.get(name)
             if value is not None:
@@ -362,6 +378,8 @@ class Forwarder:
         try:
             if empty:
                 body = None
+            elif upstream.content.is_eof():  # all of it came with the head: nothing to wait for
+                body = await upstream.read()
             else:
                 async with asyncio.timeout(self.settings.timeouts.idle):
                     body = await upstream.read()

@@ -9,6 +9,9 @@ workers and the gauges are the live workers' sum.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
+
 from prometheus_client import Counter, Gauge, Histogram
 
 LABELS = ("instance", "target")
@@ -55,14 +58,24 @@ _CLASSES = ("error", "1xx", "2xx", "3xx", "4xx", "5xx")
 
 
 class TargetMetrics:
-    """One target's labelled series, resolved once (``.labels`` is costly per request)."""
+    """One target's labelled series, resolved once (``.labels`` is costly per request).
 
-    def __init__(self, instance: str, target: str) -> None:
+    ``in_use`` reads the target's connections in use: in one process the gauge asks it at
+    each scrape, and ``connections`` is ``None`` (nothing to do per request). Under
+    ``--workers N`` (prometheus-client's multi-process mode, where a scrape reads what each
+    worker wrote) the gauge is moved per request instead: ``connections``.
+    """
+
+    def __init__(self, instance: str, target: str, in_use: Callable[[], float]) -> None:
         self.by_class = {c: REQUESTS.labels(instance, target, c) for c in _CLASSES}
         self.upstream_seconds = UPSTREAM_SECONDS.labels(instance, target)
         self.retries = RETRIES.labels(instance, target)
         self.ejections = EJECTIONS.labels(instance, target)
-        self.connections = CONNECTIONS.labels(instance, target)
+        gauge = CONNECTIONS.labels(instance, target)
+        self.connections: Gauge | None = gauge
+        if "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
+            gauge.set_function(in_use)
+            self.connections = None
         self.available = AVAILABLE.labels(instance, target)
         self.available.set(1)
 

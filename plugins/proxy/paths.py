@@ -79,12 +79,16 @@ def tail_segments(raw_path: str, prefix: str) -> list[str]:
     return resolved[len(wanted) :]
 
 
-def upstream_path(base: str, prefix: str, tail: list[str], strip_prefix: bool) -> str:
-    """The path sent to a target whose own path is ``base`` ("" or "/api")."""
-    path = base if strip_prefix else base + prefix
-    if not tail:  # the bare prefix: the target's own root
-        return path or "/"
-    return path + "/" + "/".join(tail)
+def tail_of(raw_path: str, prefix: str) -> str:
+    """What follows the mount ``prefix`` in ``raw_path`` (no query), checked as
+    :func:`tail_segments` checks it: ``""`` for the bare prefix, else ``"/..."``."""
+    if "%" not in raw_path and "\\" not in raw_path and "/." not in raw_path:
+        # Nothing encoded, no dot segment (most requests): the path as routing matched it.
+        rest = raw_path[len(prefix) :]
+        if raw_path.startswith(prefix) and (not rest or rest[0] == "/"):
+            return rest
+    segments = tail_segments(raw_path, prefix)
+    return "/" + "/".join(segments) if segments else ""
 
 
 def rewrite_location(

@@ -19,7 +19,9 @@ import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from http.cookies import CookieError, SimpleCookie
+from ssl import SSLContext
 from urllib.parse import urlsplit
 
 from aiohttp import web
@@ -53,6 +55,10 @@ class Target:
     health_changed_at: float = field(default_factory=time.time)
     check_reason: str = ""
     metrics: TargetMetrics | None = field(default=None, repr=False)
+    # Set when the instance starts (Forwarder.started): what aiohttp's ssl= takes for it, and
+    # the path every request's tail follows (its own path, and the prefix unless stripped).
+    ssl: SSLContext | bool = field(default=True, repr=False)
+    root: str = ""
 
     @classmethod
     def from_url(cls, url: str, max_connections: int) -> Target:
@@ -99,6 +105,10 @@ class Target:
         return max(self.health_changed_at, returned)
 
 
+def _in_use(target: Target) -> float:
+    return target.in_flight
+
+
 class Targets:
     """The instance's targets and its balancing policy."""
 
@@ -111,9 +121,9 @@ class Targets:
         self._next = 0
         self._random = random.Random()
 
-    def start_metrics(self, prefix: str) -> None:
+    def start_metrics(self, instance: str) -> None:
         for target in self.all:
-            target.metrics = TargetMetrics(prefix, target.url)
+            target.metrics = TargetMetrics(instance, target.url, partial(_in_use, target))
 
     def available(self) -> list[Target]:
         now = time.monotonic()
@@ -129,8 +139,11 @@ class Targets:
         """The target for ``request``'s next attempt, never one in ``tried``; ``None`` when
         no available target is left."""
         now = time.monotonic()
-        excluded = set(tried)
-        candidates = [t for t in self.all if t.available(now) and t not in excluded]
+        if tried:
+            excluded = set(tried)
+            candidates = [t for t in self.all if t.available(now) and t not in excluded]
+        else:  # a first attempt, nearly every request
+            candidates = [t for t in self.all if t.available(now)]
         if not candidates:
             return None
         if len(candidates) == 1:

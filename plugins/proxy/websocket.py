@@ -18,7 +18,7 @@ from yarl import URL
 
 from gateway import REQUEST_ID, ProblemError
 from gateway_plugins.proxy.forward import Forwarder
-from gateway_plugins.proxy.paths import tail_segments, upstream_path
+from gateway_plugins.proxy.paths import tail_of
 from gateway_plugins.proxy.problems import UpstreamFailure, classify, failure_problem, proxy_status
 from gateway_plugins.proxy.targets import Target
 
@@ -41,7 +41,7 @@ def wants_websocket(request: web.Request) -> bool:
 async def relay_websocket(forwarder: Forwarder, request: web.Request) -> web.StreamResponse:
     settings = forwarder.settings
     raw_path, _, query = request.raw_path.partition("?")
-    tail = tail_segments(raw_path, forwarder.prefix)
+    tail = tail_of(raw_path, forwarder.prefix)
     target = forwarder.targets.choose(request)
     if target is None:
         raise failure_problem(settings.via, "destination_unavailable")
@@ -53,11 +53,11 @@ async def relay_websocket(forwarder: Forwarder, request: web.Request) -> web.Str
 
 
 async def _relay(
-    forwarder: Forwarder, request: web.Request, target: Target, tail: list[str], query: str
+    forwarder: Forwarder, request: web.Request, target: Target, tail: str, query: str
 ) -> web.StreamResponse:
     settings = forwarder.settings
     assert forwarder.session is not None
-    path = upstream_path(target.base, forwarder.prefix, tail, settings.strip_prefix)
+    path = (target.root + tail) or "/"  # as forward.py's: the bare prefix is its root
     scheme = "wss" if target.origin.startswith("https:") else "ws"
     url = URL(
         f"{scheme}{target.origin[target.origin.index(':') :]}{path}"
