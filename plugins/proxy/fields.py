@@ -12,7 +12,7 @@ from __future__ import annotations
 from aiohttp import HttpVersion11, web
 from multidict import CIMultiDict, CIMultiDictProxy, istr
 
-from gateway import REQUEST_ID, client_address, identity_of
+from gateway import client_address, identity_of, request_id_of
 
 HOP_BY_HOP = frozenset(
     istr(name)
@@ -49,14 +49,13 @@ _NONE_NAMED: frozenset[istr] = frozenset()
 
 
 def connection_named(
-    headers: CIMultiDict[str] | CIMultiDictProxy[str] | web.BaseRequest,
+    headers: CIMultiDict[str] | CIMultiDictProxy[str],
 ) -> frozenset[istr] | set[istr]:
     """The field names a ``Connection`` field lists (they are hop-by-hop too)."""
-    source = headers.headers if isinstance(headers, web.BaseRequest) else headers
-    if "Connection" not in source:  # most requests and answers on keep-alive HTTP/1.1
+    if "Connection" not in headers:  # most requests and answers on keep-alive HTTP/1.1
         return _NONE_NAMED
     named: set[istr] = set()
-    for value in source.getall("Connection", ()):
+    for value in headers.getall("Connection", ()):
         named.update(istr(token.strip()) for token in value.split(",") if token.strip())
     return named
 
@@ -97,15 +96,16 @@ class RequestFields:
     ) -> CIMultiDict[str]:
         """The fields sent to a target for ``request``; ``host`` is the Host to send."""
         dropped = self._dropped
-        named = connection_named(request)
+        headers = request.headers
+        named = connection_named(headers)
         if named:
             dropped = dropped | named
         out: CIMultiDict[str] = CIMultiDict()
-        for name, value in request.headers.items():
+        for name, value in headers.items():
             if name not in dropped:
                 out.add(name, value)
         out["Host"] = host
-        length = request.headers.get("Content-Length")
+        length = headers.get("Content-Length")
         if length is not None:  # also "0": an empty POST keeps saying so (some servers 411)
             out["Content-Length"] = length
         address = client_address(request)
@@ -122,9 +122,7 @@ class RequestFields:
             if version == HttpVersion11
             else f"{version.major}.{version.minor} {self._via}",
         )
-        request_id = request.get(REQUEST_ID)
-        if request_id is not None:
-            out["X-Request-ID"] = request_id
+        out["X-Request-ID"] = request_id_of(request)
         if self._identity_field is not None:
             identity = identity_of(request)
             if identity is not None:

@@ -68,6 +68,11 @@ class TargetMetrics:
 
     def __init__(self, instance: str, target: str, in_use: Callable[[], float]) -> None:
         self.by_class = {c: REQUESTS.labels(instance, target, c) for c in _CLASSES}
+        # By status // 100 (0 and 6-9 cannot come from aiohttp's parser: counted as 5xx).
+        by_hundred = [
+            self.by_class[f"{n}xx"] if 1 <= n <= 5 else self.by_class["5xx"] for n in range(10)
+        ]
+        self._by_hundred = tuple(by_hundred)
         self.upstream_seconds = UPSTREAM_SECONDS.labels(instance, target)
         self.retries = RETRIES.labels(instance, target)
         self.ejections = EJECTIONS.labels(instance, target)
@@ -80,7 +85,7 @@ class TargetMetrics:
         self.available.set(1)
 
     def answered(self, status: int) -> None:
-        self.by_class.get(f"{status // 100}xx", self.by_class["5xx"]).inc()
+        self._by_hundred[status // 100 if 100 <= status < 1000 else 5].inc()
 
     def failed(self) -> None:
         self.by_class["error"].inc()
