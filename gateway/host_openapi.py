@@ -37,8 +37,9 @@ HOST_FRAGMENT: dict[str, Any] = {
         "/_gateway/plugins": {
             "get": {
                 "operationId": "plugins",
-                "summary": "Every discovered plugin: name, version, source, status, prefix",
-                "description": "Settings are shown with secrets redacted.",
+                "summary": "Every plugin instance: name, plugin, version, status, prefix, health",
+                "description": "Settings are shown with secrets redacted; each instance's "
+                "health checks run at the request.",
                 "responses": {
                     "200": {
                         "description": "The plugin report, as `gateway plugins --json` prints it.",
@@ -98,7 +99,12 @@ HOST_FRAGMENT: dict[str, Any] = {
                 "type": "object",
                 "required": ["name", "status", "enabled", "source"],
                 "properties": {
-                    "name": {"type": "string"},
+                    "name": {"type": "string", "description": "The instance: its table's name."},
+                    "plugin": {"type": "string", "description": "The plugin it is of."},
+                    "label": {
+                        "type": "string",
+                        "description": "How it is shown: `billing (proxy)`, or `notes`.",
+                    },
                     "version": {"type": ["string", "null"]},
                     "source": {"type": "string"},
                     "description": {"type": "string"},
@@ -109,6 +115,16 @@ HOST_FRAGMENT: dict[str, Any] = {
                     "middlewares": {"type": "array", "items": {"type": "object"}},
                     "error": {"type": ["string", "null"]},
                     "settings": {},
+                    "health": {
+                        "type": "object",
+                        "description": "The instance's own health checks, run at this request "
+                        "(an instance that contributes none has no `health`).",
+                        "required": ["status", "checks"],
+                        "properties": {
+                            "status": {"enum": ["pass", "warn", "fail"]},
+                            "checks": {"type": "object"},
+                        },
+                    },
                 },
             },
             "MiddlewareChains": {
