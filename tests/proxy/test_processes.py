@@ -122,9 +122,9 @@ async def test_one_gib_each_way_in_flat_memory(tmp_path: Path) -> None:
 
 async def test_two_workers_proxy(tmp_path: Path) -> None:
     with upstream_process() as upstream:
-        gateway = GatewayProcess(
-            write_config(tmp_path, upstream), tmp_path / "gateway.log", "--workers", "2"
-        )
+        config = write_config(tmp_path, upstream)
+        config.write_text(config.read_text().replace("[gateway]\n", "[gateway]\nmetrics = true\n"))
+        gateway = GatewayProcess(config, tmp_path / "gateway.log", "--workers", "2")
         try:
             await _wait_upstream(upstream)
             await gateway.ready()
@@ -134,6 +134,20 @@ async def test_two_workers_proxy(tmp_path: Path) -> None:
                         assert response.status == 200
                         body = await response.json()
                         assert body["raw_path"] == "/x?n=1"
+                held = asyncio.ensure_future(session.get(f"{gateway.url}/big/slow?s=1"))
+                await asyncio.sleep(0.4)
+                # Whichever worker answers, the scrape sums both (multi-process mode): the
+                # connection held in either one is counted.
+                async with session.get(f"{gateway.url}/metrics") as response:
+                    during = scraped(await response.text())
+                (await held).release()
+            labels = {"instance": "proxy", "target": upstream}
+            requests = (
+                "gateway_proxy_requests_total",
+                frozenset({**labels, "status_class": "2xx"}.items()),
+            )
+            assert during[requests] == 20
+            assert during[("gateway_proxy_connections_in_use", frozenset(labels.items()))] == 1
         finally:
             assert gateway.stop() == 0, gateway.text()
 
