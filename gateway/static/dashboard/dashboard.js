@@ -127,7 +127,7 @@ function renderPlugins(plugins, chains) {
   $("chains").replaceChildren(...scopes);
 }
 
-function renderTraffic(traffic) {
+function renderTraffic(traffic, labels) {
   $("traffic-off").hidden = traffic.available;
   $("traffic-on").hidden = !traffic.available;
   if (!traffic.available) {
@@ -137,7 +137,7 @@ function renderTraffic(traffic) {
   }
   $("window").textContent = `(last ${Math.round(traffic.window_seconds)} s)`;
   const rows = Object.entries(traffic.plugins).map(([name, p]) => el("tr", { "data-traffic": name },
-    el("th", { scope: "row" }, name),
+    el("th", { scope: "row" }, labels[name] || name),
     el("td", { class: "num" }, number(p.requests, 0)),
     el("td", { class: "num" }, number(p.rate)),
     el("td", { class: "num" }, percent(p.error_rate)),
@@ -214,7 +214,8 @@ async function refresh() {
     overall.className = `badge ${data.health.status}`;
     $("updated").textContent = `updated ${new Date(data.generated_at).toLocaleTimeString()}`;
     renderHealth(data.health);
-    renderTraffic(data.traffic);
+    // Traffic is by instance name; shown by the host's label, as in the plugins table.
+    renderTraffic(data.traffic, Object.fromEntries(data.plugins.map((p) => [p.name, p.label || p.name])));
     renderPlugins(data.plugins, data.middlewares || {});
     labelCells();
     $("error").hidden = true;
