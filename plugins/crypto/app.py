@@ -9,26 +9,40 @@ from aiohttp import web
 from gateway_plugins.crypto import views
 from gateway_plugins.crypto.cache import ResponseCache
 from gateway_plugins.crypto.churn import MessageRate
+from gateway_plugins.crypto.circuit import Circuit
 from gateway_plugins.crypto.coingecko import CoinGeckoClient
+from gateway_plugins.crypto.families import Families
+from gateway_plugins.crypto.forward import Forwarder
 from gateway_plugins.crypto.keys import FEED, PROXY, SETTINGS, STATS
 from gateway_plugins.crypto.live import PriceFeed
 from gateway_plugins.crypto.proxy import CryptoProxy
 from gateway_plugins.crypto.settings import CryptoSettings
 from gateway_plugins.crypto.stats import CryptoStats
 
+# CoinGecko's own paths one segment under /coins: never taken for a coin id.
+NOT_COIN_IDS = ("list", "markets", "categories", "top_gainers_losers")
+
 
 def build_app(settings: CryptoSettings) -> web.Application:
     """Everything is built here (nothing connects yet), so the keys are set before freezing."""
     app = web.Application()
     stats = CryptoStats()
+    families = Families(settings.ttl, settings.paths)
     proxy = CryptoProxy(
         ResponseCache.from_settings(settings),
         CoinGeckoClient(settings),
         stats,
+        families=families,
         ttl=settings.ttl,
         stale_ttl=settings.stale_ttl,
         not_found_ttl=settings.not_found_ttl,
         timeout=settings.timeout,
+        stale_while_revalidate=settings.stale_while_revalidate,
+        failure_ttl=settings.failure_ttl,
+        circuit=Circuit(
+            settings.circuit_failures, settings.circuit_open_for, settings.circuit_max_open_for
+        ),
+        max_calls=settings.max_connections,
     )
     app[SETTINGS] = settings
     app[STATS] = stats
@@ -41,9 +55,13 @@ def build_app(settings: CryptoSettings) -> web.Application:
 
     app.router.add_get("/price", views.price_view(proxy))  # first: the hot path resolves soonest
     app.router.add_post("/info", views.info)
-    app.router.add_get("/coins/{id}", views.coin)
+    # CoinGecko's paths under /coins that are not coin ids go to the forwarder below.
+    app.router.add_get(f"/coins/{{id:(?!(?:{'|'.join(NOT_COIN_IDS)})$)[^/]+}}", views.coin)
     app.router.add_get("/markets", views.markets)
     app.router.add_get("/ws", views.live)
+    # Last: every other GET is CoinGecko's own v3 path (forward.py), trailing slash or not.
+    forwarded = views.forwarded_view(proxy, Forwarder(families))
+    app.router.add_get("/{tail:.+}", forwarded)
     return app
 
 

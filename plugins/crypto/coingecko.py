@@ -12,7 +12,7 @@ import logging
 import math
 import os
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -43,7 +43,8 @@ class Fetched:
 
 @dataclass(frozen=True, slots=True)
 class Rejected:
-    """CoinGecko says the question has no answer: 404 (unknown coin) or 400 (bad parameter)."""
+    """CoinGecko says the question has no answer: 404 (unknown coin or path), 400 or 422 (a
+    bad parameter), with its own JSON error body."""
 
     status: int
     body: bytes
@@ -67,6 +68,8 @@ class Failed:
     kind: FailureKind
     status: int | None
     detail: str
+    # For the log only (it may name the upstream's address): what the client library said.
+    cause: str = ""
 
 
 UpstreamResult = Fetched | Rejected | RateLimited | Failed
@@ -100,7 +103,9 @@ class CoinGeckoClient:
             await self._session.close()
             self._session = None
 
-    async def get(self, path: str, params: Mapping[str, str], shape: Shape) -> UpstreamResult:
+    async def get(
+        self, path: str, params: Mapping[str, str] | Sequence[tuple[str, str]], shape: Shape
+    ) -> UpstreamResult:
         """GET ``path`` (relative to the base URL) and classify the answer."""
         assert self._session is not None, "CoinGeckoClient.start() was not awaited"
         url = self.base_url + path
@@ -114,18 +119,16 @@ class CoinGeckoClient:
             result: UpstreamResult = Failed("timeout", None, f"no answer within {self._timeout:g}s")
         except (aiohttp.ClientError, OSError) as exc:
             # Clients and /health see what failed, not where: the upstream's address (the
-            # message of a connector error) is internal; the log line below keeps it.
-            result = Failed("connection", None, _connection_failure(exc))
-            log.warning("CoinGecko GET %s: %s: %s", path, type(exc).__name__, exc)
+            # message of a connector error) is internal; the proxy's outage log keeps it.
+            result = Failed("connection", None, _connection_failure(exc), f"{exc}")
         except _TooLarge:
             result = Failed("invalid", 200, f"the answer exceeds {MAX_BODY_BYTES} bytes")
         else:
             result = _classify(status, body, retry_after, shape)
         elapsed = (time.monotonic() - started) * 1000
-        if isinstance(result, Failed | RateLimited):
-            log.warning("CoinGecko GET %s: %s (%.0fms)", path, describe(result), elapsed)
-        else:
-            log.debug("CoinGecko GET %s: %s (%.0fms)", path, describe(result), elapsed)
+        # Debug only: a failing CoinGecko is logged by the proxy once per outage and once per
+        # change of its circuit (proxy.py, circuit.py), not once per call.
+        log.debug("CoinGecko GET %s: %s (%.0fms)", path, describe(result), elapsed)
         return result
 
 
@@ -177,11 +180,30 @@ def _classify(status: int, body: bytes, retry_after: str | None, shape: Shape) -
         if data is None or not shape(data):
             return Failed("invalid", 200, "the answer is not the JSON expected")
         return Fetched(body)
-    # Only CoinGecko's own {"error": "..."} counts as "no such thing": an HTML 404 from a wrong
+    # Only CoinGecko's own JSON error counts as "no such thing": an HTML 404 from a wrong
     # base_url must not be cached as "unknown coin" for every coin.
-    if status in (400, 404) and isinstance(data, dict) and isinstance(data.get("error"), str):
-        return Rejected(status, body, data["error"])
+    message = error_message(data) if status in REJECTED else None
+    if message is not None:
+        return Rejected(status, body, message)
     return Failed("status", status, f"answered {status}")
+
+
+# CoinGecko's answers that mean "the question is wrong", not "CoinGecko is failing": remembered
+# for not_found_ttl and never counted against the circuit. A 401/403 (the gateway's key) is a
+# failure: the client did nothing wrong.
+REJECTED = (400, 404, 422)
+
+
+def error_message(data: Any) -> str | None:
+    """CoinGecko's error text: ``{"error": "..."}`` or ``{"status": {"error_message": ...}}``."""
+    if not isinstance(data, dict):
+        return None
+    if isinstance(data.get("error"), str):
+        return str(data["error"])
+    status = data.get("status")
+    if isinstance(status, dict) and isinstance(status.get("error_message"), str):
+        return str(status["error_message"])
+    return None
 
 
 def _json_or_none(body: bytes) -> Any:
@@ -209,6 +231,11 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float:
     if not math.isfinite(seconds):
         return DEFAULT_RETRY_AFTER
     return min(max(seconds, 1.0), MAX_RETRY_AFTER)
+
+
+def is_json(data: Any) -> bool:
+    """Any JSON document (the body parsed): what a forwarded path without a known shape needs."""
+    return True
 
 
 def is_coin(data: Any) -> bool:

@@ -296,7 +296,9 @@ class PriceFeed:
         try:
             async with lane:
                 for chunk in _chunks(missing, MAX_IDS):
-                    answer = await self._proxy.get(price_question_for(chunk, [subscriber.vs]))
+                    answer = await self._proxy.get(
+                        price_question_for(chunk, [subscriber.vs]), revalidate_in_background=False
+                    )
                     if answer.entry is None or answer.entry.status != 200:
                         failure = answer
                         break
@@ -398,7 +400,9 @@ class PriceFeed:
         stale = False
         for coin_chunk in _chunks(coins, MAX_IDS):
             for vs_chunk in _chunks(currencies, MAX_CURRENCIES):
-                answer = await self._proxy.get(price_question_for(coin_chunk, vs_chunk))
+                answer = await self._proxy.get(
+                    price_question_for(coin_chunk, vs_chunk), revalidate_in_background=False
+                )
                 if answer.entry is None or answer.entry.status != 200:
                     failure = answer
                     continue

@@ -6,6 +6,20 @@ key fills it while the others await that task; across processes sharing Redis th
 the key's Redis lock, and a process that had to wait re-reads the cache (or the failure the
 holder recorded) instead of calling again. While a 429's window is open no call is made at all.
 When the call fails, a stale entry within ``stale_ttl`` is served instead of the error.
+
+Protecting the quota when CoinGecko fails or is slow:
+
+- a stale entry within ``stale_while_revalidate`` is served at once while one refresh runs in
+  the background (RFC 5861), so no client waits for a slow CoinGecko when one is at hand;
+- a failed call is remembered per key for ``failure_ttl``: that key is answered from stale or
+  with the failure, without a call (negative caching of failures; CoinGecko's 404/400/422 are
+  remembered for ``not_found_ttl`` as entries);
+- after ``circuit_failures`` failures in a row the circuit (circuit.py) opens: no call at all
+  until one probe may go;
+- at most ``max_connections`` calls are in flight, and each checks the circuit when its turn
+  comes, so a burst of distinct questions during an outage costs a bounded number of calls;
+- the log says when an outage starts, when the circuit opens and when CoinGecko answers
+  again, not once per request.
 """
 
 from __future__ import annotations
@@ -15,7 +29,7 @@ import functools
 import logging
 import math
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -23,21 +37,26 @@ import orjson
 
 from gateway import ProblemError
 from gateway_plugins.crypto.cache import Entry, LockTimeout, ResponseCache
+from gateway_plugins.crypto.circuit import Circuit
 from gateway_plugins.crypto.coingecko import (
     CoinGeckoClient,
+    Failed,
     Fetched,
     RateLimited,
     Rejected,
     Shape,
     UpstreamResult,
     describe,
+    error_message,
 )
+from gateway_plugins.crypto.families import Families
 from gateway_plugins.crypto.stats import CryptoStats
 
 log = logging.getLogger("gateway_plugins.crypto.proxy")
 
 # Statuses whose entries are negative answers: remembered for not_found_ttl, never served stale.
-NEGATIVE = {404: 404, 400: 422}
+# The curated routes answer them as these problems; forwarded paths pass CoinGecko's own on.
+NEGATIVE = {404: 404, 400: 422, 422: 422}
 # Status 0 in a recorded failure: the upstream gave no status (timeout, connection refused).
 NO_STATUS = 0
 _PROBLEM_STATUS = {"timeout": 504, "lock": 504, "connection": 502, "status": 502, "invalid": 502}
@@ -48,15 +67,20 @@ _CACHE_STATUS_DETAIL = {
     "status": "bad-status",
     "invalid": "invalid-response",
 }
+Params = Mapping[str, str] | Sequence[tuple[str, str]]
 
 
 @dataclass(frozen=True, slots=True)
 class Question:
-    """One normalised upstream request: its cache key, path, query and the JSON shape expected."""
+    """One normalised upstream request: its cache key, path, query and the JSON shape expected.
+
+    ``path`` is CoinGecko's (``/coins/bitcoin``): its family (families.py) says how long an
+    answer stays fresh.
+    """
 
     key: str
     path: str
-    params: Mapping[str, str]
+    params: Params
     shape: Shape
 
 
@@ -109,24 +133,43 @@ class CryptoProxy:
         client: CoinGeckoClient,
         stats: CryptoStats,
         *,
+        families: Families,
         ttl: float,
         stale_ttl: float,
         not_found_ttl: float,
         timeout: float,
+        stale_while_revalidate: float = 0.0,
+        failure_ttl: float = 0.0,
+        circuit: Circuit | None = None,
+        max_calls: int = 10,
     ) -> None:
         self.cache = cache
         self.client = client
         self.stats = stats
+        self.families = families
         self.ttl = ttl
         self.stale_ttl = stale_ttl
         self.not_found_ttl = not_found_ttl
         self.timeout = timeout
+        # A stale entry is served while revalidating only while it could be served on error.
+        self.revalidate_within = min(stale_while_revalidate, stale_ttl)
+        self.failure_ttl = failure_ttl
+        self.circuit = circuit if circuit is not None else Circuit(5, 10.0, 300.0)
+        # At most this many calls in flight (the client's connection limit): a call waiting
+        # for its turn asks the circuit again when it comes, so an outage found by the first
+        # calls stops the queued ones.
+        self._slots = asyncio.Semaphore(max_calls)
         self.last_outcome: UpstreamOutcome | None = None
         self._filling: dict[str, asyncio.Task[Answer]] = {}
 
-    def hit(self, key: str, now: float) -> Answer | None:
+    def lifetime(self, path: str) -> float:
+        """Seconds an answer for CoinGecko's ``path`` is fresh: its family's ``ttl``."""
+        family = self.families.find(path)
+        return family.ttl if family is not None else self.ttl
+
+    def hit(self, key: str, now: float, ttl: float) -> Answer | None:
         """The hit for ``key`` at ``now`` when a memory:// cache holds a fresh entry, else None
-        (then ask :meth:`get`, which looks again).
+        (then ask :meth:`get`, which looks again). ``ttl`` is the key's family's lifetime.
 
         The hot path of memory://: :meth:`get` without its miss handling. A shared cache
         always answers None here.
@@ -138,44 +181,65 @@ class CryptoProxy:
         entry = cache.local.peek(key)
         if not isinstance(entry, Entry):
             return None
-        lifetime = self.ttl if entry.status == 200 else self.not_found_ttl
+        lifetime = ttl if entry.status == 200 else self.not_found_ttl
         if now - entry.stored_at >= lifetime:
             return None
         self.stats.hit()
         return Answer(entry, cache.hit_label, lifetime)
 
-    async def get(self, question: Question) -> Answer:
-        """The answer to ``question``; never raises for an upstream or cache problem."""
+    async def get(self, question: Question, *, revalidate_in_background: bool = True) -> Answer:
+        """The answer to ``question``; never raises for an upstream or cache problem.
+
+        ``revalidate_in_background=False`` makes a request that finds a stale entry wait for
+        the refresh (stale only if it fails): the live feed's, which wants the new prices.
+        """
         cache = self.cache
+        ttl = self.lifetime(question.path)
         entry = await cache.get(question.key)
         if entry is not None:
-            lifetime = self.ttl if entry.status == 200 else self.not_found_ttl
-            if time.time() - entry.stored_at < lifetime:
+            lifetime = ttl if entry.status == 200 else self.not_found_ttl
+            age = time.time() - entry.stored_at
+            if age < lifetime:
                 self.stats.hit()
                 return Answer(entry, self.cache.hit_label, lifetime)
             if entry.status != 200:
                 entry = None  # an expired negative answer is never served
+            elif revalidate_in_background and age < ttl + self.revalidate_within:
+                self.stats.count("misses")
+                self.stats.count("stale_serves")
+                self._fill_task(question, entry, ttl)
+                status = f"{self.cache.label}; hit; detail=revalidating"
+                return Answer(entry, status, ttl, stale=True)
         self.stats.count("misses")
         task = self._filling.get(question.key)
         if task is not None:
             self.stats.count("coalesced_waits")
             answer = (await asyncio.shield(task)).collapsed()
         else:
-            task = asyncio.create_task(
-                self._fill(question, entry), name=f"crypto fill {question.key}"
-            )
-            self._filling[question.key] = task
-            task.add_done_callback(functools.partial(self._filled, question.key))
             # Shielded: a client that disconnects must not cancel the call others wait for.
-            answer = await asyncio.shield(task)
+            answer = await asyncio.shield(self._fill_task(question, entry, ttl))
         if answer.stale:
             self.stats.count("stale_serves")
         return answer
 
+    def _fill_task(
+        self, question: Question, stale: Entry | None, ttl: float
+    ) -> asyncio.Task[Answer]:
+        """The task filling ``question``'s key: the running one, or a new one."""
+        task = self._filling.get(question.key)
+        if task is None:
+            task = asyncio.create_task(
+                self._fill(question, stale, ttl), name=f"crypto fill {question.key}"
+            )
+            self._filling[question.key] = task
+            task.add_done_callback(functools.partial(self._filled, question.key))
+        return task
+
     def _filled(self, key: str, task: asyncio.Task[Answer]) -> None:
         self._filling.pop(key, None)
         if not task.cancelled() and task.exception() is not None:
-            # Its awaiters got it as a 500 already; this only marks it retrieved when none did.
+            # Its awaiters got it as a 500 already; this only marks it retrieved when none did
+            # (a background revalidation has no awaiter).
             log.debug("filling %s failed", key, exc_info=task.exception())
 
     async def close(self) -> None:
@@ -190,49 +254,56 @@ class CryptoProxy:
         until = await self.cache.window_until()
         return max(0.0, until - time.time()) if until is not None else 0.0
 
-    async def _fill(self, question: Question, stale: Entry | None) -> Answer:
+    async def _fill(self, question: Question, stale: Entry | None, ttl: float) -> Answer:
         forwarded = "fwd=stale" if stale is not None else "fwd=miss"
         started = time.time()
         remaining = await self.window_remaining()
         if remaining:
-            return self._rate_limited(stale, remaining, forwarded=False)
+            return self._rate_limited(stale, ttl, remaining, forwarded=False)
+        remembered = await self._remembered_failure(question.key, stale, ttl)
+        if remembered is not None:
+            return remembered
+        if self.circuit.remaining():
+            return self._circuit_open(stale, ttl)
         try:
             async with self.cache.fill_lock(
                 question.key, hold_for=self.timeout + 5, wait_for=self.timeout + 2
             ) as waited:
                 if waited:
                     self.stats.count("coalesced_waits")
-                    settled = await self._settled_meanwhile(question.key, stale, started)
+                    settled = await self._settled_meanwhile(question.key, stale, ttl, started)
                     if settled is not None:
                         return settled
                 elif self.cache.shared and not self.cache.down:
                     # Another process may have filled the key and released the lock between
                     # this request's miss and its taking the lock: look again before calling.
-                    filled = await self._filled_meanwhile(question.key)
+                    filled = await self._filled_meanwhile(question.key, ttl)
                     if filled is not None:
                         return filled
                 result = await self._call(question)
-                return await self._store(question.key, result, stale, forwarded)
+                if result is None:
+                    return self._circuit_open(stale, ttl)
+                return await self._store(question.key, result, stale, ttl, forwarded)
         except LockTimeout as exc:
-            return self._fallback(stale, forwarded, "lock", None, str(exc))
+            return self._fallback(stale, ttl, forwarded, "lock", None, str(exc))
 
-    async def _filled_meanwhile(self, key: str) -> Answer | None:
+    async def _filled_meanwhile(self, key: str, ttl: float) -> Answer | None:
         entry = await self.cache.get(key)
         if entry is None:
             return None
-        lifetime = self.ttl if entry.status == 200 else self.not_found_ttl
+        lifetime = ttl if entry.status == 200 else self.not_found_ttl
         if time.time() - entry.stored_at >= lifetime:
             return None
         return Answer(entry, f"{self.cache.label}; hit", lifetime)
 
     async def _settled_meanwhile(
-        self, key: str, stale: Entry | None, since: float
+        self, key: str, stale: Entry | None, ttl: float, since: float
     ) -> Answer | None:
         """After waiting for another process's fill: its result, if it left one."""
         entry = await self.cache.get(key)
         forwarded = "fwd=stale" if stale is not None else "fwd=miss"
         if entry is not None:
-            lifetime = self.ttl if entry.status == 200 else self.not_found_ttl
+            lifetime = ttl if entry.status == 200 else self.not_found_ttl
             if time.time() - entry.stored_at < lifetime:
                 got = "" if entry.status == 200 else f"fwd-status={entry.status}; "
                 label = self.cache.label
@@ -241,36 +312,76 @@ class CryptoProxy:
                 stale = entry
         remaining = await self.window_remaining()
         if remaining:
-            return self._rate_limited(stale, remaining, forwarded=True).collapsed()
-        failure = await self.cache.get_failure(key)
-        if failure is not None and failure.stored_at >= since:
-            kind, _, detail = failure.body.decode(errors="replace").partition(":")
-            if kind in _PROBLEM_STATUS:  # else written by something else: ignore it
-                status = failure.status or None
-                return self._fallback(stale, forwarded, kind, status, detail).collapsed()
+            return self._rate_limited(stale, ttl, remaining, forwarded=True).collapsed()
+        failure = _failure_record(await self.cache.get_failure(key))
+        if failure is not None and failure.at >= since:
+            return self._fallback(
+                stale, ttl, forwarded, failure.kind, failure.status, failure.detail
+            ).collapsed()
         return None
 
-    async def _call(self, question: Question) -> UpstreamResult:
-        self.stats.count("upstream_calls")
-        result = await self.client.get(question.path, question.params, question.shape)
+    async def _remembered_failure(self, key: str, stale: Entry | None, ttl: float) -> Answer | None:
+        """The answer from this key's failure of the last ``failure_ttl`` seconds, if any."""
+        if self.failure_ttl <= 0:
+            return None
+        failure = _failure_record(await self.cache.get_failure(key))
+        if failure is None:
+            return None
+        left = failure.at + self.failure_ttl - time.time()
+        if left <= 0:
+            return None
+        self.stats.count("remembered_failures")
+        usable = self._usable(stale, ttl)
+        if usable is not None:
+            status = f"{self.cache.label}; hit; detail=failure-remembered"
+            return Answer(usable, status, ttl, stale=True)
+        retry_after = max(1, math.ceil(left))
+        problem = ProblemError(
+            _PROBLEM_STATUS[failure.kind],
+            f"{_failure_message(failure.kind, failure.status, failure.detail)} This failure is "
+            f"remembered: CoinGecko is asked again in {retry_after}s.",
+            headers={
+                "Cache-Status": f"{self.cache.label}; detail=failure-remembered",
+                "Cache-Control": "no-store",
+                "Retry-After": str(retry_after),
+            },
+            retry_after=retry_after,
+        )
+        return Answer(None, problem.headers["Cache-Status"], problem=problem)
+
+    async def _call(self, question: Question) -> UpstreamResult | None:
+        """One call to CoinGecko, or None when the circuit refuses it."""
+        async with self._slots:
+            if not self.circuit.admit():
+                return None
+            self.stats.count("upstream_calls")
+            try:
+                result = await self.client.get(question.path, question.params, question.shape)
+            except BaseException:
+                self.circuit.abandoned()
+                raise
         ok = isinstance(result, Fetched | Rejected)
         self.last_outcome = UpstreamOutcome(time.time(), ok, describe(result))
-        if isinstance(result, RateLimited):
-            self.stats.count("upstream_429s")
-        elif not ok:
+        if isinstance(result, Failed):
             self.stats.count("upstream_failures")
+            cause = f": {result.cause}" if result.cause else ""
+            self.circuit.failed(f"GET {question.path}: {describe(result)}{cause}")
+        else:
+            if isinstance(result, RateLimited):
+                self.stats.count("upstream_429s")
+            self.circuit.succeeded()
         return result
 
     async def _store(
-        self, key: str, result: UpstreamResult, stale: Entry | None, forwarded: str
+        self, key: str, result: UpstreamResult, stale: Entry | None, ttl: float, forwarded: str
     ) -> Answer:
         now = time.time()
         if isinstance(result, Fetched):
             entry = Entry(200, result.body, now)
-            stored = await self.cache.set(key, entry, self.ttl + self.stale_ttl)
+            stored = await self.cache.set(key, entry, ttl + self.stale_ttl if ttl else 0)
             # The label is read after the write: it names the cache that holds the entry.
             cache_status = f"{self.cache.label}; {forwarded}" + ("; stored" if stored else "")
-            return Answer(entry, cache_status, self.ttl)
+            return Answer(entry, cache_status, ttl)
         if isinstance(result, Rejected):
             entry = Entry(result.status, result.body, now)
             stored = await self.cache.set(key, entry, self.not_found_ttl)
@@ -279,48 +390,51 @@ class CryptoProxy:
             )
             return Answer(entry, cache_status, self.not_found_ttl)
         if isinstance(result, RateLimited):
+            if not await self.window_remaining():
+                log.warning(
+                    "CoinGecko rate-limited the gateway: no call for %gs", result.retry_after
+                )
             await self.cache.open_window(result.retry_after)
-            return self._rate_limited(stale, result.retry_after, forwarded=True)
+            return self._rate_limited(stale, ttl, result.retry_after, forwarded=True)
+        # Remembered for failure_ttl (this process and, with Redis, the others); with Redis
+        # also long enough for waiters on the fill lock in other processes to read it.
+        keep_for = self.failure_ttl
         if self.cache.shared and not self.cache.down:
-            # Waiters in other processes read this instead of calling again.
+            keep_for = max(keep_for, self.timeout + 5)
+        if keep_for > 0:
             detail = f"{result.kind}:{result.detail}".encode()
             record = Entry(result.status or NO_STATUS, detail, now)
-            await self.cache.set_failure(key, record, self.timeout + 5)
-        return self._fallback(stale, forwarded, result.kind, result.status, result.detail)
+            await self.cache.set_failure(key, record, keep_for)
+        return self._fallback(stale, ttl, forwarded, result.kind, result.status, result.detail)
 
-    def _usable(self, stale: Entry | None) -> Entry | None:
+    def _usable(self, stale: Entry | None, ttl: float) -> Entry | None:
         if stale is None or stale.status != 200:
             return None
-        if time.time() - stale.stored_at >= self.ttl + self.stale_ttl:
+        if time.time() - stale.stored_at >= ttl + self.stale_ttl:
             return None
         return stale
 
     def _fallback(
-        self, stale: Entry | None, forwarded: str, kind: str, status: int | None, detail: str
+        self,
+        stale: Entry | None,
+        ttl: float,
+        forwarded: str,
+        kind: str,
+        status: int | None,
+        detail: str,
     ) -> Answer:
         # fwd-status when the upstream gave one; detail says what was wrong beyond a bad status.
         reasons = [f"fwd-status={status}"] if status else []
         if kind != "status":
             reasons.append(f"detail={_CACHE_STATUS_DETAIL[kind]}")
         reason = "; ".join(reasons)
-        usable = self._usable(stale)
+        usable = self._usable(stale, ttl)
         if usable is not None:
             label = self.cache.label
-            return Answer(usable, f"{label}; {forwarded}; {reason}", self.ttl, stale=True)
-        problem_status = _PROBLEM_STATUS[kind]
-        if kind == "lock":
-            message = f"The upstream call for this data took too long ({detail})."
-        elif kind == "timeout":
-            message = f"CoinGecko did not answer in time ({detail})."
-        elif kind == "connection":
-            message = f"CoinGecko could not be reached ({detail})."
-        elif kind == "status":
-            message = f"CoinGecko answered {status}."
-        else:
-            message = f"CoinGecko's answer was unusable: {detail}."
+            return Answer(usable, f"{label}; {forwarded}; {reason}", ttl, stale=True)
         problem = ProblemError(
-            problem_status,
-            message,
+            _PROBLEM_STATUS[kind],
+            _failure_message(kind, status, detail),
             headers={
                 "Cache-Status": f"{self.cache.label}; {forwarded}; {reason}",
                 "Cache-Control": "no-store",
@@ -328,8 +442,32 @@ class CryptoProxy:
         )
         return Answer(None, problem.headers["Cache-Status"], problem=problem)
 
-    def _rate_limited(self, stale: Entry | None, remaining: float, *, forwarded: bool) -> Answer:
-        usable = self._usable(stale)
+    def _circuit_open(self, stale: Entry | None, ttl: float) -> Answer:
+        """No call made: the circuit is open (or its one probe is under way)."""
+        self.stats.count("circuit_refusals")
+        usable = self._usable(stale, ttl)
+        if usable is not None:
+            status = f"{self.cache.label}; hit; detail=circuit-open"
+            return Answer(usable, status, ttl, stale=True)
+        retry_after = max(1, math.ceil(self.circuit.remaining()))
+        cache_status = f"{self.cache.label}; detail=circuit-open"
+        problem = ProblemError(
+            503,
+            "CoinGecko is failing: after repeated failures the gateway makes no call to it "
+            f"for a while; try again in {retry_after}s.",
+            headers={
+                "Retry-After": str(retry_after),
+                "Cache-Status": cache_status,
+                "Cache-Control": "no-store",
+            },
+            retry_after=retry_after,
+        )
+        return Answer(None, cache_status, problem=problem)
+
+    def _rate_limited(
+        self, stale: Entry | None, ttl: float, remaining: float, *, forwarded: bool
+    ) -> Answer:
+        usable = self._usable(stale, ttl)
         if forwarded:  # this fill got the 429 itself
             where = "fwd=stale" if stale is not None else "fwd=miss"
             cache_status = f"{self.cache.label}; {where}; fwd-status=429"
@@ -338,7 +476,7 @@ class CryptoProxy:
         else:
             cache_status = f"{self.cache.label}; detail=rate-limited"
         if usable is not None:
-            return Answer(usable, cache_status, self.ttl, stale=True)
+            return Answer(usable, cache_status, ttl, stale=True)
         retry_after = max(1, math.ceil(remaining))
         problem = ProblemError(
             503,
@@ -351,6 +489,36 @@ class CryptoProxy:
             retry_after=retry_after,
         )
         return Answer(None, cache_status, problem=problem)
+
+
+@dataclass(frozen=True, slots=True)
+class _FailureRecord:
+    kind: str
+    status: int | None
+    detail: str
+    at: float
+
+
+def _failure_record(record: Entry | None) -> _FailureRecord | None:
+    """A stored failure (``<kind>:<detail>``, status 0 for none), or None if it is not one."""
+    if record is None:
+        return None
+    kind, _, detail = record.body.decode(errors="replace").partition(":")
+    if kind not in _PROBLEM_STATUS:
+        return None  # written by something else: ignore it
+    return _FailureRecord(kind, record.status or None, detail, record.stored_at)
+
+
+def _failure_message(kind: str, status: int | None, detail: str) -> str:
+    if kind == "lock":
+        return f"The upstream call for this data took too long ({detail})."
+    if kind == "timeout":
+        return f"CoinGecko did not answer in time ({detail})."
+    if kind == "connection":
+        return f"CoinGecko could not be reached ({detail})."
+    if kind == "status":
+        return f"CoinGecko answered {status}."
+    return f"CoinGecko's answer was unusable: {detail}."
 
 
 def negative_problem(entry: Entry, headers: dict[str, str]) -> ProblemError:
@@ -369,6 +537,4 @@ def _upstream_message(body: bytes) -> str:
         data: Any = orjson.loads(body)
     except orjson.JSONDecodeError:
         return "no detail"
-    if isinstance(data, dict) and isinstance(data.get("error"), str):
-        return data["error"]
-    return "no detail"
+    return error_message(data) or "no detail"

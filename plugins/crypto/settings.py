@@ -7,12 +7,14 @@ from limits import parse as parse_rate
 from pydantic import Field, field_validator, model_validator
 
 from gateway import PluginSettings
+from gateway_plugins.crypto.paths import pattern_error
 
 PUBLIC_BASE_URL = "https://api.coingecko.com/api/v3"
 PRO_BASE_URL = "https://pro-api.coingecko.com/api/v3"
 # The header CoinGecko reads the key from, by plan (a public call sends none).
 KEY_HEADERS = {"demo": "x-cg-demo-api-key", "pro": "x-cg-pro-api-key"}
 CACHE_SCHEMES = ("memory", "redis", "rediss")
+MAX_PATH_TTL = 7 * 86400.0
 
 
 class CryptoSettings(PluginSettings):
@@ -30,6 +32,20 @@ class CryptoSettings(PluginSettings):
     stale_ttl: float = Field(600.0, ge=0, le=7 * 86400)
     # How long an upstream "no such coin" / "unsupported currency" answer is remembered.
     not_found_ttl: float = Field(30.0, ge=0, le=86400)
+    # Seconds past freshness during which a stale entry is served at once while one refresh
+    # runs in the background (RFC 5861 stale-while-revalidate); 0 makes requests wait for it.
+    stale_while_revalidate: float = Field(60.0, ge=0, le=7 * 86400)
+    # How long a failed call (timeout, refused, 5xx, unusable answer) is remembered per key:
+    # meanwhile that key is answered from stale or with the failure, with no call.
+    failure_ttl: float = Field(5.0, ge=0, le=3600)
+    # Failed calls in a row after which no call at all is made for circuit_open_for seconds,
+    # then one probe; each failed probe doubles the wait, up to circuit_max_open_for.
+    circuit_failures: int = Field(5, ge=1, le=1000)
+    circuit_open_for: float = Field(10.0, gt=0, le=3600)
+    circuit_max_open_for: float = Field(300.0, gt=0, le=86400)
+    # Path families forwarded to CoinGecko and their time to live (seconds; 0: forwarded and
+    # coalesced, never stored), merged over the defaults in families.py.
+    paths: dict[str, float] = Field(default_factory=dict)
     timeout: float = Field(10.0, gt=0, le=120)
     max_connections: int = Field(10, ge=1, le=1000)
     # Seconds between WebSocket price refreshes; None follows ``ttl``.
@@ -52,6 +68,17 @@ class CryptoSettings(PluginSettings):
             ) from None
         if rate.amount < 1:
             raise ValueError("must allow at least one message per window, as in 30/minute")
+        return value
+
+    @field_validator("paths")
+    @classmethod
+    def _path_patterns(cls, value: dict[str, float]) -> dict[str, float]:
+        for pattern, ttl in value.items():
+            problem = pattern_error(pattern)
+            if problem is not None:
+                raise ValueError(f"{pattern!r}: {problem}")
+            if not 0 <= ttl <= MAX_PATH_TTL:
+                raise ValueError(f"{pattern!r}: the ttl must be 0 to {MAX_PATH_TTL:g} seconds")
         return value
 
     @field_validator("base_url")

@@ -13,6 +13,8 @@ Event = Literal[
     "upstream_calls",
     "upstream_429s",
     "upstream_failures",
+    "remembered_failures",
+    "circuit_refusals",
 ]
 
 # Process-wide, as Prometheus counters are; under --workers N, /metrics sums the workers.
@@ -33,6 +35,14 @@ _METRICS: dict[str, Counter] = {
     "upstream_failures": Counter(
         "gateway_crypto_upstream_failures_total",
         "CoinGecko calls that failed other than by a 429: timeouts, 5xx, unexpected answers.",
+    ),
+    "remembered_failures": Counter(
+        "gateway_crypto_remembered_failures_total",
+        "Misses answered from a failure remembered for their key (failure_ttl), with no call.",
+    ),
+    "circuit_refusals": Counter(
+        "gateway_crypto_circuit_refusals_total",
+        "Misses that made no call because the circuit in front of CoinGecko was open.",
     ),
 }
 
@@ -56,6 +66,8 @@ class CryptoStats:
     upstream_calls: int = 0
     upstream_429s: int = 0
     upstream_failures: int = 0
+    remembered_failures: int = 0
+    circuit_refusals: int = 0
 
     def count(self, event: Event) -> None:
         """One more ``event``: in this app's counters and in the process's Prometheus metrics."""

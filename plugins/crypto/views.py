@@ -11,6 +11,7 @@ from aiohttp import hdrs, web
 from multidict import CIMultiDict, CIMultiDictProxy
 
 from gateway import ProblemError, read_body
+from gateway_plugins.crypto.forward import Forwarder
 from gateway_plugins.crypto.keys import FEED, PROXY
 from gateway_plugins.crypto.proxy import Answer, CryptoProxy, negative_problem
 from gateway_plugins.crypto.validation import (
@@ -32,12 +33,15 @@ def price_view(proxy: CryptoProxy) -> Handler:
     (the request's app, the match's current app, the key's lookup) on every hit.
     """
 
+    # The /simple/price family's lifetime, looked up once.
+    ttl = proxy.lifetime("/simple/price")
+
     async def price(request: web.Request) -> web.Response:
         """``GET /price?ids=...&vs_currencies=...``: CoinGecko's /simple/price."""
         question = price_question(request.rel_url.raw_query_string)
         # One clock reading for the hit's freshness and its Age (see CryptoProxy.hit).
         now = time.time()
-        answer = proxy.hit(question.key, now)
+        answer = proxy.hit(question.key, now, ttl)
         if answer is not None:
             return render(answer, now)
         return respond(await proxy.get(question))
@@ -73,6 +77,22 @@ async def info(request: web.Request) -> web.Response:
     return respond(await request.app[PROXY].get(question))
 
 
+def forwarded_view(proxy: CryptoProxy, forwarder: Forwarder) -> Handler:
+    """The handler of every other ``GET``: CoinGecko's own v3 path, forwarded and cached."""
+    question_of = forwarder.question
+
+    async def forwarded(request: web.Request) -> web.Response:
+        question = question_of(request.match_info["tail"], request.rel_url.raw_query_string)
+        now = time.time()
+        answer = proxy.hit(question.key, now, proxy.lifetime(question.path))
+        if answer is None:
+            answer = await proxy.get(question)
+            now = time.time()
+        return render(answer, now, transparent=True)
+
+    return forwarded
+
+
 async def live(request: web.Request) -> web.StreamResponse:
     """``GET /ws``: the live price feed (see gateway_plugins.crypto.live)."""
     return await request.app[FEED].handle(request)
@@ -88,8 +108,12 @@ def respond(answer: Answer) -> web.Response:
     return render(answer, time.time())
 
 
-def render(answer: Answer, now: float) -> web.Response:
-    """:func:`respond` with the time ``now``, as read for the hit's freshness."""
+def render(answer: Answer, now: float, *, transparent: bool = False) -> web.Response:
+    """:func:`respond` with the time ``now``, as read for the hit's freshness.
+
+    ``transparent``: a remembered CoinGecko 4xx is passed on as CoinGecko sent it (a forwarded
+    path), not turned into the curated routes' problem.
+    """
     entry = answer.entry
     if entry is None:
         assert answer.problem is not None
@@ -98,31 +122,41 @@ def render(answer: Answer, now: float) -> web.Response:
     remaining = answer.lifetime - age
     # Whole seconds, rounded away from the boundary: fresh is >= 1, stale is <= -1.
     ttl = math.ceil(remaining) if remaining > 0 else min(math.floor(remaining), -1)
-    if entry.status != 200:
-        raise negative_problem(entry, _cache_headers(answer.cache_status, int(age), ttl))
-    return web.Response(body=entry.body, headers=_ok_headers(answer.cache_status, int(age), ttl))
+    max_age = int(answer.lifetime)
+    if entry.status != 200 and not transparent:
+        headers = _cache_headers(answer.cache_status, int(age), ttl, max_age)
+        raise negative_problem(entry, headers)
+    ok_headers = _ok_headers(answer.cache_status, int(age), ttl, max_age)
+    return web.Response(status=entry.status, body=entry.body, headers=ok_headers)
 
 
-def _cache_headers(cache_status: str, age: int, ttl: int) -> dict[str, str]:
+def _cache_headers(cache_status: str, age: int, ttl: int, max_age: int) -> dict[str, str]:
+    """RFC 9111 headers that let any cache after this one reckon freshness as this one does.
+
+    ``max-age`` is the entry's freshness lifetime as stored, and ``Age`` the time since it
+    was stored (§4.2.3): a downstream cache counts the entry fresh while Age < max-age, as
+    long as here. (max-age as the freshness *left* would count the age twice: half-way
+    through its life, an entry looked stale to every other cache.)
+    """
     if "stored" not in cache_status:  # just stored: its ttl is the full lifetime, said by max-age
         cache_status = f"{cache_status}; ttl={ttl}"
     return {
         "Cache-Status": cache_status,
         "Age": str(age),
-        "Cache-Control": f"max-age={max(ttl, 0)}",
+        "Cache-Control": f"max-age={max_age}",
     }
 
 
 @lru_cache(maxsize=1024)
-def _ok_headers(cache_status: str, age: int, ttl: int) -> CIMultiDictProxy[str]:
-    """The headers of a served 200, made once per (Cache-Status, Age, ttl): every hit in the
-    same second of an entry's age has the same ones. Formatting them and filling a
+def _ok_headers(cache_status: str, age: int, ttl: int, max_age: int) -> CIMultiDictProxy[str]:
+    """The headers of a served entry, made once per (Cache-Status, Age, ttl, max-age): every
+    hit in the same second of an entry's age has the same ones. Formatting them and filling a
     case-insensitive dict cost a hit more than this lookup; web.Response copies them, so the
     one returned is read-only and never changes.
 
     1024: one per combination served within the same second or so (entries of equal age share
     one), with room to spare.
     """
-    headers = CIMultiDict(_cache_headers(cache_status, age, ttl))
+    headers = CIMultiDict(_cache_headers(cache_status, age, ttl, max_age))
     headers["Content-Type"] = JSON
     return CIMultiDictProxy(headers)

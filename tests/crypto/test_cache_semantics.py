@@ -18,6 +18,9 @@ BITCOIN_USD = {"bitcoin": {"usd": 67187.33}}
 # Short clocks keep the suite fast; every wait below is a small multiple of these.
 TTL = 0.3
 PAST_TTL = 0.4
+# The synchronous paths (a request that finds a stale entry waits for the refresh, and each
+# request after a failure tries again): tests/crypto/test_quota.py covers the others.
+WAIT = {"stale_while_revalidate": 0, "failure_ttl": 0}
 
 
 async def test_miss_then_hit_with_headers(make_client: MakeClient, fake: FakeCoinGecko, backend):
@@ -75,7 +78,7 @@ async def test_concurrent_misses_make_one_upstream_call(
 
 
 async def test_expiry_refreshes_once(make_client: MakeClient, fake: FakeCoinGecko, backend):
-    client = await make_client(ttl=TTL, **backend)
+    client = await make_client(ttl=TTL, **WAIT, **backend)
     assert (await client.get(PRICE)).headers["Cache-Status"] == "gateway; fwd=miss; stored"
     assert (await client.get(PRICE)).headers["Cache-Status"].startswith("gateway; hit; ttl=")
     await asyncio.sleep(PAST_TTL)
@@ -100,7 +103,7 @@ FAILURES = {
 
 @pytest.mark.parametrize("kind", FAILURES)
 async def test_stale_if_error(make_client: MakeClient, fake: FakeCoinGecko, backend, kind: str):
-    client = await make_client(ttl=TTL, timeout=0.3, **backend)
+    client = await make_client(ttl=TTL, timeout=0.3, **WAIT, **backend)
     original = await (await client.get(PRICE)).read()
     await asyncio.sleep(PAST_TTL)
     breaks, reason, _ = FAILURES[kind]
@@ -112,6 +115,7 @@ async def test_stale_if_error(make_client: MakeClient, fake: FakeCoinGecko, back
     cache_status = stale.headers["Cache-Status"]
     assert cache_status.startswith(f"gateway; fwd=stale; {reason}; ttl=-"), cache_status
     assert int(stale.headers["Age"]) >= 0
+    # max-age is the lifetime as stored (0.3 s: 0 whole seconds), Age the time since.
     assert stale.headers["Cache-Control"] == "max-age=0"
     assert fake.calls["/simple/price"] == 2
 
@@ -140,7 +144,7 @@ async def test_error_without_stale_entry(
 async def test_unreachable_upstream_is_502_or_stale(
     make_client: MakeClient, fake: FakeCoinGecko, backend
 ):
-    client = await make_client(ttl=TTL, **backend)
+    client = await make_client(ttl=TTL, **WAIT, **backend)
     assert (await client.get(PRICE)).status == 200
     await fake.server.close()  # nothing listens there any more
     await asyncio.sleep(PAST_TTL)
@@ -202,7 +206,7 @@ async def test_rate_limit_without_retry_after_waits_60s(
 async def test_rate_limit_window_serves_stale(
     make_client: MakeClient, fake: FakeCoinGecko, backend
 ):
-    client = await make_client(ttl=TTL, **backend)
+    client = await make_client(ttl=TTL, **WAIT, **backend)
     assert (await client.get(PRICE)).status == 200
     await asyncio.sleep(PAST_TTL)
     fake.rate_limit("5")
@@ -245,7 +249,7 @@ async def test_unsupported_currency_is_a_cached_422(
 
 
 async def test_stats_count_what_happened(make_client: MakeClient, fake: FakeCoinGecko, backend):
-    client = await make_client(ttl=TTL, **backend)
+    client = await make_client(ttl=TTL, **WAIT, **backend)
     stats = crypto_subapp(client)[STATS]
     fake.slow(0.2)
     async with asyncio.timeout(5):
@@ -265,4 +269,6 @@ async def test_stats_count_what_happened(make_client: MakeClient, fake: FakeCoin
         "upstream_calls": 3,
         "upstream_429s": 1,
         "upstream_failures": 1,
+        "remembered_failures": 0,
+        "circuit_refusals": 0,
     }

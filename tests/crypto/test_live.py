@@ -15,7 +15,9 @@ from tests.crypto.fake_coingecko import FakeCoinGecko
 WS = "/v1/crypto/ws"
 # The feed refreshes every REFRESH seconds; entries stay fresh for TTL (shorter, so each
 # refresh really asks the upstream).
-FAST = {"ttl": 0.1, "ws_refresh": 0.2}
+# failure_ttl 0: each refresh asks again after a failure (the feed's own clock, not the
+# failure memory's, is what these tests follow).
+FAST = {"ttl": 0.1, "ws_refresh": 0.2, "failure_ttl": 0}
 
 
 async def receive(ws: Any, within: float = 3.0) -> dict[str, Any]:

@@ -70,13 +70,19 @@ async def test_two_gateways_share_a_failed_call(aiohttp_client, fake: FakeCoinGe
     ]
 
 
-async def test_a_later_request_after_a_failure_tries_again(
+async def test_a_failure_is_remembered_by_both_then_asked_again(
     aiohttp_client, fake: FakeCoinGecko, shared
 ):
-    first, second = await two_gateways(aiohttp_client, fake, **shared)
+    first, second = await two_gateways(aiohttp_client, fake, failure_ttl=0.5, **shared)
     fake.fail(500)
     assert (await first.get(PRICE)).status == 502
     fake.ok()
+    remembered = await second.get(PRICE)  # the other process reads the failure from Redis
+    assert remembered.status == 502
+    assert remembered.headers["Cache-Status"] == "gateway; detail=failure-remembered"
+    assert remembered.headers["Retry-After"] == "1"
+    assert fake.calls["/simple/price"] == 1
+    await asyncio.sleep(0.6)
     assert (await second.get(PRICE)).status == 200
     assert fake.calls["/simple/price"] == 2
 
