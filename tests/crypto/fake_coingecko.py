@@ -1,10 +1,14 @@
 """A fake CoinGecko v3: a real aiohttp server with the documented shapes, counted and steerable.
 
-Serves ``/ping``, ``/simple/price``, ``/coins/markets`` and ``/coins/{id}`` at its root (point
-``base_url`` at it), answers 404 ``{"error": "coin not found"}`` for unknown coins and 400
-``{"error": "invalid vs_currency"}`` for unknown currencies in ``/coins/markets`` like the real
-API, and can be told to be slow, hang, fail, rate-limit or answer HTML. Every request is counted
-by path and recorded with its query and headers.
+Serves at its root (point ``base_url`` at it) ``/ping``, ``/simple/price``, ``/coins/markets``
+and ``/coins/{id}`` with CoinGecko's documented behaviour, and every other v3 GET path that
+pycoingecko calls and CoinGecko still serves (:data:`EXTRA_ROUTES`: lists, charts, search,
+global, exchanges, NFTs...) with small answers of the documented shape, each with or without a
+trailing slash as CoinGecko accepts them. It answers 404 ``{"error": "coin not found"}`` for
+unknown coins and 400 ``{"error": "invalid vs_currency"}`` for unknown currencies in
+``/coins/markets`` like the real API, and can be told to be slow, hang, fail, rate-limit or
+answer HTML. Every request is counted by path and by route (``routes``), and recorded with its
+query and headers.
 
 In tests: ``fake = FakeCoinGecko(); server = await aiohttp_server(fake.app())``. By hand::
 
@@ -68,6 +72,8 @@ class FakeCoinGecko:
     url: str = ""  # where it listens, set by whoever starts it
     server: Any = None  # the aiohttp TestServer serving it, in tests
     calls: Counter[str] = field(default_factory=Counter)
+    # By route pattern without its trailing slash ("/coins/{id}/tickers"): what was exercised.
+    routes: Counter[str] = field(default_factory=Counter)
     seen: list[SeenRequest] = field(default_factory=list)
     _released: asyncio.Event | None = None
 
@@ -117,19 +123,34 @@ class FakeCoinGecko:
 
     def app(self) -> web.Application:
         app = web.Application(middlewares=[self._misbehave])
-        app.router.add_get("/ping", self._ping)
-        app.router.add_get("/simple/price", self._simple_price)
-        app.router.add_get("/coins/markets", self._markets)  # before /coins/{id}
-        app.router.add_get("/coins/{id}", self._coin)
+        for path, handler in self.api_routes().items():
+            # CoinGecko answers both /coins/bitcoin and /coins/bitcoin/ (pycoingecko sends it).
+            app.router.add_get(path, handler)
+            app.router.add_get(path + "/", handler)
         app.router.add_get("/_fake/mode", self._set_mode)
         app.router.add_get("/_fake/calls", self._report)
         return app
+
+    def api_routes(self) -> dict[str, Any]:
+        """Every v3 path this fake implements, in matching order, with its handler."""
+        routes: dict[str, Any] = {
+            "/ping": self._ping,
+            "/simple/price": self._simple_price,
+            "/coins/markets": self._markets,  # before /coins/{id}
+        }
+        for path, answer in EXTRA_ROUTES.items():
+            routes[path] = self._canned(answer)
+        routes["/coins/{id}"] = self._coin
+        return routes
 
     @web.middleware
     async def _misbehave(self, request: web.Request, handler: Any) -> web.StreamResponse:
         if request.path.startswith("/_fake"):
             return await handler(request)
         self.calls[request.path] += 1
+        route = request.match_info.route.resource
+        if route is not None:
+            self.routes[route.canonical.removesuffix("/") or "/"] += 1
         self.seen.append(SeenRequest(request.path, dict(request.query), dict(request.headers)))
         mode = self.mode
         if mode == "slow":
@@ -185,6 +206,22 @@ class FakeCoinGecko:
                 row["last_updated_at"] = 1_717_000_000
             table[coin] = row
         return web.json_response(table)
+
+    def _canned(self, answer: Any) -> Any:
+        """A handler answering the documented shape: ``answer(fake, request)`` or a constant;
+        a coin id in the path that the fake does not know is CoinGecko's 404."""
+
+        async def handler(request: web.Request) -> web.Response:
+            coin = request.match_info.get("id")
+            coin_path = request.path.startswith("/coins/")
+            if coin_path and coin is not None and coin not in self.prices:
+                return web.json_response({"error": "coin not found"}, status=404)
+            body = answer(self, request) if callable(answer) else answer
+            if isinstance(body, web.Response):
+                return body
+            return web.json_response(body)
+
+        return handler
 
     async def _coin(self, request: web.Request) -> web.Response:
         coin = request.match_info["id"]
@@ -256,6 +293,181 @@ class FakeCoinGecko:
 
     async def _report(self, request: web.Request) -> web.Response:
         return web.json_response({"total": self.total_calls, "calls": dict(self.calls)})
+
+
+# Three points of a chart: [milliseconds since the epoch, value].
+_CHART_TIMES = (1_717_000_000_000, 1_717_000_300_000, 1_717_000_600_000)
+
+
+def _chart(values: tuple[float, ...]) -> list[list[float]]:
+    return [[t, v] for t, v in zip(_CHART_TIMES, values, strict=True)]
+
+
+def _needs(request: web.Request, *names: str) -> web.Response | None:
+    """CoinGecko's 400 when a required parameter is missing, else None."""
+    missing = [name for name in names if not request.query.get(name)]
+    if missing:
+        return web.json_response({"error": f"Missing parameter {missing[0]}"}, status=400)
+    return None
+
+
+def _market_chart(fake: FakeCoinGecko, request: web.Request) -> Any:
+    refused = _needs(request, "vs_currency")
+    if refused is not None:
+        return refused
+    coin = request.match_info.get("id", "bitcoin")
+    price = fake.prices.get(coin, {}).get(request.query["vs_currency"], 1.0)
+    return {
+        "prices": _chart((price, price * 1.01, price * 0.99)),
+        "market_caps": _chart((price * 19e6, price * 19.1e6, price * 18.9e6)),
+        "total_volumes": _chart((price * 4e5, price * 4.1e5, price * 3.9e5)),
+    }
+
+
+def _ohlc(fake: FakeCoinGecko, request: web.Request) -> Any:
+    refused = _needs(request, "vs_currency")
+    if refused is not None:
+        return refused
+    price = fake.prices[request.match_info["id"]].get(request.query["vs_currency"], 1.0)
+    return [[t, price, price * 1.02, price * 0.98, price * 1.01] for t in _CHART_TIMES]
+
+
+def _history(fake: FakeCoinGecko, request: web.Request) -> Any:
+    refused = _needs(request, "date")
+    if refused is not None:
+        return refused
+    coin = request.match_info["id"]
+    symbol, name, _ = COINS.get(coin, (coin[:4], coin.title(), {}))
+    quotes = fake.prices[coin]
+    return {"id": coin, "symbol": symbol, "name": name, "market_data": {"current_price": quotes}}
+
+
+def _token_price(fake: FakeCoinGecko, request: web.Request) -> Any:
+    refused = _needs(request, "contract_addresses", "vs_currencies")
+    if refused is not None:
+        return refused
+    currencies = _csv(request.query["vs_currencies"])
+    return {
+        address.lower(): {vs: 1.0 for vs in currencies}
+        for address in _csv(request.query["contract_addresses"])
+    }
+
+
+def _coins_list(fake: FakeCoinGecko, request: web.Request) -> Any:
+    rows: list[dict[str, Any]] = []
+    for coin in sorted(fake.prices):
+        symbol, name, _ = COINS.get(coin, (coin[:4], coin.title(), {}))
+        row: dict[str, Any] = {"id": coin, "symbol": symbol, "name": name}
+        if request.query.get("include_platform") == "true":
+            row["platforms"] = {}
+        rows.append(row)
+    return rows
+
+
+def _search(fake: FakeCoinGecko, request: web.Request) -> Any:
+    refused = _needs(request, "query")
+    if refused is not None:
+        return refused
+    query = request.query["query"].lower()
+    coins = [
+        {"id": coin, "name": name, "symbol": symbol.upper(), "market_cap_rank": rank}
+        for rank, (coin, (symbol, name, _)) in enumerate(COINS.items(), start=1)
+        if query in coin or query in name.lower() or query == symbol
+    ]
+    return {"coins": coins, "exchanges": [], "icos": [], "categories": [], "nfts": []}
+
+
+def _coin_document(fake: FakeCoinGecko, request: web.Request) -> Any:
+    return fake._coin_document(request.match_info["id"])
+
+
+def _exchange(fake: FakeCoinGecko, request: web.Request) -> Any:
+    if request.match_info["id"] not in EXCHANGES:
+        return web.json_response({"error": "exchange not found"}, status=404)
+    return {"name": EXCHANGES[request.match_info["id"]], "year_established": 2017, "tickers": []}
+
+
+def _volume_chart(fake: FakeCoinGecko, request: web.Request) -> Any:
+    return [[t, "1234.5"] for t in _CHART_TIMES]
+
+
+def _tickers(fake: FakeCoinGecko, request: web.Request) -> Any:
+    return {"name": request.match_info["id"].title(), "tickers": []}
+
+
+EXCHANGES = {"binance": "Binance", "gdax": "Coinbase Exchange"}
+_NFT = {"id": "pudgy-penguins", "name": "Pudgy Penguins", "asset_platform_id": "ethereum"}
+_NFT_CHART = {"floor_price_usd": _chart((1.0, 2.0, 3.0)), "market_cap_usd": _chart((1, 2, 3))}
+_CHART_ONLY = {"circulating_supply": [[t, "19700000.0"] for t in _CHART_TIMES]}
+_TOTAL_ONLY = {"total_supply": [[t, "21000000.0"] for t in _CHART_TIMES]}
+_GLOBAL = {
+    "data": {
+        "active_cryptocurrencies": 4,
+        "markets": 2,
+        "total_market_cap": {"usd": 2.6e12},
+        "market_cap_percentage": {"btc": 51.2},
+    }
+}
+
+# The rest of CoinGecko v3's GET paths that pycoingecko calls: an answer of the documented
+# shape (a constant, or made from the request). Paths CoinGecko has retired (/events,
+# /finance_*, /status_updates, /coins/{id}/status_updates, /coins) and /key (the account's
+# own usage) are not here.
+EXTRA_ROUTES: dict[str, Any] = {
+    "/simple/token_price/{id}": _token_price,
+    "/simple/supported_vs_currencies": ["btc", "eth", "usd", "eur"],
+    "/coins/list": _coins_list,
+    "/coins/list/new": [{"id": "new-coin", "symbol": "new", "name": "New", "activated_at": 1}],
+    "/coins/top_gainers_losers": {"top_gainers": [], "top_losers": []},
+    "/coins/categories/list": [{"category_id": "layer-1", "name": "Layer 1 (L1)"}],
+    "/coins/categories": [{"id": "layer-1", "name": "Layer 1 (L1)", "market_cap": 2.1e12}],
+    "/coins/{id}/tickers": _tickers,
+    "/coins/{id}/history": _history,
+    "/coins/{id}/market_chart": _market_chart,
+    "/coins/{id}/market_chart/range": _market_chart,
+    "/coins/{id}/ohlc": _ohlc,
+    "/coins/{id}/ohlc/range": _ohlc,
+    "/coins/{id}/circulating_supply_chart": _CHART_ONLY,
+    "/coins/{id}/circulating_supply_chart/range": _CHART_ONLY,
+    "/coins/{id}/total_supply_chart": _TOTAL_ONLY,
+    "/coins/{id}/total_supply_chart/range": _TOTAL_ONLY,
+    "/coins/{id}/contract/{address}": _coin_document,
+    "/coins/{id}/contract/{address}/market_chart": _market_chart,
+    "/coins/{id}/contract/{address}/market_chart/range": _market_chart,
+    "/asset_platforms": [{"id": "ethereum", "chain_identifier": 1, "name": "Ethereum"}],
+    "/token_lists/{platform}/all.json": {"name": "CoinGecko", "tokens": []},
+    "/exchanges": [{"id": key, "name": name} for key, name in EXCHANGES.items()],
+    "/exchanges/list": [{"id": key, "name": name} for key, name in EXCHANGES.items()],
+    "/exchanges/{id}": _exchange,
+    "/exchanges/{id}/tickers": _tickers,
+    "/exchanges/{id}/volume_chart": _volume_chart,
+    "/exchanges/{id}/volume_chart/range": _volume_chart,
+    "/derivatives": [{"market": "Binance (Futures)", "symbol": "BTCUSDT", "index_id": "BTC"}],
+    "/derivatives/exchanges": [{"id": "binance_futures", "name": "Binance (Futures)"}],
+    "/derivatives/exchanges/list": [{"id": "binance_futures", "name": "Binance (Futures)"}],
+    "/derivatives/exchanges/{id}": {"name": "Binance (Futures)", "open_interest_btc": 1.0},
+    "/indexes": [{"name": "Bitcoin", "id": "BTC", "market": "CME"}],
+    "/indexes/list": [{"id": "BTC", "name": "Bitcoin"}],
+    "/indexes/{market}/{id}": {
+        "name": "Bitcoin",
+        "last": 67187.33,
+        "is_multi_asset_composite": False,
+    },
+    "/nfts/list": [{"id": _NFT["id"], "name": _NFT["name"]}],
+    "/nfts/markets": [_NFT],
+    "/nfts/{id}": _NFT,
+    "/nfts/{id}/market_chart": _NFT_CHART,
+    "/nfts/{id}/tickers": {"tickers": []},
+    "/nfts/{id}/contract/{address}": _NFT,
+    "/nfts/{id}/contract/{address}/market_chart": _NFT_CHART,
+    "/search": _search,
+    "/search/trending": {"coins": [{"item": {"id": "bitcoin"}}], "nfts": [], "categories": []},
+    "/global": _GLOBAL,
+    "/global/decentralized_finance_defi": {"data": {"defi_market_cap": "9.1e10"}},
+    "/global/market_cap_chart": {"market_cap_chart": {"market_cap": _chart((1.0, 2.0, 3.0))}},
+    "/exchange_rates": {"rates": {"btc": {"name": "Bitcoin", "unit": "BTC", "value": 1.0}}},
+    "/companies/public_treasury/{coin}": {"total_holdings": 1.0, "companies": []},
+}
 
 
 def _csv(value: str | None) -> list[str]:
