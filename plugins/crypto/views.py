@@ -121,7 +121,9 @@ def render(answer: Answer, now: float, *, transparent: bool = False) -> web.Resp
     age = max(0.0, now - entry.stored_at)
     remaining = answer.lifetime - age
     # Whole seconds, rounded away from the boundary: fresh is >= 1, stale is <= -1.
-    ttl = math.ceil(remaining) if remaining > 0 else min(math.floor(remaining), -1)
+    ttl: int | None = math.ceil(remaining) if remaining > 0 else min(math.floor(remaining), -1)
+    if answer.lifetime <= 0:
+        ttl = None  # a family with ttl 0: forwarded, never stored, so there is no ttl to tell
     max_age = int(answer.lifetime)
     if entry.status != 200 and not transparent:
         headers = _cache_headers(answer.cache_status, int(age), ttl, max_age)
@@ -130,7 +132,7 @@ def render(answer: Answer, now: float, *, transparent: bool = False) -> web.Resp
     return web.Response(status=entry.status, body=entry.body, headers=ok_headers)
 
 
-def _cache_headers(cache_status: str, age: int, ttl: int, max_age: int) -> dict[str, str]:
+def _cache_headers(cache_status: str, age: int, ttl: int | None, max_age: int) -> dict[str, str]:
     """RFC 9111 headers that let any cache after this one reckon freshness as this one does.
 
     ``max-age`` is the entry's freshness lifetime as stored, and ``Age`` the time since it
@@ -138,7 +140,8 @@ def _cache_headers(cache_status: str, age: int, ttl: int, max_age: int) -> dict[
     long as here. (max-age as the freshness *left* would count the age twice: half-way
     through its life, an entry looked stale to every other cache.)
     """
-    if "stored" not in cache_status:  # just stored: its ttl is the full lifetime, said by max-age
+    # Just stored: its ttl is the full lifetime, said by max-age.
+    if ttl is not None and "stored" not in cache_status:
         cache_status = f"{cache_status}; ttl={ttl}"
     return {
         "Cache-Status": cache_status,
@@ -148,7 +151,9 @@ def _cache_headers(cache_status: str, age: int, ttl: int, max_age: int) -> dict[
 
 
 @lru_cache(maxsize=1024)
-def _ok_headers(cache_status: str, age: int, ttl: int, max_age: int) -> CIMultiDictProxy[str]:
+def _ok_headers(
+    cache_status: str, age: int, ttl: int | None, max_age: int
+) -> CIMultiDictProxy[str]:
     """The headers of a served entry, made once per (Cache-Status, Age, ttl, max-age): every
     hit in the same second of an entry's age has the same ones. Formatting them and filling a
     case-insensitive dict cost a hit more than this lookup; web.Response copies them, so the
