@@ -11,16 +11,13 @@ from gateway_plugins.crypto.cache import ResponseCache
 from gateway_plugins.crypto.churn import MessageRate
 from gateway_plugins.crypto.circuit import Circuit
 from gateway_plugins.crypto.coingecko import CoinGeckoClient
-from gateway_plugins.crypto.families import Families
+from gateway_plugins.crypto.families import NOT_COIN_IDS, Families
 from gateway_plugins.crypto.forward import Forwarder
 from gateway_plugins.crypto.keys import FEED, PROXY, SETTINGS, STATS
 from gateway_plugins.crypto.live import PriceFeed
 from gateway_plugins.crypto.proxy import CryptoProxy
 from gateway_plugins.crypto.settings import CryptoSettings
 from gateway_plugins.crypto.stats import CryptoStats
-
-# CoinGecko's own paths one segment under /coins: never taken for a coin id.
-NOT_COIN_IDS = ("list", "markets", "categories", "top_gainers_losers")
 
 
 def build_app(settings: CryptoSettings) -> web.Application:

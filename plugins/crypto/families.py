@@ -77,6 +77,10 @@ DEFAULT_FAMILIES: dict[str, float | None] = {
     "/onchain/*": None,
 }
 
+# CoinGecko's own paths one segment under /coins: never taken for a coin id by the curated
+# /coins/{id} route (app.py), so they reach their own families.
+NOT_COIN_IDS = ("list", "markets", "categories", "top_gainers_losers")
+
 # The answers the gateway checks before storing, by family: what the curated routes already
 # check (an answer of another shape is a CDN page or an outage, never stored). Every other
 # family only has to be JSON.

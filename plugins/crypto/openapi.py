@@ -16,6 +16,8 @@ from gateway import (
     openapi_problem_response as problem_response,
     query_parameters,
 )
+from gateway_plugins.crypto.families import NOT_COIN_IDS
+from gateway_plugins.crypto.paths import SEGMENT
 from gateway_plugins.crypto.validation import (
     COIN_ID_PATTERN,
     MAX_INFO_BODY,
@@ -88,6 +90,107 @@ _MARKETS = {
 }
 
 
+# CoinGecko's own paths, forwarded as they are (forward.py): the common ones, each standing for
+# its family (families.py). (path, summary, required query parameters, the default ttl's
+# description.) Every other family in docs/crypto.md is forwarded the same way.
+FORWARDED: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
+    ("/ping", "CoinGecko's status", (), "ttl"),
+    ("/simple/price", "Prices of coins in currencies", ("ids", "vs_currencies"), "ttl"),
+    ("/simple/supported_vs_currencies", "The currencies prices can be asked in", (), "1 hour"),
+    ("/coins/list", "Every coin's id, symbol and name", (), "1 hour"),
+    ("/coins/markets", "Coins with market data", ("vs_currency",), "ttl"),
+    ("/coins/{id}/market_chart", "A coin's price chart", ("vs_currency", "days"), "5 minutes"),
+    ("/coins/{id}/history", "A coin's data on a day (dd-mm-yyyy)", ("date",), "1 hour"),
+    ("/search", "Coins, exchanges and categories matching a query", ("query",), "5 minutes"),
+    ("/search/trending", "Trending coins, NFTs and categories", (), "5 minutes"),
+    ("/global", "Global market data", (), "ttl"),
+    ("/exchanges", "Exchanges with their volume", (), "ttl"),
+    ("/exchange_rates", "BTC exchange rates", (), "ttl"),
+    ("/{tail}", "Any other CoinGecko v3 GET path of a known family", (), "its family's ttl"),
+)
+_ANY_JSON: dict[str, Any] = {"description": "CoinGecko's JSON answer, unchanged."}
+
+
+_REJECTED = problem_response(
+    "CoinGecko rejected the question (remembered for not_found_ttl): its status, and its "
+    "message as `error` (CoinGecko's own member) and `upstream_error`.",
+    headers=_ERROR_HEADERS,
+)
+
+
+def _forwarded(path: str, summary: str, required: tuple[str, ...], ttl: str) -> dict[str, Any]:
+    parameters: list[dict[str, Any]] = []
+    if "{id}" in path:
+        parameters.append(
+            {
+                "name": "id",
+                "in": "path",
+                "required": True,
+                "description": "A CoinGecko coin id.",
+                "schema": {"type": "string", "pattern": SEGMENT.pattern},
+            }
+        )
+    if path == "/{tail}":
+        parameters.append(
+            {
+                "name": "tail",
+                "in": "path",
+                "required": True,
+                "description": (
+                    "CoinGecko's path below /api/v3, such as `coins/bitcoin/tickers` (its "
+                    "slashes are the path's own, not encoded)."
+                ),
+                "schema": {"type": "string", "minLength": 1},
+            }
+        )
+    parameters += [
+        {"name": name, "in": "query", "required": True, "schema": {"type": "string"}}
+        for name in required
+    ]
+    upstream = problem_response(
+        "CoinGecko failed (or the failure is remembered, or the circuit is open) and no stale "
+        "entry was left.",
+        headers={**_ERROR_HEADERS, "Retry-After": RETRY_AFTER},
+    )
+    operation_id = "forward_" + (
+        path.strip("/").replace("/", "_").replace("{id}", "coin").replace("{tail}", "any")
+    )
+    return {
+        "get": {
+            "operationId": operation_id,
+            "summary": f"{summary} (CoinGecko {path}), forwarded and cached",
+            "description": (
+                f"CoinGecko's own `{path}`, with any of its query parameters, forwarded as "
+                f"sent (a trailing slash is the same path) and cached for {ttl} by default. "
+                "Any other CoinGecko v3 GET path of a known family is forwarded the same way "
+                "(docs/crypto.md lists them); a path of no family is a 404."
+            ),
+            "parameters": parameters,
+            "responses": {
+                "200": {
+                    "description": "CoinGecko's answer, byte for byte.",
+                    "headers": _CACHED_HEADERS,
+                    "content": {"application/json": {"schema": _ANY_JSON}},
+                },
+                "400": _REJECTED,
+                "404": problem_response(
+                    "CoinGecko has no such resource (remembered for not_found_ttl), or the "
+                    "path is none the gateway forwards.",
+                    headers=_ERROR_HEADERS,
+                ),
+                "422": problem_response(
+                    "CoinGecko rejected a parameter (remembered for not_found_ttl), or the "
+                    "query is over the gateway's limits (`errors` lists why).",
+                    headers=_ERROR_HEADERS,
+                ),
+                "502": upstream,
+                "503": upstream,
+                "504": upstream,
+            },
+        }
+    }
+
+
 def describe() -> dict[str, Any]:
     """The crypto plugin's fragment: paths relative to its mount."""
     (info_ref,), schemas = model_schemas(InfoRequest)
@@ -96,7 +199,12 @@ def describe() -> dict[str, Any]:
         "in": "path",
         "required": True,
         "description": "A CoinGecko coin id (case is ignored).",
-        "schema": {"type": "string", "pattern": COIN_ID_PATTERN},
+        "schema": {
+            "type": "string",
+            "pattern": COIN_ID_PATTERN,
+            # CoinGecko's own paths under /coins, forwarded as such, are no coin ids.
+            "not": {"enum": list(NOT_COIN_IDS)},
+        },
     }
     coin_ref = {"$ref": "#/components/schemas/Coin"}
     return {
@@ -177,6 +285,10 @@ def describe() -> dict[str, Any]:
                     },
                 }
             },
+        }
+        | {
+            path: _forwarded(path, summary, required, ttl)
+            for path, summary, required, ttl in FORWARDED
         },
         "components": {
             "schemas": {**schemas, "Coin": _COIN, "Prices": _PRICES, "Markets": _MARKETS}

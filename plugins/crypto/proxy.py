@@ -521,15 +521,22 @@ def _failure_message(kind: str, status: int | None, detail: str) -> str:
     return f"CoinGecko's answer was unusable: {detail}."
 
 
-def negative_problem(entry: Entry, headers: dict[str, str]) -> ProblemError:
-    """The problem for a stored 404/400 answer, with the upstream's own message as detail."""
+def negative_problem(
+    entry: Entry, headers: Mapping[str, str], *, transparent: bool = False
+) -> ProblemError:
+    """The problem for a stored 404/400/422 answer, with the upstream's own message as detail.
+
+    ``transparent`` (a forwarded path): CoinGecko's own status, and its message also as
+    ``error``, the member CoinGecko's clients read; the curated routes answer a 400 as 422.
+    """
     message = _upstream_message(entry.body)
-    status = NEGATIVE.get(entry.status, 502)
+    status = entry.status if transparent else NEGATIVE.get(entry.status, 502)
     if status == 404:
         detail = f"CoinGecko has no such resource ({message})."
     else:
         detail = f"CoinGecko rejected the question ({message})."
-    return ProblemError(status, detail, headers=headers, upstream_error=message)
+    extra = {"error": message} if transparent else {}
+    return ProblemError(status, detail, headers=dict(headers), upstream_error=message, **extra)
 
 
 def _upstream_message(body: bytes) -> str:

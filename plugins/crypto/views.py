@@ -111,8 +111,8 @@ def respond(answer: Answer) -> web.Response:
 def render(answer: Answer, now: float, *, transparent: bool = False) -> web.Response:
     """:func:`respond` with the time ``now``, as read for the hit's freshness.
 
-    ``transparent``: a remembered CoinGecko 4xx is passed on as CoinGecko sent it (a forwarded
-    path), not turned into the curated routes' problem.
+    ``transparent``: a remembered CoinGecko 4xx keeps CoinGecko's status and message (a
+    forwarded path); the curated routes answer their documented problems.
     """
     entry = answer.entry
     if entry is None:
@@ -125,9 +125,9 @@ def render(answer: Answer, now: float, *, transparent: bool = False) -> web.Resp
     if answer.lifetime <= 0:
         ttl = None  # a family with ttl 0: forwarded, never stored, so there is no ttl to tell
     max_age = int(answer.lifetime)
-    if entry.status != 200 and not transparent:
+    if entry.status != 200:
         headers = _cache_headers(answer.cache_status, int(age), ttl, max_age)
-        raise negative_problem(entry, headers)
+        raise negative_problem(entry, headers, transparent=transparent)
     ok_headers = _ok_headers(answer.cache_status, int(age), ttl, max_age)
     return web.Response(status=entry.status, body=entry.body, headers=ok_headers)
 

@@ -137,15 +137,18 @@ async def test_a_failure_is_remembered_per_key(
     assert fake.calls["/coins/list"] == 2
 
 
-async def test_coingeckos_own_404_is_passed_on_and_remembered(
+async def test_coingeckos_own_404_is_passed_on_as_a_problem_and_remembered(
     make_client: MakeClient, fake: FakeCoinGecko, backend
 ):
     client = await make_client(**backend)
     for path in ("/v1/crypto/coins/bitcoinn/", "/v1/crypto/coins/bitcoinn/tickers"):
         first = await client.get(path)
         assert first.status == 404
-        assert first.content_type == "application/json"  # CoinGecko's own answer, as sent
-        assert await first.json() == {"error": "coin not found"}
+        assert first.content_type == "application/problem+json"
+        problem = await first.json()
+        # CoinGecko's message where its clients read it, beside the gateway's problem.
+        assert problem["error"] == problem["upstream_error"] == "coin not found"
+        assert problem["status"] == 404
         assert first.headers["Cache-Status"] == "gateway; fwd=miss; fwd-status=404; stored"
         again = await client.get(path)
         assert again.status == 404
