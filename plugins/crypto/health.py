@@ -6,8 +6,9 @@ every instance out of the load balancer at once.
 
 Neither check calls CoinGecko: every call counts against the quota, and health is polled often.
 ``crypto:upstream`` reports what the last real call of this process did and whether a
-rate-limit window is open; an unreachable CoinGecko must not take the gateway out of a load
-balancer, since stale entries still answer.
+rate-limit window is open, and the state of the circuit in front of CoinGecko (circuit.py); an
+unreachable CoinGecko must not take the gateway out of a load balancer, since stale entries
+still answer.
 """
 
 from __future__ import annotations
@@ -49,6 +50,21 @@ def health_checks(app: web.Application) -> list[HealthCheck]:
         if last is not None:
             details["lastCall"] = datetime.fromtimestamp(last.at, UTC).isoformat()
             details["lastOutcome"] = last.description
+        circuit = proxy.circuit
+        details["circuit"] = circuit.state
+        if circuit.state != "closed":
+            output = (
+                f"CoinGecko failing: circuit {circuit.state} after "
+                f"{circuit.consecutive_failures} failures in a row, next probe in "
+                f"{circuit.remaining():.0f}s"
+            )
+            return CheckResult(
+                "warn",
+                output,
+                observed_value=round(circuit.remaining(), 1),
+                observed_unit="s",
+                details=details,
+            )
         if remaining:
             output = f"rate-limited by CoinGecko: no calls for {remaining:.0f}s more"
             return CheckResult(

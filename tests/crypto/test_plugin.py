@@ -171,6 +171,22 @@ async def test_health_warns_after_a_failed_call(make_client: MakeClient, fake: F
     assert upstream["lastOutcome"] == "answered 503"
 
 
+async def test_health_warns_while_the_circuit_is_open(make_client: MakeClient, fake: FakeCoinGecko):
+    client = await make_client(circuit_failures=2, circuit_open_for=30)
+    fake.fail(500)
+    for path in ("/v1/crypto/coins/bitcoin", "/v1/crypto/global"):
+        assert (await client.get(path)).status == 502
+    response = await client.get("/health")
+    assert response.status == 200  # warn, never fail: stale entries still answer
+    upstream = (await response.json())["checks"]["crypto:upstream"][0]
+    assert upstream["status"] == "warn"
+    assert upstream["circuit"] == "open"
+    assert upstream["output"].startswith("CoinGecko failing: circuit open after 2 failures")
+    assert 29 <= upstream["observedValue"] <= 30
+    assert upstream["stats"]["upstream_failures"] == 2
+    assert fake.total_calls == 2
+
+
 async def test_mounted_under_a_custom_prefix(aiohttp_client, fake: FakeCoinGecko):
     config = crypto_config(fake, prefix="/coins-api")
     client = await aiohttp_client(await gateway_app(config))
