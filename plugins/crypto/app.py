@@ -19,6 +19,9 @@ from gateway_plugins.crypto.proxy import CryptoProxy
 from gateway_plugins.crypto.settings import CryptoSettings
 from gateway_plugins.crypto.stats import CryptoStats
 
+# The plugin's own routes, one segment each: never forwarded.
+OWN_PATHS = ("price", "info", "markets", "ws")
+
 
 def build_app(settings: CryptoSettings) -> web.Application:
     """Everything is built here (nothing connects yet), so the keys are set before freezing."""
@@ -57,8 +60,10 @@ def build_app(settings: CryptoSettings) -> web.Application:
     app.router.add_get("/markets", views.markets)
     app.router.add_get("/ws", views.live)
     # Last: every other GET is CoinGecko's own v3 path (forward.py), trailing slash or not.
+    # Not the plugin's own paths: a GET of /info stays a 405 that allows POST only.
     forwarded = views.forwarded_view(proxy, Forwarder(families))
-    app.router.add_get("/{tail:.+}", forwarded)
+    own = "|".join(OWN_PATHS)
+    app.router.add_get(f"/{{tail:(?!(?:{own})$).+}}", forwarded)
     return app
 
 

@@ -198,13 +198,12 @@ def describe() -> dict[str, Any]:
         "name": "id",
         "in": "path",
         "required": True,
-        "description": "A CoinGecko coin id (case is ignored).",
-        "schema": {
-            "type": "string",
-            "pattern": COIN_ID_PATTERN,
-            # CoinGecko's own paths under /coins, forwarded as such, are no coin ids.
-            "not": {"enum": list(NOT_COIN_IDS)},
-        },
+        "description": (
+            "A CoinGecko coin id (case is ignored). "
+            + ", ".join(NOT_COIN_IDS)
+            + " are CoinGecko's own paths under /coins, forwarded as such."
+        ),
+        "schema": {"type": "string", "pattern": COIN_ID_PATTERN},
     }
     coin_ref = {"$ref": "#/components/schemas/Coin"}
     return {

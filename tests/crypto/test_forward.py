@@ -110,6 +110,15 @@ async def test_bad_queries_are_422_without_a_call(make_client: MakeClient, fake:
 async def test_only_get_and_head(make_client: MakeClient, fake: FakeCoinGecko):
     client = await make_client()
     assert (await client.post("/v1/crypto/coins/list")).status == 405
+    # The plugin's own routes keep their methods: GET /info is no CoinGecko path.
+    for method, path, allowed in (
+        ("GET", "/v1/crypto/info", {"POST"}),
+        ("OPTIONS", "/v1/crypto/info", {"POST"}),
+        ("POST", "/v1/crypto/price", {"GET", "HEAD"}),
+    ):
+        refused = await client.request(method, path)
+        assert refused.status == 405, (method, path)
+        assert set(refused.headers["Allow"].split(",")) == allowed
     head = await client.head("/v1/crypto/ping")
     assert head.status == 200
     assert head.headers["Cache-Status"] == "gateway; fwd=miss; stored"
