@@ -123,6 +123,7 @@ class Scenario:
 
 
 PRICE = "/v1/crypto/price?ids=bitcoin&vs_currencies=usd"
+FORWARDED = "/v1/crypto/simple/price?ids=bitcoin&vs_currencies=usd"
 SCENARIOS = [
     # Goals are on server CPU per request against bare aiohttp's (issue 31; #12 and #10 set
     # them on requests/s before).
@@ -130,6 +131,8 @@ SCENARIOS = [
     Scenario("notes-one", "/notes/1", 0.60, "notes"),
     Scenario("notes-page-100", "/notes?limit=100", 0.15, "notes"),
     Scenario("crypto-price-hit", PRICE, 0.80, "crypto"),
+    # The same question as CoinGecko's own path, as pycoingecko asks it (issue 33).
+    Scenario("crypto-forwarded-hit", FORWARDED, 0.80, "crypto"),
     # What the access log costs: the same requests without it.
     Scenario("health-live-no-access-log", "/health/live", None, variant="no-access-log"),
     Scenario("notes-one-no-access-log", "/notes/1", None, "notes", variant="no-access-log"),

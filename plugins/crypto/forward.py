@@ -38,7 +38,8 @@ class Forwarder:
         self.families = families
         self.question = lru_cache(maxsize=4096)(self._question)
 
-    def _question(self, tail: str, raw_query: str) -> Question:
+    def _question(self, tail: str, raw_query: str) -> tuple[Question, float]:
+        """The question for ``tail`` and ``raw_query``, and how long its answer is fresh."""
         path = normalised_path(tail)
         family = self.families.find(path) if path is not None else None
         if path is None or family is None:
@@ -49,7 +50,7 @@ class Forwarder:
             )
         pairs = _pairs(raw_query)
         key = f"{path}?{urlencode(pairs, safe=',')}" if pairs else path
-        return Question(key, path, pairs, family.shape)
+        return Question(key, path, pairs, family.shape), family.ttl
 
 
 def _pairs(raw: str) -> tuple[tuple[str, str], ...]:

@@ -82,9 +82,10 @@ def forwarded_view(proxy: CryptoProxy, forwarder: Forwarder) -> Handler:
     question_of = forwarder.question
 
     async def forwarded(request: web.Request) -> web.Response:
-        question = question_of(request.match_info["tail"], request.rel_url.raw_query_string)
+        # Memoised on the raw path and query: a repeated question is one dictionary lookup.
+        question, ttl = question_of(request.match_info["tail"], request.rel_url.raw_query_string)
         now = time.time()
-        answer = proxy.hit(question.key, now, proxy.lifetime(question.path))
+        answer = proxy.hit(question.key, now, ttl)
         if answer is None:
             answer = await proxy.get(question)
             now = time.time()
