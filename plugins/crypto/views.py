@@ -82,7 +82,12 @@ def forwarded_view(proxy: CryptoProxy, forwarder: Forwarder) -> Handler:
     question_of = forwarder.question
 
     async def forwarded(request: web.Request) -> web.Response:
-        # Memoised on the raw path and query: a repeated question is one dictionary lookup.
+        raw_path = request.raw_path
+        if "%2F" in raw_path or "%2f" in raw_path:
+            # match_info is decoded: an encoded slash would become a separator CoinGecko
+            # never saw. No CoinGecko path has one in a segment.
+            raise ProblemError(404, "An encoded / is in no CoinGecko v3 path.")
+        # Memoised on the decoded path and query: a repeated question is one dictionary lookup.
         question, ttl = question_of(request.match_info["tail"], request.rel_url.raw_query_string)
         now = time.time()
         answer = proxy.hit(question.key, now, ttl)

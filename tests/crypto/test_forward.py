@@ -67,6 +67,8 @@ async def test_coingecko_paths_under_coins_are_not_coin_ids(
         "/v1/crypto/coins//bitcoin",
         "/v1/crypto/coins/bit%20coin/tickers",
         "/v1/crypto/coins/..%2F..%2Fkey/tickers",
+        "/v1/crypto/coins/bit%2Fcoin/tickers",
+        "/v1/crypto/exchanges/binance%2ftickers",
         "/v1/crypto/simple",
         "/v1/crypto/a/b/c/d/e/f/g/h/i",
     ],
