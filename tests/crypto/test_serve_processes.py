@@ -91,3 +91,60 @@ async def test_two_processes_one_redis_one_upstream_call(
         assert code == 0, log
         assert "Traceback" not in log
         assert "DeprecationWarning" not in log
+
+
+async def test_two_processes_and_a_failing_coingecko(
+    tmp_path: Path, fake: FakeCoinGecko, redis_url: str, redis_namespace: str
+):
+    """200 requests over 50 questions to two processes while CoinGecko answers 500: each
+    process spends at most circuit_failures + max_connections calls and logs one line."""
+    config = tmp_path / "plugins.toml"
+    config.write_text(
+        textwrap.dedent(
+            f"""
+            [gateway]
+            shutdown_timeout = 5
+            [plugins.health]
+            [plugins.crypto]
+            base_url = "{fake.url}"
+            cache = "{redis_url}"
+            cache_namespace = "{redis_namespace}"
+            circuit_failures = 5
+            circuit_open_for = 60
+            max_connections = 10
+            """
+        )
+    )
+    gateways = [GatewayProcess(config, tmp_path / f"gateway-{n}.log") for n in (1, 2)]
+    ports = [gateway.port for gateway in gateways]
+    try:
+        for gateway in gateways:
+            await gateway.listening()
+        fake.fail(500)
+        async with aiohttp.ClientSession() as session, asyncio.timeout(30):
+
+            async def ask(port: int, n: int) -> int:
+                url = f"http://127.0.0.1:{port}/v1/crypto/coins/coin-{n % 50}/tickers"
+                async with session.get(url) as response:
+                    await response.read()
+                    return response.status
+
+            for _ in range(2):  # the second wave makes no call at all
+                answers = await asyncio.gather(*(ask(ports[n % 2], n) for n in range(200)))
+                assert set(answers) <= {502, 503}
+                calls = fake.total_calls
+                assert 5 <= calls <= 2 * (5 + 10)
+    finally:
+        codes = [await asyncio.to_thread(gateway.stop, 15) for gateway in gateways]
+    assert fake.total_calls == calls
+    opened = 0
+    for gateway, code in zip(gateways, codes, strict=True):
+        log = gateway.text()
+        assert code == 0, log
+        # At most the circuit's one line per process (a process whose questions all failed
+        # in the other one first knows them as remembered failures and never opens it).
+        coingecko_lines = [line for line in log.splitlines() if "CoinGecko" in line]
+        assert len(coingecko_lines) <= 1, coingecko_lines
+        opened += sum("circuit open" in line for line in coingecko_lines)
+        assert "Traceback" not in log
+    assert opened >= 1
