@@ -66,8 +66,11 @@ async def test_200_requests_to_a_failing_coingecko(
         again = await asyncio.gather(*(client.get(path) for path in paths))
     assert {r.status for r in again} <= {502, 503, 504}
     assert crypto_subapp(client)[STATS].upstream_calls == upstream
-    if failure != "refused":
+    if failure == "500":
         assert fake.total_calls == upstream
+    elif failure == "timeout":
+        # On a loaded machine a call may time out before the fake has even read it.
+        assert fake.total_calls <= upstream
     lines = warnings_logged(caplog)
     assert len(lines) == 1, lines
     assert "circuit open" in lines[0]
