@@ -12,7 +12,7 @@ from gateway_plugins.crypto.churn import MessageRate
 from gateway_plugins.crypto.circuit import Circuit
 from gateway_plugins.crypto.coingecko import CoinGeckoClient
 from gateway_plugins.crypto.families import NOT_COIN_IDS, Families
-from gateway_plugins.crypto.forward import Forwarder
+from gateway_plugins.crypto.forward import CoinGeckoForwarder
 from gateway_plugins.crypto.keys import FEED, PROXY, SETTINGS, STATS
 from gateway_plugins.crypto.live import PriceFeed
 from gateway_plugins.crypto.proxy import CryptoProxy
@@ -61,7 +61,7 @@ def build_app(settings: CryptoSettings) -> web.Application:
     app.router.add_get("/ws", views.live)
     # Last: every other GET is CoinGecko's own v3 path (forward.py), trailing slash or not.
     # Not the plugin's own paths: a GET of /info stays a 405 that allows POST only.
-    forwarded = views.forwarded_view(proxy, Forwarder(families))
+    forwarded = views.forwarded_view(proxy, CoinGeckoForwarder(families))
     own = "|".join(OWN_PATHS)
     app.router.add_get(f"/{{tail:(?!(?:{own})$).+}}", forwarded)
     return app

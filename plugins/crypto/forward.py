@@ -31,7 +31,7 @@ CLIENT_KEYS = frozenset({"x_cg_demo_api_key", "x_cg_pro_api_key"})
 MAX_VALUE_LENGTH = 1024
 
 
-class Forwarder:
+class CoinGeckoForwarder:
     """Makes the questions of forwarded paths for one sub-application's families."""
 
     def __init__(self, families: Families) -> None:

@@ -11,7 +11,7 @@ from aiohttp import hdrs, web
 from multidict import CIMultiDict, CIMultiDictProxy
 
 from gateway import ProblemError, read_body
-from gateway_plugins.crypto.forward import Forwarder
+from gateway_plugins.crypto.forward import CoinGeckoForwarder
 from gateway_plugins.crypto.keys import FEED, PROXY
 from gateway_plugins.crypto.proxy import Answer, CryptoProxy, negative_problem
 from gateway_plugins.crypto.validation import (
@@ -77,7 +77,7 @@ async def info(request: web.Request) -> web.Response:
     return respond(await request.app[PROXY].get(question))
 
 
-def forwarded_view(proxy: CryptoProxy, forwarder: Forwarder) -> Handler:
+def forwarded_view(proxy: CryptoProxy, forwarder: CoinGeckoForwarder) -> Handler:
     """The handler of every other ``GET``: CoinGecko's own v3 path, forwarded and cached."""
     question_of = forwarder.question
 
