@@ -164,11 +164,7 @@ def _body_timeout(request: web.Request) -> float:
 
 
 def _corrupt(coding: str, why: str) -> ProblemError:
-    return ProblemError(
-        400,
-        f"The body is not valid {coding} data ({why}).",
-        title="Corrupt request body",
-    )
+    return ProblemError(400, f"The body is not valid {coding} data ({why}).")
 
 
 def too_large(limit: int) -> ProblemError:

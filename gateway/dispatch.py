@@ -32,8 +32,10 @@ from aiohttp import hdrs, web
 from aiohttp.web_urldispatcher import MatchInfoError, PrefixedSubAppResource
 
 from gateway.aiohttp_seam import PUBLIC_API, dispatcher_parts, route
-from gateway.errors import PROBLEM_CONTENT_TYPE, answer_error
+from gateway.errors import PROBLEM_CONTENT_TYPE, ProblemError, answer_error, problem_response
+from gateway.metrics import observe_unparsed
 from gateway.request_id import HEADER, choose_request_id, stamp
+from gateway.transfer_coding import refused_coding
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 Observe = Callable[[web.Request, int, float], None]
@@ -60,6 +62,8 @@ def dispatcher(root: web.Application, stock: Handler, observe: Observe | None = 
     mounted = _direct_prefixes(router)
 
     async def dispatch(request: web.Request) -> web.StreamResponse:
+        if (refused := refused_coding(request)) is not None:
+            return _refuse(request, refused, observe)
         # The plugin a path is under, found as the root router's walk would find it (the
         # longest prefix first), and its own router asked directly: the root's walk and the
         # mount's resolve are two coroutines and a few sets per request.
@@ -103,6 +107,8 @@ def _expecting_problems(handler: Handler, observe: Observe | None) -> Handler:
     """
 
     async def handle(request: web.Request) -> web.StreamResponse:
+        if (refused := refused_coding(request)) is not None:
+            return _refuse(request, refused, observe)
         started = time.perf_counter()
         try:
             return await handler(request)
@@ -137,6 +143,19 @@ def _expect_failed(
     stamp(response, choose_request_id(request.headers.get(HEADER)))
     if observe is not None:
         observe(request, response.status, started)
+    return response
+
+
+def _refuse(
+    request: web.Request, problem: ProblemError, observe: Observe | None
+) -> web.StreamResponse:
+    """The answer to a request refused before routing (a transfer coding the server cannot
+    decode), counted for ``/metrics`` as a request the parser refused: it reached no route."""
+    response = problem_response(request, problem)
+    response.force_close()
+    stamp(response, choose_request_id(request.headers.get(HEADER)))
+    if observe is not None:
+        observe_unparsed(problem.status)
     return response
 
 

@@ -19,6 +19,8 @@ from aiohttp import web
 from gateway.responses import json_response
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
+# The problem type that says nothing more than the status code (RFC 9457 section 4.2.1).
+BLANK = "about:blank"
 
 log = logging.getLogger("gateway.errors")
 
@@ -35,7 +37,9 @@ class ProblemError(Exception):
     """An error answered as problem+json with the given status.
 
     ``extra`` adds members to the problem object (for example ``errors`` for a 422);
-    ``headers`` are sent with the response (for example ``Retry-After``).
+    ``headers`` are sent with the response (for example ``Retry-After``). ``title`` is for a
+    problem with a ``type`` of its own: with ``about:blank`` the title is always the status
+    phrase (RFC 9457 section 4.2.1), so a more specific title needs a type URI that names it.
     """
 
     def __init__(
@@ -44,7 +48,7 @@ class ProblemError(Exception):
         detail: str | None = None,
         *,
         title: str | None = None,
-        type: str = "about:blank",
+        type: str = BLANK,
         headers: Mapping[str, str] | None = None,
         **extra: Any,
     ) -> None:
@@ -65,9 +69,11 @@ def problem_response(
     ``instance=False`` leaves out ``instance`` (the request's path): for a request that could
     not be parsed, there is no path to name.
     """
+    # RFC 9457 section 4.2.1: with about:blank the title is the status phrase, nothing else.
+    title = error.title if error.title and error.type != BLANK else _phrase(error.status)
     body: dict[str, Any] = {
         "type": error.type,
-        "title": error.title or _phrase(error.status),
+        "title": title,
         "status": error.status,
     }
     if error.detail:

@@ -38,17 +38,19 @@ import asyncio
 import logging
 import re
 import time
+import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from typing import Any, cast
 
 import orjson
-from aiohttp import hdrs, web
+from aiohttp import HttpVersion11, hdrs, web
 from aiohttp.http_exceptions import (
     HttpProcessingError,
     InvalidHeader,
     LineTooLong,
 )
+from aiohttp.web_protocol import ERROR as UNPARSED
 
 from gateway.bodies import HANDLER_ARGS
 from gateway.dispatch import dispatcher
@@ -61,7 +63,7 @@ from gateway.errors import (
 from gateway.keys import CONFIG
 from gateway.metrics import observe_safely, observe_unparsed
 from gateway.proxies import TrustedProxies, address_bucket
-from gateway.request_id import HEADER, choose_request_id, current_request_id, stamp
+from gateway.request_id import HEADER, current_request_id, stamp
 from gateway.responses import SERVER
 
 log = logging.getLogger("gateway.protocol")
@@ -72,6 +74,17 @@ LOG_INTERVAL = 60.0
 _REQUEST_LINE = re.compile(rb"^[A-Z]+ ")
 # What web.Server calls to make a request of a parsed message (its public request_factory).
 RequestFactory = Callable[..., web.BaseRequest]
+
+
+def occurrence_id() -> str:
+    """A request id for an answer given before the request was parsed: a UUID, so that the
+    problem's ``instance`` can name the occurrence as a URI (:func:`occurrence_uri`)."""
+    return str(uuid.uuid4())
+
+
+def occurrence_uri(request_id: str) -> str:
+    """The RFC 9457 ``instance`` of a problem about a request that has no path to name."""
+    return f"urn:uuid:{request_id}"
 
 
 class OncePer:
@@ -179,19 +192,21 @@ class GatewayRequestHandler(web.RequestHandler):
 
     def _refuse_connection(self, transport: asyncio.BaseTransport) -> None:
         limit = self.connection_server.max_connections_per_peer
+        request_id = occurrence_id()
         body = orjson.dumps(
             {
                 "type": "about:blank",
                 "title": "Too Many Requests",
                 "status": 429,
                 "detail": f"This client already holds {limit} connections; close one first.",
+                "instance": occurrence_uri(request_id),
             }
         )
         head = (
             "HTTP/1.1 429 Too Many Requests\r\n"
             f"Content-Type: {PROBLEM_CONTENT_TYPE}\r\n"
             f"Content-Length: {len(body)}\r\n"
-            f"{HEADER}: {choose_request_id(None)}\r\n"
+            f"{HEADER}: {request_id}\r\n"
             f"Server: {SERVER}\r\n"
             "Retry-After: 1\r\n"
             "Connection: close\r\n\r\n"
@@ -212,7 +227,7 @@ class GatewayRequestHandler(web.RequestHandler):
         if isinstance(exc, ConnectionError) and client_gone(request):
             log.info("client closed the connection before the answer")
             return web.Response(status=499)
-        request_id = choose_request_id(None)
+        request_id = occurrence_id()
         if status >= 500 or not isinstance(exc, HttpProcessingError | None):
             # A failure outside the root middleware (it answers everything inside it).
             log.error("unhandled error answering %s", request.remote, exc_info=exc)
@@ -229,6 +244,9 @@ class GatewayRequestHandler(web.RequestHandler):
                 type(exc).__name__ if exc is not None else "no exception",
                 problem.detail,
             )
+        # No path to name (the request was not parsed): the instance is this occurrence,
+        # by the id the answer's X-Request-ID and the log line carry.
+        problem.extra["instance"] = occurrence_uri(request_id)
         response = problem_response(request, problem, instance=False)
         stamp(response, request_id)
         response.force_close()
@@ -293,7 +311,12 @@ class ConnectionServer(web.Server):
         connection tells a pipelining client to send the rest again (RFC 9112 section 9.3.2).
         """
         protocol.requests_read += 1
-        if message.upgrade and not message.should_close:
+        if message is UNPARSED:
+            # aiohttp's stand-in for a message its parser refused says HTTP/1.0, and the
+            # answer's status line would too: answer as the HTTP/1.1 server this is (RFC 9110
+            # section 2.5: the highest version the server conforms to).
+            message = message._replace(version=HttpVersion11)
+        elif message.upgrade and not message.should_close:
             upgrade = message.headers.get(hdrs.UPGRADE, "")
             if upgrade.strip().lower() != "websocket":
                 message = message._replace(should_close=True)

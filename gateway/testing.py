@@ -35,6 +35,7 @@ import tomllib
 import warnings
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from dataclasses import dataclass
+from http import HTTPStatus
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -288,7 +289,8 @@ async def assert_problem(
 
     Checks the status, ``Content-Type: application/problem+json``, the members every problem
     has (``type``, ``title``, ``status`` equal to the HTTP status, ``instance`` the request's
-    path), the ``X-Request-ID`` header, and any ``detail`` or other member given.
+    path; with ``type`` ``about:blank``, ``title`` the status phrase), the ``X-Request-ID``
+    header, and any ``detail`` or other member given.
     """
     body_text = await response.text()
     assert response.status == status, f"expected {status}, got {response.status}: {body_text}"
@@ -300,6 +302,8 @@ async def assert_problem(
     for member in ("type", "title", "status", "instance"):
         assert member in body, f"problem has no {member!r}: {body}"
     assert body["status"] == status, body
+    if body["type"] == "about:blank":  # RFC 9457 section 4.2.1
+        assert body["title"] == HTTPStatus(status).phrase, body
     assert body["instance"] == response.url.path, body
     assert response.headers.get(HEADER), "the problem has no X-Request-ID"
     if detail is not None:

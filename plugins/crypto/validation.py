@@ -249,7 +249,7 @@ def info_question(body: bytes) -> Question:
         # 400, as for every body in the gateway that is not JSON at all; 422 is for JSON that
         # does not say what it must.
         detail = f"The request body is not valid JSON (UTF-8): {exc}."
-        raise ProblemError(400, detail, title="Invalid JSON") from None
+        raise ProblemError(400, detail) from None
     if not isinstance(data, dict):
         raise _invalid([_body_error("", 'expected a JSON object such as {"coin": "bitcoin"}')])
     try:
@@ -340,7 +340,7 @@ def _shown(value: Any) -> Any:
 def _invalid(errors: list[dict[str, Any]]) -> ProblemError:
     count = len(errors)
     detail = f"The request has {count} invalid value{'s' if count > 1 else ''}; see errors."
-    return ProblemError(422, detail, title="Invalid request", errors=errors)
+    return ProblemError(422, detail, errors=errors)
 
 
 def _parameters(raw: str, model: type[Model]) -> Model:

@@ -158,7 +158,7 @@ async def read_json(request: web.Request, limit: int, *, patch: bool = False) ->
             if not body
             else (f"The request body is not valid JSON (UTF-8): {exc}.")
         )
-        raise ProblemError(400, detail, title="Invalid JSON") from None
+        raise ProblemError(400, detail) from None
 
 
 def validate_note(data: Any, note_id: int | None = None) -> NoteFields:
@@ -227,7 +227,6 @@ def invalid(
     return ProblemError(
         422,
         f"The {what} is not valid: {count} {noun}, {listed}.",
-        title="Validation failed",
         **extra,
     )
 

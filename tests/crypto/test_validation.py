@@ -126,7 +126,7 @@ async def test_bad_queries_are_422_before_any_call(
     assert response.content_type == "application/problem+json"
     problem = await response.json()
     assert problem["status"] == 422
-    assert problem["title"] == "Invalid request"
+    assert problem["title"] == "Unprocessable Entity"
     got = [(error["parameter"], error["detail"]) for error in problem["errors"]]
     assert len(got) == len(expected), got
     for (name, detail), (want_name, want_detail) in zip(got, expected, strict=True):
@@ -167,7 +167,7 @@ async def test_info_body_that_is_not_json_is_400(
     assert response.status == 400
     assert response.content_type == "application/problem+json"
     problem = await response.json()
-    assert problem["title"] == "Invalid JSON"
+    assert problem["title"] == "Bad Request"
     assert "not valid JSON" in problem["detail"]
     assert fake.total_calls == 0
 

@@ -15,6 +15,7 @@ class RawResponse:
     status: int
     headers: dict[str, list[str]] = field(default_factory=dict)
     body: bytes = b""
+    status_line: str = ""
 
     def header(self, name: str) -> str | None:
         values = self.headers.get(name.lower())
@@ -64,7 +65,7 @@ def parse_responses(data: bytes) -> list[RawResponse]:
         if not sep:
             break
         lines = head.decode("latin-1").split("\r\n")
-        response = RawResponse(int(lines[0].split(" ", 2)[1]))
+        response = RawResponse(int(lines[0].split(" ", 2)[1]), status_line=lines[0])
         for line in lines[1:]:
             name, _, value = line.partition(":")
             response.headers.setdefault(name.strip().lower(), []).append(value.strip())
