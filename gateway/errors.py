@@ -16,6 +16,7 @@ from typing import Any
 
 from aiohttp import web
 
+from gateway.aiohttp_seam import request_state
 from gateway.responses import json_response
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
@@ -59,6 +60,11 @@ class ProblemError(Exception):
         self.type = type
         self.headers = dict(headers or {})
         self.extra = extra
+
+
+# The 400 a WebSocket handshake was refused with before its handler saw it (the handler saw a
+# plain GET): what a WebSocket route's 426 is replaced by (gateway/websocket_handshake.py).
+UPGRADE_REFUSED = web.RequestKey("gateway.upgrade_refused", ProblemError)
 
 
 def problem_response(
@@ -177,12 +183,12 @@ def answer_error(request: web.Request, exc: Exception) -> web.Response:
     as problem+json. Anything unexpected is logged with its traceback and answered 500.
     """
     if isinstance(exc, ProblemError):
-        return problem_response(request, exc)
+        return problem_response(request, _refused_upgrade(request, exc))
     if isinstance(exc, web.HTTPException):
         if exc.status < 400 or exc.content_type == PROBLEM_CONTENT_TYPE:
             raise exc
         problem = _from_websocket_handshake(request, exc) or _from_http_exception(exc)
-        return problem_response(request, problem)
+        return problem_response(request, _refused_upgrade(request, problem))
     if isinstance(exc, ConnectionError) and client_gone(request):
         # The client hung up (half-way through its body, say): nobody gets this answer, and
         # it is not the server's failure. 499 is nginx's "client closed request", so the
@@ -193,6 +199,16 @@ def answer_error(request: web.Request, exc: Exception) -> web.Response:
     return problem_response(
         request, ProblemError(500, "The server failed to handle this request; see its log.")
     )
+
+
+def _refused_upgrade(request: web.Request, problem: ProblemError) -> ProblemError:
+    """``problem``, or, for a WebSocket route's 426 to a handshake the gateway refused (and
+    so handed on as a plain GET), the 400 saying why it was refused."""
+    if problem.status == 426:
+        refused = request_state(request).get(UPGRADE_REFUSED)
+        if refused is not None:
+            return refused  # type: ignore[no-any-return]
+    return problem
 
 
 def client_gone(request: web.BaseRequest) -> bool:

@@ -52,10 +52,12 @@ from aiohttp.http_exceptions import (
 )
 from aiohttp.web_protocol import ERROR as UNPARSED
 
+from gateway.aiohttp_seam import request_state
 from gateway.bodies import HANDLER_ARGS
 from gateway.dispatch import dispatcher
 from gateway.errors import (
     PROBLEM_CONTENT_TYPE,
+    UPGRADE_REFUSED,
     ProblemError,
     client_gone,
     problem_response,
@@ -65,6 +67,8 @@ from gateway.metrics import observe_safely, observe_unparsed
 from gateway.proxies import TrustedProxies, address_bucket
 from gateway.request_id import HEADER, current_request_id, stamp
 from gateway.responses import SERVER
+from gateway.websocket_frames import MaskedFramesOnly, fail_unmasked
+from gateway.websocket_handshake import ignore_upgrade, refused_handshake
 
 log = logging.getLogger("gateway.protocol")
 
@@ -215,6 +219,13 @@ class GatewayRequestHandler(web.RequestHandler):
         cast(asyncio.WriteTransport, transport).write(head.encode("ascii") + body)
         self.force_close()
 
+    def set_parser(self, parser: Any, data_received_cb: Callable[[], None] | None = None) -> None:
+        """Install a WebSocket's reader (``WebSocketResponse.prepare`` calls this after the
+        101) behind the check that every client frame is masked (gateway/websocket_frames.py).
+        """
+        checked = MaskedFramesOnly(parser, fail_unmasked(self))
+        super().set_parser(checked, data_received_cb)  # type: ignore[arg-type]
+
     def handle_error(
         self,
         request: web.BaseRequest,
@@ -316,10 +327,17 @@ class ConnectionServer(web.Server):
             # answer's status line would too: answer as the HTTP/1.1 server this is (RFC 9110
             # section 2.5: the highest version the server conforms to).
             message = message._replace(version=HttpVersion11)
-        elif message.upgrade and not message.should_close:
+        elif message.upgrade:
             upgrade = message.headers.get(hdrs.UPGRADE, "")
             if upgrade.strip().lower() != "websocket":
-                message = message._replace(should_close=True)
+                if not message.should_close:
+                    message = message._replace(should_close=True)
+            elif (refused := refused_handshake(message)) is not None:
+                # gateway/websocket_handshake.py: handed on as a plain GET, and a WebSocket
+                # route's 426 to it becomes this 400 (gateway/errors.py).
+                request = self.request_of(ignore_upgrade(message), payload, protocol, writer, task)
+                request_state(request)[UPGRADE_REFUSED] = refused
+                return request
         return self.request_of(message, payload, protocol, writer, task)
 
     def admit(self, peer: str) -> bool:
