@@ -404,12 +404,15 @@ class OperationExtension:
     :attr:`OpenAPIExtension.components` ``["securitySchemes"]``; several plugins' lists for one
     operation are alternatives too (:func:`either_of`); ``responses`` maps a status
     (``"401"``) to a response object; ``parameters`` are added parameter objects (a header the
-    middleware reads).
+    middleware reads); ``headers`` are response header objects by name that the middleware
+    puts on every answer of the operation (ratelimit's ``RateLimit`` fields): each of the
+    operation's responses gets them.
     """
 
     security: list[dict[str, list[str]]] | None = None
     responses: dict[str, dict[str, Any]] = field(default_factory=dict)
     parameters: list[dict[str, Any]] = field(default_factory=list)
+    headers: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass

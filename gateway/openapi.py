@@ -265,7 +265,37 @@ async def build_document(root: web.Application) -> dict[str, Any]:
     from gateway.keys import MIDDLEWARE_CHAINS
 
     await _extend(document, config, routes, root.get(MIDDLEWARE_CHAINS, {}))
+    _add_head(document, _served_heads(root))
     return document
+
+
+def _served_heads(root: web.Application) -> set[str]:
+    """The paths whose ``HEAD`` the gateway serves (aiohttp's ``add_get`` adds it)."""
+    return {
+        path
+        for method, path, _, _ in _walk(root, "", None, None, {})
+        if method == "HEAD" and not _is_hidden(root, MountedRoute(method, path, None, None))
+    }
+
+
+def _add_head(document: dict[str, Any], heads: set[str]) -> None:
+    """A ``head`` operation beside every ``get`` whose path serves HEAD: the GET's answers
+    without their bodies (RFC 9110 section 9.3.2), its parameters and security."""
+    for path, item in document["paths"].items():
+        get = item.get("get")
+        if path not in heads or get is None or "head" in item:
+            continue
+        if "101" in get.get("responses", {}):
+            continue  # a WebSocket: only a GET is a handshake (RFC 6455 section 4.1)
+        head = copy.deepcopy(get)
+        if "operationId" in head:
+            head["operationId"] += "_head"
+        head["summary"] = f"HEAD {path}: the GET's answer without its body"
+        head.pop("description", None)
+        for response in head.get("responses", {}).values():
+            response.pop("content", None)
+            response.pop("links", None)
+        item["head"] = head
 
 
 async def _fragment(config: GatewayConfig, plugin: Any, sub: web.Application) -> Any:
@@ -372,10 +402,41 @@ def _drop_unmounted(
             del document["paths"][path]
 
 
+# What the host itself answers on any operation, before a plugin sees the request
+# (gateway/protocol.py, gateway/dispatch.py, aiohttp's routing).
+_HOST_STATUSES: dict[str, str] = {
+    "400": "The request is not valid HTTP (its request line, a header or its chunked body).",
+    "405": "The method is not allowed on this path; `Allow` lists those that are.",
+    "414": "The request line is longer than the server accepts (8190 bytes).",
+    "417": "An `Expect` other than `100-continue`.",
+    "431": "A header line is longer than the server accepts, or there are too many headers.",
+    "501": "The body was sent with a transfer coding other than `chunked` (RFC 9112 6.1).",
+}
+# And on any operation that reads a request body (gateway/bodies.py).
+_BODY_STATUSES: dict[str, str] = {
+    "408": "The body did not arrive within the gateway's `body_timeout`.",
+    "413": "The body is larger than this endpoint accepts.",
+}
+_ALLOW = {
+    "description": "The methods this path serves.",
+    "schema": {"type": "string"},
+}
+
+
 def _add_shared(document: dict[str, Any]) -> None:
     for operation in _operations(document):
         responses = operation.setdefault("responses", {})
         responses.setdefault("500", problem_response("The gateway failed; see its log."))
+        statuses = dict(_HOST_STATUSES)
+        if "requestBody" in operation:
+            statuses.update(_BODY_STATUSES)
+        for status, description in statuses.items():
+            own = responses.get(status)
+            if own is None:
+                headers = {"Allow": _ALLOW} if status == "405" else None
+                responses[status] = problem_response(description, headers=headers)
+            elif "$ref" not in own and description not in own.get("description", ""):
+                own["description"] = f"{own.get('description', '')} Or: {description}".strip()
         for response in responses.values():
             if "$ref" not in response:
                 response.setdefault("headers", {}).setdefault(
@@ -462,6 +523,13 @@ async def _extend(
                     for name, header in response.get("headers", {}).items():
                         existing.setdefault("headers", {}).setdefault(name, header)
             operation["parameters"].extend(copy.deepcopy(added.parameters))
+            if added.headers:
+                for response in operation["responses"].values():
+                    if "$ref" not in response:
+                        for name, header in added.headers.items():
+                            response.setdefault("headers", {}).setdefault(
+                                name, copy.deepcopy(header)
+                            )
             if added.security is not None:
                 security.setdefault((route.path, route.method), []).append(added.security)
     for (path, method), lists in security.items():
@@ -500,7 +568,13 @@ def _shared_components() -> dict[str, Any]:
                     "title": {"type": "string"},
                     "status": {"type": "integer", "minimum": 100, "maximum": 599},
                     "detail": {"type": "string"},
-                    "instance": {"type": "string", "description": "the request's path"},
+                    "instance": {
+                        "type": "string",
+                        "description": (
+                            "the request's path; for a request the server could not parse, "
+                            "`urn:uuid:` and its X-Request-ID"
+                        ),
+                    },
                     "errors": {
                         "type": "array",
                         "description": "each problem of a 422: a body member or a parameter",

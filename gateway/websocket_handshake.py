@@ -1,10 +1,11 @@
-"""WebSocket handshakes the gateway does not upgrade: HTTP/1.0, and versions other than 13.
+"""WebSocket handshakes the gateway does not upgrade: HTTP/1.0, versions other than 13, and
+methods other than GET.
 
-aiohttp upgrades a handshake sent as HTTP/1.0 and one asking for the drafts' versions 7 and 8;
-RFC 6455 section 4.1 asks for HTTP/1.1 and version 13, and RFC 9110 section 7.8 says a server
-MUST ignore ``Upgrade`` in an HTTP/1.0 request. The gateway's connections (gateway/protocol.py)
-ask :func:`refused_handshake` about every request asking for a websocket upgrade, before any
-handler sees it, and for one they refuse:
+aiohttp upgrades a handshake sent as HTTP/1.0, one asking for the drafts' versions 7 and 8,
+and a HEAD; RFC 6455 section 4.1 asks for a GET over HTTP/1.1 and version 13, and RFC 9110
+section 7.8 says a server MUST ignore ``Upgrade`` in an HTTP/1.0 request. The gateway's
+connections (gateway/protocol.py) ask :func:`refused_handshake` about every request asking
+for a websocket upgrade, before any handler sees it, and for one they refuse:
 
 - the request reaches its handler with the upgrade ignored (:func:`ignore_upgrade`: no
   ``Upgrade`` field, the connection closed after the answer), so a route that is not a
@@ -33,6 +34,12 @@ _UPGRADE = hdrs.UPGRADE.lower().encode("ascii")
 def refused_handshake(message: Any) -> ProblemError | None:
     """The 400 for a websocket upgrade in ``message`` (aiohttp's parsed request message) that
     the gateway will not perform, or ``None`` to let the handler decide."""
+    if message.method != hdrs.METH_GET:
+        return ProblemError(
+            400,
+            "A WebSocket handshake is a GET (RFC 6455 section 4.1).",
+            headers={hdrs.SEC_WEBSOCKET_VERSION: VERSION},
+        )
     if message.version < HttpVersion11:
         return ProblemError(
             400,

@@ -191,6 +191,41 @@ def _forwarded(path: str, summary: str, required: tuple[str, ...], ttl: str) -> 
     }
 
 
+# CoinGecko's /simple/supported_vs_currencies. The plugin passes any currency of the right
+# shape on and CoinGecko refuses one it does not know (a 422 here), so the document names the
+# ones it knows: a generated currency outside them is what the gateway refuses.
+SUPPORTED_CURRENCIES = (
+    "btc", "eth", "ltc", "bch", "bnb", "eos", "xrp", "xlm", "link", "dot", "yfi", "sol",
+    "usd", "aed", "ars", "aud", "bdt", "bhd", "bmd", "brl", "cad", "chf", "clp", "cny", "czk",
+    "dkk", "eur", "gbp", "gel", "hkd", "huf", "idr", "ils", "inr", "jpy", "krw", "kwd", "lkr",
+    "mmk", "mxn", "myr", "ngn", "nok", "nzd", "php", "pkr", "pln", "rub", "sar", "sek", "sgd",
+    "thb", "try", "twd", "uah", "vef", "vnd", "zar", "xdr", "xag", "xau", "bits", "sats",
+)  # fmt: skip
+_CURRENCY_PARAMETERS = ("vs_currencies", "vs_currency")
+
+
+def _currencies(parameters: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    for parameter in parameters:
+        if parameter["name"] in _CURRENCY_PARAMETERS:
+            items = parameter["schema"].get("items", parameter["schema"])
+            items["enum"] = list(SUPPORTED_CURRENCIES)
+    return parameters
+
+
+# RFC 6455 section 4.1: what a handshake must carry; anything less is a 426 (no Upgrade) or a
+# 400 (a broken handshake), which the responses describe.
+_HANDSHAKE = [
+    {"name": "Upgrade", "schema": {"type": "string", "const": "websocket"}},
+    {"name": "Connection", "schema": {"type": "string", "const": "Upgrade"}},
+    {"name": "Sec-WebSocket-Version", "schema": {"type": "string", "const": "13"}},
+    {
+        "name": "Sec-WebSocket-Key",
+        "description": "16 random bytes, base64.",
+        "schema": {"type": "string", "pattern": "^[A-Za-z0-9+/]{21}[AQgw]==$"},
+    },
+]  # fmt: skip
+
+
 def describe() -> dict[str, Any]:
     """The crypto plugin's fragment: paths relative to its mount."""
     (info_ref,), schemas = model_schemas(InfoRequest)
@@ -212,7 +247,7 @@ def describe() -> dict[str, Any]:
                 "get": {
                     "operationId": "price",
                     "summary": "Prices of coins in currencies (CoinGecko /simple/price), cached",
-                    "parameters": query_parameters(PriceParameters),
+                    "parameters": _currencies(query_parameters(PriceParameters)),
                     "responses": {
                         "200": _ok("The price table.", {"$ref": "#/components/schemas/Prices"}),
                         **_upstream_problems(),
@@ -255,7 +290,7 @@ def describe() -> dict[str, Any]:
                 "get": {
                     "operationId": "markets",
                     "summary": "Coins with market data (CoinGecko /coins/markets), cached",
-                    "parameters": query_parameters(MarketsParameters),
+                    "parameters": _currencies(query_parameters(MarketsParameters)),
                     "responses": {
                         "200": _ok("The page of coins.", {"$ref": "#/components/schemas/Markets"}),
                         **_upstream_problems(),
@@ -270,8 +305,20 @@ def describe() -> dict[str, Any]:
                         'Upgrade to WebSocket, send `{"subscribe": ["bitcoin"], "vs": "usd"}`, '
                         "get the current prices, then a message whenever one changes."
                     ),
+                    "parameters": [
+                        {**header, "in": "header", "required": True} for header in _HANDSHAKE
+                    ],
                     "responses": {
                         "101": {"description": "Switching to WebSocket."},
+                        "400": problem_response(
+                            "A broken handshake (a bad Sec-WebSocket-Key, HTTP/1.0, a version "
+                            "other than 13).",
+                            headers={
+                                "Sec-WebSocket-Version": {
+                                    "schema": {"type": "string", "const": "13"}
+                                }
+                            },
+                        ),
                         "426": problem_response(
                             "Not a WebSocket upgrade request.",
                             headers={

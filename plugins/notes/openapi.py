@@ -61,12 +61,41 @@ _NOTE_ID = {
     "required": True,
     "schema": {"type": "integer", "minimum": 0, "maximum": 2**63 - 1},
 }
+# RFC 9110 section 13.1.1: "*" or a list of entity-tags; an empty value is no precondition the
+# server can evaluate (it answers 412, as it does any tag that is not the note's).
+_ENTITY_TAGS = r'^\s*(\*|(W/)?"[^"]*"(\s*,\s*(W/)?"[^"]*")*)\s*$'
 _IF_MATCH = {
     "name": "If-Match",
     "in": "header",
     "required": False,
     "description": "Write only if the note's ETag is one of these (412 otherwise).",
+    "schema": {"type": "string", "pattern": _ENTITY_TAGS},
+}
+_IF_NONE_MATCH = {
+    "name": "If-None-Match",
+    "in": "header",
+    "required": False,
+    # Any value: one that names no current tag (an empty one too) just gets the note.
+    "description": "304 when the note's ETag is among these.",
     "schema": {"type": "string"},
+}
+# draft-ietf-httpapi-idempotency-key-header, as views._idempotency_key reads it.
+_IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": (
+        "Makes a retried POST safe: the first answer for the key is stored for "
+        "idempotency_ttl seconds and replayed to a retry (with `Idempotent-Replayed: true`); "
+        "the key used for a different note is a 422. 1 to 255 visible ASCII characters "
+        "(a UUID), optionally quoted."
+    ),
+    # Visible ASCII; quotes around the key are taken off (the draft's form is a quoted string).
+    "schema": {"type": "string", "maxLength": 255, "pattern": '^"*[!#-~]([!-~]*[!#-~])?"*$'},
+}
+_REPLAYED = {
+    "description": "`true` when this is the stored answer to an earlier POST with the same key.",
+    "schema": {"type": "string", "const": "true"},
 }
 _NOTE_ID_LINK = {"note_id": "$response.body#/id"}
 
@@ -99,6 +128,7 @@ def _note(description: str, status: int = 200, **links: Any) -> dict[str, Any]:
             "description": "The new note's URL.",
             "schema": {"type": "string", "format": "uri"},
         }
+        response["headers"]["Idempotent-Replayed"] = _REPLAYED
     if links:
         response["links"] = links
     return response
@@ -168,6 +198,7 @@ def describe(settings: NotesSettings) -> dict[str, Any]:
                 "post": {
                     "operationId": "create_note",
                     "summary": "Create a note",
+                    "parameters": [_IDEMPOTENCY_KEY],
                     "requestBody": note_body,
                     "responses": {
                         "201": _note("The note as stored.", 201, **_links()),
@@ -180,15 +211,7 @@ def describe(settings: NotesSettings) -> dict[str, Any]:
                 "get": {
                     "operationId": "get_note",
                     "summary": "One note",
-                    "parameters": [
-                        {
-                            "name": "If-None-Match",
-                            "in": "header",
-                            "required": False,
-                            "description": "304 when the note's ETag is among these.",
-                            "schema": {"type": "string"},
-                        }
-                    ],
+                    "parameters": [_IF_NONE_MATCH],
                     "responses": {
                         "200": _note("The note."),
                         "304": {

@@ -38,6 +38,8 @@ from gateway_plugins.notes.validation import (
 SORT_COLUMNS = ("id", "priority", "created_at")
 SORTS = tuple(f"{sign}{column}" for column in SORT_COLUMNS for sign in ("", "-"))
 PARAMETERS = ("limit", "cursor", "sort", "created_by", "priority")
+# A cursor's alphabet: base64url, its padding optional (encode_cursor leaves it off).
+CURSOR_PATTERN = r"^[A-Za-z0-9_-]+={0,2}$"
 _CANONICAL_TIMESTAMP = re.compile(
     r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z"
 )
@@ -88,7 +90,8 @@ def list_parameters(default_limit: int, max_limit: int) -> type[BaseModel]:
             Field(default_limit, description="Notes per page."),
         ),
         cursor=(
-            str,
+            # base64url without padding (encode_cursor): an empty one is no position.
+            Annotated[str, Field(min_length=1, pattern=CURSOR_PATTERN)],
             Field(None, description="The `next` link's cursor: where the page starts."),
         ),
         sort=(  # type: ignore[arg-type]  # a Literal of values known at run time

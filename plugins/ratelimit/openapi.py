@@ -1,5 +1,6 @@
 """What the ratelimit plugin adds to /openapi.json: 429 (and 503 with on_storage_error =
-"deny") on every route where its middleware runs, naming the policy that applies there."""
+"deny") on every route where its middleware runs, naming the policy that applies there, and
+the RateLimit fields on every answer there."""
 
 from __future__ import annotations
 
@@ -15,6 +16,11 @@ from gateway import (
 from gateway_plugins.ratelimit.settings import RateLimitSettings
 
 _FIELD = {"schema": {"type": "string"}}
+# draft-ietf-httpapi-ratelimit-headers: on every answer the middleware admits, and its 429s.
+_FIELDS = {
+    "RateLimit-Policy": {**_FIELD, "description": "The policy, as in the draft."},
+    "RateLimit": {**_FIELD, "description": "What is left, and when it resets."},
+}
 
 
 def describe(
@@ -34,11 +40,7 @@ def describe(
         responses = {
             "429": problem_response(
                 f"Rate limit reached ({', '.join(limits)} per {by}).",
-                headers={
-                    "Retry-After": RETRY_AFTER,
-                    "RateLimit-Policy": {**_FIELD, "description": "The policy, as in the draft."},
-                    "RateLimit": {**_FIELD, "description": "What is left, and when it resets."},
-                },
+                headers={"Retry-After": RETRY_AFTER, **_FIELDS},
             )
         }
         if settings.on_storage_error == "deny":
@@ -46,5 +48,7 @@ def describe(
                 "The rate-limit store is unavailable and requests are refused.",
                 headers={"Retry-After": RETRY_AFTER},
             )
-        extension.operations[route] = OperationExtension(responses=responses)
+        # An admitted answer carries the fields too (a refusal by another middleware, or one
+        # the gateway answers before this one runs, may not: they are not required).
+        extension.operations[route] = OperationExtension(responses=responses, headers=_FIELDS)
     return extension
