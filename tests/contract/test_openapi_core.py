@@ -47,7 +47,7 @@ API_FIELDS = {
 
 
 @dataclass
-class Call:
+class Sent:
     """A request as openapi-core reads one (its ``Request`` protocol)."""
 
     verb: str
@@ -77,7 +77,7 @@ class Call:
 
 
 @dataclass
-class Answer:
+class Received:
     """A response as openapi-core reads one (its ``Response`` protocol)."""
 
     status_code: int
@@ -110,15 +110,15 @@ async def served(gateway_client: Any, fake: Any) -> tuple[Any, OpenAPI, dict[str
     return client, OpenAPI.from_dict(document, config=config), document
 
 
-async def send(client: Any, call: Call) -> Answer:
+async def send(client: Any, call: Sent) -> Received:
     async with client.request(
         call.verb, call.target, headers=call.headers, data=call.body
     ) as response:
         data = await response.read()
-        return Answer(response.status, CIMultiDict(response.headers), data)
+        return Received(response.status, CIMultiDict(response.headers), data)
 
 
-async def send_raw(client: Any, raw: bytes, *, wait: float = 5) -> Answer:
+async def send_raw(client: Any, raw: bytes, *, wait: float = 5) -> Received:
     """``raw`` over a socket; the one answer read until the server closes the connection."""
     reader, writer = await asyncio.open_connection("127.0.0.1", client.server.port)
     writer.write(raw)
@@ -133,10 +133,10 @@ async def send_raw(client: Any, raw: bytes, *, wait: float = 5) -> Answer:
     for line in lines[1:]:
         name, _, value = line.partition(":")
         headers.add(name.strip(), value.strip())
-    return Answer(int(lines[0].split(" ")[1]), headers, body)
+    return Received(int(lines[0].split(" ")[1]), headers, body)
 
 
-def declared(document: dict[str, Any], call: Call, answer: Answer) -> set[str]:
+def declared(document: dict[str, Any], call: Sent, answer: Received) -> set[str]:
     """The response fields the document declares for ``call``'s operation and status."""
     item = next(
         item for template, item in document["paths"].items() if _matches(template, call.path)
@@ -153,7 +153,7 @@ def _matches(template: str, path: str) -> bool:
     )
 
 
-def described(openapi: OpenAPI, document: dict[str, Any], call: Call, answer: Answer) -> None:
+def described(openapi: OpenAPI, document: dict[str, Any], call: Sent, answer: Received) -> None:
     """Assert that the document describes ``answer`` to ``call``: status, body, fields."""
     openapi.validate_response(call, answer)
     sent = {name.lower() for name in answer.headers} & API_FIELDS
@@ -163,10 +163,10 @@ def described(openapi: OpenAPI, document: dict[str, Any], call: Call, answer: An
 
 REFUSED = [
     # (request, the status the server refuses it with)
-    (Call("PUT", "/notes/1", {"If-Match": "", "Content-Type": "application/json"}), 412),
-    (Call("GET", "/notes?cursor="), 422),
-    (Call("GET", "/v1/crypto/markets?vs_currency=zzz"), 422),
-    (Call("GET", "/v1/crypto/ws"), 426),
+    (Sent("PUT", "/notes/1", {"If-Match": "", "Content-Type": "application/json"}), 412),
+    (Sent("GET", "/notes?cursor="), 422),
+    (Sent("GET", "/v1/crypto/markets?vs_currency=zzz"), 422),
+    (Sent("GET", "/v1/crypto/ws"), 426),
 ]
 
 
@@ -174,7 +174,7 @@ REFUSED = [
 async def test_what_the_server_refuses_the_document_refuses(served, call, status) -> None:
     client, openapi, _ = served
     await send(
-        client, Call("POST", "/notes", {"Content-Type": "application/json"}, b'{"title": "a"}')
+        client, Sent("POST", "/notes", {"Content-Type": "application/json"}, b'{"title": "a"}')
     )
     if call.verb == "PUT":
         call.body = b'{"title": "b"}'
@@ -188,7 +188,7 @@ async def test_what_the_server_refuses_the_document_refuses(served, call, status
 
 async def test_success_answers_carry_only_described_fields(served) -> None:
     client, openapi, document = served
-    create = Call(
+    create = Sent(
         "POST",
         "/notes",
         {"Content-Type": "application/json", "Idempotency-Key": "3f0e1c2a-key"},
@@ -203,13 +203,13 @@ async def test_success_answers_carry_only_described_fields(served) -> None:
     for answer in (first, again):
         described(openapi, document, create, answer)
     for call in (
-        Call("GET", "/notes?limit=5"),
-        Call("HEAD", "/notes?limit=5"),
-        Call("GET", "/notes/1"),
-        Call("HEAD", "/notes/1"),
-        Call("GET", "/health/live"),
-        Call("HEAD", "/health/live"),
-        Call("GET", "/v1/crypto/price?ids=bitcoin&vs_currencies=usd"),
+        Sent("GET", "/notes?limit=5"),
+        Sent("HEAD", "/notes?limit=5"),
+        Sent("GET", "/notes/1"),
+        Sent("HEAD", "/notes/1"),
+        Sent("GET", "/health/live"),
+        Sent("HEAD", "/health/live"),
+        Sent("GET", "/v1/crypto/price?ids=bitcoin&vs_currencies=usd"),
     ):
         openapi.validate_request(call)
         answer = await send(client, call)
@@ -220,25 +220,25 @@ async def test_success_answers_carry_only_described_fields(served) -> None:
 
 async def test_the_hosts_own_refusals_are_described(served) -> None:
     client, openapi, document = served
-    post = Call("POST", "/notes", {"Content-Type": "application/json"})
+    post = Sent("POST", "/notes", {"Content-Type": "application/json"})
     cases = [
         # (the operation whose description must cover the answer, the answer, its status)
-        (Call("GET", "/notes"), await send(client, Call("DELETE", "/notes")), 405),
+        (Sent("GET", "/notes"), await send(client, Sent("DELETE", "/notes")), 405),
         (
-            Call("GET", "/health/live"),
-            await send(client, Call("GET", "/health/live", {"Expect": "nonsense"})),
+            Sent("GET", "/health/live"),
+            await send(client, Sent("GET", "/health/live", {"Expect": "nonsense"})),
             417,
         ),
-        (post, await send(client, Call("POST", "/notes", post.headers, b"x" * 4096)), 413),
+        (post, await send(client, Sent("POST", "/notes", post.headers, b"x" * 4096)), 413),
         (
-            Call("GET", "/notes"),
+            Sent("GET", "/notes"),
             await send_raw(
                 client, b"GET /notes?x=" + b"a" * 9000 + b" HTTP/1.1\r\nHost: x\r\n\r\n"
             ),
             414,
         ),
         (
-            Call("GET", "/health/live"),
+            Sent("GET", "/health/live"),
             await send_raw(
                 client,
                 b"GET /health/live HTTP/1.1\r\nHost: x\r\nX-Big: " + b"b" * 9000 + b"\r\n\r\n",
@@ -281,15 +281,15 @@ def handshake(version: str = "13") -> dict[str, str]:
 
 async def test_the_websocket_handshake_is_described(served) -> None:
     client, openapi, document = served
-    openapi.validate_request(Call("GET", "/v1/crypto/ws", handshake()))
+    openapi.validate_request(Sent("GET", "/v1/crypto/ws", handshake()))
     async with client.ws_connect("/v1/crypto/ws") as ws:
         await ws.send_str(orjson.dumps({"subscribe": ["bitcoin"], "vs": "usd"}).decode())
         assert await ws.receive_json(timeout=5)
-    refused = Call("GET", "/v1/crypto/ws", handshake("8"))
+    refused = Sent("GET", "/v1/crypto/ws", handshake("8"))
     with pytest.raises(ParameterValidationError):
         openapi.validate_request(refused)  # the document asks for version 13
     answer = await send(client, refused)
     assert answer.status_code == 400
     described(openapi, document, refused, answer)
-    plain = Call("GET", "/v1/crypto/ws")
+    plain = Sent("GET", "/v1/crypto/ws")
     described(openapi, document, plain, await send(client, plain))
