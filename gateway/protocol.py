@@ -11,9 +11,14 @@ its public ``handle_error`` and protocol methods overridden; tests/hostile pins 
 over a raw socket):
 
 - parser errors answer problem+json (414 for a long request line, 431 for long or too many
-  headers, else 400) with a fixed detail that never echoes the request, an ``X-Request-ID``,
-  one log line without a traceback or any byte of the request, and a count in ``/metrics``
-  (route ``unparsed``);
+  headers, else 400) with a fixed detail that never echoes the request, an HTTP/1.1 status
+  line (aiohttp's stand-in message says HTTP/1.0), an ``X-Request-ID`` that is a UUID and the
+  problem's ``instance`` as ``urn:uuid:<id>``, one log line without a traceback or any byte
+  of the request, and a count in ``/metrics`` (route ``unparsed``);
+- a WebSocket handshake sent as HTTP/1.0, not a GET, or for a version other than 13 reaches
+  its handler as a plain GET (gateway/websocket_handshake.py), and every WebSocket's reader
+  checks that client frames are masked (:meth:`GatewayRequestHandler.set_parser`,
+  gateway/websocket_frames.py);
 - an ``Expect`` other than ``100-continue`` is a problem+json 417 (gateway/dispatch.py);
 - a request asking to upgrade to anything but websocket is answered with ``Connection:
   close`` (see :meth:`ConnectionServer.make_request`);
