@@ -12,6 +12,29 @@ request's answer, streamed or not: ``response_fields``.
 import pluggy
 
 from gateway.bodies import read_body
+from gateway.cache_control import (
+    Freshness,
+    RequestDirectives,
+    age_field,
+    current_age,
+    freshness,
+    http_date,
+    initial_age,
+    parse_cache_control,
+    storable_response,
+)
+from gateway.cache_entry import (
+    StoredResponse,
+    VaryMarker,
+    decode_entry,
+    encode_entry,
+    stored_fields,
+    variant_key,
+    vary_names,
+)
+from gateway.cache_fill import FillCoalescer
+from gateway.cache_status import add_cache_status, cache_status
+from gateway.cache_store import CacheStore, MemoryCacheStore, RedisCacheStore, open_cache_store
 from gateway.contract import (
     CheckResult,
     GatewayConfig,
@@ -29,8 +52,9 @@ from gateway.contract import (
 from gateway.errors import MAX_LISTED_ERRORS, ProblemError
 from gateway.health import worst
 from gateway.health_report import not_ready_because, run_health_checks
+from gateway.http_cache import CachePolicy, HttpCache
 from gateway.identity import identity_of
-from gateway.keys import CLIENT_ADDRESS, IDENTITY, REQUEST_ID
+from gateway.keys import ADMIN_ROUTES, CLIENT_ADDRESS, IDENTITY, REQUEST_ID
 from gateway.middleware import is_preflight, mounted_plugin, request_scope, scopes_named
 from gateway.openapi import (
     RETRY_AFTER,
@@ -49,16 +73,23 @@ from gateway.window_counts import MemoryCounts
 hookimpl = pluggy.HookimplMarker("gateway")
 
 __all__ = [
+    "ADMIN_ROUTES",
     "CLIENT_ADDRESS",
     "IDENTITY",
     "MAX_LISTED_ERRORS",
     "REQUEST_ID",
     "RETRY_AFTER",
+    "CachePolicy",
+    "CacheStore",
     "CheckResult",
+    "FillCoalescer",
+    "Freshness",
     "GatewayConfig",
     "Handler",
     "HealthCheck",
+    "HttpCache",
     "Identity",
+    "MemoryCacheStore",
     "MemoryCounts",
     "Middleware",
     "OpenAPIExtension",
@@ -68,18 +99,33 @@ __all__ = [
     "PluginSettings",
     "Priority",
     "ProblemError",
+    "RedisCacheStore",
+    "RequestDirectives",
+    "StoredResponse",
+    "VaryMarker",
     "__version__",
+    "add_cache_status",
     "address_bucket",
+    "age_field",
+    "cache_status",
     "client_address",
     "copy_request_id",
+    "current_age",
+    "decode_entry",
+    "encode_entry",
+    "freshness",
     "hookimpl",
+    "http_date",
     "identity_of",
+    "initial_age",
     "is_preflight",
     "json_response",
     "model_schemas",
     "mounted_plugin",
     "not_ready_because",
+    "open_cache_store",
     "openapi_problem_response",
+    "parse_cache_control",
     "query_parameters",
     "read_body",
     "redact",
@@ -88,5 +134,9 @@ __all__ = [
     "response_fields",
     "run_health_checks",
     "scopes_named",
+    "storable_response",
+    "stored_fields",
+    "variant_key",
+    "vary_names",
     "worst",
 ]

@@ -22,6 +22,7 @@ from gateway.health import run_checks, with_health
 from gateway.hosts import check_host
 from gateway.keys import (
     ACCESS_NAMES,
+    ADMIN_ROUTES,
     CONFIG,
     HEALTH_CHECKS,
     MIDDLEWARE_CHAINS,
@@ -126,6 +127,7 @@ async def create_app(config: GatewayConfig, *, strict: bool = True) -> web.Appli
             row.update(status="failed", error=f"{type(exc).__name__}: {exc}")
             continue
         started.append((plugin, built, row))
+        _add_admin_routes(root, plugin.name, built.app)
         checks.extend(built.checks)
         ours = place(
             plugin.name,
@@ -318,6 +320,16 @@ async def _build(config: GatewayConfig, plugin: PluginConfig) -> _Built:
         if not isinstance(middleware, Middleware):
             raise TypeError(f"gateway_middlewares returned {middleware!r}, not a Middleware")
     return _Built(sub, checks, list(middlewares))
+
+
+def _add_admin_routes(root: web.Application, name: str, sub: web.Application) -> None:
+    """A plugin's ADMIN_ROUTES under /_gateway/plugins/<instance>/ on the root: the
+    /_gateway scope's middlewares (auth's admin rule) run on them as on the host's own."""
+    for route in sub.get(ADMIN_ROUTES, []):
+        path = route.path if route.path.startswith("/") else f"/{route.path}"
+        root.router.add_route(
+            route.method, f"/_gateway/plugins/{name}{path}", route.handler, **route.kwargs
+        )
 
 
 def _mount(root: web.Application, plugin: PluginConfig, sub: web.Application) -> None:

@@ -48,3 +48,8 @@ REQUEST_STARTED = web.RequestKey("gateway.request_started", float)
 # established it; absent: anonymous.
 # The client's address behind a trusted proxy; absent: the socket peer (request.remote).
 CLIENT_ADDRESS = web.RequestKey("gateway.client_address", str)
+# What a plugin serves under /_gateway/plugins/<its instance>/ (an admin endpoint: purge a
+# cache, say), set on the application its gateway_create_app returns. The host adds these
+# routes to its own /_gateway/ paths, so whatever protects /_gateway (auth's default rule:
+# the admin scope) protects them too.
+ADMIN_ROUTES = web.AppKey("gateway.admin_routes", list[web.RouteDef])
