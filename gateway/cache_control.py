@@ -192,7 +192,11 @@ def initial_age(headers: Mapping[str, str], request_time: float, response_time: 
     """``corrected_initial_age`` of §4.2.3: how old the answer was when it arrived."""
     age_value = _age_value(headers.get("Age"))
     date_value = http_date(headers.get("Date"))
-    apparent_age = max(0.0, response_time - date_value) if date_value is not None else 0.0
+    # Date has a resolution of one second: compared at that resolution, an answer made and
+    # received within one second is not taken for up to a second old.
+    apparent_age = (
+        max(0.0, math.floor(response_time) - date_value) if date_value is not None else 0.0
+    )
     response_delay = max(0.0, response_time - request_time)
     corrected_age_value = age_value + response_delay
     return max(apparent_age, corrected_age_value)

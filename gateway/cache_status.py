@@ -8,7 +8,6 @@ member after those of caches nearer the origin.
 
 from __future__ import annotations
 
-import math
 from collections.abc import MutableMapping
 
 # RFC 9211 §2.2: why the request went forward.
@@ -40,7 +39,7 @@ def cache_status(
     if fwd_status is not None:
         parts.append(f"fwd-status={fwd_status}")
     if ttl is not None:
-        parts.append(f"ttl={math.floor(ttl)}")
+        parts.append(f"ttl={round(ttl)}")
     if stored:
         parts.append("stored")
     if collapsed:

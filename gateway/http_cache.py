@@ -38,6 +38,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from email.utils import formatdate
 
 from aiohttp import web
 from multidict import CIMultiDict, CIMultiDictProxy
@@ -301,6 +302,10 @@ class HttpCache:
         response = await _call(handler, forwarded)
         response_time = time.time()
         status = response.status
+        if not response.prepared and "Date" not in response.headers:
+            # RFC 9110 §6.6.1: a cache forwarding or storing an answer without Date adds the
+            # time it received it (aiohttp would add its own only when sending).
+            response.headers["Date"] = formatdate(response_time, usegmt=True)
         if status == 304 and entry is not None:
             headers = response.headers
             age0 = initial_age(headers, request_time, response_time)
