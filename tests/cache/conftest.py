@@ -68,7 +68,9 @@ PLUGINS = [proxy_plugin, cache_plugin, ("plain", plain_plugin)]
 
 
 @pytest.fixture(params=["/svc", "/plain"])
-def make_front(request: pytest.FixtureRequest, gateway_client: Any, origin: TestServer) -> MakeFront:
+def make_front(
+    request: pytest.FixtureRequest, gateway_client: Any, origin: TestServer
+) -> MakeFront:
     """``await make_front(**cache_settings)``: a gateway with the cache in front of the origin,
     once through a proxy instance and once as a plugin route."""
     prefix: str = request.param

@@ -118,7 +118,7 @@ async def test_two_instances_each_with_its_scope_metrics_and_purge(
         assert (await response.json())["purged"] == 0  # edge holds /plain only
 
 
-async def test_health_and_settings_errors(gateway_client: Any, origin: TestServer, gateway_cli: Any):
+async def test_health_and_settings_errors(gateway_client: Any, origin: TestServer):
     config = gateway_config(origin, {}, health={})
     client = await gateway_client(config, plugins=[*PLUGINS, health_plugin])
     async with client.get("/health") as response:

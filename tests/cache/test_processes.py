@@ -85,5 +85,3 @@ async def test_two_workers_one_redis_one_origin_call(tmp_path: Path, origin: Tes
     assert code == 0, log
     assert "Traceback" not in log
     assert 1 <= log.count("failed to") <= 2, log  # one warning per worker's outage
-
-

@@ -171,7 +171,7 @@ async def test_only_if_cached_and_max_stale(make_front: MakeFront):
     assert headers["Cache-Status"] == "gateway; fwd=uri-miss"
     await get(front, front.url("oic", "cc=max-age%3D1&etag=o"))
     await asyncio.sleep(1.1)
-    status, headers, body = await get(
+    status, headers, _body = await get(
         front, front.url("oic", "cc=max-age%3D1&etag=o"), **{"Cache-Control": "max-stale=60"}
     )
     assert status == 200 and front.calls("oic") == 1
@@ -205,7 +205,7 @@ async def test_authorization(make_front: MakeFront):
 async def test_heuristic_off_unless_configured(make_front: MakeFront):
     front = await make_front()
     for _ in range(2):
-        _, headers, _ = await get(front, front.url("h", "lm=100000"))
+        _, _headers, _ = await get(front, front.url("h", "lm=100000"))
     # Stored for revalidation (it has a validator), never served without asking.
     assert front.calls("h") == 2
     assert front.seen("h")[1]["If-Modified-Since"]
@@ -310,7 +310,7 @@ async def test_large_and_streamed_pass_through(make_front: MakeFront):
     # A large answer through the proxy is streamed (over its buffer_answers): untouched.
     front = await make_front(max_size=10_000_000)
     for _ in range(2):
-        _, headers, body = await get(front, front.url("huge", "cc=max-age%3D60&size=200000"))
+        _, _headers, body = await get(front, front.url("huge", "cc=max-age%3D60&size=200000"))
     assert len(body) > 200000
     assert front.calls("huge") == (2 if front.prefix == "/svc" else 1)
 
