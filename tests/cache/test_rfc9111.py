@@ -163,7 +163,7 @@ async def test_request_directives(make_front: MakeFront):
 
 async def test_only_if_cached_and_max_stale(make_front: MakeFront):
     front = await make_front()
-    status, headers, body = await get(
+    status, headers, _ = await get(
         front, front.url("oic", "cc=max-age%3D1&etag=o"), **{"Cache-Control": "only-if-cached"}
     )
     assert status == 504 and front.calls("oic") == 0
@@ -303,7 +303,7 @@ async def test_large_and_streamed_pass_through(make_front: MakeFront):
     front = await make_front(max_size=1000)
     for name, query in (("big", "cc=max-age%3D60&size=5000"), ("st", "cc=max-age%3D60&stream=1")):
         for _ in range(2):
-            status, headers, body = await get(front, front.url(name, query))
+            status, _, body = await get(front, front.url(name, query))
             assert status == 200
         assert front.calls(name) == 2, name
     assert len(body) > 10
