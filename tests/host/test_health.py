@@ -140,7 +140,7 @@ async def test_tutorial_health_call(aiohttp_client):
 async def test_a_check_not_required_warns_and_never_fails_readiness(aiohttp_client):
     client = await health_client(
         aiohttp_client,
-        ChecksPlugin("cache", ["fail", "hang"], required=False),
+        ChecksPlugin("store", ["fail", "hang"], required=False),
         ChecksPlugin("db", ["pass"]),
     )
     for path in ("/health", "/health/ready"):
@@ -148,8 +148,8 @@ async def test_a_check_not_required_warns_and_never_fails_readiness(aiohttp_clie
         assert response.status == 200
         body = await response.json()
         assert body["status"] == "warn"
-        failed = body["checks"]["cache:fail"][0]
+        failed = body["checks"]["store:fail"][0]
         assert failed["status"] == "warn"
         assert failed["output"] == "ConnectionError: refused (not required: still serving)"
-        assert body["checks"]["cache:hang"][0]["status"] == "warn"
+        assert body["checks"]["store:hang"][0]["status"] == "warn"
         assert body["checks"]["db:pass"][0]["status"] == "pass"
