@@ -12,7 +12,8 @@ from __future__ import annotations
 import hashlib
 import struct
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 import orjson
 from multidict import CIMultiDict
@@ -56,12 +57,23 @@ class StoredResponse:
     body: bytes
     initial_age: float
     response_time: float
+    # What a cache derives from the entry once, not on every hit (its freshness under a
+    # policy, its fields as a multidict); never stored, never compared, new on each copy.
+    memo: dict[Any, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     def age(self, now: float) -> float:
         return current_age(self.initial_age, self.response_time, now)
 
     def headers(self) -> CIMultiDict[str]:
+        """The fields as a new multidict (the caller may change it)."""
         return CIMultiDict(self.fields)
+
+    def shared_headers(self) -> CIMultiDict[str]:
+        """The fields as one multidict made once: read it, or copy it, never change it."""
+        headers = self.memo.get(CIMultiDict)
+        if headers is None:
+            headers = self.memo[CIMultiDict] = CIMultiDict(self.fields)
+        return headers  # type: ignore[no-any-return]
 
     def field(self, name: str) -> str | None:
         lowered = name.lower()

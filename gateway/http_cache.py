@@ -46,7 +46,6 @@ from multidict import CIMultiDict, CIMultiDictProxy
 from gateway.cache_control import (
     Freshness,
     RequestDirectives,
-    age_field,
     freshness,
     http_date,
     initial_age,
@@ -77,7 +76,8 @@ NOT_MODIFIED_FIELDS = ("Cache-Control", "Content-Location", "Date", "ETag", "Exp
 CacheEvent = Callable[[str, int], None]
 
 
-@dataclass(frozen=True, slots=True)
+# eq=False: hashed by identity (a C call), as each is the key of a memo on every hit.
+@dataclass(frozen=True, slots=True, eq=False)
 class CachePolicy:
     """What an operator decides for a scope (the cache plugin's settings, or a plugin's own).
 
@@ -166,9 +166,8 @@ class HttpCache:
             left = fresh.lifetime - age
             if self._acceptable(fresh, left, age, directives):
                 self.events("hit", 1)
-                return self._serve(
-                    request, entry, age, cache_status(self.label, hit=True, ttl=left)
-                )
+                # RFC 9211 member made inline: a hit is the path to keep short.
+                return self._serve(request, entry, age, f"{self.label}; hit; ttl={round(left)}")
             stale_for = -left
             if (
                 left <= 0
@@ -227,15 +226,20 @@ class HttpCache:
 
     @staticmethod
     def _freshness(entry: StoredResponse, policy: CachePolicy) -> Freshness:
-        return freshness(
+        """The entry's freshness under ``policy``: worked out once per entry and policy."""
+        known = entry.memo.get(policy)
+        if known is not None:
+            return known  # type: ignore[no-any-return]
+        known = entry.memo[policy] = freshness(
             entry.status,
-            entry.headers(),
+            entry.shared_headers(),
             heuristic_fraction=policy.heuristic,
             heuristic_max=policy.heuristic_max,
             ttl=policy.ttl,
             stale_while_revalidate=policy.stale_while_revalidate,
             stale_if_error=policy.stale_if_error,
         )
+        return known
 
     def _fresh(self, entry: StoredResponse, policy: CachePolicy, now: float) -> bool:
         fresh = self._freshness(entry, policy)
@@ -380,12 +384,14 @@ class HttpCache:
         if response.cookies:
             return "set-cookie"
         authorized = "Authorization" in request.headers or identity_of(request) is not None
-        return storable_response(
+        why = storable_response(
             response.status,
             response.headers,
             authorized=authorized,
             heuristic=policy.heuristic > 0,
         )
+        # An operator's ttl is the lifetime of answers whose origin says nothing.
+        return None if why == "no-freshness" and policy.ttl is not None else why
 
     async def _store(
         self,
@@ -477,12 +483,19 @@ class HttpCache:
     def _serve(
         self, request: web.Request, entry: StoredResponse, age: float, member: str
     ) -> web.Response:
-        headers = entry.headers()
-        headers["Age"] = age_field(age)
+        # web.Response copies the fields it is given: the entry's own multidict, made once.
+        response = web.Response(
+            status=entry.status, headers=entry.shared_headers(), body=entry.body
+        )
+        headers = response.headers
+        headers["Age"] = str(max(0, int(age)))  # §5.1: whole seconds, rounded down
         add_cache_status(headers, member)
-        if _not_modified(request, headers, entry.status):
+        asked = request.headers
+        if ("If-None-Match" in asked or "If-Modified-Since" in asked) and _not_modified(
+            request, headers, entry.status
+        ):
             return _not_modified_answer(headers)
-        return web.Response(status=entry.status, headers=headers, body=entry.body)
+        return response
 
 
 def _ignore(event: str, amount: int) -> None:

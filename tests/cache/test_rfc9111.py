@@ -227,6 +227,10 @@ async def test_ttl_override_per_scope(make_front: MakeFront):
         assert front.calls("ttl") == 1 and headers["Cache-Status"].startswith("gateway; hit")
     else:
         assert front.calls("ttl") == 2
+    # An origin that says nothing of freshness: the operator's ttl is its lifetime.
+    for _ in range(2):
+        _, headers, _ = await get(front, front.url("ttl-silent"))
+    assert front.calls("ttl-silent") == (1 if front.prefix == "/svc" else 2)
 
 
 async def test_stale_while_revalidate(make_front: MakeFront):
