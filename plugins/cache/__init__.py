@@ -16,6 +16,8 @@ from gateway import (
     HealthCheck,
     HttpCache,
     Middleware,
+    OpenAPIExtension,
+    OpenAPIRoute,
     PluginInfo,
     hookimpl,
     open_cache_store,
@@ -23,6 +25,7 @@ from gateway import (
 from gateway_plugins.cache.admin import purge_routes
 from gateway_plugins.cache.metrics import CacheMetrics
 from gateway_plugins.cache.middleware import CacheMiddleware
+from gateway_plugins.cache.openapi import describe
 from gateway_plugins.cache.settings import CacheSettings
 
 CACHE = web.AppKey("cache.cache", HttpCache)
@@ -70,11 +73,23 @@ def gateway_middlewares(
     cache = app[CACHE]
     # The instance's name (its [plugins.NAME] table) labels its metrics: the table whose
     # validated settings these are.
-    instance = next(
-        (name for name, table in config.plugins.items() if table.settings is settings), "cache"
-    )
+    instance = instance_of(settings, config)
     app[METRICS] = cache.events = CacheMetrics(instance, cache.store)  # type: ignore[assignment]
     return CacheMiddleware(settings, cache, config.scopes()).middlewares()
+
+
+def instance_of(settings: CacheSettings, config: GatewayConfig) -> str:
+    """The name of the [plugins.NAME] table these validated settings are of."""
+    return next(
+        (name for name, table in config.plugins.items() if table.settings is settings), "cache"
+    )
+
+
+@hookimpl
+def gateway_openapi_extend(
+    routes: list[OpenAPIRoute], settings: CacheSettings, config: GatewayConfig
+) -> OpenAPIExtension:
+    return describe(routes, instance_of(settings, config))
 
 
 @hookimpl

@@ -130,3 +130,17 @@ async def test_health_and_settings_errors(gateway_client: Any, origin: TestServe
         await gateway_client(
             gateway_config(origin, {"overrides": {"nowhere": {"ttl": 1}}}), plugins=PLUGINS
         )
+
+
+async def test_openapi_describes_the_purge_and_only_if_cached(
+    gateway_client: Any, origin: TestServer
+):
+    client = await gateway_client(gateway_config(origin, {}), plugins=PLUGINS)
+    async with client.get("/openapi.json") as response:
+        document = await response.json()
+    purge = document["paths"]["/_gateway/plugins/cache/entries"]["delete"]
+    assert {"200", "400"} <= set(purge["responses"])
+    assert {p.get("name") for p in purge["parameters"]} >= {"key", "prefix"}
+    proxied = document["paths"]["/svc/{tail}"]["get"]
+    assert "504" in proxied["responses"]
+    assert "Cache-Control" in {p.get("name") for p in proxied["parameters"]}
