@@ -114,7 +114,12 @@ def stored_fields(headers: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], 
 
 @dataclass(frozen=True, slots=True)
 class VaryMarker:
-    """Stored under a URL's key when its answers vary: the request fields they vary by."""
+    """Stored under a URL's key when its answers vary: the request fields they vary by.
+
+    ``response_time`` is also the marker's generation, part of every variant's key: dropping
+    the marker alone (an unsafe request's invalidation, RFC 9111 §4.4) makes every variant
+    unreachable at once, with no search for them; they expire unread.
+    """
 
     names: tuple[str, ...]
     response_time: float
@@ -127,10 +132,13 @@ def vary_names(value: str | None) -> tuple[str, ...]:
     return tuple(sorted({n.strip().lower() for n in value.split(",") if n.strip()}))
 
 
-def variant_key(key: str, names: tuple[str, ...], request_headers: Mapping[str, str]) -> str:
-    """The key of the variant a request selects (RFC 9111 §4.1): each named field's value,
-    whitespace around commas normalised, hashed into a suffix of ``key``."""
+def variant_key(marker: VaryMarker, key: str, request_headers: Mapping[str, str]) -> str:
+    """The key of the variant a request selects (RFC 9111 §4.1): each field the marker names,
+    its value's whitespace around commas normalised, hashed with the marker's generation into
+    a suffix of ``key``."""
+    names = marker.names
     digest = hashlib.blake2b(digest_size=12)
+    digest.update(repr(marker.response_time).encode())
     for name in names:
         values = (
             request_headers.getall(name, [])  # type: ignore[attr-defined]

@@ -69,8 +69,11 @@ class CacheStore(Protocol):
 
     async def set(self, key: str, value: Stored, keep_for: float) -> bool: ...
 
+    async def delete(self, key: str) -> None:
+        """Drop ``key`` alone (cheap: no search)."""
+
     async def purge(self, key: str | None = None, prefix: str | None = None) -> int:
-        """Drop ``key`` and its variants, or every key starting with ``prefix``."""
+        """Drop ``key`` and its variants, or every key starting with ``prefix`` (searches)."""
 
     def lock(self, key: str, hold_for: float) -> Lock | None:
         """The cross-process fill lock of ``key``, or ``None`` (one process only)."""
@@ -134,6 +137,9 @@ class MemoryCacheStore:
 
     async def set(self, key: str, value: Stored, keep_for: float) -> bool:
         return self.put(key, value, keep_for)
+
+    async def delete(self, key: str) -> None:
+        self._drop(key)
 
     async def purge(self, key: str | None = None, prefix: str | None = None) -> int:
         if key is not None:
@@ -240,6 +246,14 @@ class RedisCacheStore:
             except Exception as exc:
                 self._failed("write", exc)
         return self.local.put(key, value, keep_for)
+
+    async def delete(self, key: str) -> None:
+        await self.local.delete(key)
+        if self._outage is None:
+            try:
+                await self.backend.delete(key)
+            except Exception as exc:
+                self._failed("delete", exc)
 
     async def purge(self, key: str | None = None, prefix: str | None = None) -> int:
         purged = await self.local.purge(key, prefix)

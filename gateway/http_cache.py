@@ -215,7 +215,7 @@ class HttpCache:
         if value is None:
             value = await store.get(key)
         if isinstance(value, VaryMarker):
-            vkey = variant_key(key, value.names, headers)
+            vkey = variant_key(value, key, headers)
             variant = store.peek(vkey) or await store.get(vkey)
             if isinstance(variant, StoredResponse):
                 return _Found(variant, vkey, "vary-miss")
@@ -409,9 +409,15 @@ class HttpCache:
         names = vary_names(entry.field("Vary"))
         store = self.store
         if names:
-            marker = VaryMarker(names, entry.response_time)
+            # The marker in place keeps its generation (its other variants stay reachable);
+            # a new one, after an invalidation or with other names, starts a new one.
+            current = store.peek(key) or await store.get(key)
+            if isinstance(current, VaryMarker) and current.names == names:
+                marker = current
+            else:
+                marker = VaryMarker(names, entry.response_time)
             await store.set(key, marker, keep_for)
-            stored = await store.set(variant_key(key, names, request.headers), entry, keep_for)
+            stored = await store.set(variant_key(marker, key, request.headers), entry, keep_for)
         else:
             stored = await store.set(key, entry, keep_for)
         if stored:
@@ -420,7 +426,8 @@ class HttpCache:
 
     async def _invalidate(self, key: str) -> None:
         try:
-            await self.store.purge(key=key)
+            # The URL's own key only: its variants go with their marker (VaryMarker).
+            await self.store.delete(key)
         except Exception as exc:  # the write went through; what is stored ages out
             log.warning("could not drop the stored answers of %s: %s", key, exc)
 

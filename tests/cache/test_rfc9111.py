@@ -327,3 +327,20 @@ async def test_memory_bounded_in_bytes(make_front: MakeFront):
     for name in ("m3", "m2", "m1"):
         await get(front, front.url(name, "cc=max-age%3D60&size=2000"))
     assert [front.calls(n) for n in ("m1", "m2", "m3")] == [2, 1, 1]
+
+
+async def test_unsafe_request_invalidates_every_variant(make_front: MakeFront):
+    front = await make_front()
+    url = front.url("vinv", "cc=max-age%3D60&vary=Accept-Language")
+    for language in ("fr", "de"):
+        await get(front, url, **{"Accept-Language": language})
+    async with front.client.post(url) as response:
+        assert response.status == 200
+    _, _, body = await get(front, url, **{"Accept-Language": "fr"})
+    assert body.startswith(b"vinv call 3")
+    # The German answer stored before the POST is not brought back by the new French one.
+    _, headers, body = await get(front, url, **{"Accept-Language": "de"})
+    assert body.startswith(b"vinv call 4")
+    assert headers["Cache-Status"].startswith("gateway; fwd=vary-miss")
+    _, headers, _ = await get(front, url, **{"Accept-Language": "fr"})
+    assert headers["Cache-Status"].startswith("gateway; hit")
