@@ -73,8 +73,12 @@ def gateway_middlewares(
     cache = app[CACHE]
     # The instance's name (its [plugins.NAME] table) labels its metrics: the table whose
     # validated settings these are.
-    instance = instance_of(settings, config)
-    app[METRICS] = cache.events = CacheMetrics(instance, cache.store)  # type: ignore[assignment]
+    if config.gateway.metrics:
+        # Counted only for an operator who scrapes ([gateway] metrics), as the host's own
+        # request metrics are: every hit would pay for it otherwise.
+        metrics = CacheMetrics(instance_of(settings, config), cache.store)
+        app[METRICS] = metrics
+        cache.events = metrics
     return CacheMiddleware(settings, cache, config.scopes()).middlewares()
 
 
