@@ -183,11 +183,6 @@ def freshness(
     return Freshness(0.0, **extra)
 
 
-def has_explicit_freshness(headers: Mapping[str, str]) -> bool:
-    directives = parse_cache_control(headers.get("Cache-Control"))
-    return "s-maxage" in directives or "max-age" in directives or "Expires" in headers
-
-
 def initial_age(headers: Mapping[str, str], request_time: float, response_time: float) -> float:
     """``corrected_initial_age`` of §4.2.3: how old the answer was when it arrived."""
     age_value = _age_value(headers.get("Age"))

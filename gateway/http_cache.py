@@ -188,11 +188,7 @@ class HttpCache:
                     self.label, hit=True, ttl=left, detail="stale-while-revalidate"
                 )
                 return self._serve(request, entry, age, status)
-        if directives.only_if_cached:
-            if entry is not None and directives.max_stale is not None:
-                return self._serve(
-                    request, entry, entry.age(now), cache_status(self.label, hit=True)
-                )
+        if directives.only_if_cached:  # nothing stored will do (acceptable ones were served)
             self.events("miss", 1)
             raise ProblemError(
                 504,
