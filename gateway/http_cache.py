@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from email.utils import formatdate
 
 from aiohttp import web
-from multidict import CIMultiDict, CIMultiDictProxy
+from multidict import CIMultiDict, CIMultiDictProxy, istr
 
 from gateway.cache_control import (
     Freshness,
@@ -70,8 +70,13 @@ UNSAFE = frozenset(("POST", "PUT", "DELETE", "PATCH"))
 # Conditional fields of a client: answered by the cache, never forwarded on a fill.
 CONDITIONAL = ("If-None-Match", "If-Modified-Since", "If-Match", "If-Unmodified-Since", "If-Range")
 ORIGIN_FAILED = frozenset((500, 502, 503, 504))
-# Request fields that take a request off HttpCache._plain_hit's short way.
-_NOT_PLAIN = ("Cache-Control", "Pragma", "Range", "If-None-Match", "If-Modified-Since")
+# Request fields that take a request off HttpCache._plain_hit's short way. As istr, like the
+# names below: a case-insensitive multidict takes an istr's folded form as it is.
+_NOT_PLAIN = tuple(
+    istr(name)
+    for name in ("Cache-Control", "Pragma", "Range", "If-None-Match", "If-Modified-Since")
+)
+_AGE, _CACHE_STATUS = istr("Age"), istr("Cache-Status")
 # Fields a 304 carries (RFC 9110 §15.4.5).
 NOT_MODIFIED_FIELDS = ("Cache-Control", "Content-Location", "Date", "ETag", "Expires", "Vary")
 
@@ -228,10 +233,10 @@ class HttpCache:
             status=value.status, headers=value.shared_headers(), body=value.body
         )
         headers = response.headers
-        headers["Age"] = str(int(age))  # §5.1: whole seconds, rounded down
+        headers[_AGE] = str(int(age))  # §5.1: whole seconds, rounded down
         member = f"{self.label}; hit; ttl={round(left)}"
-        inner = headers.get("Cache-Status")
-        headers["Cache-Status"] = f"{inner}, {member}" if inner else member
+        inner = headers.get(_CACHE_STATUS)
+        headers[_CACHE_STATUS] = f"{inner}, {member}" if inner else member
         return response
 
     async def purge(self, key: str | None = None, prefix: str | None = None) -> int:
