@@ -30,6 +30,7 @@ from gateway_plugins.cache.settings import CacheSettings
 
 CACHE = web.AppKey("cache.cache", HttpCache)
 METRICS = web.AppKey("cache.metrics", CacheMetrics)
+INSTANCE = web.AppKey("cache.instance", str)  # the [plugins.NAME] table's name
 
 
 @hookimpl
@@ -42,8 +43,9 @@ def gateway_plugin_info() -> PluginInfo:
 
 
 @hookimpl
-def gateway_create_app(settings: CacheSettings) -> web.Application:
+def gateway_create_app(settings: CacheSettings, instance: str) -> web.Application:
     app = web.Application()
+    app[INSTANCE] = instance
     store = open_cache_store(settings.storage, settings.namespace, settings.max_memory)
     cache = HttpCache(
         store,
@@ -76,24 +78,22 @@ def gateway_middlewares(
     if config.gateway.metrics:
         # Counted only for an operator who scrapes ([gateway] metrics), as the host's own
         # request metrics are: every hit would pay for it otherwise.
-        metrics = CacheMetrics(instance_of(settings, config), cache.store)
+        metrics = CacheMetrics(app[INSTANCE], cache.store)
         app[METRICS] = metrics
         cache.events = metrics
     return CacheMiddleware(settings, cache, config.scopes()).middlewares()
-
-
-def instance_of(settings: CacheSettings, config: GatewayConfig) -> str:
-    """The name of the [plugins.NAME] table these validated settings are of."""
-    return next(
-        (name for name, table in config.plugins.items() if table.settings is settings), "cache"
-    )
 
 
 @hookimpl
 def gateway_openapi_extend(
     routes: list[OpenAPIRoute], settings: CacheSettings, config: GatewayConfig
 ) -> OpenAPIExtension:
-    return describe(routes, instance_of(settings, config))
+    # The instance's name: the table whose validated settings these are (this hook is given
+    # no application, so not the name gateway_create_app was told).
+    instance = next(
+        (name for name, table in config.plugins.items() if table.settings is settings), "cache"
+    )
+    return describe(routes, instance)
 
 
 @hookimpl
