@@ -57,6 +57,17 @@ class NotesSettings(PluginSettings):
     # Seconds a POST's Idempotency-Key is remembered (a retry within it replays the answer).
     idempotency_ttl: float = Field(86400.0, ge=60, le=30 * 86400)
     statement_timeout: float = Field(10.0, gt=0, le=3600)
+    # Seconds one request may spend on the database in all: waiting for a pooled connection,
+    # connecting, its statements. Unset, the longest single bound (pool_timeout,
+    # connect_timeout, statement_timeout + 1): a partition costs one timeout, never their sum.
+    request_timeout: float | None = Field(None, gt=0, le=3600)
+
+    @property
+    def deadline(self) -> float:
+        """Seconds a request's database work may take before it answers 503."""
+        if self.request_timeout is not None:
+            return self.request_timeout
+        return max(self.pool_timeout, self.connect_timeout, self.statement_timeout + 1)
 
     @field_validator("database_url")
     @classmethod

@@ -20,7 +20,12 @@ from sqlalchemy.engine import URL
 from gateway_plugins.notes import migrate
 from gateway_plugins.notes.database import check_sqlite_folder, is_sqlite
 from gateway_plugins.notes.settings import NotesSettings
-from gateway_plugins.notes.store import UNAVAILABLE, DatabaseUnavailable, NoteStore
+from gateway_plugins.notes.store import (
+    UNAVAILABLE,
+    DatabaseUnavailable,
+    NoteStore,
+    StatementCancelled,
+)
 
 log = logging.getLogger("gateway_plugins.notes.startup")
 
@@ -76,8 +81,9 @@ class NotesDatabase:
         :meth:`answered` says when it is over.
         """
         if not self.failing:
-            # A lock held past sqlite_busy_timeout is documented and expected: its one line
-            # says why. An outage's first failure carries the traceback of its cause.
+            # A lock held past sqlite_busy_timeout (or PostgreSQL's statement_timeout) is
+            # documented and expected: its one line says why. An outage's first failure
+            # carries the traceback of its cause.
             busy = _is_lock_timeout(exc)
             log.warning(
                 "notes database unavailable (first failure: %s%s); answering 503 until it "
@@ -132,8 +138,11 @@ class DatabaseStarting(DatabaseUnavailable):
 
 
 def _is_lock_timeout(exc: BaseException | None) -> bool:
-    """SQLite's "database is locked" (the busy timeout ran out), anywhere in the causes."""
+    """SQLite's "database is locked" (the busy timeout ran out), or a statement PostgreSQL
+    cancelled (statement_timeout, a lock wait), anywhere in the causes."""
     while exc is not None:
+        if isinstance(exc, StatementCancelled):
+            return True
         if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
             return True
         exc = exc.__cause__ or exc.__context__

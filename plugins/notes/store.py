@@ -9,14 +9,16 @@ representation a write returns is built by the same columns a read selects.
 
 import asyncio
 import contextlib
+import functools
 import hashlib
 import logging
 import sqlite3
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, NamedTuple
+from typing import Any, Concatenate, NamedTuple, ParamSpec, TypeVar
 
 import asyncpg
 import orjson
@@ -67,6 +69,14 @@ class NoteJSON(NamedTuple):
 
 class DatabaseUnavailable(Exception):
     """The database could not be reached, or stayed locked or busy: retrying may succeed."""
+
+
+class StatementCancelled(DatabaseUnavailable):
+    """The server cancelled the statement (statement_timeout, a lock wait, a deadlock).
+
+    Nothing was applied; an expected condition (a lock held too long), logged without a
+    traceback.
+    """
 
 
 class WriteOutcomeUnknown(DatabaseUnavailable):
@@ -139,9 +149,43 @@ UNAVAILABLE = (
     asyncpg.exceptions.QueryCanceledError,
     *_DISCONNECTED,
 )
-# Raised by a statement whose connection was lost (or went silent) after it was sent.
-_LOST_IN_FLIGHT = (sa.exc.DBAPIError, *_DISCONNECTED)
 _ONE_COLUMNS = (*REPRESENTATION, notes.c.version)
+
+
+# What PostgreSQL raises when it cancels a statement rather than run it: nothing was applied.
+_CANCELLED_BY_SERVER = (
+    asyncpg.exceptions.QueryCanceledError,
+    asyncpg.exceptions.LockNotAvailableError,
+    asyncpg.exceptions.DeadlockDetectedError,
+    asyncpg.exceptions.SerializationError,
+)
+
+
+def _driver_error(exc: BaseException) -> BaseException:
+    """The driver's own exception under SQLAlchemy's wrapping (or ``exc`` itself)."""
+    if isinstance(exc, sa.exc.DBAPIError) and exc.orig is not None:
+        return exc.orig.__cause__ or exc.orig
+    return exc
+
+
+def unavailable(exc: BaseException, *, in_flight: bool) -> DatabaseUnavailable | None:
+    """What a failure of the database means for a request: a 503 of which kind, or None.
+
+    ``in_flight``: a write (or a COMMIT) had been sent and its answer not yet received, so a
+    lost connection leaves its outcome unknown. None: not an outage but a bug, which stays a 500.
+    """
+    if isinstance(exc, DatabaseUnavailable):
+        return exc
+    cause = _driver_error(exc)
+    what = f"{type(cause).__name__}: {cause}"
+    if isinstance(cause, _CANCELLED_BY_SERVER):
+        return StatementCancelled(what)
+    if _lost_connection(exc) or isinstance(exc, TimeoutError):
+        # TimeoutError: the request's deadline, or asyncpg's command_timeout.
+        return WriteOutcomeUnknown(what) if in_flight else DatabaseUnavailable(what)
+    if isinstance(exc, UNAVAILABLE) or isinstance(cause, UNAVAILABLE):
+        return DatabaseUnavailable(what)
+    return None
 
 
 def _lost_connection(exc: BaseException) -> bool:
@@ -156,6 +200,70 @@ def _lost_connection(exc: BaseException) -> bool:
 
 
 _NOTE_KEYS = FIELDS  # the first len(FIELDS) columns of a row; then the version
+
+
+class _Attempt:
+    """One store operation of a request: whether a write of it awaits the server's answer."""
+
+    __slots__ = ("in_flight",)
+
+    def __init__(self) -> None:
+        self.in_flight = False
+
+
+# The operation the current task is running, so that an operation called by another (update's
+# read after a miss) runs under the caller's deadline instead of starting one of its own.
+_ATTEMPT: ContextVar[_Attempt | None] = ContextVar("notes_store_attempt", default=None)
+
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
+
+
+def _bounded(
+    method: Callable[Concatenate["NoteStore", _P], Coroutine[Any, Any, _T]],
+) -> Callable[Concatenate["NoteStore", _P], Coroutine[Any, Any, _T]]:
+    """Run a store operation under one deadline, and turn every outage into its 503.
+
+    The deadline (``request_timeout``) bounds the pool's wait, connecting and the statements
+    together: in a partition each bound alone was kept, and a request waited their sum.
+    """
+
+    @functools.wraps(method)
+    async def bounded(self: "NoteStore", *args: _P.args, **kwargs: _P.kwargs) -> _T:
+        if _ATTEMPT.get() is not None:
+            return await method(self, *args, **kwargs)
+        attempt = _Attempt()
+        token = _ATTEMPT.set(attempt)
+        try:
+            async with asyncio.timeout(self.settings.deadline):
+                return await method(self, *args, **kwargs)
+        except Exception as exc:
+            mapped = unavailable(exc, in_flight=attempt.in_flight and not self._sqlite)
+            if mapped is None or mapped is exc:
+                raise
+            raise mapped from exc
+        finally:
+            _ATTEMPT.reset(token)
+
+    return bounded
+
+
+def _sending() -> _Attempt:
+    """The running operation's attempt (a fresh one outside any: tests call internals)."""
+    return _ATTEMPT.get() or _Attempt()
+
+
+async def _invalidate_when_cancelled(conn: Any, work: Awaitable[_T]) -> _T:
+    """Await ``work`` on ``conn``; a statement cut short (the deadline) discards the connection.
+
+    The driver's connection may be mid-protocol then: it must not serve the next request.
+    """
+    try:
+        return await work
+    except asyncio.CancelledError:
+        with contextlib.suppress(Exception):
+            await conn.invalidate()
+        raise
 
 
 class NoteStore:
@@ -228,6 +336,7 @@ class NoteStore:
 
     # Reads ----------------------------------------------------------------------------------
 
+    @_bounded
     async def get(self, note_id: int) -> StoredNote | None:
         if self._sqlite:
             rows = await self._fetch(self._get, {"id": note_id})
@@ -238,6 +347,7 @@ class NoteStore:
             return None
         return StoredNote(dict(zip(_NOTE_KEYS, row, strict=False)), row[-1])
 
+    @_bounded
     async def get_json(self, note_id: int) -> NoteJSON | None:
         """The note as a GET sends it. On SQLite, the JSON kept in the row, read as it is:
         no dict built from its columns and encoded again on every read; elsewhere encoded
@@ -285,10 +395,12 @@ class NoteStore:
                     if not future.done():
                         future.set_result(found.get(note_id))
 
+    @_bounded
     async def version(self, note_id: int) -> int | None:
         rows = await self._fetch(self._get_version, {"id": note_id})
         return rows[0][0] if rows else None
 
+    @_bounded
     async def page(self, query: ListQuery) -> list[Any]:
         """Up to ``query.limit + 1`` notes after the query's position, in its order.
 
@@ -329,6 +441,7 @@ class NoteStore:
 
     # Writes ---------------------------------------------------------------------------------
 
+    @_bounded
     async def create(self, fields: dict[str, Any]) -> StoredNote:
         """Insert a note; ``created_at`` defaults to now. The id is the database's."""
         now = datetime.now(UTC)
@@ -344,6 +457,13 @@ class NoteStore:
         finds either both or neither. The same key with different fields raises
         :class:`IdempotencyKeyReused`. Keys are remembered for ``idempotency_ttl`` seconds.
         """
+        created = await self._create_once(fields, key)
+        if not created.replayed:
+            self._purge_expired_keys()
+        return created
+
+    @_bounded
+    async def _create_once(self, fields: dict[str, Any], key: str) -> CreatedOnce:
         fingerprint = request_fingerprint(fields)
         for _ in range(2):  # a second pass when a concurrent request with the key won
             remembered = await self._remembered(key)
@@ -352,11 +472,9 @@ class NoteStore:
                     raise IdempotencyKeyReused(key)
                 return CreatedOnce(remembered[1], remembered[2], remembered[3].encode(), True)
             try:
-                created = await self._write_locked(self._insert_once(fields, key, fingerprint))
+                return await self._write_locked(self._insert_once(fields, key, fingerprint))
             except sa.exc.IntegrityError:
                 continue
-            await self._purge_expired_keys()
-            return created
         raise DatabaseUnavailable("the idempotency key stayed contended")
 
     async def _remembered(self, key: str) -> Any:
@@ -367,65 +485,67 @@ class NoteStore:
             idempotency_keys.c.version,
             idempotency_keys.c.response,
         ).where(idempotency_keys.c.key == key, idempotency_keys.c.stored_at >= cutoff)
-        try:
-            async with self.engine.connect() as conn:
-                return (await conn.execute(statement)).first()
-        except _LOST_IN_FLIGHT as exc:  # a read: nothing was written, a plain 503
-            if isinstance(exc, UNAVAILABLE) or _lost_connection(exc):
-                raise DatabaseUnavailable(f"{type(exc).__name__}: {exc}") from exc
-            raise
+        # A read: whatever fails here, nothing was written (a plain 503, see _bounded).
+        async with self.engine.connect() as conn:
+            return (await _invalidate_when_cancelled(conn, conn.execute(statement))).first()
 
     async def _insert_once(self, fields: dict[str, Any], key: str, fingerprint: str) -> CreatedOnce:
         now = datetime.now(UTC)
         values = {"created_at": now, **fields, "updated_at": now, "version": 1}
         cutoff = time.time() - self.settings.idempotency_ttl
+        attempt = _sending()
         async with self.engine.connect() as conn:
             # The engine is autocommit; these two statements need a transaction of their own.
-            await conn.exec_driver_sql("BEGIN IMMEDIATE" if self._sqlite else "BEGIN")
+            # Until COMMIT is sent, a failure (even a lost connection) leaves nothing applied:
+            # a plain 503, retryable with the same key.
             try:
-                try:
-                    # An expired record of the key (not purged yet) must not block its reuse.
-                    await conn.execute(
-                        sa.delete(idempotency_keys).where(
-                            idempotency_keys.c.key == key, idempotency_keys.c.stored_at < cutoff
-                        )
+                await conn.exec_driver_sql("BEGIN IMMEDIATE" if self._sqlite else "BEGIN")
+                # An expired record of the key (not purged yet) must not block its reuse.
+                await conn.execute(
+                    sa.delete(idempotency_keys).where(
+                        idempotency_keys.c.key == key, idempotency_keys.c.stored_at < cutoff
                     )
-                    row = (
-                        await conn.execute(sa.insert(notes).values(values).returning(*_ONE_COLUMNS))
-                    ).first()
-                    assert row is not None
-                    note = StoredNote(dict(zip(_NOTE_KEYS, row, strict=False)), row[-1])
-                    body = orjson.dumps(note.body)
-                    await conn.execute(
-                        sa.insert(idempotency_keys).values(
-                            key=key,
-                            fingerprint=fingerprint,
-                            note_id=note.body["id"],
-                            version=note.version,
-                            response=body.decode(),
-                            stored_at=time.time(),
-                        )
+                )
+                row = (
+                    await conn.execute(sa.insert(notes).values(values).returning(*_ONE_COLUMNS))
+                ).first()
+                assert row is not None
+                note = StoredNote(dict(zip(_NOTE_KEYS, row, strict=False)), row[-1])
+                body = orjson.dumps(note.body)
+                await conn.execute(
+                    sa.insert(idempotency_keys).values(
+                        key=key,
+                        fingerprint=fingerprint,
+                        note_id=note.body["id"],
+                        version=note.version,
+                        response=body.decode(),
+                        stored_at=time.time(),
                     )
-                    await conn.exec_driver_sql("COMMIT")
-                except _LOST_IN_FLIGHT as exc:
-                    if not self._sqlite and _lost_connection(exc):
-                        raise WriteOutcomeUnknown(f"{type(exc).__name__}: {exc}") from exc
-                    raise
-            except BaseException:
-                with contextlib.suppress(Exception):
-                    await conn.exec_driver_sql("ROLLBACK")
+                )
+                attempt.in_flight = True  # a COMMIT whose answer is lost may have committed
+                await conn.exec_driver_sql("COMMIT")
+                attempt.in_flight = False
+            except BaseException as exc:
+                await _end_transaction(conn, exc)
                 raise
         return CreatedOnce(note.body["id"], note.version, body, False)
 
-    async def _purge_expired_keys(self) -> None:
-        # At most once a minute per process: a keyed POST must not pay for a scan each time.
+    def _purge_expired_keys(self) -> None:
+        # At most once a minute per process: a keyed POST must not pay for a scan each time,
+        # nor wait for it: the answer is made, so the purge runs after it, in the background.
         if time.monotonic() - self._purged_at < 60:
             return
         self._purged_at = time.monotonic()
+        task = asyncio.get_running_loop().create_task(self._purge())
+        self._batches.add(task)
+        task.add_done_callback(self._batches.discard)
+
+    async def _purge(self) -> None:
         cutoff = time.time() - self.settings.idempotency_ttl
         try:
-            await self._write_locked(self._execute_purge(cutoff))
-        except Exception as exc:  # the next purge will try again; the answer is already made
+            async with asyncio.timeout(self.settings.deadline):
+                await self._write_locked(self._execute_purge(cutoff))
+        except Exception as exc:  # the next purge will try again
             log.debug("could not purge expired idempotency keys: %s", exc)
 
     async def _execute_purge(self, cutoff: float) -> None:
@@ -434,6 +554,7 @@ class NoteStore:
                 sa.delete(idempotency_keys).where(idempotency_keys.c.stored_at < cutoff)
             )
 
+    @_bounded
     async def update(
         self, note_id: int, changes: dict[str, Any], versions: Sequence[int] | None
     ) -> StoredNote:
@@ -455,6 +576,7 @@ class NoteStore:
         assert row is not None
         return row
 
+    @_bounded
     async def delete(self, note_id: int, versions: Sequence[int] | None) -> None:
         statement = sa.delete(notes).where(*self._target(note_id, versions)).returning(notes.c.id)
         if await self._write_one(statement, raw=True) is None:
@@ -506,27 +628,21 @@ class NoteStore:
     async def _write_one(self, statement: Any, *, raw: bool = False) -> Any:
         return await self._write_locked(self._execute_write(statement, raw))
 
-    async def _write_locked(self, write: Any) -> Any:
-        """Await the ``write`` coroutine under the SQLite write lock, mapping outages."""
-        try:
-            if self._write_lock is None:
-                return await write
-            async with self._write_lock:
-                return await write
-        except WriteOutcomeUnknown:
-            raise
-        except UNAVAILABLE as exc:
-            raise DatabaseUnavailable(f"{type(exc).__name__}: {exc}") from exc
+    async def _write_locked(self, write: Awaitable[_T]) -> _T:
+        """Await the ``write`` coroutine under the SQLite write lock (outages: _bounded)."""
+        if self._write_lock is None:
+            return await write
+        async with self._write_lock:
+            return await write
 
     async def _execute_write(self, statement: Any, raw: bool) -> Any:
-        # A failure while connecting means nothing was sent: a plain DatabaseUnavailable.
+        # A failure while waiting for or opening the connection means nothing was sent: a
+        # plain 503. Once the statement is sent, a lost answer leaves the outcome unknown.
+        attempt = _sending()
         async with self.engine.connect() as conn:
-            try:
-                row = (await conn.execute(statement)).first()
-            except _LOST_IN_FLIGHT as exc:
-                if self._sqlite or not _lost_connection(exc):
-                    raise
-                raise WriteOutcomeUnknown(f"{type(exc).__name__}: {exc}") from exc
+            attempt.in_flight = True
+            row = (await _invalidate_when_cancelled(conn, conn.execute(statement))).first()
+            attempt.in_flight = False
         if row is None or raw:
             return row
         return StoredNote(dict(zip(_NOTE_KEYS, row, strict=False)), row[-1])
@@ -543,6 +659,16 @@ class NoteStore:
         if current is None:
             raise NoteNotFound(note_id)
         raise VersionMismatch(current)
+
+
+async def _end_transaction(conn: Any, exc: BaseException) -> None:
+    """Roll back after ``exc``; a connection that is gone or mid-statement is discarded."""
+    broken = isinstance(exc, asyncio.CancelledError | TimeoutError) or _lost_connection(exc)
+    with contextlib.suppress(Exception):
+        if broken:
+            await conn.invalidate()
+        else:
+            await conn.exec_driver_sql("ROLLBACK")
 
 
 def _page_statement(
