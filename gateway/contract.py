@@ -346,11 +346,17 @@ class Middleware:
     to a scope it applies to; it returns ``await next_handler(request)`` (or its own response,
     or raises :class:`gateway.ProblemError`). ``name`` is shown as ``plugin:name`` in
     ``gateway plugins`` and ``/_gateway/plugins``.
+
+    ``default_skip`` names scopes (plugin names or prefixes, ``/_gateway``, ``/metrics``) the
+    middleware stays off while the operator gives no ``apply_to``: a rate limit leaves the
+    health probes and the admin paths alone. Names not mounted are ignored; an ``apply_to``
+    that names one puts it back.
     """
 
     name: str
     handler: MiddlewareHandler
     priority: int = Priority.DEFAULT
+    default_skip: tuple[str, ...] = ()
 
 
 # --- identities ------------------------------------------------------------------------------

@@ -66,10 +66,19 @@ def place(
     chosen -= {scopes[entry] for entry in skip}
     return [
         PlacedMiddleware(
-            plugin, middleware, middleware.priority if priority is None else priority, i, chosen
+            plugin,
+            middleware,
+            middleware.priority if priority is None else priority,
+            i,
+            chosen if apply_to is not None else chosen - _left_off(middleware, scopes),
         )
         for i, middleware in enumerate(middlewares)
     ]
+
+
+def _left_off(middleware: Middleware, scopes: dict[str, str]) -> frozenset[str]:
+    """The scopes ``middleware`` stays off by default (those of its names that are mounted)."""
+    return frozenset(scopes[name] for name in middleware.default_skip if name in scopes)
 
 
 def chains(

@@ -33,7 +33,7 @@ from gateway_plugins.ratelimit.limiter import (
     Verdict,
     Window,
 )
-from gateway_plugins.ratelimit.settings import RateLimitSettings
+from gateway_plugins.ratelimit.settings import DEFAULT_EXEMPT, RateLimitSettings
 
 # Header names as istr, as aiohttp.hdrs has its own: a case-insensitive multidict takes an
 # istr's folded form as it is, where a str is folded again on every request.
@@ -73,6 +73,7 @@ class RateLimit:
             else None
         )
         self.by_identity = self.default.by == "identity"
+        self.exempt = exempt_scopes(settings, scopes)
 
     async def limit(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         # is_preflight only for OPTIONS: no call on the path of every other request.
@@ -171,7 +172,22 @@ class RateLimit:
 
     def middlewares(self) -> list[Middleware]:
         chosen = self.limit if self.count_one is None else self.limit_one_rate
-        return [Middleware("limit", chosen, Priority.RATE_LIMIT)]
+        return [Middleware("limit", chosen, Priority.RATE_LIMIT, default_skip=self.exempt)]
+
+
+def exempt_scopes(settings: RateLimitSettings, scopes: Mapping[str, str]) -> tuple[str, ...]:
+    """The scopes the limit stays off (the host leaves them out while apply_to is unset).
+
+    A scope the operator gave a policy in ``overrides`` is limited: naming it there says so.
+    A name of the operator's own that matches nothing mounted is an error, as in overrides;
+    a default one (health, /metrics) may simply not be mounted.
+    """
+    own = [name for name in settings.exempt if name not in DEFAULT_EXEMPT]
+    scopes_named(own, scopes, "exempt")
+    limited = {scopes[name] for name in settings.overrides if name in scopes}
+    return tuple(
+        name for name in settings.exempt if name not in scopes or scopes[name] not in limited
+    )
 
 
 def _window_field(rate: Rate, remaining: int, reset: int) -> str:

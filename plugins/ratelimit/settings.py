@@ -12,6 +12,8 @@ from gateway import PluginSettings
 
 Counting = Literal["identity", "address"]
 STORAGE_SCHEMES = ("memory", "redis", "rediss", "redis+unix")
+# The health plugin's probes and the gateway's own paths, as apply_to names them.
+DEFAULT_EXEMPT = ("health", "/_gateway", "/metrics")
 
 
 def _rates(value: list[str]) -> list[str]:
@@ -61,6 +63,10 @@ class RateLimitSettings(PluginSettings):
     storage_retry: float = Field(5.0, gt=0, le=300)
     # Per plugin name or prefix (as in apply_to).
     overrides: dict[str, Policy] = Field(default_factory=dict)
+    # Scopes never limited unless named in apply_to or overrides: the probes (a load
+    # balancer's, all from one address, would spend a day's quota in an hour and then fail)
+    # and the gateway's own admin paths. [] limits them like every other path.
+    exempt: list[str] = Field(default_factory=lambda: list(DEFAULT_EXEMPT))
 
     @field_validator("limits")
     @classmethod

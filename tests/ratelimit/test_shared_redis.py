@@ -32,7 +32,9 @@ def config(tmp_path: Path, storage: str, limits: str, **extra: str) -> Path:
     path = tmp_path / "plugins.toml"
     path.write_text(
         "[plugins.health]\n"
-        f'[plugins.ratelimit]\nlimits = ["{limits}"]\nstorage = "{storage}"\n{lines}'
+        # exempt = []: the probe is the path these tests limit.
+        f'[plugins.ratelimit]\nlimits = ["{limits}"]\nstorage = "{storage}"\nexempt = []\n'
+        f"{lines}"
     )
     return path
 
