@@ -301,6 +301,7 @@ async def _build(config: GatewayConfig, plugin: PluginConfig) -> _Built:
         settings=plugin.settings,
         config_dir=str(config.dir),
         instance=plugin.name,
+        config=config,
     )
     if sub is None and plugin.prefix is None:
         # A middleware-only plugin: an application of its own all the same, so its

@@ -227,7 +227,13 @@ def _parser() -> tuple[argparse.ArgumentParser, argparse._SubParsersAction[Any]]
     check.add_argument(
         "--connect",
         action="store_true",
-        help="also start every plugin and run its health checks: are its stores reachable?",
+        help="also start every plugin and run its health checks: are its stores reachable? "
+        "Changes no store: a database behind the plugin's schema is reported, not migrated",
+    )
+    check.add_argument(
+        "--migrate",
+        action="store_true",
+        help="with --connect: let plugins migrate their databases as `gateway serve` would",
     )
     check.set_defaults(handler=_check)
 
@@ -295,7 +301,11 @@ def _check(args: argparse.Namespace, config: GatewayConfig) -> int:
         for row in report
         if row["enabled"]
     )
+    if args.migrate and not args.connect:
+        print("error: --migrate goes with --connect", file=sys.stderr)
+        return EXIT_CONFIG
     if args.connect:
+        config.read_only = not args.migrate
         failures = asyncio.run(connection_problems(config))
         for line in failures:
             print(line, file=sys.stderr)

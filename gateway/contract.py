@@ -234,13 +234,16 @@ class GatewayConfig:
     - ``plugins[NAME]``: a :class:`PluginConfig` for every discovered plugin's default instance
       and every instance a table names (``plugin = "..."``): ``enabled``, ``prefix``,
       ``settings`` (the validated settings model, ``None`` unless enabled), ``own_settings``
-      (the table's raw keys, also for a disabled plugin) and ``plugin_name``.
+      (the table's raw keys, also for a disabled plugin) and ``plugin_name``;
+    - ``read_only``: the gateway is started only to be checked (``gateway check --connect``
+      without ``--migrate``): plugins connect to their stores but change none (no migrations).
     """
 
     path: Path
     gateway: GatewaySettings
     discovered: DiscoveredPlugins
     plugins: dict[str, PluginConfig]
+    read_only: bool = False
 
     @property
     def dir(self) -> Path:

@@ -46,13 +46,16 @@ def gateway_plugin_info() -> PluginInfo:
 
 
 @hookspec(firstresult=True)
-def gateway_create_app(settings: BaseModel, config_dir: str, instance: str) -> web.Application:
+def gateway_create_app(
+    settings: BaseModel, config_dir: str, instance: str, config: GatewayConfig
+) -> web.Application:
     """Return the plugin's own ``aiohttp.web.Application`` (per plugin), built from its
     validated ``settings``; relative paths in them resolve against ``config_dir``.
     ``instance`` is the name the operator enabled it under, the ``[plugins.NAME]`` table's
     (``billing`` for ``[plugins.billing]`` with ``plugin = "proxy"``; the plugin's own name for
     its default instance): the name the host gives it in health checks, metrics, logs and
-    ``/_gateway/plugins``, for the labels of the plugin's own metrics and log lines. The host
+    ``/_gateway/plugins``, for the labels of the plugin's own metrics and log lines. With
+    ``config.read_only`` (``gateway check --connect``) its start-up must change no store. The host
     mounts it under the configured prefix, where a route at ``"/"`` also answers the bare
     prefix. It is called wherever the gateway is built (start-up of each process, each reload,
     ``gateway check``, ``gateway plugins``) and never per request, so it opens nothing: the

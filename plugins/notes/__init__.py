@@ -12,7 +12,7 @@ from typing import Any
 
 from aiohttp import web
 
-from gateway import HealthCheck, PluginInfo, hookimpl
+from gateway import GatewayConfig, HealthCheck, PluginInfo, hookimpl
 from gateway_plugins.notes import cli
 from gateway_plugins.notes.app import check_database, check_startup, create_notes_app
 from gateway_plugins.notes.database import is_sqlite
@@ -34,7 +34,12 @@ def gateway_plugin_info() -> PluginInfo:
 
 
 @hookimpl
-def gateway_create_app(settings: NotesSettings, config_dir: str) -> web.Application:
+def gateway_create_app(
+    settings: NotesSettings, config_dir: str, config: GatewayConfig
+) -> web.Application:
+    if config.read_only:
+        # `gateway check --connect`: check that the schema is current, never migrate it.
+        settings = settings.model_copy(update={"migrate_on_start": False})
     return create_notes_app(settings, Path(config_dir))
 
 

@@ -104,8 +104,8 @@ async def require_current(url: URL, settings: NotesSettings) -> None:
         state = "has never been migrated" if current is None else f"is at revision {current}"
         raise RuntimeError(
             f"the notes database {url.render_as_string(hide_password=True)} {state}, but this "
-            f"version of the plugin needs revision {head}: run `gateway notes migrate`, or set "
-            "migrate_on_start = true"
+            f"version of the plugin needs revision {head}: run `gateway notes migrate` (or "
+            "`gateway check --connect --migrate`), or set migrate_on_start = true"
         )
 
 

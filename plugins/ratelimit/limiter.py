@@ -268,6 +268,35 @@ class RequestCounter:
             return Verdict(False, storage_down=True)
         finally:
             self.connections.release()
+        self._answered()
+        return verdict
+
+    async def probe(self) -> bool:
+        """Whether the storage answers now (a PING on Redis), for /health and `gateway check
+        --connect`: an outage shows there before a request meets it.
+
+        Bounded like a count; a storage already known down is not asked again before
+        ``storage_retry`` is over, and a pool busy with counts answers, so it is no outage.
+        """
+        if self.memory is not None:
+            return True
+        if self.down_since is not None and time.monotonic() < self.down_until:
+            return False
+        if self.connections.locked():
+            return self.healthy
+        async with self.connections:
+            try:
+                async with asyncio.timeout(self.timeout * 2):
+                    answered = await self.storage.check()
+                if not answered:
+                    raise StorageDown("no answer to PING")
+            except Exception as exc:  # StorageDown, a timeout: any failure of the store
+                self._failed(exc)
+                return False
+        self._answered()
+        return True
+
+    def _answered(self) -> None:
         if self.down_since is not None:
             log.warning(
                 "rate-limit storage %s answers again after %.1f s; counting resumes",
@@ -275,7 +304,6 @@ class RequestCounter:
                 time.monotonic() - self.down_since,
             )
             self.down_since = None
-        return verdict
 
     async def _count(self, policy: CompiledRates, caller: str) -> Verdict:
         # Shortest window first; the first without room refuses (module docstring).
