@@ -443,4 +443,5 @@ async def _mark_started(app: web.Application) -> None:
 
 async def _mark_draining(app: web.Application) -> None:
     app[STATE].draining = True
-    log.info("draining: readiness now fails; in-flight requests may finish")
+    if not app[STATE].replaced:
+        log.info("draining: readiness now fails; in-flight requests may finish")

@@ -71,8 +71,10 @@ class DrainingRunner(ProtocolRunner):
             state.draining = True
             grace = 0.0 if self.skip_grace else self.accept_grace
             log.info(
-                "draining: readiness now fails; accepting for %gs more, then in-flight "
-                "requests may finish",
+                "draining: %s; accepting for %gs more, then in-flight requests may finish",
+                "replaced by a reload, readiness answers for the instance"
+                if state.replaced
+                else "readiness now fails",
                 grace,
             )
             if grace > 0:

@@ -20,10 +20,14 @@ class GatewayState:
     in_flight: set[asyncio.Task[object]] = field(default_factory=set)
     # Set once shutdown_timeout has passed: cancelled requests are answered 503.
     cut_off: bool = False
+    # A --workers worker that a reload replaced (gateway/workers.py): it drains as on SIGTERM,
+    # but the instance is not going away and its replacement already serves, so its readiness
+    # keeps answering for the instance: a probe it takes during its drain is no 503.
+    replaced: bool = False
 
     @property
     def ready(self) -> bool:
-        return self.started and not self.draining
+        return self.started and (not self.draining or self.replaced)
 
 
 CONFIG = web.AppKey("gateway.config", GatewayConfig)

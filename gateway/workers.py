@@ -50,6 +50,13 @@ BOOT_TIMEOUT = 60.0
 WORKER_GRACE = 1.0
 # Seconds before a worker that failed to boot (while others serve) is replaced again.
 RESPAWN_BACKOFF = 5.0
+# What the master sends a booted worker it replaces (a reload, a worker too many): stop as on
+# SIGTERM, but the instance stays: readiness keeps answering 200 through the drain. SIGTERM
+# (the master's own stop) still fails readiness at once, also for a worker already replaced.
+REPLACE_SIGNAL = signal.SIGUSR2
+
+# This process's runner, once worker_runner built it (one per worker process).
+_runners: list[DrainingRunner] = []
 
 
 async def worker_runner() -> web.AppRunner:
@@ -60,9 +67,18 @@ async def worker_runner() -> web.AppRunner:
     configure_logging(config.gateway.log_level, config.gateway.log_format)
     log_loop(asyncio.get_running_loop(), config.gateway.loop)
     app = await create_app(config)
-    return DrainingRunner(
+    runner = DrainingRunner(
         app, config.gateway, least_grace=WORKER_GRACE, **runner_options(config.gateway)
     )
+    _runners.append(runner)
+    return runner
+
+
+def _set_replaced(replaced: bool) -> None:
+    from gateway.keys import STATE
+
+    for runner in _runners:
+        runner.app[STATE].replaced = replaced
 
 
 def config_problems(path: str) -> list[str]:
@@ -93,9 +109,26 @@ class RollingArbiter(Arbiter):
         return pid
 
     def kill_worker(self, pid: int, sig: int) -> None:
-        if sig == signal.SIGTERM and pid in self.WORKERS:
+        if sig in (signal.SIGTERM, REPLACE_SIGNAL) and pid in self.WORKERS:
             self.draining.add(pid)
         super().kill_worker(pid, sig)
+
+    def replace_worker(self, pid: int) -> None:
+        """Stop a worker that another takes over from: it drains, its readiness still 200.
+
+        Only a booted worker has its handler for REPLACE_SIGNAL (whose default action would
+        kill it outright); one still booting gets SIGTERM. Its heartbeat is read now: the
+        arbiter's loop may not have seen it yet (a SIGHUP a second after the start).
+        """
+        self.kill_worker(pid, REPLACE_SIGNAL if self._has_booted(pid) else signal.SIGTERM)
+
+    def _has_booted(self, pid: int) -> bool:
+        worker = self.WORKERS.get(pid)
+        if worker is None:
+            return False
+        # A booted worker's first heartbeat changes its temp file's time (it has installed
+        # its signal handlers before that).
+        return pid in self.booted or worker.tmp.last_update() != self._spawned_at.get(pid)
 
     def manage_workers(self) -> None:
         """Keep N *serving* workers: draining ones are neither counted nor stopped twice."""
@@ -115,7 +148,7 @@ class RollingArbiter(Arbiter):
                 self.spawn_worker()
         while len(serving) > self.num_workers:
             pid, _ = serving.pop(0)
-            self.kill_worker(pid, signal.SIGTERM)
+            self.replace_worker(pid)
 
     def reap_workers(self) -> None:
         failed_to_boot = False
@@ -175,7 +208,7 @@ class RollingArbiter(Arbiter):
             if not self._wait_booted(new_pid):
                 self.log.error("reload abandoned: a new worker did not boot; old workers kept")
                 return
-            self.kill_worker(old_pid, signal.SIGTERM)
+            self.replace_worker(old_pid)
         self.log.info("reload done: every worker serves the new config")
 
     def _wait_booted(self, pid: int) -> bool:
@@ -213,7 +246,19 @@ class GatewayWorker(GunicornWebWorker):
     gunicorn's ``worker_int`` hook, which the gateway leaves at gunicorn's default (nothing).
     """
 
+    def init_signals(self) -> None:
+        super().init_signals()
+        self.loop.add_signal_handler(REPLACE_SIGNAL, self.handle_replaced, REPLACE_SIGNAL, None)
+
     def handle_exit(self, sig: int, frame: Any) -> None:
+        # The master stops: the instance goes away, so readiness fails, even in a worker that
+        # a reload had already replaced and that is still draining.
+        _set_replaced(False)
+        self.handle_quit(sig, frame)
+
+    def handle_replaced(self, sig: int, frame: Any) -> None:
+        """A reload replaced this worker: drain as on SIGTERM, readiness still answering."""
+        _set_replaced(True)
         self.handle_quit(sig, frame)
 
     def run(self) -> None:

@@ -385,3 +385,70 @@ def test_a_start_whose_every_worker_fails_to_boot_exits_3(tmp_path: Path):
     # that cannot start.
     assert "plugin 'fragile' failed to start: RuntimeError: the fragile store is down" in text
     assert "Traceback" not in text, text
+
+
+async def test_readiness_stays_200_through_a_rolling_reload(tmp_path: Path):
+    config = write(
+        tmp_path,
+        """
+        [gateway]
+        plugin_dirs = ["my_plugins"]
+        shutdown_timeout = 2
+        accept_grace = 2
+        [plugins.health]
+        [plugins.whoami]
+        """,
+    )
+    gateway = GatewayProcess(config, tmp_path / "gateway.log", "--workers", "2")
+    probes: list[int] = []
+    stop = asyncio.Event()
+    try:
+        await gateway.ready(within=BOOT_TIMEOUT)
+
+        async def prober() -> None:
+            # A new connection per probe, as a kubelet's: every worker gets its share.
+            connector = aiohttp.TCPConnector(force_close=True)
+            async with aiohttp.ClientSession(
+                connector=connector, timeout=aiohttp.ClientTimeout(total=5)
+            ) as session:
+                while not stop.is_set():
+                    async with session.get(f"{gateway.url}/health/ready") as response:
+                        await response.read()
+                        probes.append(response.status)
+                    await asyncio.sleep(0.01)
+
+        probing = [asyncio.create_task(prober()) for _ in range(3)]
+        await asyncio.sleep(0.5)
+        gateway.process.send_signal(signal.SIGHUP)
+        await gateway.logged("reload done", within=BOOT_TIMEOUT)
+        before = set(children(gateway.process.pid))
+
+        async def old_ones_gone() -> bool:
+            return len(children(gateway.process.pid)) == 2
+
+        # Until both replaced workers have drained (accept_grace, then their requests).
+        await wait_for(old_ones_gone, "the old workers did not exit", gateway, within=20)
+        await asyncio.sleep(0.5)
+        stop.set()
+        await asyncio.gather(*probing)
+        assert len(before) >= 2
+        during = list(probes)
+        # Shutting down the instance itself still fails readiness, within accept_grace.
+        gateway.terminate()
+        async with aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(force_close=True)
+        ) as session:
+            deadline = time.monotonic() + 1.5
+            while True:
+                async with session.get(f"{gateway.url}/health/ready") as response:
+                    if response.status == 503:
+                        break
+                assert time.monotonic() < deadline, "readiness still 200 while shutting down"
+                await asyncio.sleep(0.02)
+    finally:
+        stop.set()
+        code = gateway.stop()
+    assert code == 0, gateway.text()
+    assert len(during) > 100
+    assert during.count(503) == 0, f"{during.count(503)} of {len(during)} probes answered 503"
+    assert set(during) == {200}
