@@ -16,6 +16,7 @@ from gateway.aiohttp_seam import request_state
 from gateway.bodies import HANDLER_ARGS, check_content_encoding
 from gateway.config import GatewayConfig, PluginConfig
 from gateway.dashboard import ASSETS as DASHBOARD_ASSETS, CHECK_LIMIT, add_dashboard_routes
+from gateway.descriptors import watch_context
 from gateway.docs import ASSETS as DOCS_ASSETS, add_docs_routes
 from gateway.errors import answer_error, file_response_problem
 from gateway.health import run_checks, with_health
@@ -180,6 +181,7 @@ async def create_app(config: GatewayConfig, *, strict: bool = True) -> web.Appli
     if config.gateway.metrics:
         root.router.add_get("/metrics", metrics_view)
     root.on_startup.append(_mark_started)  # last: runs after every plugin's start-up
+    root.cleanup_ctx.append(watch_context(state.descriptors))
     drain.track(root, config.gateway)  # last: after every plugin's on_shutdown
     return root
 

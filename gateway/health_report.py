@@ -23,9 +23,9 @@ async def run_health_checks(request: web.Request, limit: float) -> dict[str, lis
 
 
 def not_ready_because(request: web.Request) -> str | None:
-    """``None`` while the gateway serves; otherwise why readiness must fail (``"starting up"``
-    or ``"draining for shutdown"``)."""
+    """``None`` while the gateway serves; otherwise why readiness must fail (``"starting up"``,
+    ``"draining for shutdown"``, or out of file descriptors: gateway/descriptors.py)."""
     state = request.config_dict[STATE]
     if state.ready:
-        return None
+        return state.descriptors.reason()
     return "draining for shutdown" if state.draining else "starting up"

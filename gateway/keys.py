@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from aiohttp import web
 
 from gateway.contract import GatewayConfig
+from gateway.descriptors import DescriptorWatch
 from gateway.health import MountedCheck as MountedCheck  # defined beside run_checks
 from gateway.identity import IDENTITY as IDENTITY  # defined beside Identity, identity_of
 
@@ -24,6 +25,8 @@ class GatewayState:
     # but the instance is not going away and its replacement already serves, so its readiness
     # keeps answering for the instance: a probe it takes during its drain is no 503.
     replaced: bool = False
+    # Whether this process is out of file descriptors (readiness fails with the reason).
+    descriptors: DescriptorWatch = field(default_factory=DescriptorWatch)
 
     @property
     def ready(self) -> bool:

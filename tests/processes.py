@@ -7,16 +7,22 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import resource
 import socket
 import subprocess
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 import aiohttp
 
 # Seconds a process may take to start (a cold import of every plugin on a loaded machine).
 START_TIMEOUT = 30.0
+
+
+def _limit_files(count: int) -> None:
+    resource.setrlimit(resource.RLIMIT_NOFILE, (count, count))
 
 
 def free_port() -> int:
@@ -36,6 +42,7 @@ class GatewayProcess:
         *extra: str,
         env: dict[str, str] | None = None,
         cwd: Path | None = None,
+        open_files: int | None = None,
     ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -48,6 +55,8 @@ class GatewayProcess:
             stderr=subprocess.STDOUT,
             env={**os.environ, **(env or {})},
             cwd=cwd,
+            # open_files: the process's descriptor limit (ulimit -n), soft and hard.
+            preexec_fn=None if open_files is None else partial(_limit_files, open_files),
         )
 
     def text(self) -> str:

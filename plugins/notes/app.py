@@ -16,6 +16,10 @@ from gateway_plugins.notes.views import add_routes, database_unavailable
 
 def create_notes_app(settings: NotesSettings, config_dir: str | Path) -> web.Application:
     url = resolve_url(settings.database_url, config_dir)
+    # Read the shipped migrations once, now: notes:startup names the head revision on every
+    # probe, and reading the folder then was blocking I/O per probe (2.4 ms) that failed with
+    # a bare AssertionError once file descriptors ran out.
+    migrate.head_revision()
     if is_sqlite(url):
         # Checked offline, while the app is built, so `gateway check` reports it too.
         check_sqlite_folder(url)

@@ -11,6 +11,7 @@ friends, which hold a cross-process lock while Alembic reads and moves the versi
 """
 
 import asyncio
+import functools
 import weakref
 import zlib
 from collections.abc import Callable
@@ -44,10 +45,12 @@ def alembic_config(**attributes: Any) -> Config:
     return config
 
 
+@functools.cache  # the installed files do not change while the process runs
 def head_revision() -> str:
-    """The newest revision the installed plugin ships."""
+    """The newest revision the installed plugin ships (read from disk once per process)."""
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    assert head is not None
+    if head is None:
+        raise RuntimeError(f"no migration found in {SCRIPT_LOCATION}: the plugin is incomplete")
     return head
 
 
