@@ -14,14 +14,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import os
 import resource
 import time
 from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 from aiohttp import web
-from prometheus_client import Counter
 
 log = logging.getLogger("gateway.descriptors")
 
@@ -32,11 +33,18 @@ SAMPLE_EVERY = 1.0
 LOG_EVERY = 60.0
 _OPEN_FOLDER = "/proc/self/fd"
 
-EXHAUSTED_SECONDS = Counter(
-    "gateway_fd_exhausted_seconds",
-    "Seconds (sampled once a second) this process spent at its file descriptor limit, when "
-    "new connections are refused: raise the limit (LimitNOFILE).",
-)
+
+@functools.cache
+def _exhausted_seconds() -> Any:
+    """The counter, made in the process that serves: prometheus-client must not be imported
+    before ``gateway serve --workers`` has chosen its multi-process folder (gateway/metrics.py)."""
+    from prometheus_client import Counter
+
+    return Counter(
+        "gateway_fd_exhausted_seconds",
+        "Seconds (sampled once a second) this process spent at its file descriptor limit, "
+        "when new connections are refused: raise the limit (LimitNOFILE).",
+    )
 
 
 def descriptor_use() -> tuple[int, int] | None:
@@ -71,7 +79,7 @@ class DescriptorWatch:
             self.exhausted = None
             return
         self.exhausted = use
-        EXHAUSTED_SECONDS.inc(SAMPLE_EVERY)
+        _exhausted_seconds().inc(SAMPLE_EVERY)
         now = time.monotonic()
         if now - self._logged_at >= LOG_EVERY:
             self._logged_at = now
@@ -93,6 +101,7 @@ class DescriptorWatch:
         )
 
     async def run(self) -> None:
+        _exhausted_seconds()  # in /metrics from the start, at 0
         while True:
             self.sample()
             await asyncio.sleep(SAMPLE_EVERY)

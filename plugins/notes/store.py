@@ -215,6 +215,9 @@ class _Attempt:
 # read after a miss) runs under the caller's deadline instead of starting one of its own.
 _ATTEMPT: ContextVar[_Attempt | None] = ContextVar("notes_store_attempt", default=None)
 
+# Reads, which on SQLite need no deadline (see _bounded).
+_SQLITE_UNBOUNDED = frozenset({"get", "get_json", "page", "version"})
+
 _P = ParamSpec("_P")
 _T = TypeVar("_T")
 
@@ -231,6 +234,10 @@ def _bounded(
     @functools.wraps(method)
     async def bounded(self: "NoteStore", *args: _P.args, **kwargs: _P.kwargs) -> _T:
         if _ATTEMPT.get() is not None:
+            return await method(self, *args, **kwargs)
+        if self._sqlite and method.__name__ in _SQLITE_UNBOUNDED:
+            # A read of a local file: no network to partition, sqlite_busy_timeout bounds it,
+            # and the hot path pays for no timer.
             return await method(self, *args, **kwargs)
         attempt = _Attempt()
         token = _ATTEMPT.set(attempt)
@@ -293,6 +300,8 @@ class NoteStore:
         # PostgreSQL single-note reads waiting for a connection, by id (see _get_batched).
         self._waiting: dict[int, list[asyncio.Future[Any]]] = {}
         self._batches: set[asyncio.Task[None]] = set()
+        # Purges of expired idempotency keys, run after the answer (see _purge_expired_keys).
+        self._purges: set[asyncio.Task[None]] = set()
 
     @classmethod
     async def open(cls, url: URL, settings: NotesSettings, *, wait: bool = True) -> "NoteStore":
@@ -324,8 +333,8 @@ class NoteStore:
         return cls(engine, settings, reader)
 
     async def close(self) -> None:
-        if self._batches:
-            await asyncio.gather(*self._batches, return_exceptions=True)
+        if self._batches or self._purges:
+            await asyncio.gather(*self._batches, *self._purges, return_exceptions=True)
         if self._reader is not None:
             await self._reader.close()
         await self.engine.dispose()
@@ -537,8 +546,8 @@ class NoteStore:
             return
         self._purged_at = time.monotonic()
         task = asyncio.get_running_loop().create_task(self._purge())
-        self._batches.add(task)
-        task.add_done_callback(self._batches.discard)
+        self._purges.add(task)
+        task.add_done_callback(self._purges.discard)
 
     async def _purge(self) -> None:
         cutoff = time.time() - self.settings.idempotency_ttl
