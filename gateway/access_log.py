@@ -8,10 +8,14 @@ request more than the rest of the gateway did (bench/README.md). The fields and 
 are the same in both formats:
 
 text: ``TIME INFO aiohttp.access [REQUEST_ID] PEER METHOD PATH STATUS BYTES_SENTB DURATIONms
-INSTANCE "USER_AGENT"``
+INSTANCE USER "USER_AGENT"``
 
 json: ``{"time", "level", "logger", "message", "request_id", "peer", "method", "path",
-"status", "bytes_sent", "duration_ms", "instance", "plugin", "user_agent"}``
+"status", "bytes_sent", "duration_ms", "instance", "plugin", "user", "user_agent"}``
+
+``user`` is the caller's name as an identity provider established it (the auth plugin's
+key name, never the key; ``-`` or ``null`` when anonymous). Under ``--workers`` each line also
+names its process: ``TIME [PID] INFO ...`` in text, ``"pid"`` in JSON.
 
 ``path`` is the target as the client sent it (path and query, not percent-decoded);
 ``bytes_sent`` counts the response's headers and body. The plugin instance whose
@@ -34,7 +38,7 @@ from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
 from gateway.aiohttp_seam import access_facts, app_state
-from gateway.keys import ACCESS_NAMES, REQUEST_ID, REQUEST_STARTED
+from gateway.keys import ACCESS_NAMES, IDENTITY, REQUEST_ID, REQUEST_STARTED
 from gateway.log_writer import writer
 from gateway.proxies import client_address
 from gateway.request_id import HEADER
@@ -105,16 +109,35 @@ def _escaped(value: str) -> str:
 
 # A request's access entry, queued on the writer as it is and rendered when its batch is
 # written: (render, when, took, request_id, peer, method, path, status, bytes_sent, names,
-# user_agent), render being text_line or json_line and names (instance, plugin, label).
+# user_agent, user), render being text_line or json_line and names (instance, plugin, label).
 Entry = tuple[Any, ...]
 # The names of an answer from the host's own routes, and of one answered before routing.
 GATEWAY_NAMES = ("gateway", "gateway", "gateway")
 UNROUTED_NAMES = ("-", "-", "-")
 
 
+# Under --workers, the process that answered: "[1234] " in text lines, "pid" in JSON ones
+# (gateway.logs.configure_logging sets it in each worker).
+_process_text = ""
+_process_id: int | None = None
+
+
+def show_process_id(pid: int | None) -> None:
+    """Name the process ``pid`` in every access line from now on (``None``: name none)."""
+    global _process_text, _process_id
+    _process_id, _process_text = pid, ("" if pid is None else f"[{pid}] ")
+
+
+def _user_text(user: str) -> str:
+    # A token's subject may hold spaces or quotes: escaped, so it stays one field.
+    if user.isprintable() and " " not in user and '"' not in user and "\\" not in user:
+        return user
+    return _escaped(user).replace(" ", "\\x20")
+
+
 def text_line(entry: Entry) -> str:
     """An access line in the text format."""
-    _, when, took, request_id, peer, method, path, status, size, names, agent = entry
+    _, when, took, request_id, peer, method, path, status, size, names, agent, user = entry
     try:
         if not path.isprintable():
             path = _escaped(path)
@@ -124,9 +147,10 @@ def text_line(entry: Entry) -> str:
         # Milliseconds with two decimals in integers: a float's :.2f goes through the general
         # float formatter, dearer than the line's other numbers together.
         whole, hundredths = divmod(int(took * 100_000 + 0.5), 100)
+        user = "-" if user is None else _user_text(user)
         return (
-            f"{stamp} INFO {LOGGER_NAME} [{request_id}] {peer} {method} {path} {status} "
-            f'{size}B {whole}.{_HUNDREDTHS[hundredths]}ms {names[2]} "{agent}"\n'
+            f"{stamp} {_process_text}INFO {LOGGER_NAME} [{request_id}] {peer} {method} {path} "
+            f'{status} {size}B {whole}.{_HUNDREDTHS[hundredths]}ms {names[2]} {user} "{agent}"\n'
         )
     except Exception as exc:
         return _unformattable(path, exc)
@@ -134,7 +158,7 @@ def text_line(entry: Entry) -> str:
 
 def json_line(entry: Entry) -> str:
     """An access line in the JSON format."""
-    _, when, took, request_id, peer, method, path, status, size, names, agent = entry
+    _, when, took, request_id, peer, method, path, status, size, names, agent, user = entry
     try:
         line: dict[str, Any] = {
             "time": clock.iso(when),
@@ -152,8 +176,11 @@ def json_line(entry: Entry) -> str:
             "duration_ms": int(took * 1_000_000 + 0.5) / 1000,
             "instance": names[0],
             "plugin": names[1],
+            "user": user,
             "user_agent": agent,
         }
+        if _process_id is not None:
+            line["pid"] = _process_id
         try:
             encoded = orjson.dumps(line, option=orjson.OPT_APPEND_NEWLINE)
         except orjson.JSONEncodeError:  # a header with bytes that are not UTF-8
@@ -221,8 +248,24 @@ class TextAccessLogger(AbstractAccessLogger):
             names = GATEWAY_NAMES
         # The values, not the line: rendered when the writer writes its batch (see
         # TextAccessLogger's docstring).
+        # Who, by name (an API key's configured name, a token's subject), never the credential.
+        identity = state.get(IDENTITY)
+        user = None if identity is None else identity.name
         writer.append(
-            (self.render, _now(), took, request_id, peer, method, path, status, size, names, agent)
+            (
+                self.render,
+                _now(),
+                took,
+                request_id,
+                peer,
+                method,
+                path,
+                status,
+                size,
+                names,
+                agent,
+                user,
+            )
         )
 
 

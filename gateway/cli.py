@@ -263,8 +263,22 @@ def _serve(args: argparse.Namespace, config: GatewayConfig) -> int:
     if args.workers < 1:
         print("error: --workers must be 1 or more", file=sys.stderr)
         return EXIT_CONFIG
-    configure_logging(settings.log_level, settings.log_format)
+    if not 1 <= port <= 65535:
+        print(f"error: --port {port}: a port is 1 to 65535", file=sys.stderr)
+        return EXIT_CONFIG
+    if port == settings.admin_port:
+        print(
+            f"error: --port {port} is [gateway] admin_port in {config.path}: choose another "
+            "port for one of them",
+            file=sys.stderr,
+        )
+        return EXIT_CONFIG
+    configure_logging(settings.log_level, settings.log_format, pid=args.workers > 1)
+    from gateway.listen import ListenError
+    from gateway.serve import listeners
+
     if args.workers > 1:
+        from gateway.listen import check_free
         from gateway.workers import GunicornApplication
 
         problems = build_problems(config, asyncio.run(build_report(config)))
@@ -272,7 +286,13 @@ def _serve(args: argparse.Namespace, config: GatewayConfig) -> int:
             print(line, file=sys.stderr)
         if problems:
             return EXIT_CONFIG
-        GunicornApplication(config, host, port, args.workers).run()
+        try:
+            for setting, at_host, at_port in listeners(config, host, port):
+                check_free(at_host, at_port, setting)
+        except ListenError as exc:
+            print(f"error: {config.path}: {exc}", file=sys.stderr)
+            return EXIT_FAILED
+        GunicornApplication(config, listeners(config, host, port), args.workers).run()
         return 0
     from gateway.serve import serve_single
 
@@ -280,8 +300,12 @@ def _serve(args: argparse.Namespace, config: GatewayConfig) -> int:
         with asyncio.Runner(loop_factory=lambda: new_event_loop(settings.loop)) as runner:
             log_loop(runner.get_loop(), settings.loop)
             runner.run(serve_single(config, host, port))
+    except ListenError as exc:
+        print(f"error: {config.path}: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     except PluginSetupError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        # The plugin's own message says what failed; the file and table say where to fix it.
+        print(f"error: {exc} (in {config.path}, [plugins.{exc.name}])", file=sys.stderr)
         return EXIT_FAILED
     finally:
         writer.flush()  # the access lines of the last requests, before anything else is said

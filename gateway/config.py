@@ -92,7 +92,8 @@ def load_config(
     path: str | os.PathLike[str] | None = None, *, extra_plugins: Iterable[tuple[str, Any]] = ()
 ) -> GatewayConfig:
     """Read and validate a plugins.toml; raise :class:`ConfigError` listing every problem."""
-    file = resolve_config_path(path)
+    # Absolute in every message: the operator may not know the folder the gateway ran in.
+    file = resolve_config_path(path).absolute()
     try:
         text = file.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -112,8 +113,47 @@ def load_config(
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(file, [ConfigIssue("", f"invalid TOML: {exc}")]) from None
-    return validate_config(data, file.absolute(), extra_plugins=extra_plugins)
+        raise ConfigError(file, [toml_issue(exc, text)]) from None
+    return validate_config(data, file, extra_plugins=extra_plugins)
+
+
+_TOML_AT = re.compile(
+    r"^(?P<what>.*) \((?:at line (?P<line>\d+), column (?P<column>\d+)|at end of document)\)$"
+)
+
+
+def toml_issue(exc: tomllib.TOMLDecodeError, text: str) -> ConfigIssue:
+    """A TOML syntax error as a line and a fix.
+
+    tomllib finds an unclosed array or inline table only where the next line begins (it
+    skipped the newline looking for ``,`` or ``]``): the line to fix is the last one before
+    that holds anything, and that is the line named here.
+    """
+    found = _TOML_AT.match(str(exc))
+    what = found.group("what") if found else str(exc)
+    lines = text.splitlines()
+    if found is None or found.group("line") is None:
+        line, column = len(lines), None  # at the end of the document
+    else:
+        line, column = int(found.group("line")), int(found.group("column"))
+    if column is None or (column == 1 and what.startswith("Unclosed")):
+        filled = [i for i in range(1, line) if lines[i - 1].split("#", 1)[0].strip()]
+        if column is None and line and lines[line - 1].split("#", 1)[0].strip():
+            filled.append(line)
+        if filled:
+            line, column = filled[-1], None
+    where = f"line {line}" + (f", column {column}" if column is not None else "")
+    shown = lines[line - 1].strip() if 0 < line <= len(lines) else ""
+    quoted = f": {shown!r}" if shown else ""
+    closer = {"Unclosed array": "]", "Unclosed inline table": "}"}.get(what)
+    if closer:
+        fix = f"close it with {closer!r} on that line, or add the missing ',' between its items"
+    else:
+        fix = (
+            'correct that line: key = value, strings in "quotes", one key per line '
+            "(https://toml.io)"
+        )
+    return ConfigIssue(where, f"invalid TOML: {what}{quoted}", fix)
 
 
 def validate_config(
@@ -132,6 +172,10 @@ def validate_config(
     """
     issues: list[ConfigIssue] = []
     data = _interpolate(data, "", issues, file.parent)
+    # A value that could not be interpolated is reported once, as that: its validation error
+    # ("" is not an integer) would say the same thing again, without the fix.
+    interpolation_issues = len(issues)
+    uninterpolated = {issue.path for issue in issues}
 
     for key in data:
         if key not in ("gateway", "plugins"):
@@ -193,6 +237,11 @@ def validate_config(
         else:
             log.warning("plugin %r (not enabled) %s", plugin.name, plugin.plugin.error)
     if issues:
+        issues = [
+            issue
+            for i, issue in enumerate(issues)
+            if i < interpolation_issues or issue.path not in uninterpolated
+        ]
         raise ConfigError(label or file, issues, discovered)
     return GatewayConfig(file, gateway, discovered, plugins)
 
@@ -438,7 +487,21 @@ def _issue_from_pydantic(model: type[BaseModel], error: Any, where: str) -> Conf
     # The input is shown redacted: a secret-named setting (api_key = 12345) as ***, a table
     # (a model validator's input) with its secret members as ***, a URL without its password.
     got = redacted_repr(error.get("input"), loc[-1] if loc else where.rsplit(".", 1)[-1])
-    return ConfigIssue(path, f"{error['msg']}, got {got}")
+    return ConfigIssue(path, f"{error['msg']}, got {got}", _TYPE_FIXES.get(kind))
+
+
+# How to write a value of the expected type, for pydantic's errors that say only what is wrong.
+_TYPE_FIXES = {
+    "int_parsing": "write a whole number without quotes, for example 8080",
+    "int_type": "write a whole number without quotes, for example 8080",
+    "int_from_float": "write a whole number, without a fraction",
+    "float_parsing": "write a number without quotes, for example 2.5",
+    "float_type": "write a number without quotes, for example 2.5",
+    "bool_parsing": "write true or false, without quotes",
+    "bool_type": "write true or false, without quotes",
+    "string_type": 'write a string in quotes, for example "value"',
+    "list_type": 'write a list in brackets, for example ["a", "b"]',
+}
 
 
 def _interpolate(value: Any, path: str, issues: list[ConfigIssue], base: Path) -> Any:

@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 import pluggy
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field, IPvAnyNetwork
+from pydantic import BaseModel, ConfigDict, Field, IPvAnyNetwork, field_validator, model_validator
 
 # --- a plugin and what it declares -----------------------------------------------------------
 
@@ -42,6 +42,9 @@ class PluginInfo:
     - ``description``: one line shown by ``gateway plugins --json`` and ``/_gateway/plugins``.
     - ``version``: shown by ``gateway plugins`` when no installed distribution gives one (a
       folder plugin's only way to have a version besides a module-level ``__version__``).
+    - ``admin``: ``True`` for endpoints meant for operators and their platform, not
+      clients (health probes): with ``[gateway] admin_port`` set they are served on the admin
+      listener only.
     - ``single_instance``: ``True`` when the plugin may be enabled under one table only
       (``gateway check`` refuses a second); by default an operator may enable it several times
       under names of their choosing (``[plugins.billing]`` with ``plugin = "proxy"``), each
@@ -55,6 +58,9 @@ class PluginInfo:
     description: str = ""
     version: str | None = None
     single_instance: bool = False
+    # With [gateway] admin_port set, served on the admin listener only, beside /_gateway and
+    # /metrics (the health plugin: probes come from the platform, never from clients).
+    admin: bool = False
 
 
 @dataclass
@@ -120,6 +126,12 @@ class GatewaySettings(BaseModel):
 
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=1, le=65535)
+    # The admin listener (as Kong's and Envoy's admin ports): when admin_port is set, the
+    # gateway's own paths (/_gateway, /metrics) and the health endpoints (the plugins whose
+    # PluginInfo says admin=True) are served there and only there, and the public address
+    # serves the plugins (plus /openapi.json and /docs). gateway/admin_listener.py.
+    admin_host: str = "127.0.0.1"
+    admin_port: int | None = Field(None, ge=1, le=65535)
     plugin_dirs: list[str] = []
     # Seconds in-flight requests get to finish after SIGTERM before they are cancelled.
     shutdown_timeout: float = Field(30.0, ge=0)
@@ -132,7 +144,7 @@ class GatewaySettings(BaseModel):
     keepalive_timeout: float = Field(75.0, ge=0, le=3600)
     # --workers: seconds gunicorn lets a worker go without a heartbeat before it kills it.
     worker_timeout: float = Field(60.0, gt=0, le=3600)
-    log_level: str = Field("info", pattern="^(debug|info|warning|error)$")
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
     access_log: bool = True
     # Every log line, access and application: "text" for people, "json" for log aggregation.
     log_format: Literal["text", "json"] = "text"
@@ -153,6 +165,21 @@ class GatewaySettings(BaseModel):
     # guard, max_connections_per_peer): one host holds a whole /64, and could rotate through
     # it. IPv4-mapped IPv6 addresses (::ffff:203.0.113.9) are counted as the IPv4 address.
     ipv6_prefix: int = Field(64, ge=1, le=128)
+
+    @model_validator(mode="after")
+    def _two_ports(self) -> GatewaySettings:
+        if self.admin_port is not None and self.admin_port == self.port:
+            raise ValueError(
+                f"admin_port and port are both {self.port}: give the admin listener a port "
+                "of its own, for example admin_port = 9901"
+            )
+        return self
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _any_case(cls, value: Any) -> Any:
+        # "INFO", as Python's logging and gunicorn spell it, means "info".
+        return value.lower() if isinstance(value, str) else value
 
 
 class MountSettings(BaseModel):

@@ -14,6 +14,7 @@ there is one.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import MutableMapping
 from typing import Any
 
@@ -22,12 +23,14 @@ import structlog
 from aiohttp import web
 from gunicorn.glogging import Logger as GunicornBaseLogger
 
-from gateway.access_log import access_logger_class, clock
+from gateway.access_log import access_logger_class, clock, show_process_id
 from gateway.config import GatewaySettings
 from gateway.log_writer import writer
 from gateway.request_id import current_request_id
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
+# Under --workers: which process wrote the line, after the time as in gunicorn's own lines.
+FORMAT_PID = "%(asctime)s [%(process)d] %(levelname)s %(name)s [%(request_id)s] %(message)s"
 # The first keys of every JSON line, in this order; the rest follow as the call gave them.
 JSON_FIELDS = ("time", "level", "logger", "message", "request_id")
 
@@ -68,16 +71,24 @@ def _record_fields(
     return fields
 
 
+def _with_pid(
+    logger: Any, method: str, event: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    record: logging.LogRecord = event["_record"]
+    fields = _record_fields(logger, method, event)
+    return {**{k: fields.pop(k) for k in JSON_FIELDS}, "pid": record.process, **fields}
+
+
 def _dumps(value: Any, **options: Any) -> str:
     return orjson.dumps(value, **options).decode()
 
 
-def json_formatter() -> logging.Formatter:
-    """The formatter of JSON application lines."""
+def json_formatter(pid: bool = False) -> logging.Formatter:
+    """The formatter of JSON application lines; with ``pid``, each names its process."""
     return structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=[
             structlog.stdlib.ExtraAdder(),  # `extra=` of the call, and request_id
-            _record_fields,
+            _with_pid if pid else _record_fields,
             structlog.processors.format_exc_info,
         ],
         processors=[
@@ -87,15 +98,19 @@ def json_formatter() -> logging.Formatter:
     )
 
 
-def formatter(log_format: str) -> logging.Formatter:
+def formatter(log_format: str, pid: bool = False) -> logging.Formatter:
     """The formatter of application lines for ``[gateway] log_format``."""
-    return json_formatter() if log_format == "json" else logging.Formatter(FORMAT)
+    if log_format == "json":
+        return json_formatter(pid)
+    return logging.Formatter(FORMAT_PID if pid else FORMAT)
 
 
-def configure_logging(level: str = "info", log_format: str = "text") -> None:
-    """Send every application line of this process through the log writer, in ``log_format``."""
+def configure_logging(level: str = "info", log_format: str = "text", *, pid: bool = False) -> None:
+    """Send every application line of this process through the log writer, in ``log_format``;
+    with ``pid`` (``--workers``), every line, access lines too, names the process."""
+    show_process_id(os.getpid() if pid else None)
     handler = WriterHandler()
-    handler.setFormatter(formatter(log_format))
+    handler.setFormatter(formatter(log_format, pid))
     handler.addFilter(RequestIdFilter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
@@ -110,7 +125,7 @@ class JsonGunicornLogger(GunicornBaseLogger):
     def setup(self, cfg: Any) -> None:
         super().setup(cfg)
         handler = WriterHandler()
-        handler.setFormatter(json_formatter())
+        handler.setFormatter(json_formatter(pid=True))  # only under --workers
         handler.addFilter(RequestIdFilter())
         self.error_log.handlers[:] = [handler]
 

@@ -57,6 +57,7 @@ from aiohttp.http_exceptions import (
 )
 from aiohttp.web_protocol import ERROR as UNPARSED
 
+from gateway.admin_listener import split_listeners
 from gateway.aiohttp_seam import request_state
 from gateway.bodies import HANDLER_ARGS
 from gateway.dispatch import dispatcher
@@ -421,13 +422,17 @@ class ProtocolRunner(web.AppRunner):
         await super().setup()
         stock = super().server  # aiohttp's, never listened on: its factory is the app's own
         assert stock is not None
-        settings = self.app[CONFIG].gateway
+        config = self.app[CONFIG]
+        settings = config.gateway
+        # gateway/dispatch.py: the root's routing and middleware, without aiohttp's
+        # per-application layers (the app is frozen by now).
+        handler = dispatcher(
+            self.app, stock.request_handler, observe_safely if settings.metrics else None
+        )
+        if settings.admin_port is not None:  # gateway/admin_listener.py
+            handler = split_listeners(handler, config)
         self.connections = ConnectionServer(
-            # gateway/dispatch.py: the root's routing and middleware, without aiohttp's
-            # per-application layers (the app is frozen by now).
-            dispatcher(
-                self.app, stock.request_handler, observe_safely if settings.metrics else None
-            ),
+            handler,
             loop=loop,
             request_factory=stock.request_factory,
             handler_cancellation=self.handler_cancellation,

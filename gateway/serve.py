@@ -15,30 +15,63 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import socket
 
 from aiohttp import web
 
 from gateway.config import GatewayConfig
 from gateway.drain import DrainingRunner
+from gateway.listen import ListenError, bind
 from gateway.logs import runner_options
 
 log = logging.getLogger("gateway.serve")
 
 
+PUBLIC_SETTING = "[gateway] host and port, or --host and --port"
+ADMIN_SETTING = "[gateway] admin_host and admin_port"
+
+
+def listeners(config: GatewayConfig, host: str, port: int) -> list[tuple[str, str, int]]:
+    """What to listen on: the public address, and the admin one when configured."""
+    found = [(PUBLIC_SETTING, host, port)]
+    if config.gateway.admin_port is not None:
+        found.append((ADMIN_SETTING, config.gateway.admin_host, config.gateway.admin_port))
+    return found
+
+
 async def serve_single(config: GatewayConfig, host: str, port: int) -> None:
-    """Serve until SIGTERM or SIGINT, then drain; raises PluginSetupError at start-up."""
+    """Serve until SIGTERM or SIGINT, then drain; raises ListenError before anything starts
+    when an address cannot be listened on, PluginSetupError at start-up."""
     from gateway.app import create_app
 
-    app = await create_app(config)
-    runner = DrainingRunner(app, config.gateway, **runner_options(config.gateway))
-    await runner.setup()
+    # gateway/listen.py: bound first, so a taken port stops nothing half-started.
+    sockets: list[socket.socket] = []
     try:
-        site = web.TCPSite(runner, host, port)
-        await site.start()
+        for setting, at_host, at_port in listeners(config, host, port):
+            sockets.append(bind(at_host, at_port, setting))
+    except ListenError:
+        for sock in sockets:
+            sock.close()
+        raise
+    try:
+        app = await create_app(config)
+        runner = DrainingRunner(app, config.gateway, **runner_options(config.gateway))
+        await runner.setup()
+    except BaseException:
+        for sock in sockets:
+            sock.close()
+        raise
+    try:
+        for sock in sockets:
+            await web.SockSite(runner, sock).start()
+        banner = [f"http://{host}:{port}"]
+        if config.gateway.admin_port is not None:
+            admin = f"http://{config.gateway.admin_host}:{config.gateway.admin_port}"
+            banner.append(f"admin on {admin}")
         if config.gateway.log_format == "json":  # every line JSON: the banner is a log line
-            log.info("Running on http://%s:%s", host, port)
+            log.info("Running on %s", ", ".join(banner))
         else:
-            print(f"======== Running on http://{host}:{port} ========", flush=True)
+            print(f"======== Running on {', '.join(banner)} ========", flush=True)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
 

@@ -64,7 +64,7 @@ async def worker_runner() -> web.AppRunner:
     from gateway.app import create_app
 
     config = load_config(os.environ[CONFIG_ENV])
-    configure_logging(config.gateway.log_level, config.gateway.log_format)
+    configure_logging(config.gateway.log_level, config.gateway.log_format, pid=True)
     log_loop(asyncio.get_running_loop(), config.gateway.loop)
     app = await create_app(config)
     runner = DrainingRunner(
@@ -294,9 +294,13 @@ def _worker_class(loop_setting: str) -> str:
 class GunicornApplication(BaseApplication):
     """A gunicorn application serving the gateway with aiohttp's worker."""
 
-    def __init__(self, config: GatewayConfig, host: str, port: int, workers: int) -> None:
+    def __init__(
+        self, config: GatewayConfig, listeners: list[tuple[str, str, int]], workers: int
+    ) -> None:
         self.options: dict[str, Any] = {
-            "bind": f"{host}:{port}",
+            # Every worker serves every address: the public one and the admin listener
+            # (gateway/admin_listener.py tells them apart by the connection's local port).
+            "bind": [_address(host, port) for _, host, port in listeners],
             "workers": workers,
             "worker_class": _worker_class(config.gateway.loop),
             # gunicorn kills a worker after this; the worker's own drain (accept_grace, then
@@ -334,6 +338,10 @@ class GunicornApplication(BaseApplication):
 
     def run(self) -> None:
         RollingArbiter(self).run()
+
+
+def _address(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
 def _worker_exit(server: Any, worker: Any) -> None:

@@ -44,6 +44,8 @@ def gateway_plugin_info() -> PluginInfo:
         description="Liveness, readiness and the health checks every plugin contributes.",
         # One /health answers for every plugin and instance: a second would add nothing.
         single_instance=True,
+        # Probes come from the platform: on the admin listener when there is one.
+        admin=True,
     )
 
 

@@ -74,6 +74,12 @@ class NotesSettings(PluginSettings):
     def _supported_url(cls, value: str) -> str:
         try:
             url = make_url(value)
+        except ValueError as exc:  # make_url's int() of a port that is not a number
+            port = str(exc).rpartition(": ")[2]
+            raise ValueError(
+                f"the port in the URL, {port}, is not a number; write host:port with digits, "
+                "for example postgresql+asyncpg://user@db.internal:5432/notes"
+            ) from None
         except ArgumentError:
             raise ValueError(
                 "not a database URL; expected for example sqlite+aiosqlite:///notes.db or "

@@ -16,6 +16,7 @@ import logging
 import sqlite3
 
 from sqlalchemy.engine import URL
+from sqlalchemy.exc import DBAPIError
 
 from gateway_plugins.notes import migrate
 from gateway_plugins.notes.database import check_sqlite_folder, is_sqlite
@@ -32,6 +33,36 @@ log = logging.getLogger("gateway_plugins.notes.startup")
 # Seconds between background attempts: doubling from the first, up to the last.
 RETRY_FIRST = 0.5
 RETRY_MOST = 5.0
+
+
+class DatabaseRefused(Exception):
+    """The database server refused the plugin's URL: the start fails with the fix."""
+
+
+# PostgreSQL's SQLSTATEs for a refusal the operator fixes in the URL or on the server.
+_REFUSALS = {
+    "3D000": "create it (createdb -h {host} -p {port} -U {user} {database}), or correct the "
+    "database name in database_url",
+    "28P01": "correct the password in database_url (use ${{VAR}} or ${{file:...}} "
+    "to keep it out of the file)",
+    "28000": "allow this user and address in the server's pg_hba.conf, or correct the user in "
+    "database_url",
+}
+
+
+def refusal(url: URL, exc: DBAPIError) -> str:
+    """What the server said, once, without SQLAlchemy's wrapping, and how to fix it."""
+    said = str(exc.orig).strip() or type(exc.orig).__name__
+    code = getattr(exc.orig, "sqlstate", None)
+    fix = _REFUSALS.get(code or "", "check database_url and the server's log")
+    fix = fix.format(
+        host=url.host or "localhost",
+        port=url.port or 5432,
+        user=url.username or "postgres",
+        database=url.database,
+    )
+    where = f"{url.host or 'localhost'}:{url.port or 5432}" if url.host or url.port else "server"
+    return f"database_url: the database server at {where} refused: {said} (fix: {fix})"
 
 
 class NotesDatabase:
@@ -58,6 +89,10 @@ class NotesDatabase:
             self.waiting_for = str(exc)
         except UNAVAILABLE as exc:
             self.waiting_for = f"the database does not answer ({type(exc).__name__}: {exc})"
+        except DBAPIError as exc:
+            # The server answered and refused (no such database, a wrong password): no retry
+            # fixes that, and the operator needs the key and the fix, not SQLAlchemy's text.
+            raise DatabaseRefused(refusal(self.url, exc)) from None
         log.warning(
             "notes starts without its database: %s; notes requests answer 503 until it is "
             "open, retried in the background",
