@@ -74,6 +74,7 @@ ACCESS_FIELDS = {
     "duration_ms",
     "instance",
     "plugin",
+    "user",
     "user_agent",
 }
 
@@ -240,7 +241,7 @@ def test_text_access_line_has_size_plugin_and_agent(echo_config):
     log = process.stdout.read()
     first = next(line for line in log.splitlines() if "[line-1]" in line)
     assert " 127.0.0.1 GET /echo/?q=%0Afake 200 " in first
-    assert first.endswith(' echo "agent \\"with\\" quotes"')
+    assert first.endswith(' echo - "agent \\"with\\" quotes"')  # "-": no caller named
     size = first.split(" 200 ", 1)[1].split(" ", 1)[0]
     assert size.endswith("B") and int(size[:-1]) > 0
     second = next(line for line in log.splitlines() if "[line-2]" in line)
@@ -248,7 +249,7 @@ def test_text_access_line_has_size_plugin_and_agent(echo_config):
     # The duration: milliseconds with two decimals, the handler's quarter-second in it (less
     # a little: uvloop's timers run on a millisecond clock and may fire a fraction early).
     slow = next(line for line in log.splitlines() if "[line-3]" in line)
-    took = re.search(r" 200 \d+B (\d+)\.(\d\d)ms echo ", slow)
+    took = re.search(r" 200 \d+B (\d+)\.(\d\d)ms echo - ", slow)
     assert took is not None, slow
     assert 240 <= int(took.group(1)) < 5000
 
