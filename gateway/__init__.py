@@ -67,6 +67,7 @@ from gateway.redact import redact
 from gateway.request_id import copy_request_id, request_id_of
 from gateway.response_fields import response_fields
 from gateway.responses import json_response
+from gateway.session_secret import session_secret
 from gateway.version import __version__
 from gateway.window_counts import MemoryCounts
 
@@ -134,6 +135,7 @@ __all__ = [
     "response_fields",
     "run_health_checks",
     "scopes_named",
+    "session_secret",
     "storable_response",
     "stored_fields",
     "variant_key",

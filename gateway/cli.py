@@ -292,6 +292,9 @@ def _serve(args: argparse.Namespace, config: GatewayConfig) -> int:
         except ListenError as exc:
             print(f"error: {config.path}: {exc}", file=sys.stderr)
             return EXIT_FAILED
+        from gateway.session_secret import session_secret
+
+        session_secret()  # made here, if it must be, so that every worker shares it
         GunicornApplication(config, listeners(config, host, port), args.workers).run()
         return 0
     from gateway.serve import serve_single

@@ -20,6 +20,7 @@ from aiohttp import web
 
 from gateway.docs import STATIC, html_page
 from gateway.health import run_checks, with_health, worst
+from gateway.identity import identity_of
 from gateway.keys import CONFIG, HEALTH_CHECKS, MIDDLEWARE_CHAINS, PLUGIN_REPORT, STATE
 from gateway.responses import json_response
 from gateway.traffic import TRAFFIC, TrafficHistory, sample_traffic
@@ -47,10 +48,21 @@ async def status_view(request: web.Request) -> web.Response:
     traffic: dict[str, Any] = (
         {"available": False, "reason": METRICS_OFF} if history is None else history.summary()
     )
+    caller = identity_of(request)
     body = {
         "generated_at": datetime.now(UTC).isoformat(),
         "version": __version__,
-        "state": "draining" if state.draining else ("ready" if state.ready else "starting"),
+        # As /health/ready answers: a required check failing is "not ready" (non-required
+        # ones report warn, never fail: gateway/health.py).
+        "state": "draining"
+        if state.draining
+        else "starting"
+        if not state.ready
+        else "not ready"
+        if worst(checks) == "fail"
+        else "ready",
+        # Who is looking (a signed-in operator can sign out); never their credential.
+        "caller": None if caller is None else {"name": caller.name, "provider": caller.provider},
         # Each instance's row with its own checks' results (gateway.health.with_health).
         "plugins": with_health(root[PLUGIN_REPORT], mounted, checks),
         # By prefix (a plugin's, /_gateway, /metrics): the middlewares that run, outermost first.

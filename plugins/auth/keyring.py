@@ -34,6 +34,11 @@ class KeyRing:
             (settings.hash.encode(), Identity(name, frozenset(settings.scopes), provider))
             for name, settings in keys.items()
         ]
+        self._by_name = {identity.name: (stored, identity) for stored, identity in self._keys}
+
+    def named(self, name: str) -> tuple[bytes, Identity] | None:
+        """The stored hash and identity of the key called ``name`` (a session names its key)."""
+        return self._by_name.get(name)
 
     def identify(self, presented: str) -> Identity | None:
         digest = hash_key(presented).encode()

@@ -32,6 +32,7 @@ from multidict import istr
 from gateway import (
     IDENTITY,
     Handler,
+    Identity,
     MemoryCounts,
     Middleware,
     Priority,
@@ -43,6 +44,7 @@ from gateway import (
 )
 from gateway_plugins.auth.keyring import KEY_PREFIX, KeyRing
 from gateway_plugins.auth.rules import RuleBook
+from gateway_plugins.auth.session import Sessions, sign_in_redirect, wants_sign_in
 from gateway_plugins.auth.settings import PUBLIC, AuthSettings
 
 log = logging.getLogger("gateway_plugins.auth")
@@ -72,6 +74,8 @@ class Guard:
         # window, as limits counts it).
         self.failures = parse_many(settings.max_failures)
         self.failed = MemoryCounts("moving-window")
+        # The dashboard's sign-in (plugins/auth/session.py).
+        self.sessions = Sessions(self.keys, settings.session_lifetime)
 
     def presented(self, request: web.Request) -> tuple[str, bool] | None:
         """The credential sent, and whether it is plainly an API key (sent as ``X-API-Key``, or
@@ -198,6 +202,16 @@ class Guard:
             return handler(request)
         identity = identity_of(request)
         if identity is None:
+            # Only where a request would be refused: a browser's dashboard session (safe
+            # methods under /_gateway), its sign-in pages, or the way to them.
+            identity = self.sessions.identify(request)
+            if identity is not None:
+                request[IDENTITY] = identity
+                return self.authorize(request, handler)
+            if self.sessions.handles(request):
+                return self.sessions.answer(request, required, self._check_posted_key)
+            if wants_sign_in(request):
+                return sign_in_redirect()
             if self.read_bearer and self.bearer(request) is not None:
                 return self._refuse_unaccepted(request)
             raise ProblemError(
@@ -215,6 +229,16 @@ class Guard:
                 required_scope=required,
             )
         return handler(request)
+
+    def _check_posted_key(self, request: web.Request, key: str) -> Identity | None:
+        """A key posted to the sign-in form, judged as one in a header: refused while its
+        address is locked out, counted when wrong."""
+        address = address_bucket(client_address(request), self.ipv6_prefix)
+        self._refuse_locked_out(address)
+        identity = self.keys.identify(key)
+        if identity is None:
+            self._count_failure(request, address, "wrong API key at the dashboard sign-in")
+        return identity
 
     def _unless_unaccepted(
         self, request: web.Request, handler: Handler

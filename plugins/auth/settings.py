@@ -83,6 +83,8 @@ class AuthSettings(PluginSettings):
     # request with a key from it is refused with 429 until the window moves on.
     max_failures: str = "10/minute"
     identity_header: Literal["authorization", "x-api-key", "both"] = "both"
+    # Seconds a dashboard session (signed in at /_gateway/login with an admin key) lasts.
+    session_lifetime: float = Field(8 * 3600, ge=60, le=7 * 86400)
 
     @field_validator("keys")
     @classmethod

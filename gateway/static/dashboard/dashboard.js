@@ -206,9 +206,16 @@ async function refresh() {
   timer = null;
   try {
     const response = await fetch("status", { headers: { Accept: "application/json" }, cache: "no-store" });
+    if (response.status === 401) {
+      // No session (or it expired): the sign-in page, which keeps the key out of the URL.
+      window.location.assign("login");
+      return;
+    }
     if (!response.ok) throw new Error(`status answered ${response.status}`);
     const data = await response.json();
     $("version").textContent = `${data.version} · ${data.state}`;
+    $("caller").hidden = !data.caller;
+    $("caller-name").textContent = data.caller ? data.caller.name : "";
     const overall = $("overall");
     overall.textContent = data.health.status;
     overall.className = `badge ${data.health.status}`;
@@ -232,6 +239,12 @@ $("pause").addEventListener("click", () => {
   $("pause").textContent = paused ? "Resume updates" : "Pause updates";
   if (!paused && timer === null) refresh();
   else if (paused && timer !== null) { clearTimeout(timer); timer = null; }
+});
+
+$("sign-out").addEventListener("click", async () => {
+  // A same-origin POST (the browser sends Origin, which the sign-out checks).
+  await fetch("logout", { method: "POST", cache: "no-store" });
+  window.location.assign("login");
 });
 
 refresh();
