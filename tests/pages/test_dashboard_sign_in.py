@@ -151,9 +151,11 @@ async def test_sign_in_with_a_form_and_a_safe_session_cookie(async_browser: Any,
         await page.click("#sign-out")
         await page.wait_for_url(f"{base}/_gateway/login")
         assert await context.cookies() == []
-        async with aiohttp.ClientSession() as session:
-            async with session.get(f"{base}/_gateway/status") as answer:
-                assert answer.status == 401
+        async with (
+            aiohttp.ClientSession() as session,
+            session.get(f"{base}/_gateway/status") as answer,
+        ):
+            assert answer.status == 401
         await context.close()
         assert watch.outside == []
         assert [e for e in watch.errors if "401" not in e and "403" not in e] == []
