@@ -120,15 +120,18 @@ class Sessions:
         value = request.cookies.get(COOKIE)
         if not value:
             return None
-        name, _, rest = value.partition(".")
-        expires_text, _, signature = rest.partition(".")
+        # NAME.EXPIRES.SIGNATURE, split from the right: a key's name may hold dots.
+        rest, _, signature = value.rpartition(".")
+        name, _, expires_text = rest.rpartition(".")
         if not expires_text.isdigit() or int(expires_text) < time.time():
             return None
         found = self.keys.named(name)
         if found is None:
             return None
         key_hash, identity = found
-        if not hmac.compare_digest(signature, self._signature(name, int(expires_text), key_hash)):
+        expected = self._signature(name, int(expires_text), key_hash)
+        # As bytes: compare_digest refuses a str with characters outside ASCII.
+        if not hmac.compare_digest(signature.encode("utf-8", "surrogateescape"), expected.encode()):
             return None
         return Identity(identity.name, identity.scopes, PROVIDER)
 
