@@ -21,7 +21,7 @@ from aiohttp import web
 
 from gateway.config import GatewayConfig
 from gateway.drain import DrainingRunner
-from gateway.listen import ListenError, bind
+from gateway.listen import ListenError, bind, explain
 from gateway.logs import runner_options
 
 log = logging.getLogger("gateway.serve")
@@ -46,8 +46,9 @@ async def serve_single(config: GatewayConfig, host: str, port: int) -> None:
 
     # gateway/listen.py: bound first, so a taken port stops nothing half-started.
     sockets: list[socket.socket] = []
+    wanted = listeners(config, host, port)
     try:
-        for setting, at_host, at_port in listeners(config, host, port):
+        for setting, at_host, at_port in wanted:
             sockets.append(bind(at_host, at_port, setting))
     except ListenError:
         for sock in sockets:
@@ -62,8 +63,11 @@ async def serve_single(config: GatewayConfig, host: str, port: int) -> None:
             sock.close()
         raise
     try:
-        for sock in sockets:
-            await web.SockSite(runner, sock).start()
+        for (setting, at_host, at_port), sock in zip(wanted, sockets, strict=True):
+            try:
+                await web.SockSite(runner, sock).start()  # listens from here
+            except OSError as exc:  # taken between bind and listen: said as bind says it
+                raise ListenError(explain(at_host, at_port, setting, exc)) from None
         banner = [f"http://{host}:{port}"]
         if config.gateway.admin_port is not None:
             admin = f"http://{config.gateway.admin_host}:{config.gateway.admin_port}"
