@@ -81,13 +81,27 @@ def _set_replaced(replaced: bool) -> None:
         runner.app[STATE].replaced = replaced
 
 
-def config_problems(path: str) -> list[str]:
-    """What ``gateway check`` would report about the file at ``path``; empty when it is fine."""
+def config_problems(path: str, admin: tuple[str, int | None] | None = None) -> list[str]:
+    """What ``gateway check`` would report about the file at ``path``; empty when it is fine.
+
+    ``admin``, the admin listener the master bound (host and port), must stay as it is: the
+    master's sockets are not rebound by a reload, and workers tell the admin listener by its
+    port (gateway/admin_listener.py).
+    """
     try:
         config = load_config(path)
     except ConfigError as exc:
         return [issue.format(exc.file) for issue in exc.issues]
-    return build_problems(config, asyncio.run(build_report(config)))
+    problems = build_problems(config, asyncio.run(build_report(config)))
+    settings = config.gateway
+    now = (settings.admin_host, settings.admin_port) if settings.admin_port else (None, None)
+    if admin is not None and now != admin:
+        problems.append(
+            f"{config.path}: gateway.admin_port: the admin listener ({now[0]}:{now[1]}) differs "
+            f"from the one the running gateway listens on ({admin[0]}:{admin[1]}) (fix: a "
+            "reload keeps the addresses; restart the gateway to change them, or restore them)"
+        )
+    return problems
 
 
 class RollingArbiter(Arbiter):
@@ -196,7 +210,7 @@ class RollingArbiter(Arbiter):
     def handle_hup(self) -> None:
         path = os.environ[CONFIG_ENV]
         self.log.info("SIGHUP: reading %s", path)
-        problems = config_problems(path)
+        problems = config_problems(path, self.app.admin)
         if problems:
             for line in problems:
                 self.log.error(line)
@@ -327,6 +341,11 @@ class GunicornApplication(BaseApplication):
         if config.gateway.log_format == "json":
             self.options["logger_class"] = JsonGunicornLogger
         os.environ[CONFIG_ENV] = str(config.path)
+        settings = config.gateway
+        # What a reload may not change (RollingArbiter.handle_hup).
+        self.admin = (
+            (settings.admin_host, settings.admin_port) if settings.admin_port else (None, None)
+        )
         super().__init__()
 
     def load_config(self) -> None:

@@ -4,7 +4,9 @@ workers, asked on both addresses for the admin paths and a plugin's."""
 from __future__ import annotations
 
 import asyncio
+import signal
 import time
+from pathlib import Path
 
 import aiohttp
 import pytest
@@ -22,7 +24,7 @@ HEALTH_PATHS = ["/health", "/health/live", "/health/ready"]
 def admin_config(write_config, plugin_folder):
     plugin_folder(whoami=plugin_sources.WHOAMI)
 
-    def config() -> tuple[object, int]:
+    def config() -> tuple[Path, int]:
         admin_port = free_port()
         path = write_config(
             f"""
@@ -104,6 +106,14 @@ async def test_two_workers_serve_admin_paths_only_on_the_admin_port(admin_config
         await _wait_ready(admin, gateway, BOOT_TIMEOUT)
         await _check_split(gateway.url, admin)
         assert f"http://127.0.0.1:{admin_port}" in gateway.text()  # gunicorn's "Listening at"
+        # A reload cannot move the admin listener (the master's sockets stay): refused, and
+        # the workers keep serving both addresses.
+        moved = config.read_text().replace(f"admin_port = {admin_port}", "admin_port = 9")
+        config.write_text(moved)
+        gateway.process.send_signal(signal.SIGHUP)
+        await gateway.logged("reload refused", within=BOOT_TIMEOUT)
+        assert "gateway.admin_port: the admin listener (127.0.0.1:9) differs" in gateway.text()
+        await _check_split(gateway.url, admin)
     finally:
         assert gateway.stop() == 0
 
