@@ -14,7 +14,7 @@ from tests.pages.conftest import open_page
 from tests.served import artefacts, running_gateway, write_config
 
 pytestmark = pytest.mark.slow
-METHODS = {"get", "put", "post", "delete", "patch"}
+METHODS = {"get", "head", "put", "post", "delete", "patch"}
 TIMEOUT = 15_000  # ms
 
 
