@@ -100,7 +100,7 @@ async def create_app(config: GatewayConfig, *, strict: bool = True) -> web.Appli
     """
     routing = _Routing()
     state = GatewayState()
-    trusted = TrustedProxies(config.gateway.trusted_proxies)
+    trusted = TrustedProxies(config.gateway.trusted_proxies, config.gateway.forwarded_header)
     root = web.Application(
         middlewares=[_root_middleware(config.gateway.metrics, trusted, routing, state)],
         handler_args=HANDLER_ARGS,  # gateway/bodies.py: bodies are decoded by read_body

@@ -153,9 +153,13 @@ class GatewaySettings(BaseModel):
     # Serve /metrics and count every request. Off by default: counting costs every request
     # about 3 µs of CPU (bench/README.md), which only an operator who scrapes should pay.
     metrics: bool = False
-    # Proxies (addresses or networks) whose Forwarded / X-Forwarded-* headers are believed:
-    # the client's address, scheme and host as they saw them (gateway/proxies.py).
+    # Proxies (addresses or networks) whose forwarding headers are believed: the client's
+    # address, scheme and host as they saw them (gateway/proxies.py).
     trusted_proxies: list[IPvAnyNetwork] = []
+    # The one header family those proxies write, and the only one believed: "x-forwarded"
+    # (X-Forwarded-For/-Proto/-Host/-Port: nginx, HAProxy, cloud balancers) or "forwarded"
+    # (RFC 7239). The proxy must clear the other: nginx passes a client's own through.
+    forwarded_header: Literal["x-forwarded", "forwarded"] = "x-forwarded"
     # Seconds a request's whole body may take to arrive once a handler reads it (408 after).
     body_timeout: float = Field(30.0, gt=0, le=3600)
     # Connections one client address may hold at once (one more is answered 429); 0 for no

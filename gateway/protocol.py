@@ -439,7 +439,7 @@ class ProtocolRunner(web.AppRunner):
             measure=settings.metrics,
             max_connections_per_peer=settings.max_connections_per_peer,
             ipv6_prefix=settings.ipv6_prefix,
-            trusted=TrustedProxies(settings.trusted_proxies),
+            trusted=TrustedProxies(settings.trusted_proxies, settings.forwarded_header),
             **self.handler_options,
         )
 

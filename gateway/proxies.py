@@ -1,11 +1,16 @@
 """Trusted proxies: the client's address, scheme and host as the nearest trusted proxy saw them.
 
 ``[gateway] trusted_proxies`` lists the addresses (or networks) of the proxies in front of the
-gateway. From one of them, ``Forwarded`` (RFC 7239) or else ``X-Forwarded-For``,
-``X-Forwarded-Proto``, ``X-Forwarded-Host`` and ``X-Forwarded-Port`` are honoured: absolute
-URLs, the access log and rate limiting then see the client, not the proxy. From anyone else,
-the same headers change nothing. Forwarded values that are not a plain address, scheme or host
-are ignored rather than trusted.
+gateway. From one of them, one family of headers is honoured, the one the operator's proxy
+writes (``[gateway] forwarded_header``): ``X-Forwarded-For``, ``X-Forwarded-Proto``,
+``X-Forwarded-Host`` and ``X-Forwarded-Port`` (``"x-forwarded"``, the default: what nginx,
+HAProxy and cloud load balancers write), or ``Forwarded`` (RFC 7239, ``"forwarded"``). Absolute
+URLs, the access log, rate limits and auth's wrong-key guard then see the client, not the
+proxy. The other family is never read: a proxy that sets one passes the other through as the
+client sent it (nginx passes a client's ``Forwarded`` untouched), so believing both would let
+any client choose its own address and host (issue 34). From anyone else, neither family
+changes anything. Values that are not a plain address, scheme or host are ignored rather
+than trusted.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, Literal
 
 from aiohttp import web
 
@@ -23,6 +28,8 @@ from gateway.aiohttp_seam import request_state
 from gateway.keys import CLIENT_ADDRESS
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+# ``[gateway] forwarded_header``: the header family a trusted proxy writes.
+ForwardedFamily = Literal["x-forwarded", "forwarded"]
 
 # A DNS name or IPv4 address, or a bracketed IPv6 address, with an optional port.
 _HOST = re.compile(
@@ -49,8 +56,11 @@ class Forwarded:
 class TrustedProxies:
     """The configured proxies, and the forwarded headers of a request that came through them."""
 
-    def __init__(self, networks: Sequence[IPNetwork]) -> None:
+    def __init__(
+        self, networks: Sequence[IPNetwork], family: ForwardedFamily = "x-forwarded"
+    ) -> None:
         self._networks = tuple(networks)
+        self.family = family
 
     def __bool__(self) -> bool:
         return bool(self._networks)
@@ -63,8 +73,10 @@ class TrustedProxies:
         """The forwarded client, scheme and host, or ``None`` unless the peer is trusted."""
         if not self.trusts(request.remote):
             return None
-        elements = request.forwarded
-        if elements:
+        if self.family == "forwarded":
+            elements = request.forwarded
+            if not elements:
+                return None
             chain = [_node(element.get("for")) for element in elements]
             nearest = elements[-1]
             return Forwarded(

@@ -321,10 +321,16 @@ async def test_forwarded_headers_from_a_trusted_proxy_are_honoured(aiohttp_clien
     body = await response.json()
     assert body["client"] == "198.51.100.7" and body["remote"] == "198.51.100.7"
     assert body["url"] == "https://api.example.com/who"
-    rfc = await client.get(
-        "/who", headers={"Forwarded": 'for="[2001:db8::1]:4711";proto=https;host=b.example:8443'}
+    rfc_headers = {"Forwarded": 'for="[2001:db8::1]:4711";proto=https;host=b.example:8443'}
+    # Not the family this gateway was told its proxy writes: ignored.
+    ignored = await (await client.get("/who", headers=rfc_headers)).json()
+    assert ignored["client"] == "127.0.0.1" and "b.example" not in ignored["url"]
+    rfc_client = await make(
+        aiohttp_client,
+        {"who": {}},
+        gateway={"trusted_proxies": ["127.0.0.1"], "forwarded_header": "forwarded"},
     )
-    body = await rfc.json()
+    body = await (await rfc_client.get("/who", headers=rfc_headers)).json()
     assert body["client"] == "2001:db8::1"
     assert body["url"] == "https://b.example:8443/who"
 

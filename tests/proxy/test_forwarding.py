@@ -73,6 +73,16 @@ async def test_hop_by_hop_and_forwarding_fields(upstream, proxied) -> None:
     assert response.headers["Server"] == "gateway"
 
 
+async def test_the_proxy_plugin_forwards_the_believed_client(upstream, proxied):
+    server = await upstream()
+    client = await proxied([server], gateway={"trusted_proxies": ["127.0.0.1"]})
+    headers = {**{"X-Forwarded-For": "198.51.100.7"}, "Forwarded": "for=10.3.0.1;host=evil.example"}
+    sent = fields(await (await client.get("/svc/h", headers=headers)).json())
+    assert sent["x-forwarded-for"] == ["198.51.100.7"]
+    assert sent["forwarded"] == [f'for=198.51.100.7;proto=http;host="{client.host}:{client.port}"']
+    assert sent["x-forwarded-host"] == [f"{client.host}:{client.port}"]
+
+
 async def test_preserve_host(upstream, proxied) -> None:
     server = await upstream()
     client = await proxied([server], preserve_host=True)
