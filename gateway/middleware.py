@@ -173,10 +173,12 @@ def scopes_named(names: Iterable[str], scopes: Mapping[str, str], setting: str) 
 
 
 def is_preflight(request: web.BaseRequest) -> bool:
-    """A CORS preflight: ``OPTIONS`` with ``Origin`` and ``Access-Control-Request-Method``.
+    """Shaped like a CORS preflight: ``OPTIONS`` with ``Origin`` and
+    ``Access-Control-Request-Method`` (the cors plugin's test for what it answers).
 
-    Middlewares that refuse or count requests let these through untouched, whatever the order
-    an operator gave them: a preflight carries no credentials and is the CORS plugin's.
+    Not a reason to let a request through: a preflight the cors plugin answers never reaches
+    the middlewares it runs outside of, and anyone can send this shape where cors does not
+    answer it (off, narrowed by ``apply_to``/``skip``, or placed inside by ``priority``).
     """
     return (
         request.method == "OPTIONS"

@@ -3,7 +3,8 @@
 Admitted answers (streamed ones too: the fields go through ``gateway.response_fields``) carry
 the IETF RateLimit fields (draft-ietf-httpapi-ratelimit-headers):
 ``RateLimit-Policy: "60/minute";q=60;w=60`` and ``RateLimit: "60/minute";r=59;t=60``. A refusal
-is 429 problem+json with ``Retry-After``. CORS preflights are never counted or refused.
+is 429 problem+json with ``Retry-After``. A CORS preflight the cors plugin answers is never
+counted (cors runs first); any other ``OPTIONS`` is counted like any request (issue 34).
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from gateway import (
     address_bucket,
     client_address,
     identity_of,
-    is_preflight,
     request_scope,
     response_fields,
     scopes_named,
@@ -76,9 +76,6 @@ class RateLimit:
         self.exempt = exempt_scopes(settings, scopes)
 
     async def limit(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        # is_preflight only for OPTIONS: no call on the path of every other request.
-        if request.method == "OPTIONS" and is_preflight(request):
-            return await handler(request)
         # The request's policy: an override for its scope, if any are configured.
         policy = (
             self.overrides.get(request_scope(request) or "", self.default)

@@ -8,6 +8,7 @@ import gateway_plugins.ratelimit as ratelimit_plugin
 from gateway.testing import assert_problem
 from gateway_plugins.auth.keyring import hash_key
 from tests.proxy.test_forwarding import fields
+from tests.proxy.upstream import SEEN
 
 WRITER = "gw_writer_key_0123456789abcdef0123456789"
 ORIGIN = "http://app.example"
@@ -64,3 +65,20 @@ async def test_cors_preflight_answered_by_the_gateway(upstream, proxied) -> None
     )
     assert response.status in (200, 204)
     assert response.headers["Access-Control-Allow-Origin"] == ORIGIN
+
+
+async def test_a_preflight_cors_does_not_answer_goes_through_auth(upstream, proxied) -> None:
+    # Issue 34: with cors off, an OPTIONS shaped like a preflight reached the catch-all
+    # handler anonymously, its wrong key neither checked nor counted.
+    server = await upstream()
+    client = await proxied(
+        [server],
+        plugins=(auth_plugin,),
+        tables={"auth": {"keys": {"ci": {"hash": hash_key(WRITER), "scopes": ["write"]}}}},
+    )
+    shaped = {"Origin": ORIGIN, "Access-Control-Request-Method": "DELETE"}
+    await assert_problem(await client.options("/svc/x", headers=shaped), 401)
+    wrong = {**shaped, "X-API-Key": "gw_wrong"}
+    statuses = [(await client.options("/svc/x", headers=wrong)).status for _ in range(11)]
+    assert statuses == [401] * 10 + [429]
+    assert server.app[SEEN] == []  # the service never saw one
