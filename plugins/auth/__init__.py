@@ -8,6 +8,7 @@ need which scope. See the README's "auth" section.
 from __future__ import annotations
 
 import argparse
+from collections.abc import AsyncIterator
 from typing import Any
 
 from aiohttp import web
@@ -47,7 +48,20 @@ def gateway_middlewares(
                 f"{'; '.join(unknown)} names no mounted plugin "
                 f"(mounted: {', '.join(sorted(config.scopes()))})"
             )
-    return Guard(settings, config.scopes(), ipv6_prefix=config.gateway.ipv6_prefix).middlewares()
+    guard = Guard(settings, config.scopes(), ipv6_prefix=config.gateway.ipv6_prefix)
+    app.cleanup_ctx.append(_failure_counts(guard))
+    return guard.middlewares()
+
+
+def _failure_counts(guard: Guard) -> Any:
+    """The wrong-key counts' connection (Redis, when configured), open while the app runs."""
+
+    async def lifetime(app: web.Application) -> AsyncIterator[None]:
+        await guard.failures.start()
+        yield
+        await guard.failures.close()
+
+    return lifetime
 
 
 @hookimpl

@@ -22,7 +22,6 @@ side"):
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Awaitable, Mapping
 
 from aiohttp import hdrs, web
@@ -33,7 +32,6 @@ from gateway import (
     IDENTITY,
     Handler,
     Identity,
-    MemoryCounts,
     Middleware,
     Priority,
     ProblemError,
@@ -41,6 +39,7 @@ from gateway import (
     client_address,
     identity_of,
 )
+from gateway_plugins.auth.failures import FailureCounts, Locked, Reservation
 from gateway_plugins.auth.keyring import KEY_PREFIX, KeyRing
 from gateway_plugins.auth.rules import RuleBook
 from gateway_plugins.auth.session import Sessions, sign_in_redirect, wants_sign_in
@@ -69,10 +68,15 @@ class Guard:
         self.realm = settings.realm
         self.read_bearer = settings.identity_header in ("authorization", "both")
         self.read_header = settings.identity_header in ("x-api-key", "both")
-        # Failed attempts per client address, counted in this process's memory (a moving
-        # window, as limits counts it).
-        self.failures = parse_many(settings.max_failures)
-        self.failed = MemoryCounts("moving-window")
+        # Wrong keys per client address (moving windows), in this process's memory or in
+        # Redis shared by every worker (failures.py); reserved before a key is checked.
+        self.failures = FailureCounts(
+            parse_many(settings.max_failures),
+            settings.failures_storage,
+            settings.key_prefix,
+            settings.failures_storage_timeout,
+        )
+        self.lockout = settings.lockout
         # The dashboard's sign-in (plugins/auth/session.py).
         self.sessions = Sessions(self.keys, settings.session_lifetime)
 
@@ -130,49 +134,61 @@ class Guard:
     async def _check_key(
         self, request: web.Request, handler: Handler, key: str, plainly_a_key: bool
     ) -> web.StreamResponse:
-        """A presented key: refused while its address is locked out, checked, and counted
-        towards the lock-out when wrong (``max_failures``). A credential that is not plainly
-        a key and matches none goes on unjudged (another provider's, or refused by
-        :meth:`authorize`)."""
-        identity = self.keys.identify(key)
-        if identity is None and not plainly_a_key:
-            return await handler(request)
+        """A presented key, checked under the wrong-key guard (``max_failures``, see
+        failures.py). A credential that is not plainly a key and matches none goes on
+        unjudged (another provider's, or refused by :meth:`authorize`).
+
+        ``lockout = "address"``: a slot is reserved before the key is checked, so at most
+        ``max_failures`` keys from one address are ever checked in a window, concurrent or
+        not, and a right key is refused too while the address is locked out (the answer says
+        nothing of whether a guess was right); a right key gives its slot back.
+        ``lockout = "wrong-keys"``: the key is checked first; a right one always passes, a
+        wrong one takes a slot (429 once there is none)."""
         address = address_bucket(client_address(request), self.ipv6_prefix)
-        self._refuse_locked_out(address)
-        if identity is None:
-            self._count_failure(request, address, "wrong API key")
-            raise ProblemError(
-                401,
-                "The API key sent is not valid. Send a valid key as Authorization: Bearer <key> "
-                "or X-API-Key: <key>, or send none for public routes.",
-                headers=self.challenge("invalid_token"),
-            )
+        if not plainly_a_key or self.lockout == "wrong-keys":
+            identity = self.keys.identify(key)
+            if identity is None:
+                if not plainly_a_key:
+                    return await handler(request)
+                await self.failures_counted(request, address, "wrong API key")
+                raise self.wrong_key()
+            if self.lockout == "address":
+                await self.failures.release(await self.reserve(address))
+        else:
+            reservation = await self.reserve(address)
+            identity = self.keys.identify(key)
+            if identity is None:  # the slot stays taken: a failure
+                log.info("wrong API key from %s: %s %s", address, request.method, request.path)
+                raise self.wrong_key()
+            await self.failures.release(reservation)
         if identity_of(request) is None:  # an earlier provider's identity stands
             request[IDENTITY] = identity
         return await handler(request)
 
-    def _refuse_locked_out(self, address: str) -> None:
-        """429 while ``address`` has used up ``max_failures``: a right key is refused too, so
-        the answer says nothing of whether a guess was right."""
-        now = time.time()
-        for limit in self.failures:
-            counted = limit.key_for("auth-failures", address)
-            window = self.failed.table(limit.get_expiry())
-            remaining, reset = window.stats(counted, limit.amount, now)
-            if remaining < 1:
-                retry = max(1, reset)
-                raise ProblemError(
-                    429,
-                    "Too many requests with a wrong API key from this address; wait before "
-                    "trying again.",
-                    headers={"Retry-After": str(retry)},
-                )
+    def wrong_key(self) -> ProblemError:
+        return ProblemError(
+            401,
+            "The API key sent is not valid. Send a valid key as Authorization: Bearer <key> "
+            "or X-API-Key: <key>, or send none for public routes.",
+            headers=self.challenge("invalid_token"),
+        )
 
-    def _count_failure(self, request: web.Request, address: str, what: str) -> None:
-        now = time.time()
-        for limit in self.failures:
-            counted = limit.key_for("auth-failures", address)
-            self.failed.table(limit.get_expiry()).count(counted, limit.amount, now)
+    async def reserve(self, address: str) -> Reservation:
+        """A slot under ``max_failures`` for ``address``, or 429 while it has none: a right
+        key is refused too, so the answer says nothing of whether a guess was right."""
+        try:
+            return await self.failures.reserve(address)
+        except Locked as locked:
+            raise ProblemError(
+                429,
+                "Too many requests with a wrong API key from this address; wait before "
+                "trying again.",
+                headers={"Retry-After": str(locked.retry)},
+            ) from None
+
+    async def failures_counted(self, request: web.Request, address: str, what: str) -> None:
+        """Count a failure now known (429 when the address has no slot left), and log it."""
+        await self.reserve(address)
         log.info("%s from %s: %s %s", what, address, request.method, request.path)
 
     async def _refuse_unaccepted(self, request: web.Request) -> web.StreamResponse:
@@ -180,8 +196,7 @@ class Guard:
         does not make, or a token for a provider that is not on this route. Refused and
         counted as a wrong key is, whatever the route needs."""
         address = address_bucket(client_address(request), self.ipv6_prefix)
-        self._refuse_locked_out(address)
-        self._count_failure(request, address, "bearer credential no provider accepted")
+        await self.failures_counted(request, address, "bearer credential no provider accepted")
         raise ProblemError(
             401,
             "The bearer credential sent is not valid: it is not one of this gateway's API keys, "
@@ -226,14 +241,24 @@ class Guard:
             )
         return handler(request)
 
-    def _check_posted_key(self, request: web.Request, key: str) -> Identity | None:
-        """A key posted to the sign-in form, judged as one in a header: refused while its
-        address is locked out, counted when wrong."""
+    async def _check_posted_key(self, request: web.Request, key: str) -> Identity | None:
+        """A key posted to the sign-in form, judged under the wrong-key guard as one sent in a
+        header (:meth:`_check_key`): a slot reserved first (429 while the address is locked
+        out), kept when the key is wrong, given back when it is right."""
         address = address_bucket(client_address(request), self.ipv6_prefix)
-        self._refuse_locked_out(address)
+        if self.lockout == "wrong-keys":
+            identity = self.keys.identify(key)
+            if identity is None:
+                await self.failures_counted(
+                    request, address, "wrong API key at the dashboard sign-in"
+                )
+            return identity
+        reservation = await self.reserve(address)
         identity = self.keys.identify(key)
-        if identity is None:
-            self._count_failure(request, address, "wrong API key at the dashboard sign-in")
+        if identity is None:  # the slot stays taken: a failure
+            log.info("wrong API key at the dashboard sign-in from %s", address)
+            return None
+        await self.failures.release(reservation)
         return identity
 
     def _unless_unaccepted(

@@ -26,7 +26,7 @@ import hmac
 import html
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import NoReturn
 from urllib.parse import parse_qs
 
@@ -144,7 +144,7 @@ class Sessions:
         self,
         request: web.Request,
         scope: str,
-        check_key: Callable[[web.Request, str], Identity | None],
+        check_key: Callable[[web.Request, str], Awaitable[Identity | None]],
     ) -> web.StreamResponse:
         """The sign-in form, signing in, or signing out. ``check_key`` judges a posted key as
         a key in a header is judged (the lock-out included): its identity, or ``None``."""
@@ -161,7 +161,7 @@ class Sessions:
             return _not_allowed("GET, HEAD, POST")
         _same_origin(request)
         key = await _posted_key(request)
-        identity = check_key(request, key) if key else None
+        identity = await check_key(request, key) if key else None
         if identity is None:
             return self._page(scope, "That key is not valid.", status=401)
         if not identity.allows(scope):

@@ -82,6 +82,20 @@ class AuthSettings(PluginSettings):
     # Failed key checks one client address may make (a `limits` rate string) before every
     # request with a key from it is refused with 429 until the window moves on.
     max_failures: str = "10/minute"
+    # Where wrong keys are counted: "memory://" (each process its own) or a Redis URL
+    # ("redis://host:6379/0", the ratelimit plugin's storage will do), shared by every worker
+    # and instance, so --workers N does not multiply max_failures by N.
+    failures_storage: str = "memory://"
+    # The longest a key check waits for that Redis; while it does not answer, each process
+    # counts in its own memory instead (logged once per outage).
+    failures_storage_timeout: float = Field(0.5, gt=0, le=5)
+    key_prefix: str = "gateway-auth"
+    # Who an address that used up max_failures locks out: "address", every key sent from it
+    # (a right key too: the answer says nothing of whether a guess was right), or
+    # "wrong-keys", only wrong ones (a right key still passes: behind one NAT, a guesser does
+    # not lock every key holder out; the 429 then tells a guesser which guess was right,
+    # harmless for the 256-bit keys `gateway auth new-key` makes).
+    lockout: Literal["address", "wrong-keys"] = "address"
     identity_header: Literal["authorization", "x-api-key", "both"] = "both"
     # Seconds a dashboard session (signed in at /_gateway/login with an admin key) lasts.
     session_lifetime: float = Field(8 * 3600, ge=60, le=7 * 86400)
@@ -92,6 +106,17 @@ class AuthSettings(PluginSettings):
         for name in value:
             if not _NAME.match(name):
                 raise ValueError(f"{name!r}: a key's name is 1-64 of A-Z a-z 0-9 . _ -")
+        return value
+
+    @field_validator("failures_storage")
+    @classmethod
+    def _known_storage(cls, value: str) -> str:
+        scheme = value.split("://", 1)[0] if "://" in value else ""
+        if scheme not in ("memory", "redis", "rediss"):
+            raise ValueError(
+                f'{scheme or value!r} storage is not supported: use "memory://" (one process) '
+                'or "redis://host:6379/0" (shared by every worker and instance)'
+            )
         return value
 
     @field_validator("max_failures")

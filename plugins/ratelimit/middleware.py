@@ -138,8 +138,6 @@ class RateLimit:
         """:meth:`limit` for one rate counted in memory without overrides: the same answers,
         with what the configuration fixes decided once (about half the Python work of a
         counted request, bench/README.md)."""
-        if request.method == "OPTIONS" and is_preflight(request):
-            return await handler(request)
         identity = identity_of(request) if self.by_identity else None
         caller = (
             f"id:{len(identity.provider)}:{identity.provider}:{identity.name}"
