@@ -59,6 +59,7 @@ _NOTE_ID = {
     "name": "note_id",
     "in": "path",
     "required": True,
+    "description": "The note's id as its Location spells it: no leading zeros (404 otherwise).",
     "schema": {"type": "integer", "minimum": 0, "maximum": 2**63 - 1},
 }
 # RFC 9110 section 13.1.1: "*" or a list of entity-tags; an empty value is no precondition the

@@ -252,9 +252,22 @@ def _columns(fields: NoteFields) -> dict[str, Any]:
 
 
 def _note_id(request: web.Request) -> int:
-    note_id = int(request.match_info["note_id"])
+    """The id in the path, which must be spelled as the note's own path spells it.
+
+    A note has one path, the one ``Location`` gives (``/notes/1``): ``/notes/01`` is no note.
+    Answering it as note 1 let requests step around an auth rule written for ``/notes/1``
+    (issue 34): rules compare paths, and only the plugin knows which spellings are one note.
+    """
+    text = request.match_info["note_id"]
+    note_id = int(text)
     if note_id > _ID_MAX:
         raise _not_found(note_id)
+    if text != str(note_id):
+        raise ProblemError(
+            404,
+            f"There is no note at {request.path}: ids are written without leading zeros, "
+            f"as in {request.app.router[NOTE_ROUTE].url_for(note_id=str(note_id))}.",
+        )
     return note_id
 
 
