@@ -50,6 +50,7 @@ from gateway.contract import (
     Priority,
 )
 from gateway.errors import MAX_LISTED_ERRORS, ProblemError
+from gateway.expect import continue_when_read, send_continue
 from gateway.health import worst
 from gateway.health_report import not_ready_because, run_health_checks
 from gateway.http_cache import CachePolicy, HttpCache
@@ -110,6 +111,7 @@ __all__ = [
     "age_field",
     "cache_status",
     "client_address",
+    "continue_when_read",
     "copy_request_id",
     "current_age",
     "decode_entry",
@@ -135,6 +137,7 @@ __all__ = [
     "response_fields",
     "run_health_checks",
     "scopes_named",
+    "send_continue",
     "session_secret",
     "storable_response",
     "stored_fields",

@@ -359,7 +359,10 @@ def _answer_bare_prefix(sub: web.Application) -> None:
         return
     for route in list(sub.router.routes()):
         if route.resource is not None and route.resource.canonical == "/":
-            sub.router.add_route(route.method, "", route.handler)
+            # With the route's own answer to Expect (gateway/expect.py), as at "/".
+            sub.router.add_route(
+                route.method, "", route.handler, expect_handler=route.handle_expect_header
+            )
 
 
 def _alongside(name: str, sub: web.Application) -> Any:

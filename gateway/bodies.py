@@ -29,6 +29,7 @@ from aiohttp import hdrs, web
 from aiohttp.http_exceptions import HttpProcessingError
 
 from gateway.errors import ProblemError
+from gateway.expect import send_continue
 from gateway.keys import CONFIG
 
 # Passed to every connection's RequestHandler (web.Application(handler_args=...)), so the
@@ -87,6 +88,8 @@ async def read_body(request: web.Request, limit: int) -> bytes:
     # Compressed data this large inflates to at least about this much: no need to read it.
     if declared is not None and declared > limit:
         raise too_large(limit)
+    # Checked as far as the body's head allows: now ask for it (gateway/expect.py).
+    await send_continue(request)
     timeout = _body_timeout(request)
     try:
         async with asyncio.timeout(timeout):

@@ -33,6 +33,7 @@ from aiohttp.web_urldispatcher import MatchInfoError, PrefixedSubAppResource
 
 from gateway.aiohttp_seam import PUBLIC_API, dispatcher_parts, route
 from gateway.errors import PROBLEM_CONTENT_TYPE, ProblemError, answer_error, problem_response
+from gateway.expect import before_handler, expects_continue, owe_continue, refused_unread
 from gateway.metrics import observe_unparsed
 from gateway.request_id import HEADER, choose_request_id, stamp
 from gateway.transfer_coding import refused_coding
@@ -78,11 +79,20 @@ def dispatcher(root: web.Application, stock: Handler, observe: Observe | None = 
         match_info.add_app(root)
         match_info.freeze()
         apps = route(request, match_info)  # request.match_info, as Application._handle sets it
-        if request.headers.get(hdrs.EXPECT):
-            answer = await _expect(request, match_info, observe)
-            if answer is not None:
-                return answer
         handler = match_info.handler
+        expect = request.headers.get(hdrs.EXPECT)
+        continuing = False
+        if expect:
+            if expects_continue(expect):
+                # gateway/expect.py: 100 Continue once the middlewares let the request
+                # through, not now; the handler's layer sends it (or its read of the body).
+                owe_continue(request)
+                handler = _continuing(handler)
+                continuing = True
+            else:
+                answer = await _expect(request, match_info, observe)
+                if answer is not None:
+                    return answer
         # The root is never in with_own, so one application (a root route) or two (a
         # plugin's) is one set lookup.
         if with_own and (len(apps) > 2 or id(apps[-1]) in with_own):
@@ -93,9 +103,24 @@ def dispatcher(root: web.Application, stock: Handler, observe: Observe | None = 
                 handler = _with_own_middlewares(handler, below)
             else:
                 handler = _cached_with_own_middlewares(handler, below)
+        if continuing:
+            response: web.StreamResponse = await root_middleware(request, handler)
+            refused_unread(request, response)
+            return response
         return await root_middleware(request, handler)
 
     return dispatch
+
+
+def _continuing(handler: Handler) -> Handler:
+    """``handler``, with the route's answer to ``Expect: 100-continue`` first (it runs where
+    the handler does: after every middleware let the request through)."""
+
+    async def run(request: web.Request) -> web.StreamResponse:
+        await before_handler(request)
+        return await handler(request)
+
+    return run
 
 
 def _expecting_problems(handler: Handler, observe: Observe | None) -> Handler:
@@ -111,11 +136,13 @@ def _expecting_problems(handler: Handler, observe: Observe | None) -> Handler:
             return _refuse(request, refused, observe)
         started = time.perf_counter()
         try:
-            return await handler(request)
+            response = await handler(request)
         except web.HTTPException as exc:
             if exc.status < 400 or exc.content_type == PROBLEM_CONTENT_TYPE:
                 raise
             return _expect_failed(request, exc, observe, started)
+        refused_unread(request, response)  # a continue_when_read route's refusal
+        return response
 
     return handle
 

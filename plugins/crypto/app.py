@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
+from gateway import continue_when_read
 from gateway_plugins.crypto import views
 from gateway_plugins.crypto.cache import ResponseCache
 from gateway_plugins.crypto.churn import MessageRate
@@ -54,7 +55,7 @@ def build_app(settings: CryptoSettings) -> web.Application:
     app.on_shutdown.append(_close_live_sockets)
 
     app.router.add_get("/price", views.price_view(proxy))  # first: the hot path resolves soonest
-    app.router.add_post("/info", views.info)
+    app.router.add_post("/info", views.info, expect_handler=continue_when_read)
     # CoinGecko's paths under /coins that are not coin ids go to the forwarder below.
     app.router.add_get(f"/coins/{{id:(?!(?:{'|'.join(NOT_COIN_IDS)})$)[^/]+}}", views.coin)
     app.router.add_get("/markets", views.markets)

@@ -11,7 +11,7 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from gateway import ProblemError, identity_of, json_response
+from gateway import ProblemError, continue_when_read, identity_of, json_response
 from gateway_plugins.notes.conditional import etag, if_match_versions, if_none_match
 from gateway_plugins.notes.keys import DATABASE
 from gateway_plugins.notes.pagination import encode_cursor, parse_list_query
@@ -75,12 +75,13 @@ def add_routes(app: web.Application) -> None:
     collection = app.router.add_resource("/", name="notes")
     collection.add_route("GET", list_notes)
     collection.add_route("HEAD", list_notes)
-    collection.add_route("POST", create_note)
+    # Bodies are read with gateway.read_body: 100 Continue after the size check.
+    collection.add_route("POST", create_note, expect_handler=continue_when_read)
     note = app.router.add_resource(r"/{note_id:[0-9]{1,20}}", name=NOTE_ROUTE)
     note.add_route("GET", get_note)
     note.add_route("HEAD", get_note)
-    note.add_route("PUT", replace_note)
-    note.add_route("PATCH", patch_note)
+    note.add_route("PUT", replace_note, expect_handler=continue_when_read)
+    note.add_route("PATCH", patch_note, expect_handler=continue_when_read)
     note.add_route("DELETE", delete_note)
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import aiohttp
 from aiohttp import web
 
+from gateway import continue_when_read
 from gateway_plugins.proxy.checks import ActiveChecks
 from gateway_plugins.proxy.forward import TAIL, Forwarder
 from gateway_plugins.proxy.keys import FORWARDER
@@ -38,8 +39,15 @@ def build_app(settings: ProxySettings, config_dir: Path, instance: str) -> web.A
             return await relay_websocket(forwarder, request)
         return await forwarder.handle(request)
 
-    forwarder.route = app.router.add_route("*", "/{%s:.*}" % TAIL, handle)  # noqa: UP031
-    app.router.add_route("*", "", handle)  # the bare prefix, without a redirect
+    # 100 Continue when the body is streamed (forward.py), after the size check.
+    forwarder.route = app.router.add_route(
+        "*",
+        "/{%s:.*}" % TAIL,  # noqa: UP031
+        handle,
+        expect_handler=continue_when_read,
+    )
+    # The bare prefix, without a redirect.
+    app.router.add_route("*", "", handle, expect_handler=continue_when_read)
 
     async def resources(app: web.Application) -> AsyncIterator[None]:
         connector = aiohttp.TCPConnector(

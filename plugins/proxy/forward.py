@@ -23,7 +23,7 @@ from aiohttp import HttpVersion11, web
 from multidict import CIMultiDict
 from yarl import URL
 
-from gateway import REQUEST_ID, ProblemError
+from gateway import REQUEST_ID, ProblemError, send_continue
 from gateway_plugins.proxy.fields import RequestFields, relayed_fields
 from gateway_plugins.proxy.metrics import TOTAL_SECONDS
 from gateway_plugins.proxy.paths import rewrite_location, tail_of
@@ -63,6 +63,7 @@ class ClientBody:
 
     async def pieces(self) -> AsyncIterator[bytes]:
         self.started = True
+        await send_continue(self._request)  # the client was not asked for its body before
         content = self._request.content
         size = 0
         while True:

@@ -156,3 +156,29 @@ async def test_an_empty_post_keeps_its_content_length(upstream, proxied) -> None
     body = await (await client.post("/svc/x", data=b"")).json()
     assert ["Content-Length", "0"] in body["headers"]
     assert body["size"] == 0
+
+
+async def test_expect_100_continue_after_the_size_check(upstream, proxied) -> None:
+    import asyncio
+
+    server = await upstream()
+    client = await proxied([server], max_body_size=1000)
+
+    async def send(length: int, body: bytes) -> bytes:
+        reader, writer = await asyncio.open_connection("127.0.0.1", client.port)
+        writer.write(
+            f"POST /svc/x HTTP/1.1\r\nHost: x\r\nContent-Length: {length}\r\n"
+            "Expect: 100-continue\r\n\r\n".encode()
+        )
+        first = await asyncio.wait_for(reader.read(65536), 10)
+        if first.startswith(b"HTTP/1.1 100"):
+            writer.write(body)
+            first += await asyncio.wait_for(reader.read(65536), 10)
+        writer.close()
+        return first
+
+    refused = await send(50 * 1024 * 1024, b"")
+    assert refused.startswith(b"HTTP/1.1 413"), refused[:100]
+    assert b"Connection: close" in refused
+    admitted = await send(5, b"hello")
+    assert admitted.startswith(b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200"), admitted[:100]
