@@ -115,3 +115,12 @@ async def test_two_workers_on_one_redis_check_at_most_the_limit(
     assert "does not answer" not in log and "Traceback" not in log
     pids = {line.split("pid: ")[1].strip() for line in log.splitlines() if "Booting worker" in line}
     assert len(pids) == 2
+
+
+async def test_an_unknown_failures_storage_is_a_config_error():
+    from gateway.config import ConfigError
+
+    with pytest.raises(ConfigError) as caught:
+        await gateway_app({"plugins": {"auth": {"failures_storage": "mongodb://db/0"}}})
+    assert "plugins.auth.failures_storage" in str(caught.value)
+    assert "redis://host:6379/0" in str(caught.value)
