@@ -439,7 +439,9 @@ def test_an_instance_is_named_with_its_plugin(echo_config, log_format):
         process.wait(timeout=20)
     lines = process.stdout.read().splitlines()
     if log_format == "text":
-        assert next(line for line in lines if "[to-shop]" in line).endswith(' shop (echo) - "curl/8"')
+        assert next(line for line in lines if "[to-shop]" in line).endswith(
+            ' shop (echo) - "curl/8"'
+        )
         assert next(line for line in lines if "[to-echo]" in line).endswith(' echo - "curl/8"')
         assert any("mounted shop (echo) at /shop" in line for line in lines)
         return

@@ -25,6 +25,8 @@ def test_upstream_down_502_and_health_do_not_show_its_address(tmp_path):
         [plugins.health]
         [plugins.crypto]
         base_url = "http://127.0.0.1:{closed}"
+        # Call failures are logged when they open the circuit: the first one does here.
+        circuit_failures = 1
         """,
     )
     try:
