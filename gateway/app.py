@@ -101,10 +101,22 @@ async def create_app(config: GatewayConfig, *, strict: bool = True) -> web.Appli
     routing = _Routing()
     state = GatewayState()
     trusted = TrustedProxies(config.gateway.trusted_proxies, config.gateway.forwarded_header)
+    middlewares = [_root_middleware(config.gateway.metrics, trusted, routing, state)]
+    if config.gateway.tracing.enabled:
+        # Decided here, once: with tracing off nothing of OpenTelemetry is imported and no
+        # request pays for it, not even a branch (gateway/tracing.py).
+        from gateway.tracing import Tracing
+
+        tracing = Tracing(config.gateway.tracing)
+        middlewares.insert(0, tracing.middleware())  # outermost: sees the final answer
     root = web.Application(
-        middlewares=[_root_middleware(config.gateway.metrics, trusted, routing, state)],
+        middlewares=middlewares,
         handler_args=HANDLER_ARGS,  # gateway/bodies.py: bodies are decoded by read_body
     )
+    if config.gateway.tracing.enabled:
+        # The first of the root's contexts, so the instrumentations are on before any plugin
+        # opens a client session, a Redis client or an engine at start-up.
+        root.cleanup_ctx.append(_traced(tracing))
     root[CONFIG] = config
     root[STATE] = state
     root[MOUNTED_APPS] = {}
@@ -378,6 +390,20 @@ def _alongside(name: str, sub: web.Application) -> Any:
         yield
         await sub.shutdown()
         await sub.cleanup()
+
+    return lifetime
+
+
+def _traced(tracing: Any) -> Any:
+    """Tracing's instrumentations on while the application runs; waiting spans exported at
+    its end, after every plugin has stopped."""
+
+    async def lifetime(root: web.Application) -> Any:
+        tracing.start()
+        try:
+            yield
+        finally:
+            await tracing.stop()
 
     return lifetime
 

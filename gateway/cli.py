@@ -273,7 +273,9 @@ def _serve(args: argparse.Namespace, config: GatewayConfig) -> int:
             file=sys.stderr,
         )
         return EXIT_CONFIG
-    configure_logging(settings.log_level, settings.log_format, pid=args.workers > 1)
+    configure_logging(
+        settings.log_level, settings.log_format, settings.tracing.enabled, pid=args.workers > 1
+    )
     from gateway.listen import ListenError
     from gateway.serve import listeners
 

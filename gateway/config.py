@@ -28,7 +28,7 @@ from gateway.contract import (
     scopes_of as scopes_of,
 )
 from gateway.plugins import DiscoveredPlugins, discover
-from gateway.redact import redact_text, redacted_repr
+from gateway.redact import is_header_table, redact_text, redacted_repr
 
 log = logging.getLogger("gateway.config")
 
@@ -190,6 +190,16 @@ def validate_config(
                 "gateway.loop",
                 "uvloop is not installed",
                 'install it (pip install uvloop), or set loop = "auto" to use it where it is',
+            )
+        )
+
+    if gateway.tracing.enabled and importlib.util.find_spec("opentelemetry") is None:
+        issues.append(
+            ConfigIssue(
+                "gateway.tracing.enabled",
+                "OpenTelemetry is not installed",
+                "install the tracing extra (pip install 'gateway[tracing]'), or set "
+                "enabled = false",
             )
         )
 
@@ -486,7 +496,11 @@ def _issue_from_pydantic(model: type[BaseModel], error: Any, where: str) -> Conf
         return ConfigIssue(path, "required setting is missing", "add it to the table")
     # The input is shown redacted: a secret-named setting (api_key = 12345) as ***, a table
     # (a model validator's input) with its secret members as ***, a URL without its password.
-    got = redacted_repr(error.get("input"), loc[-1] if loc else where.rsplit(".", 1)[-1])
+    name = loc[-1] if loc else where.rsplit(".", 1)[-1]
+    if any(is_header_table(part) for part in loc):
+        # A header's value is a credential whatever the header is called.
+        name = "headers" if isinstance(error.get("input"), Mapping) else "secret"
+    got = redacted_repr(error.get("input"), name)
     return ConfigIssue(path, f"{error['msg']}, got {got}", _TYPE_FIXES.get(kind))
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 import pluggy
 from aiohttp import web
@@ -119,6 +120,44 @@ class DiscoveredPlugins:
 # --- the validated config a plugin receives --------------------------------------------------
 
 
+class TracingSettings(BaseModel):
+    """The ``[gateway.tracing]`` table: OpenTelemetry traces exported over OTLP/HTTP
+    (docs/tracing.md). Off by default; when off, nothing of OpenTelemetry is imported."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool = False
+    # The collector's OTLP/HTTP traces URL, signal path included.
+    endpoint: str = "http://127.0.0.1:4318/v1/traces"
+    # Sent with every export: a vendor's API key, usually. Shown everywhere as ***.
+    headers: dict[str, str] = {}
+    # The share of new traces kept (trace-id ratio); a request that arrives with a
+    # traceparent follows its caller's decision (parent-based).
+    sampling_ratio: float = Field(1.0, ge=0, le=1)
+    service_name: str = Field("gateway", min_length=1, max_length=256)
+    # Seconds one export may take, retries included: an unreachable collector holds the
+    # exporting thread (never a request) this long per batch.
+    export_timeout: float = Field(10.0, gt=0, le=120)
+    # Finished spans waiting for export; past it new spans are dropped (a collector outage
+    # never grows memory without bound).
+    max_queue_size: int = Field(2048, ge=1, le=1_000_000)
+
+    @field_validator("endpoint")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        try:
+            parts = urlsplit(value)
+            parts.port  # noqa: B018 (a bad port raises here)
+        except ValueError as exc:
+            raise ValueError(f"not a URL ({exc})") from None
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(
+                "expected an http:// or https:// URL with the signal path, such as "
+                "http://127.0.0.1:4318/v1/traces"
+            )
+        return value
+
+
 class GatewaySettings(BaseModel):
     """The ``[gateway]`` table."""
 
@@ -169,6 +208,8 @@ class GatewaySettings(BaseModel):
     # guard, max_connections_per_peer): one host holds a whole /64, and could rotate through
     # it. IPv4-mapped IPv6 addresses (::ffff:203.0.113.9) are counted as the IPv4 address.
     ipv6_prefix: int = Field(64, ge=1, le=128)
+    # OpenTelemetry traces (gateway/tracing.py), the [gateway.tracing] table.
+    tracing: TracingSettings = TracingSettings()
 
     @model_validator(mode="after")
     def _two_ports(self) -> GatewaySettings:

@@ -54,8 +54,9 @@ def dispatcher(root: web.Application, stock: Handler, observe: Observe | None = 
     if PUBLIC_API:
         return _expecting_problems(stock, observe)
     router = root.router
-    # gateway.app.create_app gives the root exactly one middleware, called here as it is.
-    (root_middleware,) = root.middlewares
+    # gateway.app.create_app gives the root one middleware, called here as it is; with
+    # tracing on, the server span's outside it (gateway/tracing.py), stacked once here.
+    root_middleware = _stacked(root.middlewares)
     # The applications with middlewares of their own (notes has one), by id: a request to a
     # plugin without any is not wrapped, nor its handler looked up in the cache (whose key
     # hashes the applications, in Python).
@@ -121,6 +122,19 @@ def _continuing(handler: Handler) -> Handler:
         return await handler(request)
 
     return run
+
+
+def _stacked(middlewares: Sequence[Any]) -> Any:
+    """The root's middlewares as one: the only one itself, else each calling the next."""
+    if len(middlewares) == 1:
+        return middlewares[0]
+    outer, *rest = middlewares
+    inner = _stacked(rest)
+
+    async def stacked(request: web.Request, handler: Handler) -> web.StreamResponse:
+        return await outer(request, partial(inner, handler=handler))  # type: ignore[no-any-return]
+
+    return stacked
 
 
 def _expecting_problems(handler: Handler, observe: Observe | None) -> Handler:

@@ -60,3 +60,6 @@ CLIENT_ADDRESS = web.RequestKey("gateway.client_address", str)
 # routes to its own /_gateway/ paths, so whatever protects /_gateway (auth's default rule:
 # the admin scope) protects them too.
 ADMIN_ROUTES = web.AppKey("gateway.admin_routes", list[web.RouteDef])
+# The request's trace and server-span ids (32 and 16 hex digits) while tracing is on
+# (gateway/tracing.py): the access log's, written after the span has ended.
+TRACE_IDS = web.RequestKey("gateway.trace_ids", tuple[str, str])

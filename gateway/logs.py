@@ -98,20 +98,33 @@ def json_formatter(pid: bool = False) -> logging.Formatter:
     )
 
 
-def formatter(log_format: str, pid: bool = False) -> logging.Formatter:
+def formatter(
+    log_format: str, pid: bool = False, text_format: str | None = None
+) -> logging.Formatter:
     """The formatter of application lines for ``[gateway] log_format``."""
     if log_format == "json":
         return json_formatter(pid)
-    return logging.Formatter(FORMAT_PID if pid else FORMAT)
+    return logging.Formatter(text_format or (FORMAT_PID if pid else FORMAT))
 
 
-def configure_logging(level: str = "info", log_format: str = "text", *, pid: bool = False) -> None:
+def configure_logging(
+    level: str = "info", log_format: str = "text", tracing: bool = False, *, pid: bool = False
+) -> None:
     """Send every application line of this process through the log writer, in ``log_format``;
-    with ``pid`` (``--workers``), every line, access lines too, names the process."""
+    with ``pid`` (``--workers``), every line, access lines too, names the process; with
+    ``tracing``, each line carries the current trace and span ids (gateway/trace_logs.py,
+    imported only then)."""
     show_process_id(os.getpid() if pid else None)
     handler = WriterHandler()
-    handler.setFormatter(formatter(log_format, pid))
     handler.addFilter(RequestIdFilter())
+    if tracing:
+        from gateway.trace_logs import FORMAT as TRACED_FORMAT, TraceIdFilter
+
+        text = TRACED_FORMAT.replace(" ", " [%(process)d] ", 1) if pid else TRACED_FORMAT
+        handler.setFormatter(formatter(log_format, pid, text))
+        handler.addFilter(TraceIdFilter())
+    else:
+        handler.setFormatter(formatter(log_format, pid))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
@@ -134,10 +147,15 @@ def runner_options(settings: GatewaySettings) -> dict[str, Any]:
     """How the root application is served, single process or gunicorn worker alike:
     the access log in the configured format (or none) and the drain time in-flight requests
     get."""
+    access_class = access_logger_class(
+        settings.log_format, behind_proxies=bool(settings.trusted_proxies)
+    )
+    if settings.tracing.enabled:  # the trace ids in each line
+        from gateway.trace_logs import traced_access_logger
+
+        access_class = traced_access_logger(access_class)
     return {
-        "access_log_class": access_logger_class(
-            settings.log_format, behind_proxies=bool(settings.trusted_proxies)
-        ),
+        "access_log_class": access_class,
         "access_log": web.access_logger if settings.access_log else None,
         "shutdown_timeout": settings.shutdown_timeout,
         # Also bounds a client that never finishes its request's headers (aiohttp's own

@@ -10,9 +10,22 @@ REDACTED = "***"
 _SECRET_NAME = re.compile(r"(key|token|secret|passw|pwd|credential|auth|hash)", re.IGNORECASE)
 
 
+# A table of headers sent somewhere ([gateway.tracing] headers): each value may be a credential
+# (a vendor's API key under a name like x-honeycomb-team), so every value is hidden.
+_HEADER_TABLE = re.compile(r"headers$", re.IGNORECASE)
+
+
+def is_header_table(name: str) -> bool:
+    """Whether a setting called ``name`` maps header names to values, all of them secret."""
+    return bool(_HEADER_TABLE.search(name))
+
+
 def redact(value: Any, name: str = "") -> Any:
-    """A copy of ``value`` with secret-named settings and URL passwords replaced by ``***``."""
+    """A copy of ``value`` with secret-named settings, every value of a ``headers`` table and
+    URL passwords replaced by ``***``."""
     if isinstance(value, Mapping):
+        if is_header_table(name):
+            return {k: redact(v, "secret") for k, v in value.items()}
         return {k: redact(v, str(k)) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [redact(v, name) for v in value]

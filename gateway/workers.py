@@ -64,7 +64,12 @@ async def worker_runner() -> web.AppRunner:
     from gateway.app import create_app
 
     config = load_config(os.environ[CONFIG_ENV])
-    configure_logging(config.gateway.log_level, config.gateway.log_format, pid=True)
+    configure_logging(
+        config.gateway.log_level,
+        config.gateway.log_format,
+        config.gateway.tracing.enabled,
+        pid=True,
+    )
     log_loop(asyncio.get_running_loop(), config.gateway.loop)
     app = await create_app(config)
     runner = DrainingRunner(

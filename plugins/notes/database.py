@@ -13,7 +13,8 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DisconnectionError
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext import asyncio as sqlalchemy_asyncio
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import NullPool
 
 from gateway_plugins.notes.settings import NotesSettings
@@ -79,7 +80,10 @@ def open_engine(url: URL, settings: NotesSettings) -> AsyncEngine:
         "pool_timeout": settings.pool_timeout,
         "connect_args": connect_args(url, settings, statements=True),
     }
-    engine = create_async_engine(url, **options)
+    # Looked up on the module at each call, not imported by name: SQLAlchemy's OpenTelemetry
+    # instrumentation (the host's [gateway.tracing]) wraps the module's function once the
+    # gateway starts, and only engines built through the wrapper are traced.
+    engine = sqlalchemy_asyncio.create_async_engine(url, **options)
     if is_sqlite(url):
         _run_on_connect(engine, sqlite_pragmas(settings))
     else:
@@ -128,7 +132,7 @@ def open_migration_engine(url: URL, settings: NotesSettings, *, wait: bool = Tru
     time waits (up to ``migration_lock_timeout``) and then finds the schema already current,
     and the DDL commits or rolls back as a whole.
     """
-    engine = create_async_engine(
+    engine = sqlalchemy_asyncio.create_async_engine(
         url, poolclass=NullPool, connect_args=connect_args(url, settings, statements=False)
     )
     if is_sqlite(url):

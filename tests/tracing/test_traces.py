@@ -1,0 +1,408 @@
+"""OpenTelemetry traces from a real ``gateway serve`` process ([gateway.tracing]).
+
+The test serves its own OTLP/HTTP collector on 127.0.0.1 (POST /v1/traces, decoded as the
+opentelemetry-proto ``ExportTraceServiceRequest``) and an upstream that records the
+``traceparent`` it receives, and puts a gateway with tracing on in front of the upstream (a
+proxy instance behind the auth plugin), notes on SQLite and, where a Redis server is given,
+ratelimit on Redis.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import re
+import textwrap
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import orjson
+import pytest
+from aiohttp import web
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
+    ExportTraceServiceRequest,
+    ExportTraceServiceResponse,
+)
+
+from tests.processes import GatewayProcess, free_port
+
+pytestmark = pytest.mark.slow
+
+KEY = "key-secret-4f1b2c"  # an API key: never in a span
+HASH = "sha256:" + hashlib.sha256(KEY.encode()).hexdigest()
+QUERY_SECRET = "query-secret-9d8e"  # in a query string: never in a span
+COLLECTOR_TOKEN = "collector-token-77aa"  # an export header: never logged
+TRACE_ID = "0af7651916cd43dd8448eb211c80319c"
+CALLER_SPAN = "b7ad6b7169203331"
+SERVER, CLIENT = 2, 3  # opentelemetry-proto's Span.SpanKind
+
+
+class Collector:
+    """An OTLP/HTTP traces receiver: every span received, with its resource's attributes."""
+
+    def __init__(self) -> None:
+        self.spans: list[dict[str, Any]] = []
+        self.posts = 0
+        self.headers: list[dict[str, str]] = []
+
+    async def receive(self, request: web.Request) -> web.Response:
+        assert request.content_type == "application/x-protobuf"
+        message = ExportTraceServiceRequest()
+        message.ParseFromString(await request.read())
+        self.posts += 1
+        self.headers.append(dict(request.headers))
+        for resource_spans in message.resource_spans:
+            resource = _attributes(resource_spans.resource.attributes)
+            for scope_spans in resource_spans.scope_spans:
+                for span in scope_spans.spans:
+                    self.spans.append(
+                        {
+                            "name": span.name,
+                            "kind": span.kind,
+                            "trace_id": span.trace_id.hex(),
+                            "span_id": span.span_id.hex(),
+                            "parent": span.parent_span_id.hex(),
+                            "attributes": _attributes(span.attributes),
+                            "status": span.status.code,
+                            "resource": resource,
+                            "scope": scope_spans.scope.name,
+                        }
+                    )
+        return web.Response(
+            body=ExportTraceServiceResponse().SerializeToString(),
+            content_type="application/x-protobuf",
+        )
+
+    def of(self, trace_id: str) -> list[dict[str, Any]]:
+        return [span for span in self.spans if span["trace_id"] == trace_id]
+
+    async def wait_for(self, predicate: Any, within: float = 15.0) -> list[dict[str, Any]]:
+        deadline = time.monotonic() + within
+        while True:
+            found = [span for span in self.spans if predicate(span)]
+            if found:
+                return found
+            assert time.monotonic() < deadline, f"no such span in {self.spans}"
+            await asyncio.sleep(0.1)
+
+
+def _attributes(pairs: Any) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for pair in pairs:
+        kind = pair.value.WhichOneof("value")
+        values[pair.key] = getattr(pair.value, kind) if kind else None
+    return values
+
+
+@asynccontextmanager
+async def serving(app: web.Application) -> AsyncIterator[str]:
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        await runner.cleanup()
+
+
+def collector_app(collector: Collector) -> web.Application:
+    app = web.Application()
+    app.router.add_post("/v1/traces", collector.receive)
+    return app
+
+
+def upstream_app(seen: list[dict[str, str]]) -> web.Application:
+    """Answers every request, recording the trace headers it arrived with."""
+
+    async def answer(request: web.Request) -> web.Response:
+        seen.append(
+            {
+                "path": request.path_qs,
+                "traceparent": request.headers.get("traceparent", ""),
+            }
+        )
+        return web.json_response({"ok": True})
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", answer)
+    return app
+
+
+def write_config(folder: Path, tracing: str, upstream: str) -> Path:
+    redis = os.environ.get("GATEWAY_TEST_REDIS_URL")
+    ratelimit = (
+        f"""
+        [plugins.ratelimit]
+        limits = ["100000/minute"]
+        storage = "{redis}"
+        key_prefix = "gw-tracing-{os.getpid()}"
+        apply_to = ["billing"]
+        """
+        if redis
+        else ""
+    )
+    config = folder / "plugins.toml"
+    config.write_text(
+        textwrap.dedent(
+            f"""
+            [gateway]
+            {tracing}
+
+            [plugins.health]
+
+            [plugins.notes]
+            database_url = "sqlite+aiosqlite:///{folder / "notes.db"}"
+
+            [plugins.billing]
+            plugin = "proxy"
+            prefix = "/billing"
+            upstreams = ["{upstream}"]
+
+            [plugins.auth]
+            apply_to = ["billing"]
+            [plugins.auth.keys.alice]
+            hash = "{HASH}"
+            scopes = ["read"]
+            [[plugins.auth.rules]]
+            require = "read"
+            """
+        )
+        + textwrap.dedent(ratelimit),
+        encoding="utf-8",
+    )
+    return config
+
+
+def tracing_table(endpoint: str, **extra: Any) -> str:
+    lines = [
+        "[gateway.tracing]",
+        "enabled = true",
+        f'endpoint = "{endpoint}"',
+        'service_name = "edge-test"',
+        f'headers = {{ "x-collector-token" = "{COLLECTOR_TOKEN}" }}',
+    ]
+    lines += [f"{key} = {value}" for key, value in extra.items()]
+    return "\n".join(lines)
+
+
+async def test_spans_parent_links_attributes_and_propagation(tmp_path: Path) -> None:
+    collector = Collector()
+    seen: list[dict[str, str]] = []
+    async with (
+        serving(collector_app(collector)) as collector_url,
+        serving(upstream_app(seen)) as upstream_url,
+    ):
+        config = write_config(tmp_path, tracing_table(f"{collector_url}/v1/traces"), upstream_url)
+        gateway = GatewayProcess(config, tmp_path / "gateway.log")
+        try:
+            await gateway.ready()
+            async with aiohttp.ClientSession() as session:
+                caller = f"00-{TRACE_ID}-{CALLER_SPAN}-01"
+                async with session.get(
+                    f"{gateway.url}/billing/items/7?token={QUERY_SECRET}",
+                    headers={"X-API-Key": KEY, "traceparent": caller},
+                ) as response:
+                    assert response.status == 200
+                async with session.post(f"{gateway.url}/notes/", json={"title": "t"}) as response:
+                    assert response.status == 201, await response.text()
+                    notes_request_id = response.headers["X-Request-ID"]
+
+            # The caller's trace continued: the server span is the caller span's child.
+            (server,) = await collector.wait_for(
+                lambda s: s["trace_id"] == TRACE_ID and s["kind"] == SERVER
+            )
+            assert server["parent"] == CALLER_SPAN
+            assert server["name"] == "GET /billing/{tail}"
+            assert server["resource"]["service.name"] == "edge-test"
+            attributes = server["attributes"]
+            assert attributes["http.request.method"] == "GET"
+            assert attributes["url.path"] == "/billing/items/7"
+            assert attributes["http.route"] == "/billing/{tail}"
+            assert attributes["http.response.status_code"] == 200
+            assert attributes["gateway.plugin"] == "billing"
+            assert attributes["enduser.id"] == "alice"
+
+            # The upstream call: a client span, the server span's child, whose id the
+            # upstream received in traceparent.
+            (client,) = await collector.wait_for(
+                lambda s: (
+                    s["trace_id"] == TRACE_ID
+                    and s["kind"] == CLIENT
+                    and "url.full" in s["attributes"]
+                )
+            )
+            assert client["parent"] == server["span_id"]
+            assert client["attributes"]["http.request.method"] == "GET"
+            assert client["attributes"]["url.full"] == f"{upstream_url}/items/7"
+            assert client["attributes"]["http.response.status_code"] == 200
+            (upstream_saw,) = [s for s in seen if s["path"].startswith("/items/7")]
+            assert upstream_saw["traceparent"] == f"00-{TRACE_ID}-{client['span_id']}-01"
+
+            if os.environ.get("GATEWAY_TEST_REDIS_URL"):  # ratelimit counted on Redis
+                redis_spans = [
+                    s
+                    for s in collector.of(TRACE_ID)
+                    if s["kind"] == CLIENT
+                    and s["attributes"].get("db.system.name", s["attributes"].get("db.system"))
+                    == "redis"
+                ]
+                assert redis_spans, collector.of(TRACE_ID)
+                assert all(s["parent"] == server["span_id"] for s in redis_spans)
+
+            # A note written on SQLite: SQLAlchemy's spans are children of the request's
+            # server span (run in SQLAlchemy's greenlet, they still see it as current).
+            (notes,) = await collector.wait_for(
+                lambda s: s["kind"] == SERVER and s["attributes"].get("gateway.plugin") == "notes"
+            )
+            assert notes["parent"] == ""  # no traceparent sent: a new trace
+            assert notes["name"] == "POST /notes/"
+            assert notes["attributes"]["http.response.status_code"] == 201
+            assert "enduser.id" not in notes["attributes"]  # anonymous
+            queries = await collector.wait_for(
+                lambda s: s["trace_id"] == notes["trace_id"] and s["kind"] == CLIENT
+            )
+            assert all(q["parent"] == notes["span_id"] for q in queries)
+            assert all(q["scope"] == "opentelemetry.instrumentation.sqlalchemy" for q in queries)
+            assert any("INSERT" in str(q["attributes"].get("db.query.text")) for q in queries)
+
+            # No credential, no query string anywhere in what was exported.
+            exported = repr(collector.spans)
+            for secret in (KEY, HASH, QUERY_SECRET, COLLECTOR_TOKEN):
+                assert secret not in exported
+            # The export headers reached the collector.
+            assert all(h.get("x-collector-token") == COLLECTOR_TOKEN for h in collector.headers)
+
+            # Log lines carry the trace id: the access line of each request.
+            log = gateway.text()
+            assert re.search(
+                rf"aiohttp\.access \[[^\]]+\] \[trace_id={TRACE_ID} span_id={server['span_id']}\]"
+                r" \S+ GET /billing/items/7",
+                log,
+            ), log
+            assert re.search(
+                rf"\[{notes_request_id}\] \[trace_id={notes['trace_id']} "
+                rf"span_id={notes['span_id']}\] \S+ POST /notes/ 201",
+                log,
+            ), log
+            assert "tracing on: OTLP/HTTP to" in log
+            assert COLLECTOR_TOKEN not in log
+        finally:
+            assert gateway.stop() == 0, gateway.text()
+
+
+async def test_json_logs_carry_trace_ids(tmp_path: Path) -> None:
+    collector = Collector()
+    seen: list[dict[str, str]] = []
+    async with (
+        serving(collector_app(collector)) as collector_url,
+        serving(upstream_app(seen)) as upstream_url,
+    ):
+        table = 'log_format = "json"\n' + tracing_table(f"{collector_url}/v1/traces")
+        config = write_config(tmp_path, table, upstream_url)
+        gateway = GatewayProcess(config, tmp_path / "gateway.log")
+        try:
+            await gateway.ready()
+            caller = f"00-{TRACE_ID}-{CALLER_SPAN}-01"
+            async with (
+                aiohttp.ClientSession() as session,
+                session.get(
+                    f"{gateway.url}/billing/x", headers={"X-API-Key": KEY, "traceparent": caller}
+                ) as response,
+            ):
+                assert response.status == 200
+            (server,) = await collector.wait_for(
+                lambda s: s["trace_id"] == TRACE_ID and s["kind"] == SERVER
+            )
+            await gateway.logged(r'"path":"/billing/x"')
+            lines = [
+                orjson.loads(line) for line in gateway.text().splitlines() if line.startswith("{")
+            ]
+            (access,) = [line for line in lines if line.get("path") == "/billing/x"]
+            assert access["trace_id"] == TRACE_ID
+            assert access["span_id"] == server["span_id"]
+            others = [line for line in lines if line.get("logger") != "aiohttp.access"]
+            assert others  # start-up lines, outside any request: "-"
+            assert all("trace_id" in line and "span_id" in line for line in others)
+        finally:
+            assert gateway.stop() == 0, gateway.text()
+
+
+async def test_sampling_zero_sends_nothing(tmp_path: Path) -> None:
+    collector = Collector()
+    seen: list[dict[str, str]] = []
+    async with (
+        serving(collector_app(collector)) as collector_url,
+        serving(upstream_app(seen)) as upstream_url,
+    ):
+        table = tracing_table(f"{collector_url}/v1/traces", sampling_ratio=0)
+        config = write_config(tmp_path, table, upstream_url)
+        gateway = GatewayProcess(config, tmp_path / "gateway.log")
+        try:
+            await gateway.ready()
+            async with aiohttp.ClientSession() as session:
+                for _ in range(20):
+                    async with session.get(
+                        f"{gateway.url}/billing/x", headers={"X-API-Key": KEY}
+                    ) as response:
+                        assert response.status == 200
+            await asyncio.sleep(2.5)  # more than the processor's schedule delay (1 s)
+            assert collector.posts == 0
+            assert len(seen) == 20
+            # Still propagated, marked not sampled, so the upstream does not sample either.
+            for received in seen:
+                match = re.fullmatch(
+                    r"00-[0-9a-f]{32}-[0-9a-f]{16}-([0-9a-f]{2})", received["traceparent"]
+                )
+                assert match is not None, received
+                assert int(match.group(1), 16) & 1 == 0, received  # the sampled flag unset
+        finally:
+            assert gateway.stop() == 0, gateway.text()
+        assert collector.posts == 0  # nothing flushed at shutdown either
+
+
+async def test_collector_down_answers_promptly_and_warns_once(tmp_path: Path) -> None:
+    seen: list[dict[str, str]] = []
+    nowhere = f"http://127.0.0.1:{free_port()}/v1/traces"  # nothing listens there
+    async with serving(upstream_app(seen)) as upstream_url:
+        table = tracing_table(nowhere, export_timeout=2)
+        config = write_config(tmp_path, table, upstream_url)
+        gateway = GatewayProcess(config, tmp_path / "gateway.log")
+        try:
+            await gateway.ready()
+            slowest = 0.0
+            async with aiohttp.ClientSession() as session:
+                for round_ in range(3):
+                    for _ in range(20):
+                        started = time.monotonic()
+                        async with session.get(
+                            f"{gateway.url}/billing/x", headers={"X-API-Key": KEY}
+                        ) as response:
+                            assert response.status == 200
+                        slowest = max(slowest, time.monotonic() - started)
+                    if round_ < 2:
+                        await asyncio.sleep(1.5)  # batches exported (and failing) between
+            assert slowest < 1.0, slowest
+            await gateway.logged("cannot be reached", within=15)
+            await asyncio.sleep(3)  # further batches fail meanwhile
+            log = gateway.text()
+            assert log.count("cannot be reached") == 1, log
+            # The one warning, with the reason; none of the exporter's or processor's own.
+            complaints = [
+                line for line in log.splitlines() if re.search(r" (WARNING|ERROR) ", line)
+            ]
+            assert len(complaints) == 1, log
+            assert "gateway.tracing" in complaints[0]
+            assert "Connection refused" in complaints[0] or "ConnectionError" in complaints[0]
+            assert "Traceback" not in log
+            assert COLLECTOR_TOKEN not in log
+            started = time.monotonic()
+            assert gateway.stop() == 0, gateway.text()
+            assert time.monotonic() - started < 10  # shutdown does not wait out the retries
+        finally:
+            gateway.stop()
