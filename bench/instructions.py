@@ -126,6 +126,7 @@ def main() -> None:
             fake = [sys.executable, "-m", "tests.crypto.fake_coingecko", "--port", str(fake_port)]
             processes.append(run.start(fake, fake_port, workdir / "fake.log"))
             upstream = f"http://127.0.0.1:{fake_port}"
+        run.start_collector(scenarios, workdir, processes)
         for name, loop in ((run.BARE, "asyncio"), (run.BARE_UVLOOP, "uvloop")):
             port = run.free_port()
             bare = [sys.executable, str(run.ROOT / "bench" / "bare_app.py"), "--port", str(port)]

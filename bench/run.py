@@ -86,6 +86,10 @@ JWT = (
     'algorithms = ["ES256"]\npublic_keys = ["bench-key.pem"]\n'
 )
 
+# Tracing on, exporting to bench/collector.py (started when a scenario needs it; its URL
+# replaces {collector}), every trace kept or one in a hundred.
+TRACING = '[gateway.tracing]\nenabled = true\nendpoint = "{collector}"\nsampling_ratio = '
+
 SHIPPED = Variant("shipped", "")  # access log on, text format, loop = "auto"
 VARIANTS = {
     v.name: v
@@ -99,6 +103,8 @@ VARIANTS = {
         Variant("auth", "", EDGE_AUTH),
         Variant("ratelimit", "", EDGE_RATELIMIT),
         Variant("jwt", "", JWT, files=(("bench-key.pem", JWT_PEM),)),
+        Variant("tracing", TRACING + "1.0"),
+        Variant("tracing-0.01", TRACING + "0.01"),
         # The cheaper counting an operator may choose (strategy = "fixed-window").
         Variant(
             "auth+ratelimit-fixed-window",
@@ -168,6 +174,10 @@ SCENARIOS = [
         None,
         variant="auth+ratelimit-fixed-window",
     ),
+    # Tracing on (issue 35): what a server span (and its export) costs, every request
+    # sampled or one in a hundred; off, the shipped health-live itself is the measure.
+    Scenario("health-live+tracing", "/health/live", None, variant="tracing"),
+    Scenario("health-live+tracing-0.01", "/health/live", None, variant="tracing-0.01"),
     # The JSON access log against the text one: within 5%.
     Scenario("health-live+json", "/health/live", 0.95, variant="json", against="health-live"),
     Scenario("notes-one+json", "/notes/1", 0.95, "notes", variant="json", against="notes-one"),
@@ -301,7 +311,8 @@ def gateway_config(
     1-7% faster without notes, 2026-12-03), which a variant would otherwise count as its own
     setting's effect."""
     plugins = {s.plugin for s in scenarios}
-    text = f"[gateway]\n{variant.settings}\n\n[plugins.health]\n"
+    settings = variant.settings.replace("{collector}", COLLECTOR["url"])
+    text = f"[gateway]\n{settings}\n\n[plugins.health]\n"
     if "notes" in plugins:
         text += '\n[plugins.notes]\ndatabase_url = "sqlite+aiosqlite:///bench-notes.db"\n'
     if "crypto" in plugins:
@@ -315,6 +326,22 @@ def gateway_config(
     path = folder / "plugins.toml"
     path.write_text(text)
     return path
+
+
+# The URL of bench/collector.py once start_collector has started it.
+COLLECTOR = {"url": ""}
+
+
+def start_collector(
+    scenarios: list[Scenario], workdir: Path, processes: list[subprocess.Popen]
+) -> None:
+    """bench/collector.py, when a scenario's variant exports traces to it."""
+    if not any("{collector}" in VARIANTS[s.variant].settings for s in scenarios):
+        return
+    port = free_port()
+    command = [sys.executable, str(ROOT / "bench" / "collector.py"), "--port", str(port)]
+    processes.append(start(command, port, workdir / "collector.log"))
+    COLLECTOR["url"] = f"http://127.0.0.1:{port}/v1/traces"
 
 
 def prepare(base: str, scenarios: list[Scenario]) -> None:
@@ -359,6 +386,7 @@ def main() -> None:
             fake = [sys.executable, "-m", "tests.crypto.fake_coingecko", "--port", str(fake_port)]
             processes.append(start(pinned(SERVER_CORE, *fake), fake_port, workdir / "fake.log"))
             upstream = f"http://127.0.0.1:{fake_port}"
+        start_collector(scenarios, workdir, processes)
         targets: dict[str, str] = {}
         pids: dict[str, int] = {}  # the server of each target (taskset execs it: same pid)
         headers: dict[str, tuple[str, ...]] = {}

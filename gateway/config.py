@@ -488,7 +488,7 @@ def _issue_from_pydantic(model: type[BaseModel], error: Any, where: str) -> Conf
     path = ".".join([where, *loc])
     kind = error["type"]
     if kind == "extra_forbidden":
-        fields = sorted(model.model_fields)
+        fields = sorted(_model_at(model, loc[:-1]).model_fields)
         close = difflib.get_close_matches(loc[-1], fields, n=1)
         hint = f"did you mean {close[0]!r}?" if close else f"known settings: {', '.join(fields)}"
         return ConfigIssue(path, "unknown setting", hint)
@@ -516,6 +516,18 @@ _TYPE_FIXES = {
     "string_type": 'write a string in quotes, for example "value"',
     "list_type": 'write a list in brackets, for example ["a", "b"]',
 }
+
+
+def _model_at(model: type[BaseModel], loc: list[str]) -> type[BaseModel]:
+    """The model of the table at ``loc`` inside ``model`` ([gateway.tracing] inside
+    [gateway]): the one whose fields a misspelt key is matched against."""
+    for part in loc:
+        field = model.model_fields.get(part)
+        inner = field.annotation if field is not None else None
+        if not (isinstance(inner, type) and issubclass(inner, BaseModel)):
+            break
+        model = inner
+    return model
 
 
 def _interpolate(value: Any, path: str, issues: list[ConfigIssue], base: Path) -> Any:
