@@ -25,6 +25,7 @@ from typing import Any
 
 import yarl
 from aiohttp import web
+from multidict import istr
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.instrumentation.aiohttp_client import AioHttpClientInstrumentor
 from opentelemetry.instrumentation.redis import RedisInstrumentor
@@ -53,6 +54,8 @@ from gateway.trace_export import OutageReportingExporter
 from gateway.version import __version__
 
 log = logging.getLogger("gateway.tracing")
+
+TRACEPARENT = istr("traceparent")
 
 # The stable HTTP and database attribute names (http.request.method, url.full,
 # db.query.text), the ones the server span uses too, unless the operator chose otherwise.
@@ -154,25 +157,14 @@ def server_span_middleware(tracer: Tracer) -> Any:
         match_info = request.match_info
         resource = match_info.route.resource
         route = resource.canonical if resource is not None else None
-        apps = match_info.apps
-        attributes: dict[str, Any] = {
-            "http.request.method": method,
-            "url.path": request.path,  # never the query string: secrets travel in it
-            "url.scheme": request.scheme,
-        }
-        if route is not None:
-            attributes["http.route"] = route
-            if len(apps) > 1:
-                attributes["gateway.plugin"] = apps[1].get(PLUGIN_NAME, "-")
-            else:
-                attributes["gateway.plugin"] = "gateway"
         name = f"{method} {route}" if route is not None else method
-        parent = propagator.extract(request.headers)
+        headers = request.headers
+        # Most requests carry no traceparent: the propagator's parsing is skipped for them.
+        parent = propagator.extract(headers) if TRACEPARENT in headers else None
         with tracer.start_as_current_span(
             name,
             context=parent,
             kind=SpanKind.SERVER,
-            attributes=attributes,
             record_exception=False,  # the gateway answers errors itself, without tracebacks
             set_status_on_exception=False,
         ) as span:
@@ -181,19 +173,39 @@ def server_span_middleware(tracer: Tracer) -> Any:
                 format_trace_id(ids.trace_id),
                 format_span_id(ids.span_id),
             )
+            recording = span.is_recording()  # else (sampled out) attributes would be dropped
+            if recording:
+                span.set_attributes(_request_attributes(request, method, route, match_info))
             try:
                 response = await handler(request)
             except web.HTTPException as answer:  # a redirect or a 304, raised as an answer
-                _finish(span, request, answer.status)
+                if recording:
+                    _finish(span, request, answer.status)
                 raise
             except BaseException as exc:  # cancelled: the client went away
                 span.set_attribute("error.type", type(exc).__qualname__)
                 span.set_status(Status(StatusCode.ERROR, type(exc).__qualname__))
                 raise
-            _finish(span, request, response.status)
+            if recording:
+                _finish(span, request, response.status)
             return response
 
     return traced
+
+
+def _request_attributes(
+    request: web.Request, method: str, route: str | None, match_info: Any
+) -> dict[str, Any]:
+    attributes: dict[str, Any] = {
+        "http.request.method": method,
+        "url.path": request.path,  # never the query string: secrets travel in it
+        "url.scheme": request.scheme,
+    }
+    if route is not None:
+        attributes["http.route"] = route
+        apps = match_info.apps
+        attributes["gateway.plugin"] = apps[1].get(PLUGIN_NAME, "-") if len(apps) > 1 else "gateway"
+    return attributes
 
 
 def _finish(span: Any, request: web.Request, status: int) -> None:
