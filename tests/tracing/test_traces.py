@@ -100,10 +100,10 @@ def _attributes(pairs: Any) -> dict[str, Any]:
 
 
 @asynccontextmanager
-async def serving(app: web.Application) -> AsyncIterator[str]:
+async def serving(app: web.Application, port: int | None = None) -> AsyncIterator[str]:
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
-    port = free_port()
+    port = port or free_port()
     await web.TCPSite(runner, "127.0.0.1", port).start()
     try:
         yield f"http://127.0.0.1:{port}"
@@ -406,3 +406,35 @@ async def test_collector_down_answers_promptly_and_warns_once(tmp_path: Path) ->
             assert time.monotonic() - started < 10  # shutdown does not wait out the retries
         finally:
             gateway.stop()
+
+
+async def test_collector_back_is_said_once_and_receives_spans(tmp_path: Path) -> None:
+    seen: list[dict[str, str]] = []
+    port = free_port()  # the collector's, started only once the gateway has found it away
+    async with serving(upstream_app(seen)) as upstream_url:
+        table = tracing_table(f"http://127.0.0.1:{port}/v1/traces", export_timeout=2)
+        config = write_config(tmp_path, table, upstream_url)
+        gateway = GatewayProcess(config, tmp_path / "gateway.log")
+        try:
+            await gateway.ready()
+            async with aiohttp.ClientSession() as session:
+
+                async def some_requests() -> None:
+                    for _ in range(10):
+                        async with session.get(
+                            f"{gateway.url}/billing/x", headers={"X-API-Key": KEY}
+                        ) as response:
+                            assert response.status == 200
+
+                await some_requests()
+                await gateway.logged("cannot be reached", within=15)
+                collector = Collector()
+                async with serving(collector_app(collector), port):
+                    await some_requests()
+                    await gateway.logged(r"answers again; \d+ spans were dropped", within=20)
+                    await collector.wait_for(lambda s: s["kind"] == SERVER, within=15)
+            log = gateway.text()
+            assert log.count("cannot be reached") == 1, log
+            assert log.count("answers again") == 1, log
+        finally:
+            assert gateway.stop() == 0, gateway.text()
