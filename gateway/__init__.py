@@ -6,7 +6,9 @@ Plugin authors need only what this package exports::
 
 What a plugin reads of a request, as cheap as a dict lookup: ``request_id_of``,
 ``identity_of``, ``client_address``, ``mounted_plugin``; and what its middleware puts on the
-request's answer, streamed or not: ``response_fields``.
+request's answer, streamed or not: ``response_fields``, and ``on_prepare`` to change that
+answer as it is prepared. Content codings (``Accept-Encoding``, streaming compressors):
+``choose_coding``, ``compressor``, ``compress_whole``, ``is_compressible``.
 """
 
 import pluggy
@@ -49,6 +51,17 @@ from gateway.contract import (
     PluginSettings,
     Priority,
 )
+from gateway.encodings import (
+    CODINGS,
+    COMPRESSIBLE_TYPES,
+    LEVEL_RANGES,
+    STREAM_LEVELS,
+    Compressor,
+    choose_coding,
+    compress_whole,
+    compressor,
+    is_compressible,
+)
 from gateway.errors import MAX_LISTED_ERRORS, ProblemError
 from gateway.expect import continue_when_read, send_continue
 from gateway.health import worst
@@ -66,7 +79,7 @@ from gateway.openapi import (
 from gateway.proxies import address_bucket, client_address
 from gateway.redact import redact
 from gateway.request_id import copy_request_id, request_id_of
-from gateway.response_fields import response_fields
+from gateway.response_fields import on_prepare, response_fields
 from gateway.responses import json_response
 from gateway.session_secret import session_secret
 from gateway.version import __version__
@@ -77,13 +90,18 @@ hookimpl = pluggy.HookimplMarker("gateway")
 __all__ = [
     "ADMIN_ROUTES",
     "CLIENT_ADDRESS",
+    "CODINGS",
+    "COMPRESSIBLE_TYPES",
     "IDENTITY",
+    "LEVEL_RANGES",
     "MAX_LISTED_ERRORS",
     "REQUEST_ID",
     "RETRY_AFTER",
+    "STREAM_LEVELS",
     "CachePolicy",
     "CacheStore",
     "CheckResult",
+    "Compressor",
     "FillCoalescer",
     "Freshness",
     "GatewayConfig",
@@ -110,7 +128,10 @@ __all__ = [
     "address_bucket",
     "age_field",
     "cache_status",
+    "choose_coding",
     "client_address",
+    "compress_whole",
+    "compressor",
     "continue_when_read",
     "copy_request_id",
     "current_age",
@@ -121,11 +142,13 @@ __all__ = [
     "http_date",
     "identity_of",
     "initial_age",
+    "is_compressible",
     "is_preflight",
     "json_response",
     "model_schemas",
     "mounted_plugin",
     "not_ready_because",
+    "on_prepare",
     "open_cache_store",
     "openapi_problem_response",
     "parse_cache_control",

@@ -53,7 +53,7 @@ from gateway.plugins import await_me_maybe, call_plugin_hook
 from gateway.proxies import TrustedProxies, apply_forwarded
 from gateway.redact import redact
 from gateway.request_id import HEADER, choose_request_id, current_request_id, stamp
-from gateway.response_fields import RESPONSE_FIELDS, put_response_fields
+from gateway.response_fields import PREPARE_CALLBACKS, RESPONSE_FIELDS, put_response_fields
 from gateway.responses import json_response
 
 log = logging.getLogger("gateway.app")
@@ -238,6 +238,8 @@ def _root_middleware(
             # gateway/response_fields.py: given before apply_forwarded clones the request,
             # so that the clone the middlewares see shares it.
             shared[RESPONSE_FIELDS] = CIMultiDict()
+            if behind_proxies:  # the clone must share on_prepare's list too (not a copy)
+                shared[PREPARE_CALLBACKS] = []
         if behind_proxies:
             request = apply_forwarded(request, trusted)
         task = asyncio.current_task()

@@ -411,6 +411,9 @@ class Priority(IntEnum):
     RATE_LIMIT = 910
     #: Anything else: rewrites requests and responses, reads the identity.
     DEFAULT = 800
+    #: Encodes answers (the compress plugin): inside DEFAULT, where a cache stores the
+    #: encoded variants under ``Vary``; a middleware that makes or rewrites bodies runs below.
+    COMPRESSION = 700
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from gateway.health import run_checks, with_health, worst
 from gateway.identity import identity_of
 from gateway.keys import CONFIG, HEALTH_CHECKS, MIDDLEWARE_CHAINS, PLUGIN_REPORT, STATE
 from gateway.responses import json_response
+from gateway.static_assets import StaticAssets
 from gateway.traffic import TRAFFIC, TrafficHistory, sample_traffic
 from gateway.version import __version__
 
@@ -77,7 +78,7 @@ def add_dashboard_routes(root: web.Application) -> None:
     """The dashboard, its data and its assets; with metrics on, the traffic sampler too."""
     root.router.add_get("/_gateway/", dashboard_view)
     root.router.add_get("/_gateway/status", status_view)
-    root.router.add_static(ASSETS, STATIC / "dashboard", append_version=False)
+    StaticAssets(STATIC / "dashboard").add_route(root, ASSETS)  # compressed once per coding
     if root[CONFIG].gateway.metrics:
         root[TRAFFIC] = TrafficHistory()
         root.cleanup_ctx.append(sample_traffic)

@@ -12,6 +12,8 @@ from pathlib import Path
 
 from aiohttp import web
 
+from gateway.static_assets import StaticAssets
+
 STATIC = Path(__file__).with_name("static")
 SWAGGER_UI_VERSION = "5.35.0"
 ASSETS = "/docs/assets"
@@ -54,6 +56,7 @@ async def docs_view(request: web.Request) -> web.Response:
 
 
 def add_docs_routes(root: web.Application) -> None:
-    """``GET /docs`` and its assets under ``/docs/assets/`` (left out of the document)."""
+    """``GET /docs`` and its assets under ``/docs/assets/`` (left out of the document),
+    compressed once per coding (gateway/static_assets.py)."""
     root.router.add_get("/docs", docs_view)
-    root.router.add_static(ASSETS, STATIC, append_version=False)
+    StaticAssets(STATIC).add_route(root, ASSETS)

@@ -9,11 +9,18 @@ fields onto the answer as it is prepared (aiohttp's ``on_response_prepare`` sign
 built in memory, one the handler prepared itself, an error answered as problem+json, a
 redirect and a 304 alike.
 
+A middleware that must change an answer as it is prepared, whoever prepares it (the compress
+plugin encodes a streamed body), registers a callback with :func:`on_prepare`: it runs after
+the fields are put on, with the answer's headers still open to change.
+
 The signal is registered (gateway/app.py) only on the applications where a plugin middleware
-chain applies, so the answers of a scope without plugin middlewares pay nothing for it.
+chain applies, so the answers of a scope without plugin middlewares pay nothing for it; a
+request that registers no callback costs one dict look-up more.
 """
 
 from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
 
 from aiohttp import hdrs, web
 from multidict import CIMultiDict
@@ -21,6 +28,10 @@ from multidict import CIMultiDict
 from gateway.aiohttp_seam import request_state
 
 RESPONSE_FIELDS = web.RequestKey("gateway.response_fields", CIMultiDict[str])
+
+#: Called as ``await callback(request, response)`` when ``response`` is prepared.
+PrepareCallback = Callable[[web.BaseRequest, web.StreamResponse], Awaitable[None]]
+PREPARE_CALLBACKS = web.RequestKey("gateway.prepare_callbacks", list[PrepareCallback])
 
 
 def response_fields(request: web.BaseRequest) -> CIMultiDict[str]:
@@ -42,11 +53,46 @@ def response_fields(request: web.BaseRequest) -> CIMultiDict[str]:
     return fields  # type: ignore[no-any-return]
 
 
+def on_prepare(request: web.BaseRequest, callback: PrepareCallback) -> None:
+    """Call ``await callback(request, response)`` when ``request``'s answer is prepared.
+
+    For plugin middlewares, before they call the handler: whoever prepares the answer (the
+    handler itself to stream it, the host for one built in memory, an error answer), the
+    callback sees it after the :func:`response_fields` are on it and before its headers are
+    sent, so it may still change them and wrap the response's public ``write`` and
+    ``write_eof``. Callbacks run in the order they were registered (outer middlewares first);
+    one that raises fails the answer, as a handler's error would. The request and its clones
+    (the host's, behind trusted proxies, and any made afterwards) share the callbacks.
+
+    Raises ``RuntimeError`` where no plugin middleware applies, as :func:`response_fields`.
+    """
+    state = request_state(request)
+    if state.get(RESPONSE_FIELDS) is None:
+        raise RuntimeError(
+            "on_prepare() is for plugin middlewares: no plugin middleware applies to "
+            f"{request.path}, so nothing would call it"
+        )
+    callbacks = state.get(PREPARE_CALLBACKS)
+    if callbacks is None:
+        state[PREPARE_CALLBACKS] = [callback]
+    else:
+        callbacks.append(callback)
+
+
 async def put_response_fields(request: web.BaseRequest, response: web.StreamResponse) -> None:
-    """The ``on_response_prepare`` receiver: ``request``'s fields onto ``response``."""
-    fields = request_state(request).get(RESPONSE_FIELDS)
-    if not fields:
-        return
+    """The ``on_response_prepare`` receiver: ``request``'s fields onto ``response``, then the
+    :func:`on_prepare` callbacks."""
+    state = request_state(request)
+    fields = state.get(RESPONSE_FIELDS)
+    if fields:
+        _put_fields(fields, response)
+    callbacks = state.get(PREPARE_CALLBACKS)
+    if callbacks:
+        for callback in callbacks:
+            await callback(request, response)
+
+
+def _put_fields(fields: CIMultiDict[str], response: web.StreamResponse) -> None:
     headers = response.headers
     if hdrs.VARY in fields:
         fields = fields.copy()
