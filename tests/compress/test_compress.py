@@ -41,10 +41,10 @@ async def test_curl_decodes_what_it_asks_for(compressed, tmp_path):
     """curl --compressed asks for the codings its libcurl decodes, and decodes the answer."""
     client = await compressed()
     out = tmp_path / "body"
+    url = client.make_url("/sample/document")
     done = await asyncio.to_thread(
         subprocess.run,
-        ["curl", "-sS", "--compressed", "-D", "-", "-o", str(out)]
-        + [str(client.make_url("/sample/document"))],
+        ["curl", "-sS", "--compressed", "-D", "-", "-o", str(out), str(url)],
         capture_output=True,
         text=True,
         timeout=30,
@@ -122,7 +122,7 @@ async def test_media_types_and_min_size_are_the_operators(compressed, raw):
     client = await compressed(types=["image/png"], min_size=0)
     png, _ = await fetch(raw, client, "/sample/typed?type=image/png", "gzip")
     json_answer, _ = await fetch(raw, client, "/sample/document", "gzip")
-    small, body = await fetch(raw, client, "/sample/small", "gzip")
+    small, _ = await fetch(raw, client, "/sample/small", "gzip")
     assert png.headers["Content-Encoding"] == "gzip"
     assert "Content-Encoding" not in json_answer.headers
     assert "Content-Encoding" not in small.headers  # not a listed type any more
@@ -185,7 +185,7 @@ async def test_server_sent_events_arrive_one_by_one(compressed, raw, coding):
         assert "accept-encoding" in vary_tokens(response.headers)
         decoder = _Decoder(coding)
         decoded = b""
-        for i, event in enumerate(EVENTS):
+        for i in range(len(EVENTS)):
             expected = b"".join(EVENTS[: i + 1])
             while decoded != expected:
                 assert expected.startswith(decoded), decoded
