@@ -39,8 +39,8 @@ log = logging.getLogger("gateway.static_assets")
 LEVELS = {"gzip": 9, "br": 11, "zstd": 19}
 LARGE_LEVELS = {"gzip": 9, "br": 9, "zstd": 15}
 LARGE = 256 * 1024
-# Smaller files gain too little from a coding to be worth a second representation.
-MIN_SIZE = 256
+# Smaller files gain too little from a coding to be worth a second representation,
+MIN_SIZE = 1024  # as the compress plugin's min_size
 
 
 @dataclass
