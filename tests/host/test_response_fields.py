@@ -12,7 +12,15 @@ import pytest
 from aiohttp import web
 from multidict import CIMultiDict
 
-from gateway import PluginInfo, PluginSettings, ProblemError, hookimpl, response_fields
+from gateway import (
+    Middleware,
+    PluginInfo,
+    PluginSettings,
+    ProblemError,
+    hookimpl,
+    on_prepare,
+    response_fields,
+)
 
 APP = "http://app.example:3000"
 ORIGIN = {"Origin": APP}
@@ -210,3 +218,78 @@ async def test_plugin_scopes_only_when_the_gateways_paths_have_no_middlewares(ga
         assert "Access-Control-Allow-Origin" not in response.headers
     async with client.get("/stream/events", headers=ORIGIN) as response:
         assert_fields(response)
+
+
+class PreparingPlugin:
+    """A middleware that registers a gateway.on_prepare callback for every request."""
+
+    @hookimpl
+    def gateway_plugin_info(self):
+        return PluginInfo(name="preparing", settings=Settings)
+
+    @hookimpl
+    def gateway_middlewares(self, settings):
+        async def mark(request: web.Request, handler) -> web.StreamResponse:
+            async def prepared(request: web.BaseRequest, response: web.StreamResponse) -> None:
+                # After the response fields: the CORS field is already there.
+                seen = response.headers.get("Access-Control-Allow-Origin", "none")
+                response.headers.add("X-Prepared", f"{type(response).__name__} {seen}")
+
+            on_prepare(request, prepared)
+            return await handler(request)
+
+        return [Middleware("mark", mark)]
+
+
+@pytest.mark.parametrize("trusted", [[], ["127.0.0.0/8"]])
+@pytest.mark.parametrize(
+    ("path", "kind"),
+    [
+        ("/stream/chunks", "StreamResponse"),
+        ("/stream/events", "StreamResponse"),
+        ("/stream/varied", "Response"),
+        ("/stream/refused", "Response"),
+        ("/stream/nothing-here", "Response"),
+    ],
+)
+async def test_on_prepare_callbacks_see_every_answer_once(gateway_client, trusted, path, kind):
+    """In memory or streamed, an error or a 404, behind trusted proxies (where the host
+    clones the request) or not: the callback runs once, after the fields are put on."""
+    tables = config()
+    tables["gateway"] = {"trusted_proxies": trusted}
+    tables["plugins"]["preparing"] = {"skip": ["quiet"]}
+    client = await gateway_client(
+        tables, plugins=[*PLUGINS, ("preparing", PreparingPlugin())], builtins=BUILTINS
+    )
+    headers = {**ORIGIN, "X-Forwarded-For": "203.0.113.9"}
+    async with client.get(path, headers=headers) as response:
+        assert response.headers.getall("X-Prepared") == [f"{kind} {APP}"]
+    async with client.get("/quiet/chunks", headers=headers) as response:
+        assert "X-Prepared" not in response.headers
+
+
+async def test_on_prepare_is_refused_where_no_middleware_applies(gateway_client):
+    class Refused:
+        @hookimpl
+        def gateway_plugin_info(self):
+            return PluginInfo(name="refused", default_prefix="/refused", settings=Settings)
+
+        @hookimpl
+        def gateway_create_app(self, settings):
+            async def view(request: web.Request) -> web.Response:
+                async def nothing(request: web.BaseRequest, response: web.StreamResponse) -> None:
+                    return None
+
+                try:
+                    on_prepare(request, nothing)
+                except RuntimeError as exc:
+                    return web.Response(text=str(exc))
+                return web.Response(text="no error")
+
+            app = web.Application()
+            app.router.add_get("/", view)
+            return app
+
+    client = await gateway_client({"plugins": {"refused": {}}}, plugins=[("refused", Refused())])
+    async with client.get("/refused/") as response:
+        assert "no plugin middleware applies to /refused/" in await response.text()
