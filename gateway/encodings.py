@@ -20,6 +20,7 @@ now (a sync flush: everything given so far decodes), and ``finish`` once at the 
 
 from __future__ import annotations
 
+import threading
 import zlib
 from collections.abc import Iterable, Sequence
 from fnmatch import fnmatchcase
@@ -187,11 +188,29 @@ def compressor(coding: str, level: int | None = None) -> Compressor:
 
 
 def compress_whole(coding: str, data: bytes, level: int | None = None) -> bytes:
-    """``data`` compressed in one go (an answer built in memory, a static file)."""
+    """``data`` compressed in one go (an answer built in memory, a static file); safe to
+    call from any thread."""
+    chosen = STREAM_LEVELS.get(coding, 0) if level is None else level
     if coding == "zstd":
         # One shot: the frame says its content size, which lets a decoder allocate once.
-        return zstandard.ZstdCompressor(
-            level=STREAM_LEVELS["zstd"] if level is None else level
-        ).compress(data)
-    made = compressor(coding, level)
-    return made.compress(data) + made.finish()
+        return _zstd_compressor(chosen).compress(data)
+    if coding == "br":
+        return brotli.compress(data, quality=chosen)  # type: ignore[no-any-return]
+    if coding == "gzip":
+        return zlib.compress(data, chosen, wbits=16 + zlib.MAX_WBITS)
+    raise ValueError(f"unknown content coding {coding!r}: use one of {', '.join(CODINGS)}")
+
+
+_per_thread = threading.local()
+
+
+def _zstd_compressor(level: int) -> zstandard.ZstdCompressor:
+    """A compressor per level and thread, kept: making one allocates zstd's context, which
+    costs more than compressing a kilobyte (bench/compress.py); one is not thread-safe."""
+    made: dict[int, zstandard.ZstdCompressor] | None = getattr(_per_thread, "zstd", None)
+    if made is None:
+        made = _per_thread.zstd = {}
+    compressor = made.get(level)
+    if compressor is None:
+        compressor = made[level] = zstandard.ZstdCompressor(level=level)
+    return compressor
