@@ -13,6 +13,7 @@ from aiohttp import web
 from openapi_spec_validator import validate
 
 from gateway.keys import CONFIG
+from gateway.openapi import HIDDEN_PATHS
 from gateway.testing import gateway_app
 from tests.host.conftest import run_cli
 
@@ -50,6 +51,8 @@ def served_routes(app: web.Application) -> set[tuple[str, str]]:
         resource = route.resource
         if resource is None or isinstance(resource, web.StaticResource):
             continue
+        if resource.canonical.startswith(app.get(HIDDEN_PATHS, ())):
+            continue  # files (the docs' and dashboard's assets), not API operations
         if route.method == "HEAD":
             continue  # described by its GET
         path = re.sub(r"\{([^}:]+)(:[^}]*)?\}", r"{\1}", resource.canonical)
