@@ -44,7 +44,10 @@ MIN_SIZE = 1024  # as the compress plugin's min_size
 
 
 @dataclass
-class _Asset:
+class EncodedAsset:
+    """One file (or document) in memory, with each coding of it made so far."""
+
+    name: str
     body: bytes
     content_type: str
     etag_base: str  # without quotes
@@ -59,36 +62,20 @@ class StaticAssets:
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory.resolve()
-        self._assets: dict[str, _Asset] = {}
-        self._reading: dict[str, asyncio.Future[_Asset | None]] = {}
+        self._assets: dict[str, EncodedAsset] = {}
+        self._reading: dict[str, asyncio.Future[EncodedAsset | None]] = {}
 
     def add_route(self, root: web.Application, prefix: str) -> None:
         root.router.add_get(prefix + "/{path:.+}", self.view)
 
     async def view(self, request: web.Request) -> web.StreamResponse:
-        asset = await self._asset(request.match_info["path"])
+        name = request.match_info["path"]
+        asset = await self._asset(name)
         if asset is None:
             raise web.HTTPNotFound()
-        coding = None
-        if asset.compressible:
-            coding = choose_coding(request.headers.get(hdrs.ACCEPT_ENCODING), CODINGS)
-        etag = f'"{asset.etag_base}-{coding}"' if coding else f'"{asset.etag_base}"'
-        headers = {
-            hdrs.ETAG: etag,
-            hdrs.LAST_MODIFIED: format_datetime(asset.last_modified, usegmt=True),
-        }
-        if asset.compressible:
-            headers[hdrs.VARY] = "Accept-Encoding"
-        if _not_modified(request, etag, asset.last_modified):
-            return web.Response(status=304, headers=headers)
-        body = asset.body
-        if coding is not None:
-            headers[hdrs.CONTENT_ENCODING] = coding
-            body = await self._variant(request.match_info["path"], asset, coding)
-        headers[hdrs.CONTENT_TYPE] = asset.content_type
-        return web.Response(body=body, headers=headers)
+        return await answer(request, asset)
 
-    async def _asset(self, name: str) -> _Asset | None:
+    async def _asset(self, name: str) -> EncodedAsset | None:
         asset = self._assets.get(name)
         if asset is not None:
             return asset
@@ -105,7 +92,7 @@ class StaticAssets:
             self._assets[name] = found
         return found
 
-    def _read(self, name: str) -> _Asset | None:
+    def _read(self, name: str) -> EncodedAsset | None:
         if any(part.startswith(".") or part == "" for part in name.split("/")):
             return None  # no hidden files, no "..", no "//"
         path = (self.directory / name).resolve()
@@ -116,7 +103,8 @@ class StaticAssets:
         if content_type.startswith("text/") or content_type == "application/javascript":
             content_type += "; charset=utf-8"
         modified = datetime.fromtimestamp(int(path.stat().st_mtime), UTC)
-        return _Asset(
+        return EncodedAsset(
+            name=name,
             body=body,
             content_type=content_type,
             etag_base=hashlib.sha256(body).hexdigest()[:20],
@@ -124,29 +112,71 @@ class StaticAssets:
             compressible=len(body) >= MIN_SIZE and is_compressible(content_type),
         )
 
-    async def _variant(self, name: str, asset: _Asset, coding: str) -> bytes:
-        made = asset.variants.get(coding)
-        if made is not None:
-            return made
-        making = asset.making.get(coding)
-        if making is None:
-            levels = LARGE_LEVELS if len(asset.body) > LARGE else LEVELS
-            making = asyncio.ensure_future(
-                asyncio.to_thread(compress_whole, coding, asset.body, levels[coding])
-            )
-            asset.making[coding] = making
-            making.add_done_callback(lambda done: self._made(name, asset, coding, done))
-        return await asyncio.shield(making)  # a client that leaves does not stop the work
 
-    def _made(self, name: str, asset: _Asset, coding: str, done: asyncio.Future[bytes]) -> None:
-        asset.making.pop(coding, None)
-        if done.cancelled() or done.exception() is not None:
-            return
-        made = done.result()
-        asset.variants[coding] = made
-        log.info(  # once per file and coding in a process's life: what tests/host count
-            "compressed %s once with %s: %d bytes to %d", name, coding, len(asset.body), len(made)
+def document_asset(name: str, body: bytes, content_type: str) -> EncodedAsset:
+    """A document the host builds once per process (``/openapi.json``), served like a file."""
+    return EncodedAsset(
+        name=name,
+        body=body,
+        content_type=content_type,
+        etag_base=hashlib.sha256(body).hexdigest()[:20],
+        last_modified=datetime.now(UTC).replace(microsecond=0),
+        compressible=len(body) >= MIN_SIZE and is_compressible(content_type),
+    )
+
+
+async def answer(
+    request: web.Request, asset: EncodedAsset, headers: dict[str, str] | None = None
+) -> web.Response:
+    """``asset`` in the coding the request prefers, with its validators; 304 when the
+    request's validator matches. ``headers`` are added to the answer (``Cache-Control``)."""
+    coding = None
+    if asset.compressible:
+        coding = choose_coding(request.headers.get(hdrs.ACCEPT_ENCODING), CODINGS)
+    etag = f'"{asset.etag_base}-{coding}"' if coding else f'"{asset.etag_base}"'
+    fields = dict(headers or {})
+    fields[hdrs.ETAG] = etag
+    fields[hdrs.LAST_MODIFIED] = format_datetime(asset.last_modified, usegmt=True)
+    if asset.compressible:
+        fields[hdrs.VARY] = "Accept-Encoding"
+    if _not_modified(request, etag, asset.last_modified):
+        return web.Response(status=304, headers=fields)
+    body = asset.body
+    if coding is not None:
+        fields[hdrs.CONTENT_ENCODING] = coding
+        body = await _variant(asset, coding)
+    fields[hdrs.CONTENT_TYPE] = asset.content_type
+    return web.Response(body=body, headers=fields)
+
+
+async def _variant(asset: EncodedAsset, coding: str) -> bytes:
+    made = asset.variants.get(coding)
+    if made is not None:
+        return made
+    making = asset.making.get(coding)
+    if making is None:
+        levels = LARGE_LEVELS if len(asset.body) > LARGE else LEVELS
+        making = asyncio.ensure_future(
+            asyncio.to_thread(compress_whole, coding, asset.body, levels[coding])
         )
+        asset.making[coding] = making
+        making.add_done_callback(lambda done: _made(asset, coding, done))
+    return await asyncio.shield(making)  # a client that leaves does not stop the work
+
+
+def _made(asset: EncodedAsset, coding: str, done: asyncio.Future[bytes]) -> None:
+    asset.making.pop(coding, None)
+    if done.cancelled() or done.exception() is not None:
+        return
+    made = done.result()
+    asset.variants[coding] = made
+    log.info(  # once per file and coding in a process's life: what tests/host count
+        "compressed %s once with %s: %d bytes to %d",
+        asset.name,
+        coding,
+        len(asset.body),
+        len(made),
+    )
 
 
 def _not_modified(request: web.Request, etag: str, modified: datetime) -> bool:

@@ -147,3 +147,21 @@ async def test_the_compress_plugin_leaves_them_encoded_once(gateway_client, raw)
         == (STATIC / "dashboard" / "dashboard.js").read_bytes()
     )
     assert [t.strip() for t in response.headers["Vary"].split(",")].count("Accept-Encoding") == 1
+
+
+async def test_the_openapi_document_is_encoded_once_per_coding(gateway_client, raw, caplog):
+    caplog.set_level(logging.INFO, logger="gateway.static_assets")
+    client = await gateway_client({"plugins": {"health": {}}}, builtins=["health"])
+    plain, identity = await get(raw, client, "/openapi.json")
+    assert plain.headers["Content-Type"] == "application/json"
+    assert plain.headers["Cache-Control"] == "no-cache"
+    assert b'"openapi"' in identity
+    for coding, decode in DECODERS.items():
+        for _ in range(2):
+            response, body = await get(raw, client, "/openapi.json", **{"Accept-Encoding": coding})
+            assert response.headers["Content-Encoding"] == coding
+            assert response.headers["Vary"] == "Accept-Encoding"
+            assert decode(body) == identity
+        assert compressions(caplog, "openapi.json", coding) == 1
+        again = {"Accept-Encoding": coding, "If-None-Match": response.headers["ETag"]}
+        assert (await get(raw, client, "/openapi.json", **again))[0].status == 304
