@@ -62,10 +62,17 @@ class Compress:
         coding = choose_coding(headers.get(hdrs.ACCEPT_ENCODING), self.codings)
         stream = _StreamEncoder(self, coding)
         on_prepare(request, stream.prepared)
-        response = await handler(request)
+        try:
+            response = await handler(request)
+        except web.HTTPNotModified as answer:  # a 304 is raised through the chain
+            stream.skip = True
+            revalidated(request, answer)
+            raise
         if not response.prepared:
             stream.skip = True  # built in memory: encoded here, not as it is prepared
-            if type(response) is web.Response:  # not a file (sendfile) nor a WebSocket
+            if response.status == 304:
+                revalidated(request, response)
+            elif type(response) is web.Response:  # not a file (sendfile) nor a WebSocket
                 await self.encode_in_memory(response, coding)
         return response
 
@@ -153,6 +160,19 @@ def _wrap_writes(response: web.StreamResponse, made: Any) -> None:
 
     response.write = encoded_write  # type: ignore[method-assign]
     response.write_eof = encoded_write_eof  # type: ignore[method-assign]
+
+
+def revalidated(request: web.Request, response: web.StreamResponse) -> None:
+    """A 304 to a client whose stored copy is an encoded one (it sent back ``W/"v1"`` where
+    the handler's answer says ``"v1"``): the 304 names the copy as the client holds it, or
+    a cache would not see it as the same one to freshen (RFC 9111 §4.3.4)."""
+    etag = response.headers.get(hdrs.ETAG)
+    held = request.headers.get(hdrs.IF_NONE_MATCH)
+    if etag is None or held is None or not etag.startswith('"'):
+        return
+    if any(tag.strip() == "W/" + etag for tag in held.split(",")):
+        response.headers[hdrs.ETAG] = "W/" + etag
+        add_vary(response.headers)
 
 
 def add_vary(headers: CIMultiDict[str]) -> None:

@@ -31,6 +31,9 @@ class Settings(PluginSettings):
 
 
 async def document(request: web.Request) -> web.Response:
+    held = request.headers.get("If-None-Match", "")
+    if STRONG in [tag.strip().removeprefix("W/") for tag in held.split(",")]:
+        raise web.HTTPNotModified(headers={"ETag": STRONG})  # weak comparison (RFC 9110)
     headers = {"ETag": STRONG}
     if "cc" in request.query:
         headers["Cache-Control"] = request.query["cc"]

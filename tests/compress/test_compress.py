@@ -18,8 +18,12 @@ from gateway.testing import gateway_app
 from tests.compress.conftest import DOCUMENT, EVENTS, STRONG, decode, vary_tokens
 
 
-async def fetch(raw, client, path: str, accept: str | None, **kw: Any) -> tuple[Any, bytes]:
-    headers = {} if accept is None else {"Accept-Encoding": accept}
+async def fetch(
+    raw, client, path: str, accept: str | None, headers: dict[str, str] | None = None, **kw: Any
+) -> tuple[Any, bytes]:
+    headers = dict(headers or {})
+    if accept is not None:
+        headers["Accept-Encoding"] = accept
     async with raw.get(client.make_url(path), headers=headers, **kw) as response:
         return response, await response.read()
 
@@ -144,6 +148,20 @@ async def test_strong_etags_are_made_weak_and_weak_ones_kept(compressed, raw):
     assert encoded.headers["ETag"] == "W/" + STRONG
     assert plain.headers["ETag"] == STRONG
     assert weak.headers["ETag"] == 'W/"w"'
+
+
+async def test_a_304_names_the_copy_the_client_holds(compressed, raw):
+    client = await compressed()
+    encoded, _ = await fetch(raw, client, "/sample/document", "br")
+    held = encoded.headers["ETag"]
+    again = {"If-None-Match": held}
+    unchanged, body = await fetch(raw, client, "/sample/document", "br", headers=again)
+    assert unchanged.status == 304 and body == b""
+    assert unchanged.headers["ETag"] == held == "W/" + STRONG
+    assert "accept-encoding" in vary_tokens(unchanged.headers)
+    plain = {"If-None-Match": STRONG}
+    unchanged, _ = await fetch(raw, client, "/sample/document", "identity", headers=plain)
+    assert unchanged.status == 304 and unchanged.headers["ETag"] == STRONG
 
 
 async def test_a_websocket_is_not_touched(compressed):
