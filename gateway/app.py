@@ -25,6 +25,7 @@ from gateway.keys import (
     ACCESS_NAMES,
     ADMIN_ROUTES,
     CONFIG,
+    CONFIG_HASH,
     HEALTH_CHECKS,
     MIDDLEWARE_CHAINS,
     MOUNTED_APPS,
@@ -55,6 +56,7 @@ from gateway.redact import redact
 from gateway.request_id import HEADER, choose_request_id, current_request_id, stamp
 from gateway.response_fields import PREPARE_CALLBACKS, RESPONSE_FIELDS, put_response_fields
 from gateway.responses import json_response
+from gateway.runtime_metrics import describe_build, in_flight_child, sample_process_ctx
 
 log = logging.getLogger("gateway.app")
 
@@ -76,6 +78,8 @@ class _Routing:
     by_app: dict[int, Chain | None] = field(default_factory=dict)
     gateway: Chain | None = None
     metrics: Chain | None = None
+    # With metrics on: each mounted plugin app's in-flight gauge, by id() (runtime_metrics).
+    in_flight: dict[int, Any] = field(default_factory=dict)
 
     def own(self, path: str) -> Chain | None:
         scope = own_scope(path)
@@ -192,6 +196,11 @@ async def create_app(config: GatewayConfig, *, strict: bool = True) -> web.Appli
     root[HIDDEN_PATHS] = (DOCS_ASSETS, DASHBOARD_ASSETS)  # files, not API operations
     if config.gateway.metrics:
         root.router.add_get("/metrics", metrics_view)
+        root.cleanup_ctx.append(sample_process_ctx)
+        routing.in_flight.update(
+            (id(sub), in_flight_child(name)) for name, sub in root[MOUNTED_APPS].items()
+        )
+    root[CONFIG_HASH] = describe_build(config.path) if config.gateway.metrics else ""
     root.on_startup.append(_mark_started)  # last: runs after every plugin's start-up
     root.cleanup_ctx.append(watch_context(state.descriptors))
     drain.track(root, config.gateway)  # last: after every plugin's on_shutdown
@@ -216,6 +225,8 @@ def _root_middleware(
     in_flight = state.in_flight
     by_app = routing.by_app
     behind_proxies = bool(trusted)  # fixed by the config: not asked on every request
+    flying = routing.in_flight  # filled once the plugins are mounted
+    own_flying: Any = in_flight_child("gateway") if measure else None
 
     @web.middleware
     async def gateway_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -244,6 +255,9 @@ def _root_middleware(
             request = apply_forwarded(request, trusted)
         task = asyncio.current_task()
         in_flight.add(task)  # type: ignore[arg-type]
+        if measure:  # runtime_metrics: in flight by plugin (the host's own as "gateway")
+            gauge = flying.get(id(apps[1])) if len(apps) > 1 else None
+            (gauge or own_flying).inc()
         try:
             check_host(request)  # gateway/hosts.py: before any handler acts on the request
             if request.body_exists:  # gateway/bodies.py: 415 for a coding not decoded
@@ -275,6 +289,8 @@ def _root_middleware(
                 raise
         finally:
             in_flight.discard(task)  # type: ignore[arg-type]
+            if measure:
+                (gauge or own_flying).dec()
         if not response.prepared:  # else its handler used copy_request_id()
             stamp(response, request_id)
             if state.draining:  # keep-alive clients move elsewhere after this answer

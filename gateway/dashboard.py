@@ -21,7 +21,15 @@ from aiohttp import web
 from gateway.docs import STATIC, html_page
 from gateway.health import run_checks, with_health, worst
 from gateway.identity import identity_of
-from gateway.keys import CONFIG, HEALTH_CHECKS, MIDDLEWARE_CHAINS, PLUGIN_REPORT, STATE
+from gateway.keys import (
+    CONFIG,
+    CONFIG_HASH,
+    HEALTH_CHECKS,
+    MIDDLEWARE_CHAINS,
+    PLUGIN_REPORT,
+    STATE,
+)
+from gateway.reload_metrics import last_reload
 from gateway.responses import json_response
 from gateway.static_assets import StaticAssets
 from gateway.traffic import TRAFFIC, TrafficHistory, sample_traffic
@@ -70,6 +78,8 @@ async def status_view(request: web.Request) -> web.Response:
         "middlewares": root.get(MIDDLEWARE_CHAINS, {}),
         "health": {"status": worst(checks), "checks": checks},
         "traffic": traffic,
+        # The file's hash with metrics on, and how the last reload (SIGHUP) went, if any.
+        "config": {"hash": root.get(CONFIG_HASH) or None, "last_reload": last_reload()},
     }
     return json_response(body, headers={"Cache-Control": "no-store"})
 

@@ -23,6 +23,7 @@ from prometheus_client import (
 
 from gateway.keys import PLUGIN_NAME
 from gateway.metrics_folder import archive_dead_worker, multiprocess_registry
+from gateway.runtime_metrics import sample_process
 
 log = logging.getLogger("gateway.metrics")
 
@@ -113,6 +114,7 @@ def _labelled(request: web.Request, status: int) -> Any:
 
 async def metrics_view(request: web.Request) -> web.Response:
     """Every metric in the Prometheus text format, never cached."""
+    sample_process()  # this process's own series fresh; the others' at most 5 s old
     folder = os.environ.get(MULTIPROC_ENV)
     registry = multiprocess_registry(folder) if folder else REGISTRY
     return web.Response(

@@ -41,6 +41,7 @@ from gateway.event_loop import chosen_loop, log_loop
 from gateway.log_writer import writer
 from gateway.logs import JsonGunicornLogger, configure_logging, runner_options
 from gateway.plugin_report import build_problems, build_report
+from gateway.reload_metrics import record_reload
 
 # How long a new worker may take to boot during a reload before the reload is abandoned.
 BOOT_TIMEOUT = 60.0
@@ -220,15 +221,18 @@ class RollingArbiter(Arbiter):
             for line in problems:
                 self.log.error(line)
             self.log.error("reload refused: the running workers keep serving the old config")
+            record_reload("refused", problems[0])
             return
         # Only the workers that serve now: draining ones are already on their way out.
         for old_pid in [pid for pid in self.WORKERS if pid not in self.draining]:
             new_pid = self.spawn_worker()
             if not self._wait_booted(new_pid):
                 self.log.error("reload abandoned: a new worker did not boot; old workers kept")
+                record_reload("abandoned", "a new worker did not boot")
                 return
             self.replace_worker(old_pid)
         self.log.info("reload done: every worker serves the new config")
+        record_reload("done")
 
     def _wait_booted(self, pid: int) -> bool:
         worker = self.WORKERS[pid]
