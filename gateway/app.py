@@ -56,7 +56,7 @@ from gateway.redact import redact
 from gateway.request_id import HEADER, choose_request_id, current_request_id, stamp
 from gateway.response_fields import PREPARE_CALLBACKS, RESPONSE_FIELDS, put_response_fields
 from gateway.responses import json_response
-from gateway.runtime_metrics import describe_build, in_flight_child, sample_process_ctx
+from gateway.runtime_metrics import config_hash, in_flight_child, sample_process_ctx
 
 log = logging.getLogger("gateway.app")
 
@@ -200,7 +200,7 @@ async def create_app(config: GatewayConfig, *, strict: bool = True) -> web.Appli
         routing.in_flight.update(
             (id(sub), in_flight_child(name)) for name, sub in root[MOUNTED_APPS].items()
         )
-    root[CONFIG_HASH] = describe_build(config.path) if config.gateway.metrics else ""
+    root[CONFIG_HASH] = config_hash(config.path)
     root.on_startup.append(_mark_started)  # last: runs after every plugin's start-up
     root.cleanup_ctx.append(watch_context(state.descriptors))
     drain.track(root, config.gateway)  # last: after every plugin's on_shutdown

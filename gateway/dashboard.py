@@ -78,8 +78,8 @@ async def status_view(request: web.Request) -> web.Response:
         "middlewares": root.get(MIDDLEWARE_CHAINS, {}),
         "health": {"status": worst(checks), "checks": checks},
         "traffic": traffic,
-        # The file's hash with metrics on, and how the last reload (SIGHUP) went, if any.
-        "config": {"hash": root.get(CONFIG_HASH) or None, "last_reload": last_reload()},
+        # The file's hash, and how the last reload (SIGHUP) went, if any.
+        "config": {"hash": root[CONFIG_HASH], "last_reload": last_reload()},
     }
     return json_response(body, headers={"Cache-Control": "no-store"})
 

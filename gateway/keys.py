@@ -45,8 +45,8 @@ ACCESS_NAMES = web.AppKey("gateway.access_names", tuple[str, str, str])
 MOUNTED_APPS = web.AppKey("gateway.mounted_apps", dict[str, web.Application])
 PLUGIN_REPORT = web.AppKey("gateway.plugin_report", list[dict[str, object]])
 # The middlewares that run on each mounted prefix and own path, in order, as listed.
-# The hash of the config file served (gateway/runtime_metrics.py), with metrics on.
-CONFIG_HASH = web.AppKey("gateway.config_hash", str)  # "" with metrics off
+# The hash of the config file served (gateway/runtime_metrics.py).
+CONFIG_HASH = web.AppKey("gateway.config_hash", str)
 MIDDLEWARE_CHAINS = web.AppKey("gateway.middleware_chains", dict[str, list[dict[str, object]]])
 # Per-request state, read by later middlewares and handlers (documented in hookspecs.py).
 REQUEST_ID = web.RequestKey("gateway.request_id", str)

@@ -26,10 +26,13 @@ RELOADS = Counter(
     "validate) or abandoned (a new worker did not start).",
     ["outcome"],
 )
+OUTCOMES = ("done", "refused", "abandoned")
+for _outcome in OUTCOMES:  # at 0 from the start, so that a rate() sees the first one
+    RELOADS.labels(_outcome)
 LAST_RELOAD = Gauge(
     "gateway_config_last_reload_timestamp_seconds",
     "When the last reload was asked for (Unix time).",
-    multiprocess_mode="max",
+    multiprocess_mode="livemax",  # a dead worker's file goes with it (metrics_folder.py)
 )
 
 

@@ -32,6 +32,7 @@ import aiohttp
 from aiohttp import web
 from prometheus_client import Gauge
 
+from gateway.keys import CONFIG_HASH
 from gateway.version import __version__
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
@@ -87,12 +88,11 @@ def config_hash(path: Path) -> str:
         return "-"
 
 
-def describe_build(config_path: Path) -> str:
-    """Set the build and config series of this process; returns the config's hash."""
+def describe_build(digest: str) -> None:
+    """Set this process's build and config series (as it starts serving: a process that only
+    builds the application, such as the master of --workers checking a file, sets none)."""
     BUILD_INFO.labels(__version__, platform.python_version(), aiohttp.__version__).set(1)
-    digest = config_hash(config_path)
     CONFIG_INFO.labels(digest).set(1)
-    return digest
 
 
 def sample_process() -> None:
@@ -123,7 +123,9 @@ def _open_fds() -> int:
 
 
 async def sample_process_ctx(app: web.Application) -> AsyncIterator[None]:
-    """A cleanup context reading :func:`sample_process` every :data:`SAMPLE_EVERY` s."""
+    """A cleanup context describing this serving process (:func:`describe_build`) and reading
+    :func:`sample_process` every :data:`SAMPLE_EVERY` s."""
+    describe_build(app[CONFIG_HASH])
 
     async def sample() -> None:
         while True:

@@ -133,7 +133,7 @@ async def test_every_worker_is_described_and_reloads_are_counted(tmp_path: Path)
             gateway.process.send_signal(signal.SIGHUP)
             await gateway.logged("reload done")
             # The old workers drain and exit: then only the new file's hash is served.
-            for _ in range(100):
+            for _ in range(300):
                 done = await scrape(session, gateway.url)
                 if {labels["hash"] for labels, _ in done["gateway_config_info"]} == {new_hash}:
                     break
