@@ -33,6 +33,7 @@ limits = ["7/hour"]
 storage = "{redis_url}"
 key_prefix = "{redis_namespace}"
 storage_timeout = 3
+exempt = []  # /health is outside rate limiting by default: counted here
 """
     )
     group = Workers(config, tmp_path / "gateway.log")
