@@ -39,7 +39,12 @@ exempt = []  # /health is outside rate limiting by default: counted here
     group = Workers(config, tmp_path / "gateway.log")
     try:
         await group.started()
-        assert provider.fetches == 2  # each worker fetched the keys at its start
+        # Each worker fetches the keys at its start; the second may still be starting.
+        for _ in range(100):
+            if provider.fetches >= 2:
+                break
+            await asyncio.sleep(0.1)
+        assert provider.fetches == 2
         # A new connection per request, so both workers take their share.
         connector = aiohttp.TCPConnector(force_close=True, limit=20)
         async with aiohttp.ClientSession(connector=connector) as session:
