@@ -88,16 +88,14 @@ def test_a_toml_error_names_the_absolute_file_and_the_line(tmp_path, text, where
     assert "Traceback" not in result.stderr
 
 
-def _missing_database_url() -> str:
-    base = os.environ.get("GATEWAY_TEST_POSTGRES_URL")
-    if not base:
-        pytest.skip("GATEWAY_TEST_POSTGRES_URL is not set")
+def _missing_database_url(base: str) -> str:
+    """The real test server (tests/conftest.py's postgres_url), a database it does not have."""
     url = make_url(base).set(database=f"gw_missing_{uuid.uuid4().hex[:8]}")
     return url.render_as_string(hide_password=False)
 
 
-def test_an_unknown_database_stops_serve_with_the_fix(write_config):
-    url = _missing_database_url()
+def test_an_unknown_database_stops_serve_with_the_fix(write_config, postgres_url):
+    url = _missing_database_url(postgres_url)
     name = make_url(url).database
     config = write_config(f'[plugins.health]\n[plugins.notes]\ndatabase_url = "{url}"\n')
     result = run_cli("serve", "--config", str(config), "--port", str(free_port()))
