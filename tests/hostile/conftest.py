@@ -63,11 +63,16 @@ def serve(
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise AssertionError(f"gateway exited at start:\n{log_file.read_text()}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return ServedGateway(port, folder, log_file, process)
-        except OSError:
-            time.sleep(0.05)
+        # Ours once it says so: a port that accepts connections may be another test's
+        # gateway that took the same free port first (this one then exits: port in use).
+        text = log_file.read_text(errors="replace")
+        if any("Running on" in line and f":{port}" in line for line in text.splitlines()):
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                    return ServedGateway(port, folder, log_file, process)
+            except OSError:
+                pass
+        time.sleep(0.05)
     process.kill()
     raise AssertionError("gateway did not start listening in time")
 
