@@ -16,6 +16,7 @@ from multidict import istr
 
 from gateway import (
     Handler,
+    Identity,
     Middleware,
     Priority,
     ProblemError,
@@ -120,17 +121,7 @@ class RateLimit:
         )
         if not verdict.admitted:
             exhausted = verdict.exhausted or verdict.windows[0]
-            retry = max(1, exhausted.reset)
-            whom = f"the key {identity.name!r}" if identity is not None else "this client address"
-            raise ProblemError(
-                429,
-                f"Rate limit {exhausted.rate.label} reached for {whom}; retry in {retry} s.",
-                headers={
-                    "RateLimit-Policy": policy.policy_field,
-                    "RateLimit": remaining_field,
-                    "Retry-After": str(retry),
-                },
-            )
+            raise _refusal(policy, exhausted.rate, remaining_field, exhausted.reset, identity)
         _with_fields(request, policy, remaining_field)
         return await handler(request)
 
@@ -149,17 +140,7 @@ class RateLimit:
         rate = policy.single
         assert rate is not None
         if not admitted:
-            retry = max(1, reset)
-            whom = f"the key {identity.name!r}" if identity is not None else "this client address"
-            raise ProblemError(
-                429,
-                f"Rate limit {rate.label} reached for {whom}; retry in {retry} s.",
-                headers={
-                    "RateLimit-Policy": policy.policy_field,
-                    "RateLimit": f"{rate.field_start}{remaining};t={reset}",
-                    "Retry-After": str(retry),
-                },
-            )
+            raise _refusal(policy, rate, _window_field(rate, remaining, reset), reset, identity)
         fields = response_fields(request)
         fields[RATELIMIT_POLICY] = policy.policy_field
         fields[RATELIMIT] = f"{rate.field_start}{remaining};t={reset}"
@@ -182,6 +163,24 @@ def exempt_scopes(settings: RateLimitSettings, scopes: Mapping[str, str]) -> tup
     limited = {scopes[name] for name in settings.overrides if name in scopes}
     return tuple(
         name for name in settings.exempt if name not in scopes or scopes[name] not in limited
+    )
+
+
+def _refusal(
+    policy: CompiledRates, rate: Rate, remaining_field: str, reset: int, identity: Identity | None
+) -> ProblemError:
+    """The 429 for a request ``rate`` (the window with room again last) refuses: what both
+    middlewares raise, with the policy's fields and ``Retry-After``."""
+    retry = max(1, reset)
+    whom = f"the key {identity.name!r}" if identity is not None else "this client address"
+    return ProblemError(
+        429,
+        f"Rate limit {rate.label} reached for {whom}; retry in {retry} s.",
+        headers={
+            "RateLimit-Policy": policy.policy_field,
+            "RateLimit": remaining_field,
+            "Retry-After": str(retry),
+        },
     )
 
 
