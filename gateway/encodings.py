@@ -24,6 +24,7 @@ import threading
 import zlib
 from collections.abc import Iterable, Sequence
 from fnmatch import fnmatchcase
+from functools import lru_cache
 from typing import Literal, Protocol
 
 import brotli
@@ -98,6 +99,14 @@ def choose_coding(accept_encoding: str | None, offered: Sequence[str]) -> str | 
     which is kinder to a client that asked for, say, only ``compress``)."""
     if not accept_encoding:
         return None
+    if type(offered) is tuple:
+        # A client sends the same field on every request: its reading is remembered (a
+        # bounded cache, so a client varying it costs a parse, never memory).
+        return _chosen(accept_encoding, offered)
+    return _choose(accept_encoding, offered)
+
+
+def _choose(accept_encoding: str, offered: Sequence[str]) -> str | None:
     weights = accepted_weights(accept_encoding)
     star = weights.get("*")
     best: str | None = None
@@ -114,10 +123,22 @@ def choose_coding(accept_encoding: str | None, offered: Sequence[str]) -> str | 
     return best
 
 
+_chosen = lru_cache(maxsize=256)(_choose)
+
+
 def is_compressible(content_type: str, patterns: Iterable[str] = COMPRESSIBLE_TYPES) -> bool:
     """Whether a ``Content-Type`` value (parameters allowed) matches one of ``patterns``."""
+    if type(patterns) is tuple:  # a handler's few content types, matched once each
+        return _matches(content_type, patterns)
+    return _match(content_type, patterns)
+
+
+def _match(content_type: str, patterns: Iterable[str]) -> bool:
     media = content_type.partition(";")[0].strip().lower()
     return bool(media) and any(fnmatchcase(media, pattern) for pattern in patterns)
+
+
+_matches = lru_cache(maxsize=256)(_match)
 
 
 class Compressor(Protocol):
