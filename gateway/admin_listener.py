@@ -10,7 +10,8 @@ operators, as Kong's and Envoy's admin ports do. Each listener answers only its 
 - public: every other plugin;
 - both: ``/openapi.json`` and ``/docs``, which describe the public API.
 
-Which listener a request came in on is the local port of its connection. One application
+Which listener a request came in on is the local port of its connection (``admin_port``, or
+the free port the testing kit's admin listener took instead: gateway/testing.py). One application
 serves both, so a plugin is built and started once, whichever listener reaches it; the split
 is made before routing, on the path as the router reads it.
 """
@@ -48,10 +49,14 @@ def _under(path: str, prefixes: tuple[str, ...]) -> bool:
     return any(path == prefix or path.startswith(prefix + "/") for prefix in prefixes)
 
 
-def split_listeners(handler: Handler, config: GatewayConfig) -> Handler:
+def split_listeners(
+    handler: Handler, config: GatewayConfig, admin_port: int | None = None
+) -> Handler:
     """``handler``, answering 404 for the admin paths on the public listener and for every
-    other path on the admin one."""
-    admin_port = config.gateway.admin_port
+    other path on the admin one: the listener on ``admin_port`` (by default ``[gateway]
+    admin_port``)."""
+    if admin_port is None:
+        admin_port = config.gateway.admin_port
     admin = admin_prefixes(config)
 
     async def split(request: web.Request) -> web.StreamResponse:

@@ -394,6 +394,9 @@ class ProtocolRunner(web.AppRunner):
     (gateway/dispatch.py) as its handler. :attr:`server` is that server once set up, and
     :meth:`cleanup` drains it as aiohttp's runner drains its own. Build it inside the running
     event loop.
+
+    ``admin_port`` is the port of the admin listener when it is not ``[gateway] admin_port``
+    (the testing kit listens on a free one); it splits paths only when either is set.
     """
 
     def __init__(
@@ -402,11 +405,13 @@ class ProtocolRunner(web.AppRunner):
         *,
         shutdown_timeout: float = 60.0,
         handler_cancellation: bool = False,
+        admin_port: int | None = None,
         **handler_options: Any,
     ) -> None:
         super().__init__(app, shutdown_timeout=shutdown_timeout, **handler_options)
         self.drain_timeout = shutdown_timeout
         self.handler_cancellation = handler_cancellation
+        self.admin_port = admin_port
         # What every connection's RequestHandler is made with: the runner's options (access
         # log, keep-alive) and the root application's handler_args (gateway/bodies.py).
         self.handler_options = {**handler_options, **HANDLER_ARGS}
@@ -429,8 +434,9 @@ class ProtocolRunner(web.AppRunner):
         handler = dispatcher(
             self.app, stock.request_handler, observe_safely if settings.metrics else None
         )
-        if settings.admin_port is not None:  # gateway/admin_listener.py
-            handler = split_listeners(handler, config)
+        admin_port = self.admin_port if self.admin_port is not None else settings.admin_port
+        if admin_port is not None:  # gateway/admin_listener.py
+            handler = split_listeners(handler, config, admin_port)
         self.connections = ConnectionServer(
             handler,
             loop=loop,

@@ -230,6 +230,11 @@ class GatewayTestServer(TestServer):
     (gateway/protocol.py), its access log and its drain (without the accept-grace wait: no
     load balancer is watching a test).
 
+    With ``[gateway] admin_port`` set it listens twice, as ``gateway serve`` does, and splits
+    the paths the same way (gateway/admin_listener.py): the admin listener takes a free port
+    of the same host instead of the configured one (which another test, or a real gateway, may
+    hold), and :attr:`admin_url` is its address (``None`` without ``admin_port``).
+
     aiohttp's ``TestServer`` makes its runner in a private method, so :meth:`start_server`,
     :meth:`make_url` and :meth:`close` are its own, on aiohttp's public API.
     """
@@ -237,6 +242,7 @@ class GatewayTestServer(TestServer):
     def __init__(self, app: web.Application, **kwargs: Any) -> None:
         super().__init__(app, **kwargs)
         self.root_url: URL | None = None
+        self.admin_url: URL | None = None
         self.stopped = False
 
     async def start_server(self, loop: Any = None, **kwargs: Any) -> None:
@@ -245,25 +251,47 @@ class GatewayTestServer(TestServer):
         settings = self.app[CONFIG].gateway
         ssl_context = kwargs.pop("ssl", None)
         options = {**runner_options(settings), "handler_cancellation": True, **kwargs}
+        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        admin_sock = None
+        if settings.admin_port is not None:
+            # Bound first: the runner splits the paths by this port from its set-up on.
+            admin_sock = self.socket_factory(self.host, 0, family)
+            options["admin_port"] = admin_sock.getsockname()[1]
         runner = DrainingRunner(self.app, settings, **options)
         runner.skip_grace = True
         self.runner = runner  # first: close() cleans up what a failed setup started
-        await runner.setup()
-        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
-        sock = self.socket_factory(self.host, self.port or 0, family)
-        self.host, self.port = sock.getsockname()[:2]
-        await web.SockSite(runner, sock, ssl_context=ssl_context).start()
-        self.scheme = self.scheme or ("https" if ssl_context else "http")
-        host = f"[{self.host}]" if family == socket.AF_INET6 else self.host
-        self.root_url = URL(f"{self.scheme}://{host}:{self.port}")
+        try:
+            await runner.setup()
+            sock = self.socket_factory(self.host, self.port or 0, family)
+            self.host, self.port = sock.getsockname()[:2]
+            await web.SockSite(runner, sock, ssl_context=ssl_context).start()
+            self.scheme = self.scheme or ("https" if ssl_context else "http")
+            host = f"[{self.host}]" if family == socket.AF_INET6 else self.host
+            self.root_url = URL(f"{self.scheme}://{host}:{self.port}")
+            if admin_sock is not None:
+                admin_port = admin_sock.getsockname()[1]
+                await web.SockSite(runner, admin_sock, ssl_context=ssl_context).start()
+                self.admin_url = URL(f"{self.scheme}://{host}:{admin_port}")
+        except BaseException:
+            if admin_sock is not None and self.admin_url is None:
+                admin_sock.close()  # never handed to a site, which would close it
+            raise
 
     def make_url(self, path: StrOrURL) -> URL:
         assert self.root_url is not None, "the server is not started"
-        url = URL(path)
+        return self._joined(self.root_url, path)
+
+    def make_admin_url(self, path: StrOrURL) -> URL:
+        """The URL of ``path`` on the admin listener (``[gateway] admin_port`` set)."""
+        assert self.admin_url is not None, "no admin listener: [gateway] admin_port is not set"
+        return self._joined(self.admin_url, path)
+
+    def _joined(self, root: URL, path: StrOrURL) -> URL:
         if self.skip_url_asserts:
-            return URL(str(self.root_url) + str(path))
+            return URL(str(root) + str(path))
+        url = URL(path)
         assert not url.absolute, url
-        return self.root_url.join(url)
+        return root.join(url)
 
     @property
     def closed(self) -> bool:
@@ -273,8 +301,62 @@ class GatewayTestServer(TestServer):
         if self.runner is not None and not self.stopped:
             await self.runner.cleanup()
             self.root_url = None
+            self.admin_url = None
             self.stopped = True
         writer.flush()  # the access lines now, into the test's captured output
+
+
+class AdminListener(TestServer):
+    """The admin listener of a started :class:`GatewayTestServer`, as a server an aiohttp
+    ``TestClient`` can talk to: the gateway's own, started and closed with it."""
+
+    def __init__(self, gateway: GatewayTestServer) -> None:
+        assert gateway.admin_url is not None, "no admin listener: [gateway] admin_port is not set"
+        super().__init__(gateway.app, host=gateway.host, port=gateway.admin_url.port)
+        self.gateway = gateway
+
+    async def start_server(self, loop: Any = None, **kwargs: Any) -> None:
+        return None  # the gateway's server listens already
+
+    def make_url(self, path: StrOrURL) -> URL:
+        return self.gateway.make_admin_url(path)
+
+    @property
+    def closed(self) -> bool:
+        return self.gateway.closed
+
+    async def close(self) -> None:
+        return None  # closed with the gateway's server, by its own client
+
+
+class GatewayTestClient(TestClient[web.Request, web.Application]):
+    """aiohttp's ``TestClient`` of a :class:`GatewayTestServer`, and :attr:`admin`, a client of
+    its admin listener."""
+
+    def __init__(self, server: GatewayTestServer, **kwargs: Any) -> None:
+        super().__init__(server, **kwargs)
+        self.gateway_server = server
+        self.admin_client: TestClient[web.Request, web.Application] | None = None
+
+    async def start_server(self) -> None:
+        await super().start_server()
+        if self.gateway_server.admin_url is not None and self.admin_client is None:
+            self.admin_client = TestClient(AdminListener(self.gateway_server))
+            await self.admin_client.start_server()
+
+    @property
+    def admin(self) -> TestClient[web.Request, web.Application]:
+        """The client for the gateway's own paths (``/_gateway``, ``/metrics``, the health
+        endpoints): with ``[gateway] admin_port`` set, a client of the admin listener (this
+        client's address answers them 404, as ``gateway serve``'s public one does); without
+        it, this client itself, which serves every path. A test written with ``client.admin``
+        passes with and without an admin listener."""
+        return self.admin_client if self.admin_client is not None else self
+
+    async def close(self) -> None:
+        if self.admin_client is not None:
+            await self.admin_client.close()
+        await super().close()
 
 
 async def assert_problem(
@@ -388,11 +470,13 @@ if pytest is not None:
         builds the gateway (see :func:`build_config`; ``config_dir`` defaults to the test's
         ``tmp_path``), starts it on a free 127.0.0.1 port exactly as ``gateway serve`` does
         (every ``on_startup`` and ``cleanup_ctx`` runs; shutdown and cleanup run when the test
-        ends) and returns an :class:`aiohttp.test_utils.TestClient`.
+        ends) and returns a :class:`GatewayTestClient` (an :class:`aiohttp.test_utils.TestClient`).
 
-        ``client.server.make_url("/chat/ws")`` is the real URL, for WebSockets or a browser.
+        ``client.server.make_url("/chat/ws")`` is the real URL, for WebSockets or a browser;
+        ``client.admin`` reaches the gateway's own paths on the admin listener when the config
+        sets ``[gateway] admin_port`` (``client`` itself otherwise).
         """
-        clients: list[TestClient[Any, Any]] = []
+        clients: list[GatewayTestClient] = []
 
         async def make(
             config: Mapping[str, Any] | str | Path | None = None,
@@ -401,7 +485,7 @@ if pytest is not None:
             builtins: bool | Iterable[str] = False,
             config_dir: str | Path | None = None,
             strict: bool = True,
-        ) -> TestClient[Any, Any]:
+        ) -> GatewayTestClient:
             loaded = build_config(
                 config,
                 plugins=plugins,
@@ -409,7 +493,7 @@ if pytest is not None:
                 config_dir=config_dir if config_dir is not None else tmp_path,
             )
             app = await create_app(loaded, strict=strict)
-            client: TestClient[Any, Any] = TestClient(GatewayTestServer(app, host="127.0.0.1"))
+            client = GatewayTestClient(GatewayTestServer(app, host="127.0.0.1"))
             await client.start_server()
             clients.append(client)
             return client

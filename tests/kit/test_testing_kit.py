@@ -3,6 +3,7 @@ assertions, the CLI runner and the folder-plugin import, against real servers an
 
 import asyncio
 import json
+import socket
 from pathlib import Path
 
 import aiohttp
@@ -230,3 +231,36 @@ async def test_plugin_middlewares_see_a_missing_static_file_as_a_problem(gateway
     assert missing.headers["X-Stamp"] == "yes"
     found = await client.get("/greeter/static/index.html")
     assert found.status == 200 and found.headers["X-Stamp"] == "yes"
+
+
+async def test_with_an_admin_port_client_admin_reaches_the_admin_listener(gateway_client):
+    # The configured admin_port is taken on purpose: the kit listens on a free port instead.
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        config = {
+            "gateway": {"admin_port": taken.getsockname()[1], "metrics": True},
+            "plugins": {"greeter": {}},
+        }
+        client = await gateway_client(config, plugins=[greeter], builtins=["health"])
+    admin = client.admin
+    assert admin is not client and admin.port not in (client.port, config["gateway"]["admin_port"])
+    for path in ("/_gateway/plugins", "/_gateway/status", "/metrics", "/health/ready"):
+        assert (await admin.get(path)).status == 200, path
+        await assert_problem(await client.get(path), 404)  # as gateway serve's public address
+    assert (await client.get("/greeter/hello/Ada")).status == 200
+    await assert_problem(await admin.get("/greeter/hello/Ada"), 404)
+    url = admin.make_url("/_gateway/plugins")  # the real URL, for any other client
+    assert str(url).startswith(str(client.gateway_server.admin_url))
+    async with aiohttp.ClientSession() as other:
+        async with other.get(url) as response:
+            assert response.status == 200
+        await client.close()  # both listeners close with the client
+        with pytest.raises(aiohttp.ClientConnectionError):
+            await other.get(url)
+
+
+async def test_without_an_admin_port_client_admin_is_the_client(gateway_client):
+    client = await gateway_client(plugins=[greeter])
+    assert client.admin is client
+    assert (await client.admin.get("/_gateway/plugins")).status == 200
