@@ -12,9 +12,12 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from aiohttp import web
+from limits import parse_many
 
 from gateway import (
+    CheckResult,
     GatewayConfig,
+    HealthCheck,
     Middleware,
     OpenAPIExtension,
     OpenAPIRoute,
@@ -22,10 +25,13 @@ from gateway import (
     hookimpl,
 )
 from gateway_plugins.auth import cli
+from gateway_plugins.auth.failures import FailureCounts
 from gateway_plugins.auth.middleware import Guard
 from gateway_plugins.auth.openapi import describe
 from gateway_plugins.auth.rules import unknown_names
 from gateway_plugins.auth.settings import AuthSettings
+
+FAILURES = web.AppKey("auth.failures", FailureCounts)
 
 
 @hookimpl
@@ -35,6 +41,27 @@ def gateway_plugin_info() -> PluginInfo:
         settings=AuthSettings,
         description="API keys (stored as hashes) and per-plugin access rules.",
     )
+
+
+@hookimpl
+def gateway_create_app(settings: AuthSettings) -> web.Application:
+    app = web.Application()
+    # The wrong-key counts, here rather than in the middlewares: /health reports their store.
+    app[FAILURES] = FailureCounts(
+        parse_many(settings.max_failures),
+        settings.failures_storage,
+        settings.key_prefix,
+        settings.failures_storage_timeout,
+    )
+    app.cleanup_ctx.append(_failure_counts)
+    return app
+
+
+async def _failure_counts(app: web.Application) -> AsyncIterator[None]:
+    """The wrong-key counts' connection (Redis, when configured), open while the app runs."""
+    await app[FAILURES].start()
+    yield
+    await app[FAILURES].close()
 
 
 @hookimpl
@@ -48,20 +75,34 @@ def gateway_middlewares(
                 f"{'; '.join(unknown)} names no mounted plugin "
                 f"(mounted: {', '.join(sorted(config.scopes()))})"
             )
-    guard = Guard(settings, config.scopes(), ipv6_prefix=config.gateway.ipv6_prefix)
-    app.cleanup_ctx.append(_failure_counts(guard))
+    guard = Guard(settings, app[FAILURES], config.scopes(), ipv6_prefix=config.gateway.ipv6_prefix)
     return guard.middlewares()
 
 
-def _failure_counts(guard: Guard) -> Any:
-    """The wrong-key counts' connection (Redis, when configured), open while the app runs."""
+@hookimpl
+def gateway_health_checks(app: web.Application) -> list[HealthCheck]:
+    counts = app[FAILURES]
 
-    async def lifetime(app: web.Application) -> AsyncIterator[None]:
-        await guard.failures.start()
-        yield
-        await guard.failures.close()
+    async def failures_storage() -> CheckResult:
+        # As ratelimit:storage: a store the gateway serves without is a warning, never a
+        # failed readiness; /health is public, so it names the kind of store, never its
+        # address or the error (the log has both, once per outage).
+        kind = "Redis" if counts.shared else "this process's memory"
+        if await counts.probe():
+            return CheckResult("pass", f"counting wrong keys in {kind}")
+        return CheckResult(
+            "warn",
+            f"{kind} does not answer (the log says why); wrong keys are counted in this "
+            "process's memory meanwhile",
+        )
 
-    return lifetime
+    # Not required: a probe that runs past the check's timeout (a black-holed Redis) is a
+    # warning too, never a failed readiness.
+    return [
+        HealthCheck(
+            "failures_storage", failures_storage, component_type="datastore", required=False
+        )
+    ]
 
 
 @hookimpl

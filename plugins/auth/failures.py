@@ -16,6 +16,7 @@ counts instead (logged once per outage), so the guard never switches off.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 import uuid
@@ -90,6 +91,7 @@ class FailureCounts:
     ) -> None:
         self.limits = list(limits)
         self.storage = storage
+        self.shared = storage.startswith("redis")  # memory:// otherwise (settings.py)
         self.timeout = timeout
         self.key_prefix = key_prefix
         self.memory: dict[str, list[tuple[float, str]]] = {}
@@ -99,7 +101,7 @@ class FailureCounts:
         self.swept = 0.0
 
     async def start(self) -> None:
-        if self.storage.startswith("redis"):
+        if self.shared:
             import redis.asyncio as redis  # only when configured: memory needs no client
 
             # A burst waits (bounded) for one of the pool's connections: a busy pool is not
@@ -117,6 +119,26 @@ class FailureCounts:
     async def close(self) -> None:
         if self.redis is not None:
             await self.redis.aclose()
+
+    async def probe(self) -> bool:
+        """Whether the storage answers now (a PING on Redis; memory always does), for /health
+        and `gateway check --connect`: an outage shows there before a wrong key meets it.
+
+        Bounded by twice ``timeout``. A Redis that failed is not asked again within
+        ``RETRY_AFTER_FAILURE``; one that fails here is left alone by the key checks as well,
+        as when a reservation finds it down.
+        """
+        if not self.shared:
+            return True
+        if self.redis is None or time.time() < self.down_until:
+            return False
+        try:
+            async with asyncio.timeout(self.timeout * 2):
+                await self.redis.ping()
+        except Exception as exc:  # redis-py's errors, the timeout: any failure of the store
+            self._storage_failed(exc)
+            return False
+        return True
 
     def _keys(self, address: str) -> list[tuple[str, int, int]]:
         return [

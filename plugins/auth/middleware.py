@@ -25,7 +25,6 @@ import logging
 from collections.abc import Awaitable, Mapping
 
 from aiohttp import hdrs, web
-from limits import parse_many
 from multidict import istr
 
 from gateway import (
@@ -56,6 +55,7 @@ class Guard:
     def __init__(
         self,
         settings: AuthSettings,
+        failures: FailureCounts,
         scopes: Mapping[str, str] | None = None,
         *,
         ipv6_prefix: int = 64,
@@ -70,12 +70,7 @@ class Guard:
         self.read_header = settings.identity_header in ("x-api-key", "both")
         # Wrong keys per client address (moving windows), in this process's memory or in
         # Redis shared by every worker (failures.py); reserved before a key is checked.
-        self.failures = FailureCounts(
-            parse_many(settings.max_failures),
-            settings.failures_storage,
-            settings.key_prefix,
-            settings.failures_storage_timeout,
-        )
+        self.failures = failures
         self.lockout = settings.lockout
         # The dashboard's sign-in (plugins/auth/session.py).
         self.sessions = Sessions(self.keys, settings.session_lifetime)

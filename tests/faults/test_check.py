@@ -144,6 +144,49 @@ async def test_health_shows_the_rate_limiters_redis_down_before_any_request_fail
     assert health["checks"]["ratelimit:storage"][0]["status"] in ("warn", "pass")
 
 
+async def test_health_shows_the_wrong_key_counts_redis_like_the_other_stores(
+    aiohttp_client, tmp_path: Path, private_redis: PrivateRedis
+):
+    config = {"plugins": {"health": {}, "auth": {"failures_storage": private_redis.url}}}
+    client = await aiohttp_client(await gateway_app(config, config_dir=tmp_path))
+    check = (await (await client.get("/health")).json())["checks"]["auth:failures_storage"][0]
+    assert (check["status"], check["componentType"]) == ("pass", "datastore"), check
+    assert check["output"] == "counting wrong keys in Redis"
+    private_redis.kill()
+    # No key has been checked since: /health asks Redis itself.
+    response = await client.get("/health")
+    assert response.status == 200
+    check = (await response.json())["checks"]["auth:failures_storage"][0]
+    assert check["status"] == "warn"
+    assert "Redis does not answer" in check["output"]
+    assert str(private_redis.port) not in await response.text()  # /health is public
+    assert (await client.get("/health/ready")).status == 200  # never fails readiness
+
+
+async def test_health_shows_wrong_keys_counted_in_memory_as_a_pass(aiohttp_client, tmp_path):
+    config = {"plugins": {"health": {}, "auth": {}}}
+    client = await aiohttp_client(await gateway_app(config, config_dir=tmp_path))
+    check = (await (await client.get("/health")).json())["checks"]["auth:failures_storage"][0]
+    assert check["status"] == "pass"
+    assert check["output"] == "counting wrong keys in this process's memory"
+
+
+async def test_check_connect_says_the_wrong_key_counts_redis_is_unreachable(
+    tmp_path: Path, private_redis: PrivateRedis
+):
+    config = tmp_path / "plugins.toml"
+    config.write_text(
+        f'[plugins.health]\n[plugins.auth]\nfailures_storage = "{private_redis.url}"\n'
+    )
+    code, out, err = await gateway_cli("check", "--connect", "--config", str(config))
+    assert code == 0, err
+    private_redis.kill()
+    code, out, err = await gateway_cli("check", "--connect", "--config", str(config))
+    assert code == 1, (out, err)
+    assert "plugins.auth: auth:failures_storage: warn: Redis does not answer" in err, err
+    assert "Traceback" not in err
+
+
 async def gateway_cli(*args: str) -> tuple[int, str, str]:
     """The CLI in a subprocess, while this event loop keeps the proxy forwarding."""
     process = await asyncio.create_subprocess_exec(
