@@ -82,6 +82,7 @@ from gateway.request_id import copy_request_id, request_id_of
 from gateway.response_fields import on_prepare, response_fields
 from gateway.responses import json_response
 from gateway.session_secret import session_secret
+from gateway.store_urls import check_store_url
 from gateway.version import __version__
 from gateway.window_counts import MemoryCounts
 
@@ -128,6 +129,7 @@ __all__ = [
     "address_bucket",
     "age_field",
     "cache_status",
+    "check_store_url",
     "choose_coding",
     "client_address",
     "compress_whole",

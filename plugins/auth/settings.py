@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from gateway import PluginSettings
+from gateway import PluginSettings, check_store_url
 
 PUBLIC = "public"
 HASH_PREFIX = "sha256:"
@@ -111,13 +111,7 @@ class AuthSettings(PluginSettings):
     @field_validator("failures_storage")
     @classmethod
     def _known_storage(cls, value: str) -> str:
-        scheme = value.split("://", 1)[0] if "://" in value else ""
-        if scheme not in ("memory", "redis", "rediss"):
-            raise ValueError(
-                f'{scheme or value!r} storage is not supported: use "memory://" (one process) '
-                'or "redis://host:6379/0" (shared by every worker and instance)'
-            )
-        return value
+        return check_store_url(value)
 
     @field_validator("max_failures")
     @classmethod

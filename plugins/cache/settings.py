@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from gateway import PluginSettings
-
-STORAGE_SCHEMES = ("memory", "redis", "rediss")
+from gateway import PluginSettings, check_store_url
 
 
 class ScopePolicy(BaseModel):
@@ -59,10 +55,4 @@ class CacheSettings(PluginSettings):
     @field_validator("storage")
     @classmethod
     def _known_storage(cls, value: str) -> str:
-        scheme = urlsplit(value).scheme
-        if scheme not in STORAGE_SCHEMES:
-            raise ValueError(
-                f'{scheme or value!r} storage is not supported: use "memory://" (one process) '
-                'or "redis://host:6379/0" (shared by every process and host)'
-            )
-        return value
+        return check_store_url(value)

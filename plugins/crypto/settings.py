@@ -6,14 +6,13 @@ from urllib.parse import urlsplit
 from limits import parse as parse_rate
 from pydantic import Field, field_validator, model_validator
 
-from gateway import PluginSettings
+from gateway import PluginSettings, check_store_url
 from gateway_plugins.crypto.paths import pattern_error
 
 PUBLIC_BASE_URL = "https://api.coingecko.com/api/v3"
 PRO_BASE_URL = "https://pro-api.coingecko.com/api/v3"
 # The header CoinGecko reads the key from, by plan (a public call sends none).
 KEY_HEADERS = {"demo": "x-cg-demo-api-key", "pro": "x-cg-pro-api-key"}
-CACHE_SCHEMES = ("memory", "redis", "rediss")
 MAX_PATH_TTL = 7 * 86400.0
 
 
@@ -96,22 +95,7 @@ class CryptoSettings(PluginSettings):
     @field_validator("cache")
     @classmethod
     def _known_backend(cls, value: str) -> str:
-        parts = urlsplit(value)
-        if parts.scheme not in CACHE_SCHEMES:
-            raise ValueError('must be "memory://" or a "redis://host:port/db" URL')
-        if parts.scheme == "memory" and (parts.netloc or parts.path not in ("", "/")):
-            raise ValueError('the memory backend takes no host or path: write "memory://"')
-        if parts.scheme != "memory":
-            if not parts.hostname:
-                raise ValueError("a Redis URL needs a host, as in redis://127.0.0.1:6379/0")
-            try:
-                parts.port  # noqa: B018 - raises ValueError on a malformed port
-            except ValueError as exc:
-                raise ValueError(f"bad port in the Redis URL: {exc}") from None
-            db = parts.path.strip("/")
-            if db and not db.isdigit():
-                raise ValueError(f"the Redis database must be a number, got {db!r}")
-        return value
+        return check_store_url(value)
 
     @model_validator(mode="after")
     def _key_matches_plan(self) -> Self:

@@ -24,6 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache, cached_property, lru_cache
 from typing import Any, NamedTuple
+from urllib.parse import urlsplit, urlunsplit
 
 from limits import RateLimitItem, parse_many
 from limits.aio import strategies as aio_strategies
@@ -49,6 +50,8 @@ STRATEGIES: dict[str, type[aio_strategies.RateLimiter]] = {
 # pool empty, which redis-py reports as an error like any outage's.
 CONNECTIONS = 100
 QUEUE_WAIT = 5.0
+# What a Redis URL without a port means (redis-py's default; limits wants it written).
+DEFAULT_PORT = 6379
 
 
 @dataclass(frozen=True)
@@ -161,7 +164,18 @@ def open_storage(settings: RateLimitSettings) -> Any:
         "socket_connect_timeout": settings.storage_timeout,
         "max_connections": CONNECTIONS,
     }
-    return storage_from_string(f"async+{settings.storage}", **options)
+    return storage_from_string(f"async+{with_port(settings.storage)}", **options)
+
+
+def with_port(url: str) -> str:
+    """``url`` with Redis's port written out. limits refuses a Redis URL without one ("Missing
+    host or port"), which redis-py, like every Redis client, reads as port 6379."""
+    parts = urlsplit(url)
+    if parts.scheme == "redis+unix" or parts.port is not None:
+        return url
+    return urlunsplit(
+        (parts.scheme, f"{parts.netloc}:{DEFAULT_PORT}", parts.path, parts.query, parts.fragment)
+    )
 
 
 # One count on memory: (rate, policy name, caller) -> (admitted, remaining, seconds to reset).

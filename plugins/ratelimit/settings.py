@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from typing import Literal
-from urllib.parse import urlsplit
 
 from limits import parse_many
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from gateway import PluginSettings
+from gateway import PluginSettings, check_store_url
 
 Counting = Literal["identity", "address"]
 STORAGE_SCHEMES = ("memory", "redis", "rediss", "redis+unix")
@@ -76,10 +75,4 @@ class RateLimitSettings(PluginSettings):
     @field_validator("storage")
     @classmethod
     def _known_storage(cls, value: str) -> str:
-        scheme = urlsplit(value).scheme
-        if scheme not in STORAGE_SCHEMES:
-            raise ValueError(
-                f'{scheme or value!r} storage is not supported: use "memory://" (one process) '
-                'or "redis://host:6379/0" (shared by every process and host)'
-            )
-        return value
+        return check_store_url(value, STORAGE_SCHEMES)

@@ -140,3 +140,41 @@ def test_an_admin_port_in_use_names_its_setting(write_config):
     assert f"cannot listen on 127.0.0.1:{admin}: the address is already in use" in result.stderr
     assert "[gateway] admin_host and admin_port" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+STORE_URLS = [
+    # (table, key, value, what the line says)
+    ("ratelimit", "storage", "redis:/oops", 'not a URL: "redis:" is followed by "//"'),
+    ("ratelimit", "storage", "foo://x", "'foo' storage is not supported"),
+    ("ratelimit", "storage", "redis://cache.internal:63x9/0", "the port of a Redis URL is"),
+    ("auth", "failures_storage", "redis://cache.internal/zero", "database must be a number"),
+    ("auth", "failures_storage", "rediss://:secret@/0", "a Redis URL needs a host"),
+    ("cache", "storage", "redis:/oops", 'not a URL: "redis:" is followed by "//"'),
+    ("crypto", "cache", "redis://h:6379/0?socket_timeout=soon", "redis-py cannot use this URL"),
+]
+
+
+@pytest.mark.parametrize(("table", "key", "value", "says"), STORE_URLS)
+def test_a_bad_store_url_names_the_key_and_how_to_write_one(write_config, table, key, value, says):
+    extra = 'limits = ["10/minute"]\n' if table == "ratelimit" else ""
+    extra += 'apply_to = ["health"]\n' if table == "cache" else ""
+    config = write_config(f'[plugins.health]\n[plugins.{table}]\n{extra}{key} = "{value}"\n')
+    result = run_cli("check", "--config", str(config))
+    assert result.returncode == 2, result
+    (line,) = _problems(result.stderr)
+    assert line.startswith(f"{config}: plugins.{table}.{key}: "), line
+    assert says in line, line
+    assert "Traceback" not in result.stderr
+    assert "secret" not in result.stderr  # a password in the URL is never shown
+
+
+def test_serve_refuses_a_bad_store_url_before_starting(write_config):
+    config = write_config(
+        '[plugins.health]\n[plugins.ratelimit]\nlimits = ["10/minute"]\nstorage = "redis:/oops"\n'
+    )
+    result = run_cli("serve", "--config", str(config), "--port", str(free_port()))
+    assert result.returncode == 2, result
+    (line,) = _problems(result.stderr)
+    assert line.startswith(f"{config}: plugins.ratelimit.storage: "), line
+    assert "redis://127.0.0.1:6379/0" in line
+    assert "Traceback" not in result.stderr and "Running on" not in result.stdout

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+import redis.asyncio as redis
 from aiohttp.test_utils import TestClient
 
 from gateway.config import ConfigError
@@ -148,3 +150,20 @@ async def test_an_override_naming_nothing_mounted_fails_the_build(tmp_path):
     }
     with pytest.raises(PluginSetupError, match="overrides: 'notez' names no mounted plugin"):
         await gateway_app(config, config_dir=tmp_path)
+
+
+async def test_a_redis_url_without_a_port_counts_on_port_6379(
+    make, redis_url: str, redis_namespace: str
+):
+    # limits itself refuses such a URL ("Missing host or port"); every Redis client reads 6379.
+    parts = urlsplit(redis_url)
+    if parts.port not in (None, 6379):
+        pytest.skip("the test Redis is not on port 6379")
+    storage = urlunsplit((parts.scheme, parts.hostname or "", parts.path, "", ""))
+    client = await make(storage=storage, key_prefix=redis_namespace, storage_timeout=3)
+    assert [(await client.get("/notes")).status for _ in range(4)] == [200, 200, 200, 429]
+    counted = redis.Redis.from_url(redis_url)
+    try:
+        assert [key async for key in counted.scan_iter(match=f"{redis_namespace}*")]
+    finally:
+        await counted.aclose()
