@@ -16,11 +16,18 @@ Every answer that could have been encoded says ``Vary: Accept-Encoding``, also w
 client asked for no coding: a shared cache must not hand it to a client that asked for one,
 nor the other way round. An encoded answer's strong ``ETag`` is made weak (``W/``): the bytes
 differ from the identity answer's, while the content is the same (RFC 9110 §8.8.1).
+
+A client that writes back what it read sends that weakened tag in ``If-Match``, which compares
+strongly (RFC 9110 §13.1.1) and so never matches a weak tag: every such write would be a 412.
+The weakening is this plugin's own, so the handler is given the tag as it made it: each
+``W/"x"`` of ``If-Match`` is read as ``"x"`` (:func:`strong_if_match`; docs/compress.md says
+why, and what nginx, Apache and Jetty do).
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import Any
 
 from aiohttp import hdrs, web
@@ -42,6 +49,9 @@ from gateway_plugins.compress.settings import CompressSettings
 # milliseconds (zstd) to tens of milliseconds (br), too long to hold the event loop.
 OFF_LOOP = 256 * 1024
 _NOT_ENCODED = frozenset({204, 206, 304})
+# One entity tag, weak or not: whole tags are matched left to right, so a "W/" inside an
+# opaque tag ('"aW/"') is never taken for a prefix.
+_ENTITY_TAG = re.compile(r'(W/)?("[^"]*")')
 
 
 class Compress:
@@ -62,6 +72,10 @@ class Compress:
         coding = choose_coding(headers.get(hdrs.ACCEPT_ENCODING), self.codings)
         stream = _StreamEncoder(self, coding)
         on_prepare(request, stream.prepared)
+        if hdrs.IF_MATCH in headers:
+            # After on_prepare: the clone shares the request's list of callbacks, so those
+            # registered inside run for answers the host prepares with the request itself.
+            request = strong_if_match(request)
         try:
             response = await handler(request)
         except web.HTTPNotModified as answer:  # a 304 is raised through the chain
@@ -173,6 +187,23 @@ def revalidated(request: web.Request, response: web.StreamResponse) -> None:
     if any(tag.strip() == "W/" + etag for tag in held.split(",")):
         response.headers[hdrs.ETAG] = "W/" + etag
         add_vary(response.headers)
+
+
+def strong_if_match(request: web.Request) -> web.Request:
+    """``request`` with each weak tag of its ``If-Match`` made strong (``W/"x"`` read as
+    ``"x"``), for the handler's strong comparison.
+
+    A client holds ``W/"x"`` for a strong ``"x"`` because this plugin weakened it when it
+    encoded the answer: the tag the handler made names what the client read. A weak tag the
+    handler made itself becomes ``"x"`` too; that matches only a current strong ``"x"``, which
+    RFC 9110 (§8.8.3.2) already calls the same content. ``*`` and strong tags are kept.
+    """
+    held = ", ".join(request.headers.getall(hdrs.IF_MATCH))  # one list, however many lines
+    if "W/" not in held:
+        return request
+    headers = CIMultiDict(request.headers)
+    headers[hdrs.IF_MATCH] = _ENTITY_TAG.sub(r"\2", held)
+    return request.clone(headers=headers)
 
 
 def add_vary(headers: CIMultiDict[str]) -> None:

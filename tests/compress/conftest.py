@@ -91,6 +91,11 @@ async def events(request: web.Request) -> web.StreamResponse:
     return response
 
 
+async def if_match(request: web.Request) -> web.Response:
+    """The If-Match the handler is given, as JSON."""
+    return web.json_response({"If-Match": request.headers.getall("If-Match", [])})
+
+
 async def release(request: web.Request) -> web.Response:
     request.app[RELEASE][int(request.match_info["i"])].set()
     return web.Response(status=204)
@@ -135,6 +140,7 @@ class SamplePlugin:
             ("/sized-stream", sized_stream),
             ("/ws", socket),
             ("/release/{i}", release),
+            ("/if-match", if_match),
         ]:
             app.router.add_get(path, handler)
         return app
