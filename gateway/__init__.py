@@ -26,6 +26,7 @@ from gateway.cache_control import (
     storable_response,
 )
 from gateway.cache_entry import (
+    OriginFailure,
     StoredResponse,
     VaryMarker,
     decode_entry,
@@ -34,7 +35,8 @@ from gateway.cache_entry import (
     variant_key,
     vary_names,
 )
-from gateway.cache_fill import FillCoalescer
+from gateway.cache_failures import OriginFailures
+from gateway.cache_fill import FillCoalescer, FillTurn
 from gateway.cache_status import add_cache_status, cache_status
 from gateway.cache_store import CacheStore, MemoryCacheStore, RedisCacheStore, open_cache_store
 from gateway.contract import (
@@ -104,6 +106,7 @@ __all__ = [
     "CheckResult",
     "Compressor",
     "FillCoalescer",
+    "FillTurn",
     "Freshness",
     "GatewayConfig",
     "Handler",
@@ -116,6 +119,8 @@ __all__ = [
     "OpenAPIExtension",
     "OpenAPIRoute",
     "OperationExtension",
+    "OriginFailure",
+    "OriginFailures",
     "PluginInfo",
     "PluginSettings",
     "Priority",

@@ -4,7 +4,9 @@
 the compact bytes of :func:`encode_entry`: a header of fixed size, the fields as JSON, then the
 body untouched (never re-encoded). A :class:`VaryMarker` stands under a URL whose answers vary
 by request fields: it names them, and each variant is stored under the key
-:func:`variant_key` makes of the URL's key and the request's values of those fields.
+:func:`variant_key` makes of the URL's key and the request's values of those fields. An
+:class:`OriginFailure` is a failed call to the origin remembered for a while (negative caching
+of failures, and quota windows: gateway/cache_failures.py).
 """
 
 from __future__ import annotations
@@ -151,24 +153,53 @@ def variant_key(marker: VaryMarker, key: str, request_headers: Mapping[str, str]
     return f"{key}#vary:{digest.hexdigest()}"
 
 
+@dataclass(frozen=True, slots=True)
+class OriginFailure:
+    """A call to the origin that failed, remembered so that it is not made again at once.
+
+    ``kind``: what went wrong, a token (``timeout``, ``connection``, ``status``,
+    ``rate-limited``...); ``status``: the origin's, when it gave one; ``detail``: a short
+    description for the log or a problem's text (never a secret); ``at``: when it failed;
+    ``until``: when the origin may be asked again. Both wall clock, so processes sharing a
+    Redis agree.
+    """
+
+    kind: str
+    status: int | None
+    detail: str
+    at: float
+    until: float
+
+    @property
+    def size(self) -> int:
+        """Bytes it takes, near enough."""
+        return len(self.kind) + len(self.detail) + 64
+
+
 # --- bytes, for a shared store -----------------------------------------------------------------
 
 _ENTRY = b"R"
 _MARKER = b"V"
+_FAILURE = b"O"
 # status, initial_age, response_time, length of the JSON fields
 _HEAD = struct.Struct("!Hddi")
 _MARKER_HEAD = struct.Struct("!d")
+# status (0: none), at, until; then the kind, a newline and the detail
+_FAILURE_HEAD = struct.Struct("!Hdd")
 
 
-def encode_entry(value: StoredResponse | VaryMarker) -> bytes:
+def encode_entry(value: StoredResponse | VaryMarker | OriginFailure) -> bytes:
     if isinstance(value, VaryMarker):
         return _MARKER + _MARKER_HEAD.pack(value.response_time) + "\n".join(value.names).encode()
+    if isinstance(value, OriginFailure):
+        head = _FAILURE_HEAD.pack(value.status or 0, value.at, value.until)
+        return b"".join((_FAILURE, head, f"{value.kind}\n{value.detail}".encode()))
     fields = orjson.dumps(value.fields)
     head = _HEAD.pack(value.status, value.initial_age, value.response_time, len(fields))
     return b"".join((_ENTRY, head, fields, value.body))
 
 
-def decode_entry(data: bytes | None) -> StoredResponse | VaryMarker | None:
+def decode_entry(data: bytes | None) -> StoredResponse | VaryMarker | OriginFailure | None:
     """The value :func:`encode_entry` wrote, or ``None`` for anything else (a miss)."""
     if not data:
         return None
@@ -189,6 +220,12 @@ def decode_entry(data: bytes | None) -> StoredResponse | VaryMarker | None:
             (response_time,) = _MARKER_HEAD.unpack_from(rest)
             names = bytes(rest[_MARKER_HEAD.size :]).decode()
             return VaryMarker(tuple(names.split("\n")) if names else (), response_time)
-    except (struct.error, ValueError, TypeError):
+        if tag == _FAILURE:
+            status, at, until = _FAILURE_HEAD.unpack_from(rest)
+            text = bytes(rest[_FAILURE_HEAD.size :]).decode()
+            kind, newline, detail = text.partition("\n")
+            if kind and newline:
+                return OriginFailure(kind, status or None, detail, at, until)
+    except (struct.error, ValueError, TypeError):  # UnicodeDecodeError is a ValueError
         pass
     return None

@@ -1,8 +1,8 @@
 """Where a gateway cache keeps its entries: this process's memory, or Redis shared by all.
 
-Both stores hold :class:`~gateway.cache_entry.StoredResponse` and
-:class:`~gateway.cache_entry.VaryMarker` values for a time to live, and purge one key (with its
-variants) or every key under a prefix.
+Both stores hold :class:`~gateway.cache_entry.StoredResponse`,
+:class:`~gateway.cache_entry.VaryMarker` and :class:`~gateway.cache_entry.OriginFailure`
+values for a time to live, and purge one key (with its variants) or every key under a prefix.
 
 - :class:`MemoryCacheStore` holds the values as they are (no serialisation), bounded in bytes:
   past ``max_bytes`` the least recently used go first. A read is a dict lookup
@@ -13,7 +13,8 @@ variants) or every key under a prefix.
   Lua script). When Redis fails it serves from a memory store of its own for a while,
   coalescing in-process only, says so once per outage in the log, pings Redis every
   :data:`RETRY_EVERY` seconds in the background (no request pays for a dead Redis) and returns
-  to it when it answers: a cache outage is never a 500.
+  to it when it answers (or when :meth:`RedisCacheStore.ping` finds it back): a cache outage
+  is never a 500.
 """
 
 from __future__ import annotations
@@ -30,11 +31,18 @@ from aiocache import Cache
 from aiocache.serializers import BaseSerializer
 from redis.asyncio.lock import Lock
 
-from gateway.cache_entry import StoredResponse, VaryMarker, decode_entry, encode_entry
+from gateway.cache_entry import (
+    OriginFailure,
+    StoredResponse,
+    VaryMarker,
+    decode_entry,
+    encode_entry,
+)
 
 log = logging.getLogger("gateway.cache")
 
-Stored = StoredResponse | VaryMarker
+Stored = StoredResponse | VaryMarker | OriginFailure
+STORED_TYPES = (StoredResponse, VaryMarker, OriginFailure)
 # Seconds one Redis command may take before the store is treated as down for it.
 OPERATION_TIMEOUT = 2.0
 # Seconds between pings of a Redis that failed.
@@ -78,6 +86,9 @@ class CacheStore(Protocol):
     def lock(self, key: str, hold_for: float) -> Lock | None:
         """The cross-process fill lock of ``key``, or ``None`` (one process only)."""
 
+    async def ping(self) -> None:
+        """Raise unless the store answers now (a health check's question)."""
+
     async def start(self) -> None: ...
 
     async def close(self) -> None: ...
@@ -118,7 +129,7 @@ class MemoryCacheStore:
         return self.peek(key)
 
     def put(self, key: str, value: Stored, keep_for: float) -> bool:
-        size = value.size if isinstance(value, StoredResponse) else 64 + len(key)
+        size = 64 + len(key) if isinstance(value, VaryMarker) else value.size
         size += len(key)
         if keep_for <= 0 or size > self.max_bytes:
             self._drop(key)
@@ -153,10 +164,17 @@ class MemoryCacheStore:
     def lock(self, key: str, hold_for: float) -> Lock | None:
         return None
 
+    async def ping(self) -> None:
+        return None
+
     async def start(self) -> None:
         return None
 
     async def close(self) -> None:
+        self.clear()
+
+    def clear(self) -> None:
+        """Drop every value."""
         self._items.clear()
         self._bytes = 0
 
@@ -233,7 +251,7 @@ class RedisCacheStore:
         except Exception as exc:
             self._failed("read", exc)
             return self.local.peek(key)
-        return value if isinstance(value, StoredResponse | VaryMarker) else None
+        return value if isinstance(value, STORED_TYPES) else None
 
     async def set(self, key: str, value: Stored, keep_for: float) -> bool:
         if keep_for <= 0:
@@ -283,6 +301,12 @@ class RedisCacheStore:
             thread_local=False,
         )
 
+    async def ping(self) -> None:
+        """Raise unless Redis answers now; an answer ends an outage at once."""
+        async with asyncio.timeout(OPERATION_TIMEOUT):
+            await self.client.ping()
+        self._recovered()
+
     async def start(self) -> None:
         """Ping Redis; one that does not answer starts an outage (the process still serves)."""
         try:
@@ -308,13 +332,13 @@ class RedisCacheStore:
         if self._outage is not None:
             return
         log.warning(
-            "the Redis cache %r failed to %s (%s: %s); serving from this process's memory and "
-            "retrying every %gs",
-            self.namespace,
+            "the Redis cache failed to %s (%s: %s); serving from this process's memory and "
+            "retrying every %gs (namespace %r)",
             what,
             type(exc).__name__,
             exc,
             RETRY_EVERY,
+            self.namespace,
         )
         self._outage = asyncio.get_running_loop().create_task(
             self._retry_until_back(), name=f"cache {self.namespace} outage"
@@ -329,11 +353,18 @@ class RedisCacheStore:
             except Exception as exc:
                 log.debug("the Redis cache %r still does not answer: %s", self.namespace, exc)
                 continue
-            self._outage = None
-            # What this process stored meanwhile may be older than Redis's: drop it.
-            await self.local.close()
-            log.warning("the Redis cache %r answers again", self.namespace)
+            self._recovered()
             return
+
+    def _recovered(self) -> None:
+        if self._outage is None:
+            return
+        outage, self._outage = self._outage, None
+        if outage is not asyncio.current_task():
+            outage.cancel()
+        # What this process stored meanwhile may be older than Redis's: drop it.
+        self.local.clear()
+        log.warning("the Redis cache answers again (namespace %r)", self.namespace)
 
 
 def _glob_escape(text: str) -> str:
