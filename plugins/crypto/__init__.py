@@ -1,5 +1,6 @@
-"""crypto: a CoinGecko v3 proxy cached through aiocache, with coalescing, stale-if-error and
-rate-limit respect, plus live prices over WebSocket. See docs/crypto.md.
+"""crypto: a CoinGecko v3 proxy cached through the gateway's own cache machinery (the
+``gateway.cache_*`` modules), with coalescing, stale-if-error and rate-limit respect, plus live
+prices over WebSocket. See docs/crypto.md.
 """
 
 from typing import Any

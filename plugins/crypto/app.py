@@ -6,9 +6,8 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from gateway import continue_when_read
+from gateway import continue_when_read, open_cache_store
 from gateway_plugins.crypto import views
-from gateway_plugins.crypto.cache import ResponseCache
 from gateway_plugins.crypto.churn import MessageRate
 from gateway_plugins.crypto.circuit import Circuit
 from gateway_plugins.crypto.coingecko import CoinGeckoClient
@@ -29,8 +28,11 @@ def build_app(settings: CryptoSettings) -> web.Application:
     app = web.Application()
     stats = CryptoStats()
     families = Families(settings.ttl, settings.paths)
+    # The gateway's own cache store (the cache plugin's too): memory, or Redis with this
+    # process's memory standing in while it is down. Nothing connects yet.
+    store = open_cache_store(settings.cache, settings.cache_namespace, settings.cache_max_memory)
     proxy = CryptoProxy(
-        ResponseCache.from_settings(settings),
+        store,
         CoinGeckoClient(settings),
         stats,
         families=families,
@@ -71,8 +73,9 @@ def build_app(settings: CryptoSettings) -> web.Application:
 async def _resources(app: web.Application) -> AsyncIterator[None]:
     proxy = app[PROXY]
     # A Redis that does not answer does not stop the start: the process serves from its own
-    # memory until it does (see cache.py); `gateway check --connect` tells a wrong URL apart.
-    await proxy.cache.start()
+    # memory until it does (gateway/cache_store.py); `gateway check --connect` tells a wrong
+    # URL apart.
+    await proxy.store.start()
     await proxy.client.start()
     app[FEED].start()
     try:
@@ -81,7 +84,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
         await app[FEED].close()
         await proxy.close()
         await proxy.client.close()
-        await proxy.cache.close()
+        await proxy.store.close()
 
 
 async def _close_live_sockets(app: web.Application) -> None:

@@ -1,7 +1,7 @@
 """``crypto:cache`` and ``crypto:upstream``: both ``required=False``, so neither fails readiness.
 
 A Redis that does not answer is a ``warn``: the process serves from its own memory meanwhile
-(see cache.py), and every instance shares the Redis, so failing readiness on it would take
+(gateway/cache_store.py), and every instance shares the Redis, so failing readiness on it would take
 every instance out of the load balancer at once.
 
 Neither check calls CoinGecko: every call counts against the quota, and health is polled often.
@@ -24,16 +24,16 @@ from gateway_plugins.crypto.keys import FEED, PROXY, STATS
 
 def health_checks(app: web.Application) -> list[HealthCheck]:
     async def cache() -> CheckResult:
-        proxy = app[PROXY]
+        store = app[PROXY].store
         try:
-            await proxy.cache.ping()
+            await store.ping()
         except Exception as exc:
             output = (
-                f"the {proxy.cache.backend_name} backend does not answer "
+                f"the {store.kind} backend does not answer "
                 f"({type(exc).__name__}: {exc}); serving from this process's memory"
             )
             return CheckResult("fail", output)
-        return CheckResult(output=f"{proxy.cache.backend_name} backend answers")
+        return CheckResult(output=f"{store.kind} backend answers")
 
     async def upstream() -> CheckResult:
         proxy = app[PROXY]

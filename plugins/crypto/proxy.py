@@ -1,5 +1,12 @@
 """Fresh, stale, coalesced, rate-limited: how one upstream question becomes one answer.
 
+The cache is the gateway's own machinery (exported by ``gateway``): entries are
+:class:`~gateway.StoredResponse` values in a :class:`~gateway.CacheStore` (memory, or Redis
+with this process's memory standing in while it is down), fills are coalesced by a
+:class:`~gateway.FillCoalescer`, failures and the rate-limit window are kept by
+:class:`~gateway.OriginFailures`, and ``Cache-Status`` members are made by
+:func:`~gateway.cache_status`. This module decides what CoinGecko's answers mean.
+
 For a key, :meth:`CryptoProxy.get` serves a fresh entry (a hit) with no other work. Otherwise
 exactly one upstream call is made for all concurrent askers: in this process a single task per
 key fills it while the others await that task; across processes sharing Redis that task takes
@@ -25,18 +32,25 @@ Protecting the quota when CoinGecko fails or is slow:
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import math
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 import orjson
 
-from gateway import ProblemError
-from gateway_plugins.crypto.cache import Entry, LockTimeout, ResponseCache
+from gateway import (
+    CacheStore,
+    FillCoalescer,
+    MemoryCacheStore,
+    OriginFailure,
+    OriginFailures,
+    ProblemError,
+    StoredResponse,
+    cache_status,
+)
 from gateway_plugins.crypto.circuit import Circuit
 from gateway_plugins.crypto.coingecko import (
     CoinGeckoClient,
@@ -57,8 +71,10 @@ log = logging.getLogger("gateway_plugins.crypto.proxy")
 # Statuses whose entries are negative answers: remembered for not_found_ttl, never served stale.
 # The curated routes answer them as these problems; forwarded paths pass CoinGecko's own on.
 NEGATIVE = {404: 404, 400: 422, 422: 422}
-# Status 0 in a recorded failure: the upstream gave no status (timeout, connection refused).
-NO_STATUS = 0
+# The cache's name in Cache-Status (RFC 9211); gateway-memory while Redis is down.
+CACHE_NAME = "gateway"
+# Cache-Status of a memory:// hit, made once.
+_MEMORY_HIT = f"{CACHE_NAME}; hit"
 _PROBLEM_STATUS = {"timeout": 504, "lock": 504, "connection": 502, "status": 502, "invalid": 502}
 _CACHE_STATUS_DETAIL = {
     "timeout": "timeout",
@@ -68,6 +84,8 @@ _CACHE_STATUS_DETAIL = {
     "invalid": "invalid-response",
 }
 Params = Mapping[str, str] | Sequence[tuple[str, str]]
+# An entry: CoinGecko's status and body; its response_time is when it was stored.
+Entry = StoredResponse
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +107,7 @@ class Answer:
     """What to tell the client: an entry to serve (fresh, stale or negative) or a problem.
 
     ``cache_status`` is the RFC 9211 ``Cache-Status`` member without ``ttl``, which is added
-    at render time from ``entry.stored_at`` and ``lifetime``.
+    at render time from ``entry.response_time`` (when it was stored) and ``lifetime``.
     """
 
     entry: Entry | None
@@ -103,6 +121,7 @@ class Answer:
         if "fwd=" not in self.cache_status or self.cache_status.endswith("; collapsed"):
             # Nothing was forwarded (the rate-limit window), or it already says collapsed.
             return self
+        # Appended to the member made for the request that called: the last parameter.
         status = self.cache_status + "; collapsed"
         if self.problem is None:
             return replace(self, cache_status=status)
@@ -129,7 +148,7 @@ class CryptoProxy:
 
     def __init__(
         self,
-        cache: ResponseCache,
+        store: CacheStore,
         client: CoinGeckoClient,
         stats: CryptoStats,
         *,
@@ -143,9 +162,20 @@ class CryptoProxy:
         circuit: Circuit | None = None,
         max_calls: int = 10,
     ) -> None:
-        self.cache = cache
+        self.store = store
+        # The memory store's own read when it is the whole cache: the hit path calls it
+        # directly, without a coroutine. A shared store's entries are read by get().
+        memory_only = isinstance(store, MemoryCacheStore)
+        self._peek: Callable[[str], object] = store.peek if memory_only else _nothing
+        self._shared_store = not memory_only
+        # One fill per key in this process; across processes, the key's Redis lock, held for
+        # the call at most (plus its margin) and waited for a little less.
+        self.coalescer = FillCoalescer(store, hold_for=timeout + 5, wait_for=timeout + 2)
+        self.failures = OriginFailures(store)
         self.client = client
         self.stats = stats
+        # Bound once: the hit path calls it without looking up the stats first.
+        self._count_hit = stats.hit
         self.families = families
         self.ttl = ttl
         self.stale_ttl = stale_ttl
@@ -160,7 +190,16 @@ class CryptoProxy:
         # calls stops the queued ones.
         self._slots = asyncio.Semaphore(max_calls)
         self.last_outcome: UpstreamOutcome | None = None
-        self._filling: dict[str, asyncio.Task[Answer]] = {}
+
+    @property
+    def label(self) -> str:
+        """The cache's name in ``Cache-Status`` now: who answers, and who stores."""
+        return CACHE_NAME + self.store.label_suffix
+
+    @property
+    def shared(self) -> bool:
+        """Whether entries are shared with other processes right now (Redis, answering)."""
+        return self._shared_store and self.store.healthy
 
     def lifetime(self, path: str) -> float:
         """Seconds an answer for CoinGecko's ``path`` is fresh: its family's ``ttl``."""
@@ -174,18 +213,14 @@ class CryptoProxy:
         The hot path of memory://: :meth:`get` without its miss handling. A shared cache
         always answers None here.
         """
-        cache = self.cache
-        if cache.shared:
-            return None
-        # The memory store itself, without a coroutine (ResponseCache.get has two).
-        entry = cache.local.peek(key)
-        if not isinstance(entry, Entry):
+        entry = self._peek(key)
+        if type(entry) is not StoredResponse:
             return None
         lifetime = ttl if entry.status == 200 else self.not_found_ttl
-        if now - entry.stored_at >= lifetime:
+        if now - entry.response_time >= lifetime:
             return None
-        self.stats.hit()
-        return Answer(entry, cache.hit_label, lifetime)
+        self._count_hit()
+        return Answer(entry, _MEMORY_HIT, lifetime)
 
     async def get(self, question: Question, *, revalidate_in_background: bool = True) -> Answer:
         """The answer to ``question``; never raises for an upstream or cache problem.
@@ -193,69 +228,52 @@ class CryptoProxy:
         ``revalidate_in_background=False`` makes a request that finds a stale entry wait for
         the refresh (stale only if it fails): the live feed's, which wants the new prices.
         """
-        cache = self.cache
         ttl = self.lifetime(question.path)
-        entry = await cache.get(question.key)
+        entry = await self._entry(question.key)
         if entry is not None:
             lifetime = ttl if entry.status == 200 else self.not_found_ttl
-            age = time.time() - entry.stored_at
+            age = time.time() - entry.response_time
             if age < lifetime:
                 self.stats.hit()
-                return Answer(entry, self.cache.hit_label, lifetime)
+                return Answer(entry, f"{self.label}; hit", lifetime)
             if entry.status != 200:
                 entry = None  # an expired negative answer is never served
             elif revalidate_in_background and age < ttl + self.revalidate_within:
                 self.stats.count("misses")
                 self.stats.count("stale_serves")
-                self._fill_task(question, entry, ttl)
-                status = f"{self.cache.label}; hit; detail=revalidating"
+                self.coalescer.start(question.key, lambda: self._fill(question, entry, ttl))
+                status = cache_status(self.label, hit=True, detail="revalidating")
                 return Answer(entry, status, ttl, stale=True)
         self.stats.count("misses")
-        task = self._filling.get(question.key)
-        if task is not None:
+        stale = entry
+        answer, joined = await self.coalescer.share(
+            question.key, lambda: self._fill(question, stale, ttl)
+        )
+        if joined:
             self.stats.count("coalesced_waits")
-            answer = (await asyncio.shield(task)).collapsed()
-        else:
-            # Shielded: a client that disconnects must not cancel the call others wait for.
-            answer = await asyncio.shield(self._fill_task(question, entry, ttl))
+            answer = answer.collapsed()
         if answer.stale:
             self.stats.count("stale_serves")
         return answer
 
-    def _fill_task(
-        self, question: Question, stale: Entry | None, ttl: float
-    ) -> asyncio.Task[Answer]:
-        """The task filling ``question``'s key: the running one, or a new one."""
-        task = self._filling.get(question.key)
-        if task is None:
-            task = asyncio.create_task(
-                self._fill(question, stale, ttl), name=f"crypto fill {question.key}"
-            )
-            self._filling[question.key] = task
-            task.add_done_callback(functools.partial(self._filled, question.key))
-        return task
-
-    def _filled(self, key: str, task: asyncio.Task[Answer]) -> None:
-        self._filling.pop(key, None)
-        if not task.cancelled() and task.exception() is not None:
-            # Its awaiters got it as a 500 already; this only marks it retrieved when none did
-            # (a background revalidation has no awaiter).
-            log.debug("filling %s failed", key, exc_info=task.exception())
-
     async def close(self) -> None:
         """Cancel fills still running (at shutdown, before the session and cache close)."""
-        tasks = list(self._filling.values())
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await self.coalescer.close()
 
     async def window_remaining(self) -> float:
         """Seconds left in the open rate-limit window, 0 when none is open."""
-        until = await self.cache.window_until()
+        until = await self.failures.window_until()
         return max(0.0, until - time.time()) if until is not None else 0.0
 
+    async def _entry(self, key: str) -> Entry | None:
+        store = self.store
+        value = store.peek(key)
+        if value is None:
+            value = await store.get(key)
+        return value if type(value) is StoredResponse else None
+
     async def _fill(self, question: Question, stale: Entry | None, ttl: float) -> Answer:
-        forwarded = "fwd=stale" if stale is not None else "fwd=miss"
+        forwarded = "stale" if stale is not None else "miss"
         started = time.time()
         remaining = await self.window_remaining()
         if remaining:
@@ -265,55 +283,59 @@ class CryptoProxy:
             return remembered
         if self.circuit.remaining():
             return self._circuit_open(stale, ttl)
-        try:
-            async with self.cache.fill_lock(
-                question.key, hold_for=self.timeout + 5, wait_for=self.timeout + 2
-            ) as waited:
-                if waited:
-                    self.stats.count("coalesced_waits")
-                    settled = await self._settled_meanwhile(question.key, stale, ttl, started)
-                    if settled is not None:
-                        return settled
-                elif self.cache.shared and not self.cache.down:
-                    # Another process may have filled the key and released the lock between
-                    # this request's miss and its taking the lock: look again before calling.
-                    filled = await self._filled_meanwhile(question.key, ttl)
-                    if filled is not None:
-                        return filled
-                result = await self._call(question)
-                if result is None:
-                    return self._circuit_open(stale, ttl)
-                return await self._store(question.key, result, stale, ttl, forwarded)
-        except LockTimeout as exc:
-            return self._fallback(stale, ttl, forwarded, "lock", None, str(exc))
+        async with self.coalescer.locked(question.key) as turn:
+            if turn.timed_out:
+                wait_for = self.coalescer.wait_for
+                held = f"another gateway process held the lock for over {wait_for:g}s"
+                return self._fallback(stale, ttl, forwarded, "lock", None, held)
+            if turn.waited:
+                self.stats.count("coalesced_waits")
+                settled = await self._settled_meanwhile(question.key, stale, ttl, started)
+                if settled is not None:
+                    return settled
+            elif turn.locked:
+                # Another process may have filled the key and released the lock between
+                # this request's miss and its taking the lock: look again before calling.
+                filled = await self._filled_meanwhile(question.key, ttl)
+                if filled is not None:
+                    return filled
+            result = await self._call(question)
+            if result is None:
+                return self._circuit_open(stale, ttl)
+            return await self._store(question.key, result, stale, ttl, forwarded)
 
     async def _filled_meanwhile(self, key: str, ttl: float) -> Answer | None:
-        entry = await self.cache.get(key)
+        entry = await self._entry(key)
         if entry is None:
             return None
         lifetime = ttl if entry.status == 200 else self.not_found_ttl
-        if time.time() - entry.stored_at >= lifetime:
+        if time.time() - entry.response_time >= lifetime:
             return None
-        return Answer(entry, f"{self.cache.label}; hit", lifetime)
+        return Answer(entry, f"{self.label}; hit", lifetime)
 
     async def _settled_meanwhile(
         self, key: str, stale: Entry | None, ttl: float, since: float
     ) -> Answer | None:
         """After waiting for another process's fill: its result, if it left one."""
-        entry = await self.cache.get(key)
-        forwarded = "fwd=stale" if stale is not None else "fwd=miss"
+        entry = await self._entry(key)
+        forwarded = "stale" if stale is not None else "miss"
         if entry is not None:
             lifetime = ttl if entry.status == 200 else self.not_found_ttl
-            if time.time() - entry.stored_at < lifetime:
-                got = "" if entry.status == 200 else f"fwd-status={entry.status}; "
-                label = self.cache.label
-                return Answer(entry, f"{label}; {forwarded}; {got}stored; collapsed", lifetime)
+            if time.time() - entry.response_time < lifetime:
+                status = cache_status(
+                    self.label,
+                    fwd=forwarded,
+                    fwd_status=None if entry.status == 200 else entry.status,
+                    stored=True,
+                    collapsed=True,
+                )
+                return Answer(entry, status, lifetime)
             if entry.status == 200:
                 stale = entry
         remaining = await self.window_remaining()
         if remaining:
             return self._rate_limited(stale, ttl, remaining, forwarded=True).collapsed()
-        failure = _failure_record(await self.cache.get_failure(key))
+        failure = _known(await self.failures.recall(key))
         if failure is not None and failure.at >= since:
             return self._fallback(
                 stale, ttl, forwarded, failure.kind, failure.status, failure.detail
@@ -324,16 +346,16 @@ class CryptoProxy:
         """The answer from this key's failure of the last ``failure_ttl`` seconds, if any."""
         if self.failure_ttl <= 0:
             return None
-        failure = _failure_record(await self.cache.get_failure(key))
+        failure = _known(await self.failures.recall(key))
         if failure is None:
             return None
-        left = failure.at + self.failure_ttl - time.time()
+        left = failure.until - time.time()
         if left <= 0:
             return None
         self.stats.count("remembered_failures")
         usable = self._usable(stale, ttl)
         if usable is not None:
-            status = f"{self.cache.label}; hit; detail=failure-remembered"
+            status = cache_status(self.label, hit=True, detail="failure-remembered")
             return Answer(usable, status, ttl, stale=True)
         retry_after = max(1, math.ceil(left))
         problem = ProblemError(
@@ -341,7 +363,7 @@ class CryptoProxy:
             f"{_failure_message(failure.kind, failure.status, failure.detail)} This failure is "
             f"remembered: CoinGecko is asked again in {retry_after}s.",
             headers={
-                "Cache-Status": f"{self.cache.label}; detail=failure-remembered",
+                "Cache-Status": cache_status(self.label, detail="failure-remembered"),
                 "Cache-Control": "no-store",
                 "Retry-After": str(retry_after),
             },
@@ -377,40 +399,40 @@ class CryptoProxy:
     ) -> Answer:
         now = time.time()
         if isinstance(result, Fetched):
-            entry = Entry(200, result.body, now)
-            stored = await self.cache.set(key, entry, ttl + self.stale_ttl if ttl else 0)
+            entry = Entry(200, (), result.body, 0.0, now)
+            stored = await self.store.set(key, entry, ttl + self.stale_ttl if ttl else 0)
             # The label is read after the write: it names the cache that holds the entry.
-            cache_status = f"{self.cache.label}; {forwarded}" + ("; stored" if stored else "")
-            return Answer(entry, cache_status, ttl)
+            return Answer(entry, cache_status(self.label, fwd=forwarded, stored=stored), ttl)
         if isinstance(result, Rejected):
-            entry = Entry(result.status, result.body, now)
-            stored = await self.cache.set(key, entry, self.not_found_ttl)
-            cache_status = f"{self.cache.label}; {forwarded}; fwd-status={result.status}" + (
-                "; stored" if stored else ""
+            entry = Entry(result.status, (), result.body, 0.0, now)
+            stored = await self.store.set(key, entry, self.not_found_ttl)
+            status = cache_status(
+                self.label, fwd=forwarded, fwd_status=result.status, stored=stored
             )
-            return Answer(entry, cache_status, self.not_found_ttl)
+            return Answer(entry, status, self.not_found_ttl)
         if isinstance(result, RateLimited):
             if not await self.window_remaining():
                 log.warning(
                     "CoinGecko rate-limited the gateway: no call for %gs", result.retry_after
                 )
-            await self.cache.open_window(result.retry_after)
+            await self.failures.open_window(result.retry_after)
             return self._rate_limited(stale, ttl, result.retry_after, forwarded=True)
         # Remembered for failure_ttl (this process and, with Redis, the others); with Redis
         # also long enough for waiters on the fill lock in other processes to read it.
         keep_for = self.failure_ttl
-        if self.cache.shared and not self.cache.down:
+        if self.shared:
             keep_for = max(keep_for, self.timeout + 5)
         if keep_for > 0:
-            detail = f"{result.kind}:{result.detail}".encode()
-            record = Entry(result.status or NO_STATUS, detail, now)
-            await self.cache.set_failure(key, record, keep_for)
+            failure = OriginFailure(
+                result.kind, result.status, result.detail, now, now + self.failure_ttl
+            )
+            await self.failures.remember(key, failure, keep_for)
         return self._fallback(stale, ttl, forwarded, result.kind, result.status, result.detail)
 
     def _usable(self, stale: Entry | None, ttl: float) -> Entry | None:
         if stale is None or stale.status != 200:
             return None
-        if time.time() - stale.stored_at >= ttl + self.stale_ttl:
+        if time.time() - stale.response_time >= ttl + self.stale_ttl:
             return None
         return stale
 
@@ -424,21 +446,19 @@ class CryptoProxy:
         detail: str,
     ) -> Answer:
         # fwd-status when the upstream gave one; detail says what was wrong beyond a bad status.
-        reasons = [f"fwd-status={status}"] if status else []
-        if kind != "status":
-            reasons.append(f"detail={_CACHE_STATUS_DETAIL[kind]}")
-        reason = "; ".join(reasons)
+        member = cache_status(
+            self.label,
+            fwd=forwarded,
+            fwd_status=status or None,
+            detail=None if kind == "status" else _CACHE_STATUS_DETAIL[kind],
+        )
         usable = self._usable(stale, ttl)
         if usable is not None:
-            label = self.cache.label
-            return Answer(usable, f"{label}; {forwarded}; {reason}", ttl, stale=True)
+            return Answer(usable, member, ttl, stale=True)
         problem = ProblemError(
             _PROBLEM_STATUS[kind],
             _failure_message(kind, status, detail),
-            headers={
-                "Cache-Status": f"{self.cache.label}; {forwarded}; {reason}",
-                "Cache-Control": "no-store",
-            },
+            headers={"Cache-Status": member, "Cache-Control": "no-store"},
         )
         return Answer(None, problem.headers["Cache-Status"], problem=problem)
 
@@ -447,66 +467,58 @@ class CryptoProxy:
         self.stats.count("circuit_refusals")
         usable = self._usable(stale, ttl)
         if usable is not None:
-            status = f"{self.cache.label}; hit; detail=circuit-open"
+            status = cache_status(self.label, hit=True, detail="circuit-open")
             return Answer(usable, status, ttl, stale=True)
         retry_after = max(1, math.ceil(self.circuit.remaining()))
-        cache_status = f"{self.cache.label}; detail=circuit-open"
+        member = cache_status(self.label, detail="circuit-open")
         problem = ProblemError(
             503,
             "CoinGecko is failing: after repeated failures the gateway makes no call to it "
             f"for a while; try again in {retry_after}s.",
             headers={
                 "Retry-After": str(retry_after),
-                "Cache-Status": cache_status,
+                "Cache-Status": member,
                 "Cache-Control": "no-store",
             },
             retry_after=retry_after,
         )
-        return Answer(None, cache_status, problem=problem)
+        return Answer(None, member, problem=problem)
 
     def _rate_limited(
         self, stale: Entry | None, ttl: float, remaining: float, *, forwarded: bool
     ) -> Answer:
         usable = self._usable(stale, ttl)
         if forwarded:  # this fill got the 429 itself
-            where = "fwd=stale" if stale is not None else "fwd=miss"
-            cache_status = f"{self.cache.label}; {where}; fwd-status=429"
+            where = "stale" if stale is not None else "miss"
+            member = cache_status(self.label, fwd=where, fwd_status=429)
         elif usable is not None:  # the open window kept this request from calling: a stale hit
-            cache_status = f"{self.cache.label}; hit; detail=rate-limited"
+            member = cache_status(self.label, hit=True, detail="rate-limited")
         else:
-            cache_status = f"{self.cache.label}; detail=rate-limited"
+            member = cache_status(self.label, detail="rate-limited")
         if usable is not None:
-            return Answer(usable, cache_status, ttl, stale=True)
+            return Answer(usable, member, ttl, stale=True)
         retry_after = max(1, math.ceil(remaining))
         problem = ProblemError(
             503,
             "CoinGecko's rate limit was reached; no call is made to it until the window closes.",
             headers={
                 "Retry-After": str(retry_after),
-                "Cache-Status": cache_status,
+                "Cache-Status": member,
                 "Cache-Control": "no-store",
             },
             retry_after=retry_after,
         )
-        return Answer(None, cache_status, problem=problem)
+        return Answer(None, member, problem=problem)
 
 
-@dataclass(frozen=True, slots=True)
-class _FailureRecord:
-    kind: str
-    status: int | None
-    detail: str
-    at: float
+def _nothing(key: str) -> None:
+    """The hit path's read of a shared store: nothing (get() reads it)."""
+    return None
 
 
-def _failure_record(record: Entry | None) -> _FailureRecord | None:
-    """A stored failure (``<kind>:<detail>``, status 0 for none), or None if it is not one."""
-    if record is None:
-        return None
-    kind, _, detail = record.body.decode(errors="replace").partition(":")
-    if kind not in _PROBLEM_STATUS:
-        return None  # written by something else: ignore it
-    return _FailureRecord(kind, record.status or None, detail, record.stored_at)
+def _known(failure: OriginFailure | None) -> OriginFailure | None:
+    """A failure this plugin recorded, or None (one of a kind it does not know: ignored)."""
+    return failure if failure is not None and failure.kind in _PROBLEM_STATUS else None
 
 
 def _failure_message(kind: str, status: int | None, detail: str) -> str:

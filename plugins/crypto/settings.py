@@ -27,6 +27,9 @@ class CryptoSettings(PluginSettings):
     cache: str = "memory://"
     # Redis keys start with this, so several gateways (or tests) can share one database.
     cache_namespace: str = Field("gateway:crypto", pattern=r"^[A-Za-z0-9:._-]{1,64}$")
+    # Bytes of entries memory:// keeps at most (least recently used dropped first); also the
+    # bound of this process's stand-in while a Redis cache is down.
+    cache_max_memory: int = Field(64 * 1024 * 1024, gt=0)
     ttl: float = Field(60.0, gt=0, le=86400)
     stale_ttl: float = Field(600.0, ge=0, le=7 * 86400)
     # How long an upstream "no such coin" / "unsupported currency" answer is remembered.
@@ -123,7 +126,3 @@ class CryptoSettings(PluginSettings):
     @property
     def refresh_interval(self) -> float:
         return self.ws_refresh if self.ws_refresh is not None else self.ttl
-
-    @property
-    def is_shared_cache(self) -> bool:
-        return not self.cache.startswith("memory")

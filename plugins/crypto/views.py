@@ -124,7 +124,7 @@ def render(answer: Answer, now: float, *, transparent: bool = False) -> web.Resp
     if entry is None:
         assert answer.problem is not None
         raise answer.problem
-    age = max(0.0, now - entry.stored_at)
+    age = max(0.0, now - entry.response_time)  # since it was stored
     remaining = answer.lifetime - age
     # Whole seconds, rounded away from the boundary: fresh is >= 1, stale is <= -1.
     ttl: int | None = math.ceil(remaining) if remaining > 0 else min(math.floor(remaining), -1)

@@ -272,3 +272,20 @@ async def test_stats_count_what_happened(make_client: MakeClient, fake: FakeCoin
         "remembered_failures": 0,
         "circuit_refusals": 0,
     }
+
+
+async def test_memory_holds_at_most_cache_max_memory(make_client: MakeClient, fake: FakeCoinGecko):
+    # Room for two price entries (each its body, key and bookkeeping: about 135 bytes).
+    client = await make_client(cache_max_memory=300)
+    coins = ("bitcoin", "ethereum", "tether")
+    for coin in coins:
+        first = await client.get(f"/v1/crypto/price?ids={coin}&vs_currencies=usd")
+        assert first.headers["Cache-Status"] == "gateway; fwd=miss; stored"
+    # The least recently used went first: bitcoin's entry made room for tether's.
+    statuses = {}
+    for coin in ("tether", "ethereum", "bitcoin"):
+        again = await client.get(f"/v1/crypto/price?ids={coin}&vs_currencies=usd")
+        assert again.status == 200
+        statuses[coin] = again.headers["Cache-Status"].split(";")[1].strip()
+    assert statuses == {"tether": "hit", "ethereum": "hit", "bitcoin": "fwd=miss"}
+    assert fake.calls["/simple/price"] == 4

@@ -66,11 +66,11 @@ async def test_an_entry_is_fresh_elsewhere_exactly_as_long_as_here(
     client = await make_client(ttl=TTL)
     first = await client.get(path)
     assert verdict(judged(first, await first.read())) == "fresh"
-    entry = await crypto_subapp(client)[PROXY].cache.get(
+    entry = await crypto_subapp(client)[PROXY].store.get(
         "/simple/price?ids=bitcoin&vs_currencies=usd"
     )
     assert entry is not None
-    _clock(monkeypatch, entry.stored_at + after)
+    _clock(monkeypatch, entry.response_time + after)
     response = await client.get(path)
     linter = judged(response, await response.read())
     assert verdict(linter) == "fresh"
@@ -90,10 +90,10 @@ async def test_a_stale_answer_is_stale_elsewhere(
     client = await make_client(ttl=TTL)
     path = "/v1/crypto/coins/bitcoin/"
     await client.get(path)
-    entry = await crypto_subapp(client)[PROXY].cache.get("/coins/bitcoin")
+    entry = await crypto_subapp(client)[PROXY].store.get("/coins/bitcoin")
     assert entry is not None
     fake.fail(503)
-    _clock(monkeypatch, entry.stored_at + TTL + 5)
+    _clock(monkeypatch, entry.response_time + TTL + 5)
     stale = await client.get(path)
     assert stale.status == 200
     assert stale.headers["Cache-Status"].startswith("gateway; hit; detail=revalidating; ttl=-")

@@ -24,9 +24,9 @@ TTL = 60
 
 
 async def _stored_at(client: TestClient, key: str = price_question(QUERY).key) -> float:
-    entry = await crypto_subapp(client)[PROXY].cache.get(key)
+    entry = await crypto_subapp(client)[PROXY].store.get(key)
     assert entry is not None
-    return entry.stored_at
+    return entry.response_time
 
 
 def _clock(monkeypatch: pytest.MonkeyPatch, now: float) -> None:

@@ -35,7 +35,7 @@ async def two_gateways(
     first = await aiohttp_client(await gateway_app(crypto_config(fake, **settings)))
     second = await aiohttp_client(await gateway_app(crypto_config(fake, **settings)))
     proxies = [crypto_subapp(client)[PROXY] for client in (first, second)]
-    assert proxies[0] is not proxies[1] and proxies[0].cache is not proxies[1].cache
+    assert proxies[0] is not proxies[1] and proxies[0].store is not proxies[1].store
     return first, second
 
 
@@ -139,5 +139,5 @@ async def test_unreachable_redis_does_not_stop_the_start(fake: FakeCoinGecko, ca
         await server.start_server()  # serves from memory until Redis answers
     finally:
         await server.close()
-    assert "the redis cache failed to answer at start-up" in caplog.text
+    assert "the Redis cache failed to answer at start-up" in caplog.text
     assert "hunter2" not in caplog.text
