@@ -28,9 +28,11 @@ def health_checks(app: web.Application) -> list[HealthCheck]:
         try:
             await store.ping()
         except Exception as exc:
+            # The error's class only: its text names the Redis address, and /health is public
+            # (the log line of the outage has the rest, once).
             output = (
                 f"the {store.kind} backend does not answer "
-                f"({type(exc).__name__}: {exc}); serving from this process's memory"
+                f"({type(exc).__name__}); serving from this process's memory"
             )
             return CheckResult("fail", output)
         return CheckResult(output=f"{store.kind} backend answers")
@@ -45,7 +47,8 @@ def health_checks(app: web.Application) -> list[HealthCheck]:
         try:
             remaining = await proxy.window_remaining()
         except Exception as exc:  # the cache's own check reports it; this one only warns
-            return CheckResult("warn", f"rate-limit window unknown: {exc}", details=details)
+            output = f"rate-limit window unknown ({type(exc).__name__})"
+            return CheckResult("warn", output, details=details)
         last = proxy.last_outcome
         if last is not None:
             details["lastCall"] = datetime.fromtimestamp(last.at, UTC).isoformat()

@@ -83,6 +83,7 @@ async def test_a_redis_outage_falls_back_to_memory_and_back(
         check = body["checks"]["crypto:cache"][0]
         assert check["status"] == "warn"
         assert "serving from this process's memory" in check["output"]
+        assert str(private_redis.port) not in check["output"]  # /health is public
 
     outage_lines = [r for r in caplog.records if "cache failed" in r.getMessage()]
     assert len(outage_lines) == 1, [r.getMessage() for r in outage_lines]
