@@ -23,6 +23,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from gateway.config import GatewayConfig
+from gateway.dispatch import Served
 from gateway.errors import ProblemError, answer_error
 from gateway.request_id import HEADER, choose_request_id, stamp
 
@@ -51,15 +52,18 @@ def _under(path: str, prefixes: tuple[str, ...]) -> bool:
 
 def split_listeners(
     handler: Handler, config: GatewayConfig, admin_port: int | None = None
-) -> Handler:
+) -> Served:
     """``handler``, answering 404 for the admin paths on the public listener and for every
     other path on the admin one: the listener on ``admin_port`` (by default ``[gateway]
-    admin_port``)."""
+    admin_port``). Retired as gateway.dispatch.Served says."""
     if admin_port is None:
         admin_port = config.gateway.admin_port
     admin = admin_prefixes(config)
+    forward: Handler | None = None
 
     async def split(request: web.Request) -> web.StreamResponse:
+        if forward is not None:  # retired by a reload: the tree served now answers
+            return await forward(request)
         transport = request.transport
         local = transport.get_extra_info("sockname") if transport is not None else None
         on_admin = isinstance(local, tuple) and len(local) > 1 and local[1] == admin_port
@@ -77,4 +81,8 @@ def split_listeners(
         stamp(response, choose_request_id(request.headers.get(HEADER)))
         return response
 
-    return split
+    def retire(to: Handler) -> None:
+        nonlocal forward
+        forward = to
+
+    return Served(split, retire)

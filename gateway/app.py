@@ -491,6 +491,8 @@ async def _mark_started(app: web.Application) -> None:
 
 
 async def _mark_draining(app: web.Application) -> None:
+    if app[STATE].retired:  # a reload's previous tree: nothing drains (gateway/reload.py)
+        return
     app[STATE].draining = True
     if not app[STATE].replaced:
         log.info("draining: readiness now fails; in-flight requests may finish")

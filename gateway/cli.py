@@ -223,6 +223,17 @@ def _parser() -> tuple[argparse.ArgumentParser, argparse._SubParsersAction[Any]]
     )
     serve.set_defaults(handler=_serve)
 
+    reload = commands.add_parser(
+        "reload",
+        help="tell the running gateway to reload its config (SIGHUP), found by its pid file",
+    )
+    reload.add_argument(
+        "--pid-file",
+        help="the pid file the gateway wrote (default: [gateway] pid_file, else the one named "
+        "after the config file's path)",
+    )
+    reload.set_defaults(handler=_reload)
+
     check = commands.add_parser("check", help="validate the config and every enabled plugin")
     check.add_argument(
         "--connect",
@@ -297,14 +308,16 @@ def _serve(args: argparse.Namespace, config: GatewayConfig) -> int:
         from gateway.session_secret import session_secret
 
         session_secret()  # made here, if it must be, so that every worker shares it
-        GunicornApplication(config, listeners(config, host, port), args.workers).run()
+        public = None if args.host or args.port else (host, port)
+        GunicornApplication(config, listeners(config, host, port), args.workers, public).run()
         return 0
     from gateway.serve import serve_single
 
     try:
         with asyncio.Runner(loop_factory=lambda: new_event_loop(settings.loop)) as runner:
             log_loop(runner.get_loop(), settings.loop)
-            runner.run(serve_single(config, host, port))
+            chosen = bool(args.host or args.port)
+            runner.run(serve_single(config, host, port, chosen_address=chosen))
     except ListenError as exc:
         print(f"error: {config.path}: {exc}", file=sys.stderr)
         return EXIT_FAILED
@@ -314,6 +327,28 @@ def _serve(args: argparse.Namespace, config: GatewayConfig) -> int:
         return EXIT_FAILED
     finally:
         writer.flush()  # the access lines of the last requests, before anything else is said
+    return 0
+
+
+def _reload(args: argparse.Namespace, config: GatewayConfig) -> int:
+    """Send SIGHUP to the gateway serving ``config`` (its pid file says which process): the
+    single process reloads in place, the master of ``--workers`` replaces its workers. The
+    config must load first; how the reload went is in the gateway's log and status."""
+    import signal
+
+    from gateway.pid_file import NoGateway, pid_file_of, running_gateway
+
+    path = Path(args.pid_file) if args.pid_file else pid_file_of(config)
+    try:
+        pid = running_gateway(path)
+    except NoGateway as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    os.kill(pid, signal.SIGHUP)
+    print(
+        f"asked the gateway (pid {pid}, from {path}) to reload {config.path}; its log and "
+        "/_gateway/status say how the reload went"
+    )
     return 0
 
 

@@ -210,6 +210,10 @@ class GatewaySettings(BaseModel):
     ipv6_prefix: int = Field(64, ge=1, le=128)
     # OpenTelemetry traces (gateway/tracing.py), the [gateway.tracing] table.
     tracing: TracingSettings = TracingSettings()
+    # Where `gateway serve` writes its process id, for `gateway reload` (gateway/pid_file.py);
+    # relative to the config file's folder. Unset: a file in the runtime folder named after
+    # the config file's path, so that `gateway reload --config PATH` finds it.
+    pid_file: str | None = None
 
     @model_validator(mode="after")
     def _two_ports(self) -> GatewaySettings:

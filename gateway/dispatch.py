@@ -26,7 +26,7 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from functools import lru_cache, partial
-from typing import Any
+from typing import Any, NamedTuple
 
 from aiohttp import hdrs, web
 from aiohttp.web_urldispatcher import MatchInfoError, PrefixedSubAppResource
@@ -42,7 +42,21 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 Observe = Callable[[web.Request, int, float], None]
 
 
-def dispatcher(root: web.Application, stock: Handler, observe: Observe | None = None) -> Handler:
+class Served(NamedTuple):
+    """The request handler of one application tree, and how to retire it.
+
+    A connection keeps the handler it was made with (aiohttp's ``RequestHandler`` reads its
+    server's ``request_handler`` once), so when a reload in one process serves a new tree
+    (gateway/reload.py), the old handler is told to pass every later request on to
+    ``retire``'s argument, the server's current one: an open keep-alive connection is then
+    answered by the new tree, at the cost, for the tree being served, of one closure read.
+    """
+
+    handle: Handler
+    retire: Callable[[Handler], None]
+
+
+def dispatcher(root: web.Application, stock: Handler, observe: Observe | None = None) -> Served:
     """The request handler serving ``root``, the application gateway.app.create_app built
     (frozen: its routes and its one middleware are final).
 
@@ -62,8 +76,11 @@ def dispatcher(root: web.Application, stock: Handler, observe: Observe | None = 
     # hashes the applications, in Python).
     with_own = {id(app) for app in _apps_below(root) if app.middlewares}
     mounted = _direct_prefixes(router)
+    forward: Handler | None = None  # set once a reload serves another tree
 
     async def dispatch(request: web.Request) -> web.StreamResponse:
+        if forward is not None:  # retired: the tree served now answers (see Served)
+            return await forward(request)
         if (refused := refused_coding(request)) is not None:
             return _refuse(request, refused, observe)
         # The plugin a path is under, found as the root router's walk would find it (the
@@ -110,7 +127,11 @@ def dispatcher(root: web.Application, stock: Handler, observe: Observe | None = 
             return response
         return await root_middleware(request, handler)
 
-    return dispatch
+    def retire(to: Handler) -> None:
+        nonlocal forward
+        forward = to
+
+    return Served(dispatch, retire)
 
 
 def _continuing(handler: Handler) -> Handler:
@@ -137,15 +158,18 @@ def _stacked(middlewares: Sequence[Any]) -> Any:
     return stacked
 
 
-def _expecting_problems(handler: Handler, observe: Observe | None) -> Handler:
+def _expecting_problems(handler: Handler, observe: Observe | None) -> Served:
     """``handler`` (aiohttp's own handling of the root) with its 417 to an unknown ``Expect``
     answered as problem+json, as :func:`_expect` answers it.
 
     An error raised out of aiohttp's handling that is not problem+json can only come from
     before the root middleware, which answers every other error: the ``Expect`` handler's.
     """
+    forward: Handler | None = None
 
     async def handle(request: web.Request) -> web.StreamResponse:
+        if forward is not None:  # retired (see Served)
+            return await forward(request)
         if (refused := refused_coding(request)) is not None:
             return _refuse(request, refused, observe)
         started = time.perf_counter()
@@ -158,7 +182,11 @@ def _expecting_problems(handler: Handler, observe: Observe | None) -> Handler:
         refused_unread(request, response)  # a continue_when_read route's refusal
         return response
 
-    return handle
+    def retire(to: Handler) -> None:
+        nonlocal forward
+        forward = to
+
+    return Served(handle, retire)
 
 
 async def _expect(

@@ -34,7 +34,7 @@ from aiohttp import web
 
 from gateway.config import GatewaySettings
 from gateway.errors import ProblemError, problem_response
-from gateway.keys import STATE, GatewayState
+from gateway.keys import CONFIG, STATE, GatewayState
 from gateway.protocol import ProtocolRunner
 
 log = logging.getLogger("gateway.drain")
@@ -62,8 +62,16 @@ class DrainingRunner(ProtocolRunner):
         super().__init__(app, **options)
         # A gunicorn worker always keeps least_grace: its siblings take the new connections,
         # and its keep-alive clients need one answer with Connection: close to move over.
+        self.least_grace = least_grace
         self.accept_grace = max(settings.accept_grace, least_grace)
         self.skip_grace = False  # set for SIGINT
+
+    def serve(
+        self, app: web.Application, stock: web.Server, shutdown_timeout: float, **options: Any
+    ) -> web.Application:
+        previous = super().serve(app, stock, shutdown_timeout, **options)
+        self.accept_grace = max(app[CONFIG].gateway.accept_grace, self.least_grace)
+        return previous
 
     async def cleanup(self) -> None:
         state = self.app[STATE]
@@ -108,7 +116,9 @@ def track(app: web.Application, settings: GatewaySettings) -> None:
 
     async def finish_in_flight(app: web.Application) -> None:
         state = app[STATE]
-        state.draining = True
+        # A tree a reload retired is not draining: its answers leave connections open, since
+        # the tree served now answers their next requests (gateway/reload.py).
+        state.draining = not state.retired
         pending = {task for task in state.in_flight if not task.done()}
         if not pending:
             return

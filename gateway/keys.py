@@ -25,6 +25,10 @@ class GatewayState:
     # but the instance is not going away and its replacement already serves, so its readiness
     # keeps answering for the instance: a probe it takes during its drain is no 503.
     replaced: bool = False
+    # A tree that a reload in one process replaced (gateway/reload.py): its requests in flight
+    # finish and its plugins stop, but it does not drain: the process and its connections go
+    # on, answered by the new tree.
+    retired: bool = False
     # Whether this process is out of file descriptors (readiness fails with the reason).
     descriptors: DescriptorWatch = field(default_factory=DescriptorWatch)
 

@@ -60,7 +60,8 @@ from aiohttp.web_protocol import ERROR as UNPARSED
 from gateway.admin_listener import split_listeners
 from gateway.aiohttp_seam import request_state
 from gateway.bodies import HANDLER_ARGS
-from gateway.dispatch import dispatcher
+from gateway.config import GatewaySettings
+from gateway.dispatch import Served, dispatcher
 from gateway.errors import (
     PROBLEM_CONTENT_TYPE,
     UPGRADE_REFUSED,
@@ -189,10 +190,11 @@ class GatewayRequestHandler(web.RequestHandler):
         host = peer[0] if isinstance(peer, tuple) and peer else None
         if host is None:
             return
-        if not self.connection_server.admit(host):
+        counted = self.connection_server.admit(host)
+        if counted is None:
             self._refuse_connection(transport)
             return
-        self.counted_peer = host
+        self.counted_peer = counted or None
 
     def connection_lost(self, exc: BaseException | None) -> None:
         if self.counted_peer is not None:
@@ -273,7 +275,13 @@ class GatewayRequestHandler(web.RequestHandler):
 
 class ConnectionServer(web.Server):
     """aiohttp's low-level server making :class:`GatewayRequestHandler` connections, with a
-    limit on the connections one peer may hold."""
+    limit on the connections one peer may hold.
+
+    Its ``request_handler`` and request factory are those of the application tree served
+    now; :meth:`serve` replaces them (a reload in one process, gateway/reload.py). A
+    connection keeps the handler it was made with, which a reload retires so that it passes
+    each later request on to :meth:`serve_current` (gateway.dispatch.Served).
+    """
 
     def __init__(
         self,
@@ -281,11 +289,8 @@ class ConnectionServer(web.Server):
         *,
         loop: asyncio.AbstractEventLoop,
         request_factory: RequestFactory,
+        settings: GatewaySettings,
         handler_cancellation: bool = False,
-        measure: bool = False,
-        max_connections_per_peer: int = 0,
-        trusted: TrustedProxies | None = None,
-        ipv6_prefix: int = 64,
         **handler_options: Any,
     ) -> None:
         super().__init__(
@@ -299,16 +304,42 @@ class ConnectionServer(web.Server):
         self.event_loop = loop
         self.handler_options = handler_options
         self.request_of = request_factory
-        self.measure = measure
-        self.max_connections_per_peer = max_connections_per_peer
-        self.ipv6_prefix = ipv6_prefix
-        # A trusted proxy carries many clients' connections: it is not limited as one peer.
-        self.trusted = trusted or TrustedProxies([])
+        self.limit(settings)
         self.per_peer: Counter[str] = Counter()
         self.refusals = OncePer()
 
     def __call__(self) -> GatewayRequestHandler:
         return GatewayRequestHandler(self, loop=self.event_loop, **self.handler_options)
+
+    def serve(
+        self,
+        handler: Callable[[web.Request], Awaitable[web.StreamResponse]],
+        request_factory: RequestFactory,
+        settings: GatewaySettings,
+        **handler_options: Any,
+    ) -> None:
+        """Answer every request from now on with ``handler`` (a new tree's), on connections
+        made from now on with ``handler_options`` (the access log, keep-alive) and the
+        per-peer limits of ``settings``. Requests already being answered are not touched."""
+        self.request_handler = cast(
+            Callable[[web.BaseRequest], Awaitable[web.StreamResponse]], handler
+        )
+        self.request_of = request_factory
+        self.handler_options = handler_options
+        self.limit(settings)
+
+    def serve_current(self, request: web.Request) -> Awaitable[web.StreamResponse]:
+        """What a retired tree's handler passes its requests to: the current tree's answer
+        (not a coroutine of its own: one call, no extra frame to await through)."""
+        return self.request_handler(request)
+
+    def limit(self, settings: GatewaySettings) -> None:
+        """The per-peer connection limit as ``settings`` set it (at start and on a reload)."""
+        self.measure = settings.metrics
+        self.max_connections_per_peer = settings.max_connections_per_peer
+        self.ipv6_prefix = settings.ipv6_prefix
+        # A trusted proxy carries many clients' connections: it is not limited as one peer.
+        self.trusted = TrustedProxies(settings.trusted_proxies, settings.forwarded_header)
 
     def make_request(
         self,
@@ -346,15 +377,16 @@ class ConnectionServer(web.Server):
                 return request
         return self.request_of(message, payload, protocol, writer, task)
 
-    def admit(self, peer: str) -> bool:
-        """Count one more connection of ``peer``, unless it already holds the most allowed.
+    def admit(self, peer: str) -> str | None:
+        """Count one more connection of ``peer``, unless it already holds the most allowed
+        (None); the key it was counted under, for :meth:`release` (``""``: not counted).
 
         Counted by :func:`~gateway.proxies.address_bucket`: one IPv6 host holds a whole
         network (``[gateway] ipv6_prefix``), and an IPv4-mapped peer is its IPv4 address.
         """
         limit = self.max_connections_per_peer
         if not limit or self.trusted.trusts(peer):
-            return True
+            return ""
         peer = address_bucket(peer, self.ipv6_prefix)
         if self.per_peer[peer] >= limit:
             if self.refusals.ready():
@@ -365,14 +397,15 @@ class ConnectionServer(web.Server):
                     limit,
                     self.refusals.take_suppressed(),
                 )
-            return False
+            return None
         self.per_peer[peer] += 1
-        return True
+        return peer
 
     def release(self, peer: str) -> None:
-        peer = address_bucket(peer, self.ipv6_prefix)
+        """One connection fewer for the key :meth:`admit` counted it under (kept, not made
+        again: a reload may change ``ipv6_prefix`` while the connection is open)."""
         if peer not in self.per_peer:
-            return  # not counted (no limit, or a trusted proxy)
+            return
         self.per_peer[peer] -= 1
         if self.per_peer[peer] <= 0:
             del self.per_peer[peer]
@@ -397,6 +430,10 @@ class ProtocolRunner(web.AppRunner):
 
     ``admin_port`` is the port of the admin listener when it is not ``[gateway] admin_port``
     (the testing kit listens on a free one); it splits paths only when either is set.
+
+    :attr:`app` is the application tree served now: the one the runner was made with, until a
+    reload in one process serves another (:meth:`serve`, gateway/reload.py); the drain and the
+    cleanup are that tree's.
     """
 
     def __init__(
@@ -409,6 +446,7 @@ class ProtocolRunner(web.AppRunner):
         **handler_options: Any,
     ) -> None:
         super().__init__(app, shutdown_timeout=shutdown_timeout, **handler_options)
+        self.tree = app
         self.drain_timeout = shutdown_timeout
         self.handler_cancellation = handler_cancellation
         self.admin_port = admin_port
@@ -416,6 +454,11 @@ class ProtocolRunner(web.AppRunner):
         # log, keep-alive) and the root application's handler_args (gateway/bodies.py).
         self.handler_options = {**handler_options, **HANDLER_ARGS}
         self.connections: ConnectionServer | None = None
+        self.served: Served | None = None
+
+    @property
+    def app(self) -> web.Application:
+        return self.tree
 
     @property
     def server(self) -> web.Server | None:
@@ -427,27 +470,41 @@ class ProtocolRunner(web.AppRunner):
         await super().setup()
         stock = super().server  # aiohttp's, never listened on: its factory is the app's own
         assert stock is not None
-        config = self.app[CONFIG]
-        settings = config.gateway
-        # gateway/dispatch.py: the root's routing and middleware, without aiohttp's
-        # per-application layers (the app is frozen by now).
-        handler = dispatcher(
-            self.app, stock.request_handler, observe_safely if settings.metrics else None
-        )
-        admin_port = self.admin_port if self.admin_port is not None else settings.admin_port
-        if admin_port is not None:  # gateway/admin_listener.py
-            handler = split_listeners(handler, config, admin_port)
+        self.served = served = serving(self.app, stock, self.admin_port)
         self.connections = ConnectionServer(
-            handler,
+            served.handle,
             loop=loop,
             request_factory=stock.request_factory,
             handler_cancellation=self.handler_cancellation,
-            measure=settings.metrics,
-            max_connections_per_peer=settings.max_connections_per_peer,
-            ipv6_prefix=settings.ipv6_prefix,
-            trusted=TrustedProxies(settings.trusted_proxies, settings.forwarded_header),
+            settings=self.app[CONFIG].gateway,
             **self.handler_options,
         )
+
+    def serve(
+        self, app: web.Application, stock: web.Server, shutdown_timeout: float, **options: Any
+    ) -> web.Application:
+        """Serve ``app`` from the next request on, on every connection, the open ones too;
+        return the tree served until now, whose requests in flight go on (its caller stops
+        it). ``app`` is started, and ``stock`` the server aiohttp made of it (its runner's,
+        never listened on: its request handler and factory are the tree's)."""
+        assert self.connections is not None and self.served is not None
+        previous, retired = self.tree, self.served
+        self.served = serving(app, stock, self.admin_port)
+        self.connections.serve(
+            self.served.handle,
+            stock.request_factory,
+            app[CONFIG].gateway,
+            **{**options, **HANDLER_ARGS},
+        )
+        # Connections made before now hold the retired tree's handler: from here on it
+        # passes their requests to the tree served now (whichever that is by then).
+        retired.retire(self.connections.serve_current)
+        self.tree = app
+        self.drain_timeout = shutdown_timeout
+        return previous
+
+    async def shutdown(self) -> None:
+        await self.app.shutdown()
 
     async def cleanup(self) -> None:
         """Stop listening, close idle connections, run the app's on_shutdown, give requests
@@ -463,6 +520,21 @@ class ProtocolRunner(web.AppRunner):
             await server.shutdown(self.drain_timeout)
             self.connections = None
         await self.app.cleanup()
+
+
+def serving(app: web.Application, stock: web.Server, admin_port: int | None = None) -> Served:
+    """The request handler of the tree ``app`` (started and frozen): gateway/dispatch.py's
+    routing, split between the listeners when there is an admin listener (on ``admin_port``,
+    else ``[gateway] admin_port``)."""
+    settings = app[CONFIG].gateway
+    # gateway/dispatch.py: the root's routing and middleware, without aiohttp's
+    # per-application layers (the app is frozen by now).
+    served = dispatcher(app, stock.request_handler, observe_safely if settings.metrics else None)
+    if admin_port is None:
+        admin_port = settings.admin_port
+    if admin_port is not None:  # gateway/admin_listener.py
+        served = split_listeners(served.handle, app[CONFIG], admin_port)
+    return served
 
 
 def install_resource_log(loop: asyncio.AbstractEventLoop) -> None:

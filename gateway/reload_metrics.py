@@ -1,7 +1,8 @@
 """How configuration reloads went: ``gateway_config_reloads_total{outcome}`` and
 ``gateway_config_last_reload_timestamp_seconds``, written where a reload is decided (the master
-of ``gateway serve --workers``), with the last outcome kept in a small file in the metrics
-folder, which every worker reads for ``/_gateway/status`` (:func:`last_reload`).
+of ``gateway serve --workers``, or the single process itself: gateway/reload.py), with the last
+outcome kept in a small file in the metrics folder, which every worker reads for
+``/_gateway/status`` (:func:`last_reload`), or in memory when one process serves.
 
 Apart from gateway/runtime_metrics.py so that the master, which serves no request, creates no
 per-process series of its own.
@@ -23,7 +24,7 @@ RELOAD_FILE = "last_reload.json"
 RELOADS = Counter(
     "gateway_config_reloads_total",
     "Configuration reloads asked for (SIGHUP), by outcome: done, refused (the file did not "
-    "validate) or abandoned (a new worker did not start).",
+    "validate) or abandoned (a new worker or a plugin of the new configuration did not start).",
     ["outcome"],
 )
 OUTCOMES = ("done", "refused", "abandoned")
@@ -34,6 +35,8 @@ LAST_RELOAD = Gauge(
     "When the last reload was asked for (Unix time).",
     multiprocess_mode="livemax",  # a dead worker's file goes with it (metrics_folder.py)
 )
+# The last reload of a single process (no metrics folder): its own memory is the record.
+_last: dict[str, Any] | None = None
 
 
 def record_reload(outcome: str, detail: str = "") -> None:
@@ -41,9 +44,11 @@ def record_reload(outcome: str, detail: str = "") -> None:
     now = time.time()
     RELOADS.labels(outcome).inc()
     LAST_RELOAD.set(now)
+    global _last
+    record = {"time": now, "outcome": outcome, "detail": detail}
+    _last = record
     folder = os.environ.get(MULTIPROC_ENV)
     if folder:
-        record = {"time": now, "outcome": outcome, "detail": detail}
         temporary = Path(folder) / f".{RELOAD_FILE}.{os.getpid()}"
         temporary.write_text(json.dumps(record))
         temporary.replace(Path(folder) / RELOAD_FILE)  # whole or not at all for readers
@@ -53,7 +58,7 @@ def last_reload() -> dict[str, Any] | None:
     """The last reload's time (Unix), outcome and detail, or None when none was asked for."""
     folder = os.environ.get(MULTIPROC_ENV)
     if not folder:
-        return None
+        return _last
     try:
         found = json.loads((Path(folder) / RELOAD_FILE).read_text())
     except (OSError, ValueError):

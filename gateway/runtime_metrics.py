@@ -88,11 +88,24 @@ def config_hash(path: Path) -> str:
         return "-"
 
 
+# The config hash this process's series says it serves (describe_build's last).
+_described: str | None = None
+
+
 def describe_build(digest: str) -> None:
     """Set this process's build and config series (as it starts serving: a process that only
-    builds the application, such as the master of --workers checking a file, sets none)."""
+    builds the application, such as the master of --workers checking a file, sets none).
+
+    A reload in one process (gateway/reload.py) describes the new file's hash: the old one's
+    series goes, so that the process shows one hash, the one it now serves.
+    """
+    global _described
     BUILD_INFO.labels(__version__, platform.python_version(), aiohttp.__version__).set(1)
+    if _described is not None and _described != digest:
+        with contextlib.suppress(KeyError):  # another gateway in this process (a test's)
+            CONFIG_INFO.remove(_described)
     CONFIG_INFO.labels(digest).set(1)
+    _described = digest
 
 
 def sample_process() -> None:

@@ -5,14 +5,19 @@ aiohttp's ``web.run_app`` closes the listener the moment SIGTERM arrives and die
 
 - SIGTERM: readiness fails, ``accept_grace`` seconds of serving, then the drain;
 - SIGINT: the same drain without the grace period (a terminal's Ctrl+C);
-- SIGHUP: logged and ignored. One process cannot swap itself without closing its listener,
-  so it does not reload (``--workers N`` reloads one worker at a time); it never drops a
-  request for it either.
+- SIGHUP: a live reload (gateway/reload.py): plugins.toml is validated, the new plugins are
+  started, and the new tree answers every request from then on, on the same listeners and the
+  same open connections, while the old tree's requests finish and its plugins stop. A file
+  that does not validate, or a plugin that fails to start, leaves the old tree serving.
+
+Once it serves, the process writes its id to the pid file (gateway/pid_file.py), which
+``gateway reload`` reads, and removes it as it exits.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 import socket
@@ -23,6 +28,7 @@ from gateway.config import GatewayConfig
 from gateway.drain import DrainingRunner
 from gateway.listen import ListenError, bind, explain
 from gateway.logs import runner_options
+from gateway.pid_file import pid_file_of, written
 
 log = logging.getLogger("gateway.serve")
 
@@ -39,10 +45,15 @@ def listeners(config: GatewayConfig, host: str, port: int) -> list[tuple[str, st
     return found
 
 
-async def serve_single(config: GatewayConfig, host: str, port: int) -> None:
-    """Serve until SIGTERM or SIGINT, then drain; raises ListenError before anything starts
-    when an address cannot be listened on, PluginSetupError at start-up."""
+async def serve_single(
+    config: GatewayConfig, host: str, port: int, *, chosen_address: bool = False
+) -> None:
+    """Serve until SIGTERM or SIGINT, then drain, reloading on SIGHUP; raises ListenError
+    before anything starts when an address cannot be listened on, PluginSetupError at
+    start-up. ``chosen_address``: ``--host`` or ``--port`` chose the address, not the config
+    (whose own may then change in a reload)."""
     from gateway.app import create_app
+    from gateway.reload import Reloader
 
     # gateway/listen.py: bound first, so a taken port stops nothing half-started.
     sockets: list[socket.socket] = []
@@ -62,6 +73,8 @@ async def serve_single(config: GatewayConfig, host: str, port: int) -> None:
         for sock in sockets:
             sock.close()
         raise
+    reloader: Reloader | None = None
+    finally_steps = contextlib.ExitStack()
     try:
         for (setting, at_host, at_port), sock in zip(wanted, sockets, strict=True):
             try:
@@ -78,21 +91,28 @@ async def serve_single(config: GatewayConfig, host: str, port: int) -> None:
             print(f"======== Running on {', '.join(banner)} ========", flush=True)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
+        reloader = Reloader(runner, config, None if chosen_address else (host, port))
 
         def on_signal(signum: int) -> None:
-            if signum == signal.SIGHUP:
-                log.warning(
-                    "SIGHUP ignored: a single process does not reload (use --workers N for "
-                    "rolling reloads); nothing was interrupted"
-                )
-                return
             if stop.is_set():
+                if signum == signal.SIGHUP:
+                    log.warning("SIGHUP ignored: the gateway is stopping, it does not reload")
                 return  # a second signal while draining changes nothing
+            if signum == signal.SIGHUP:
+                reloader.request()
+                return
             runner.skip_grace = signum == signal.SIGINT
             stop.set()
 
         for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             loop.add_signal_handler(signum, on_signal, signum)
+        # Written once serving and signals are handled; removed once everything has stopped.
+        finally_steps.enter_context(written(pid_file_of(config)))
         await stop.wait()
     finally:
-        await runner.cleanup()
+        with finally_steps:  # the pid file goes last, whatever happens before
+            if reloader is not None:
+                await reloader.close()  # a reload still starting is cancelled: this tree drains
+            await runner.cleanup()
+            if reloader is not None:
+                await reloader.finish()  # the previous trees still stopping

@@ -72,6 +72,12 @@ def _without_query(url: yarl.URL) -> str:
     return str(url.with_query(None).with_fragment(None))
 
 
+# The gateways of this process whose tracing has started, oldest first: the client
+# instrumentations report to the last one's provider (a reload in one process starts the new
+# tree's tracing before the old tree's stops).
+_running: list[Tracing] = []
+
+
 class Tracing:
     """This process's tracer provider, its exporter and the instrumentations it turned on."""
 
@@ -108,19 +114,8 @@ class Tracing:
                 self.exporter, max_queue_size=settings.max_queue_size, schedule_delay_millis=1000
             )
         )
-        started: list[tuple[Any, dict[str, Any]]] = [
-            (AioHttpClientInstrumentor(), {"url_filter": _without_query}),
-            (RedisInstrumentor(), {}),
-            # Its declared range ends before SQLAlchemy 2.1, which the gateway uses: the
-            # hooks it needs (create_async_engine, the engine's cursor events) are unchanged,
-            # and tests/tracing checks its spans and their parents against 2.1.
-            (SQLAlchemyInstrumentor(), {"skip_dep_check": True}),
-        ]
-        for instrumentor, options in started:
-            if instrumentor.is_instrumented_by_opentelemetry:
-                continue  # another gateway in this process (a test's) already did
-            instrumentor.instrument(tracer_provider=self.provider, **options)
-            self._instrumentors.append(instrumentor)
+        _running.append(self)
+        self._instrument()
         headers = ", ".join(f"{name}=***" for name in self.settings.headers) or "none"
         log.info(
             "tracing on: OTLP/HTTP to %s (headers: %s), sampling ratio %g, service %r",
@@ -130,12 +125,39 @@ class Tracing:
             self.settings.service_name,
         )
 
+    def _instrument(self) -> None:
+        """The client instrumentations on, reporting to this provider: taken over from
+        another running gateway of this process (a reload's previous tree, which stops
+        next), left alone when something else turned them on."""
+        wanted: list[tuple[Any, dict[str, Any]]] = [
+            (AioHttpClientInstrumentor(), {"url_filter": _without_query}),
+            (RedisInstrumentor(), {}),
+            # Its declared range ends before SQLAlchemy 2.1, which the gateway uses: the
+            # hooks it needs (create_async_engine, the engine's cursor events) are unchanged,
+            # and tests/tracing checks its spans and their parents against 2.1.
+            (SQLAlchemyInstrumentor(), {"skip_dep_check": True}),
+        ]
+        for instrumentor, options in wanted:  # instrumentors are singletons
+            owner = next((t for t in _running if instrumentor in t._instrumentors), None)
+            if owner is not None and owner is not self:
+                instrumentor.uninstrument()
+                owner._instrumentors.remove(instrumentor)
+            elif instrumentor.is_instrumented_by_opentelemetry:
+                continue  # by this gateway already, or by someone else
+            instrumentor.instrument(tracer_provider=self.provider, **options)
+            self._instrumentors.append(instrumentor)
+
     async def stop(self) -> None:
         """Instrumentations off, waiting spans exported (bounded by ``export_timeout``; at
-        once while the collector is away)."""
+        once while the collector is away). The instrumentations go back to the gateway of
+        this process started before this one, if it still runs."""
         for instrumentor in self._instrumentors:
             instrumentor.uninstrument()
         self._instrumentors.clear()
+        if self in _running:
+            _running.remove(self)
+            if _running:
+                _running[-1]._instrument()
         if self.exporter is None:
             return
         self.exporter.abort_retries()

@@ -40,7 +40,9 @@ from gateway.drain import DrainingRunner
 from gateway.event_loop import chosen_loop, log_loop
 from gateway.log_writer import writer
 from gateway.logs import JsonGunicornLogger, configure_logging, runner_options
+from gateway.pid_file import pid_file_of, written
 from gateway.plugin_report import build_problems, build_report
+from gateway.reload import Address, moved_listeners
 from gateway.reload_metrics import record_reload
 
 # How long a new worker may take to boot during a reload before the reload is abandoned.
@@ -87,26 +89,23 @@ def _set_replaced(replaced: bool) -> None:
         runner.app[STATE].replaced = replaced
 
 
-def config_problems(path: str, admin: tuple[str, int | None] | None = None) -> list[str]:
+def config_problems(
+    path: str, admin: Address | None = None, public: Address | None = None
+) -> list[str]:
     """What ``gateway check`` would report about the file at ``path``; empty when it is fine.
 
-    ``admin``, the admin listener the master bound (host and port), must stay as it is: the
-    master's sockets are not rebound by a reload, and workers tell the admin listener by its
-    port (gateway/admin_listener.py).
+    ``admin``, the admin listener the master bound (host and port), must stay as it is, and
+    so must ``public``, the public address when the config chose it (None when ``--host`` or
+    ``--port`` did): the master's sockets are not rebound by a reload, and workers tell the
+    admin listener by its port (gateway/admin_listener.py).
     """
     try:
         config = load_config(path)
     except ConfigError as exc:
         return [issue.format(exc.file) for issue in exc.issues]
     problems = build_problems(config, asyncio.run(build_report(config)))
-    settings = config.gateway
-    now = (settings.admin_host, settings.admin_port) if settings.admin_port else (None, None)
-    if admin is not None and now != admin:
-        problems.append(
-            f"{config.path}: gateway.admin_port: the admin listener ({now[0]}:{now[1]}) differs "
-            f"from the one the running gateway listens on ({admin[0]}:{admin[1]}) (fix: a "
-            "reload keeps the addresses; restart the gateway to change them, or restore them)"
-        )
+    if admin is not None:
+        problems += moved_listeners(config, admin, public)
     return problems
 
 
@@ -216,7 +215,7 @@ class RollingArbiter(Arbiter):
     def handle_hup(self) -> None:
         path = os.environ[CONFIG_ENV]
         self.log.info("SIGHUP: reading %s", path)
-        problems = config_problems(path, self.app.admin)
+        problems = config_problems(path, self.app.admin, self.app.public)
         if problems:
             for line in problems:
                 self.log.error(line)
@@ -318,7 +317,11 @@ class GunicornApplication(BaseApplication):
     """A gunicorn application serving the gateway with aiohttp's worker."""
 
     def __init__(
-        self, config: GatewayConfig, listeners: list[tuple[str, str, int]], workers: int
+        self,
+        config: GatewayConfig,
+        listeners: list[tuple[str, str, int]],
+        workers: int,
+        public: Address | None = None,
     ) -> None:
         self.options: dict[str, Any] = {
             # Every worker serves every address: the public one and the admin listener
@@ -352,9 +355,11 @@ class GunicornApplication(BaseApplication):
         os.environ[CONFIG_ENV] = str(config.path)
         settings = config.gateway
         # What a reload may not change (RollingArbiter.handle_hup).
-        self.admin = (
+        self.admin: Address = (
             (settings.admin_host, settings.admin_port) if settings.admin_port else (None, None)
         )
+        self.public = public  # the public address, when the config chose it
+        self.pid_file = pid_file_of(config)  # gateway reload signals the master
         super().__init__()
 
     def load_config(self) -> None:
@@ -365,7 +370,10 @@ class GunicornApplication(BaseApplication):
         return worker_runner
 
     def run(self) -> None:
-        RollingArbiter(self).run()
+        # gunicorn's own pidfile refuses to start over a live process's file; the gateway's
+        # takes it over with a warning, as the single process does (gateway/pid_file.py).
+        with written(self.pid_file):
+            RollingArbiter(self).run()
 
 
 def _address(host: str, port: int) -> str:

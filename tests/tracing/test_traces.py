@@ -13,6 +13,7 @@ import asyncio
 import hashlib
 import os
 import re
+import signal
 import textwrap
 import time
 from collections.abc import AsyncIterator
@@ -436,5 +437,50 @@ async def test_collector_back_is_said_once_and_receives_spans(tmp_path: Path) ->
             log = gateway.text()
             assert log.count("cannot be reached") == 1, log
             assert log.count("answers again") == 1, log
+        finally:
+            assert gateway.stop() == 0, gateway.text()
+
+
+async def test_a_reload_in_one_process_keeps_tracing_upstream_calls(tmp_path: Path) -> None:
+    """The client instrumentations are the process's: the new tree takes them over from the
+    old one, whose stop then leaves them on (issue 35's live reload)."""
+    collector = Collector()
+    seen: list[dict[str, str]] = []
+    async with (
+        serving(collector_app(collector)) as collector_url,
+        serving(upstream_app(seen)) as upstream_url,
+    ):
+        endpoint = f"{collector_url}/v1/traces"
+        config = write_config(tmp_path, tracing_table(endpoint), upstream_url)
+        gateway = GatewayProcess(config, tmp_path / "gateway.log")
+        try:
+            await gateway.ready()
+            renamed = tracing_table(endpoint).replace('"edge-test"', '"edge-reloaded"')
+            write_config(tmp_path, renamed, upstream_url)
+            gateway.process.send_signal(signal.SIGHUP)
+            await gateway.logged("the previous configuration's plugins have stopped")
+            async with (
+                aiohttp.ClientSession() as session,
+                session.get(
+                    f"{gateway.url}/billing/after-reload",
+                    headers={"X-API-Key": KEY, "traceparent": f"00-{TRACE_ID}-{CALLER_SPAN}-01"},
+                ) as response,
+            ):
+                assert response.status == 200
+            (server,) = await collector.wait_for(
+                lambda s: s["trace_id"] == TRACE_ID and s["kind"] == SERVER
+            )
+            assert server["resource"]["service.name"] == "edge-reloaded"
+            (client,) = await collector.wait_for(
+                lambda s: (
+                    s["trace_id"] == TRACE_ID
+                    and s["kind"] == CLIENT
+                    and "url.full" in s["attributes"]
+                )
+            )
+            assert client["parent"] == server["span_id"]
+            assert client["resource"]["service.name"] == "edge-reloaded"
+            (upstream_saw,) = [s for s in seen if s["path"] == "/after-reload"]
+            assert upstream_saw["traceparent"] == f"00-{TRACE_ID}-{client['span_id']}-01"
         finally:
             assert gateway.stop() == 0, gateway.text()
