@@ -93,7 +93,7 @@ class Tracing:
         )
         self.tracer = self.provider.get_tracer("gateway", __version__)
         self.exporter: OutageReportingExporter | None = None
-        self._instrumentors: list[Any] = []
+        self.instrumentors: list[Any] = []
 
     def start(self) -> None:
         """Turn the client instrumentations on, before any plugin opens a session, a Redis
@@ -115,7 +115,7 @@ class Tracing:
             )
         )
         _running.append(self)
-        self._instrument()
+        self.instrument()
         headers = ", ".join(f"{name}=***" for name in self.settings.headers) or "none"
         log.info(
             "tracing on: OTLP/HTTP to %s (headers: %s), sampling ratio %g, service %r",
@@ -125,7 +125,7 @@ class Tracing:
             self.settings.service_name,
         )
 
-    def _instrument(self) -> None:
+    def instrument(self) -> None:
         """The client instrumentations on, reporting to this provider: taken over from
         another running gateway of this process (a reload's previous tree, which stops
         next), left alone when something else turned them on."""
@@ -138,26 +138,26 @@ class Tracing:
             (SQLAlchemyInstrumentor(), {"skip_dep_check": True}),
         ]
         for instrumentor, options in wanted:  # instrumentors are singletons
-            owner = next((t for t in _running if instrumentor in t._instrumentors), None)
+            owner = next((t for t in _running if instrumentor in t.instrumentors), None)
             if owner is not None and owner is not self:
                 instrumentor.uninstrument()
-                owner._instrumentors.remove(instrumentor)
+                owner.instrumentors.remove(instrumentor)
             elif instrumentor.is_instrumented_by_opentelemetry:
                 continue  # by this gateway already, or by someone else
             instrumentor.instrument(tracer_provider=self.provider, **options)
-            self._instrumentors.append(instrumentor)
+            self.instrumentors.append(instrumentor)
 
     async def stop(self) -> None:
         """Instrumentations off, waiting spans exported (bounded by ``export_timeout``; at
         once while the collector is away). The instrumentations go back to the gateway of
         this process started before this one, if it still runs."""
-        for instrumentor in self._instrumentors:
+        for instrumentor in self.instrumentors:
             instrumentor.uninstrument()
-        self._instrumentors.clear()
+        self.instrumentors.clear()
         if self in _running:
             _running.remove(self)
             if _running:
-                _running[-1]._instrument()
+                _running[-1].instrument()
         if self.exporter is None:
             return
         self.exporter.abort_retries()
