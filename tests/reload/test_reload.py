@@ -540,3 +540,27 @@ async def test_gateway_reload_finds_the_gateway_by_its_pid_file(tmp_path: Path) 
         finally:
             assert gateway.stop() == 0, gateway.text()
         assert not pid_file.exists()
+
+
+async def test_the_admin_listener_splits_the_same_after_a_reload(tmp_path: Path) -> None:
+    admin_port = free_port()
+    gateway = serve(tmp_path, START, admin_port=admin_port)
+    admin = f"http://127.0.0.1:{admin_port}"
+    try:
+        # Keep-alive connections to both listeners, made before the reload, used after it.
+        async with aiohttp.ClientSession() as session:
+            for tag in ("one", "two"):
+                async with session.get(f"{gateway.url}/probe/") as response:
+                    assert (response.status, await response.json()) == (200, {"tag": tag})
+                async with session.get(f"{admin}/_gateway/status") as response:
+                    assert response.status == 200
+                async with session.get(f"{gateway.url}/_gateway/status") as response:
+                    assert response.status == 404  # an admin path, not on the public port
+                async with session.get(f"{admin}/probe/") as response:
+                    assert response.status == 404  # a public path, not on the admin port
+                if tag == "one":
+                    gateway.rewrite(SECOND, admin_port=admin_port)
+                    gateway.process.send_signal(signal.SIGHUP)
+                    await gateway.logged("reload done")
+    finally:
+        assert gateway.stop() == 0, gateway.text()
