@@ -8,7 +8,9 @@ What a plugin reads of a request, as cheap as a dict lookup: ``request_id_of``,
 ``identity_of``, ``client_address``, ``mounted_plugin``; and what its middleware puts on the
 request's answer, streamed or not: ``response_fields``, and ``on_prepare`` to change that
 answer as it is prepared. Content codings (``Accept-Encoding``, streaming compressors):
-``choose_coding``, ``compressor``, ``compress_whole``, ``is_compressible``.
+``choose_coding``, ``compressor``, ``compress_whole``, ``is_compressible``. Counting on the
+request path for ``/metrics``: ``Tally``; the gateway's traces, for a plugin's own spans:
+``app[TRACER_PROVIDER]``.
 """
 
 import pluggy
@@ -70,7 +72,7 @@ from gateway.health import worst
 from gateway.health_report import not_ready_because, run_health_checks
 from gateway.http_cache import CachePolicy, HttpCache
 from gateway.identity import identity_of
-from gateway.keys import ADMIN_ROUTES, CLIENT_ADDRESS, IDENTITY, REQUEST_ID
+from gateway.keys import ADMIN_ROUTES, CLIENT_ADDRESS, IDENTITY, REQUEST_ID, TRACER_PROVIDER
 from gateway.middleware import is_preflight, mounted_plugin, request_scope, scopes_named
 from gateway.openapi import (
     RETRY_AFTER,
@@ -85,6 +87,7 @@ from gateway.response_fields import on_prepare, response_fields
 from gateway.responses import json_response
 from gateway.session_secret import session_secret
 from gateway.store_urls import check_store_url
+from gateway.tallies import Tally
 from gateway.version import __version__
 from gateway.window_counts import MemoryCounts
 
@@ -101,6 +104,7 @@ __all__ = [
     "REQUEST_ID",
     "RETRY_AFTER",
     "STREAM_LEVELS",
+    "TRACER_PROVIDER",
     "CachePolicy",
     "CacheStore",
     "CheckResult",
@@ -128,6 +132,7 @@ __all__ = [
     "RedisCacheStore",
     "RequestDirectives",
     "StoredResponse",
+    "Tally",
     "VaryMarker",
     "__version__",
     "add_cache_status",

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +29,7 @@ from gateway.keys import (
     CONFIG,
     CONFIG_HASH,
     HEALTH_CHECKS,
+    IDENTITY,
     MIDDLEWARE_CHAINS,
     MOUNTED_APPS,
     PLUGIN_NAME,
@@ -34,10 +37,11 @@ from gateway.keys import (
     REQUEST_ID,
     REQUEST_STARTED,
     STATE,
+    TRACER_PROVIDER,
     GatewayState,
     MountedCheck,
 )
-from gateway.metrics import metrics_view, observe_safely
+from gateway.metrics import MULTIPROC_ENV, metrics_view, observe_safely, observe_with_trace
 from gateway.middleware import (
     OWN_SCOPES,
     Chain,
@@ -105,19 +109,26 @@ async def create_app(config: GatewayConfig, *, strict: bool = True) -> web.Appli
     routing = _Routing()
     state = GatewayState()
     trusted = TrustedProxies(config.gateway.trusted_proxies, config.gateway.forwarded_header)
-    middlewares = [_root_middleware(config.gateway.metrics, trusted, routing, state)]
-    if config.gateway.tracing.enabled:
+    traced = config.gateway.tracing.enabled
+    # Exemplars (trace ids on the latency histogram) where /metrics can show them: one
+    # process (prometheus-client's multi-process mode keeps none), metrics and tracing on.
+    exemplars = traced and config.gateway.metrics and not os.environ.get(MULTIPROC_ENV)
+    record = observe_with_trace if exemplars else observe_safely
+    middlewares = [_root_middleware(config.gateway.metrics, trusted, routing, state, record)]
+    tracing: Any = None
+    if traced:
         # Decided here, once: with tracing off nothing of OpenTelemetry is imported and no
         # request pays for it, not even a branch (gateway/tracing.py).
         from gateway.tracing import Tracing
 
         tracing = Tracing(config.gateway.tracing)
-        middlewares.insert(0, tracing.middleware())  # outermost: sees the final answer
+        # Outermost: sees the final answer.
+        middlewares.insert(0, tracing.middleware(exemplars=exemplars))
     root = web.Application(
         middlewares=middlewares,
         handler_args=HANDLER_ARGS,  # gateway/bodies.py: bodies are decoded by read_body
     )
-    if config.gateway.tracing.enabled:
+    if tracing is not None:
         # The first of the root's contexts, so the instrumentations are on before any plugin
         # opens a client session, a Redis client or an engine at start-up.
         root.cleanup_ctx.append(_traced(tracing))
@@ -137,7 +148,7 @@ async def create_app(config: GatewayConfig, *, strict: bool = True) -> web.Appli
         if not plugin.enabled:
             continue
         try:
-            built = await _build(config, plugin)
+            built = await _build(config, plugin, tracing)
         except Exception as exc:
             if strict:
                 raise PluginSetupError(plugin.name, exc) from exc
@@ -220,11 +231,16 @@ def _scope_prefixes(placed: PlacedMiddleware, config: GatewayConfig) -> list[str
 
 
 def _root_middleware(
-    measure: bool, trusted: TrustedProxies, routing: _Routing, state: GatewayState
+    measure: bool,
+    trusted: TrustedProxies,
+    routing: _Routing,
+    state: GatewayState,
+    record: Callable[[web.Request, int, float], None] = observe_safely,
 ) -> Any:
     in_flight = state.in_flight
     by_app = routing.by_app
     behind_proxies = bool(trusted)  # fixed by the config: not asked on every request
+    finishing = measure or behind_proxies  # work after the answer: gauges, the identity
     flying = routing.in_flight  # filled once the plugins are mounted
     own_flying: Any = in_flight_child("gateway") if measure else None
 
@@ -283,20 +299,28 @@ def _root_middleware(
             except web.HTTPException as answer:  # a redirect or a 304: an answer, raised
                 stamp(answer, request_id)
                 if measure:
-                    observe_safely(request, answer.status, started)
+                    record(request, answer.status, started)
                 if state.draining:
                     answer.force_close()
                 raise
         finally:
             in_flight.discard(task)  # type: ignore[arg-type]
-            if measure:
-                (gauge or own_flying).dec()
+            if finishing:  # one test for the usual case, neither metrics nor proxies
+                if measure:
+                    (gauge or own_flying).dec()
+                if behind_proxies:
+                    # The forwarded view is a clone with a copy of the request's dict: the
+                    # identity a middleware gave it goes back to the request aiohttp holds,
+                    # which the access log and the server span read.
+                    identity = request_state(request).get(IDENTITY)
+                    if identity is not None:
+                        shared[IDENTITY] = identity
         if not response.prepared:  # else its handler used copy_request_id()
             stamp(response, request_id)
             if state.draining:  # keep-alive clients move elsewhere after this answer
                 response.force_close()
         if measure:
-            observe_safely(request, response.status, started)
+            record(request, response.status, started)
         return response
 
     return gateway_middleware
@@ -321,7 +345,7 @@ async def _check_file(request: web.Request) -> None:
         raise problem
 
 
-async def _build(config: GatewayConfig, plugin: PluginConfig) -> _Built:
+async def _build(config: GatewayConfig, plugin: PluginConfig, tracing: Any) -> _Built:
     manager = config.discovered.manager
     found = plugin.plugin.plugin
 
@@ -341,6 +365,8 @@ async def _build(config: GatewayConfig, plugin: PluginConfig) -> _Built:
         sub = web.Application()
     if not isinstance(sub, web.Application):
         raise TypeError(f"gateway_create_app returned {sub!r}, not an aiohttp.web.Application")
+    if tracing is not None:  # for the plugin's own client spans (docs/plugins.md)
+        sub[TRACER_PROVIDER] = tracing.provider
     contributed = await call("gateway_health_checks", app=sub, settings=plugin.settings)
     checks = [
         MountedCheck(f"{plugin.name}:{check.name}", check, plugin.name)

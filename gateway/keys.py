@@ -2,6 +2,7 @@
 
 import asyncio
 from dataclasses import dataclass, field
+from typing import Any
 
 from aiohttp import web
 
@@ -69,3 +70,11 @@ ADMIN_ROUTES = web.AppKey("gateway.admin_routes", list[web.RouteDef])
 # The request's trace and server-span ids (32 and 16 hex digits) while tracing is on
 # (gateway/tracing.py): the access log's, written after the span has ended.
 TRACE_IDS = web.RequestKey("gateway.trace_ids", tuple[str, str])
+# The exemplar of the request's latency observation (``{"trace_id": ..., "span_id": ...}``),
+# set by the server span when the trace is sampled and /metrics can show it (one process,
+# metrics on): gateway/metrics.py's observe_with_trace.
+TRACE_EXEMPLAR = web.RequestKey("gateway.trace_exemplar", dict[str, str])
+# The OpenTelemetry TracerProvider of the gateway's traces, set on each plugin's application
+# while tracing is on (absent otherwise): for a plugin's own client spans
+# (``opentelemetry.trace.get_tracer(name, tracer_provider=app[TRACER_PROVIDER])``).
+TRACER_PROVIDER: web.AppKey[Any] = web.AppKey("gateway.tracer_provider")

@@ -13,17 +13,20 @@ import os
 import time
 from typing import Any
 
-from aiohttp import web
+from aiohttp import hdrs, web
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
     Histogram,
     generate_latest,
 )
+from prometheus_client.exposition import choose_encoder
 
-from gateway.keys import PLUGIN_NAME
+from gateway.aiohttp_seam import request_state
+from gateway.keys import PLUGIN_NAME, TRACE_EXEMPLAR
 from gateway.metrics_folder import archive_dead_worker, multiprocess_registry
 from gateway.runtime_metrics import sample_process
+from gateway.tallies import flush_tallies
 
 log = logging.getLogger("gateway.metrics")
 
@@ -45,8 +48,11 @@ REQUESTS = Histogram(
 _children: dict[Any, dict[int, Any]] = {}
 
 
-def observe(request: web.Request, status: int, started: float) -> None:
-    """Count one answered request and its latency."""
+def observe(
+    request: web.Request, status: int, started: float, exemplar: dict[str, str] | None = None
+) -> None:
+    """Count one answered request and its latency (with ``exemplar`` on its bucket, shown in
+    OpenMetrics, when given)."""
     match_info = request.match_info
     route = match_info.route
     if route.resource is not None:
@@ -63,7 +69,7 @@ def observe(request: web.Request, status: int, started: float) -> None:
     child = by_status.get(status)
     if child is None:
         child = by_status[status] = _labelled(request, status)
-    child.observe(time.perf_counter() - started)
+    child.observe(time.perf_counter() - started, exemplar)
 
 
 def observe_safely(request: web.Request, status: int, started: float) -> None:
@@ -71,6 +77,17 @@ def observe_safely(request: web.Request, status: int, started: float) -> None:
     answer."""
     try:
         observe(request, status, started)
+    except Exception:
+        log.exception("could not record metrics for %s %s", request.method, request.path)
+
+
+def observe_with_trace(request: web.Request, status: int, started: float) -> None:
+    """:func:`observe_safely`, with the request's trace and span ids as the exemplar of its
+    latency bucket when its trace was sampled (gateway/tracing.py sets them): what the root
+    middleware records with tracing and metrics on in one process. prometheus-client's
+    multi-process mode keeps no exemplars, so ``--workers`` records without them."""
+    try:
+        observe(request, status, started, request_state(request).get(TRACE_EXEMPLAR))
     except Exception:
         log.exception("could not record metrics for %s %s", request.method, request.path)
 
@@ -113,13 +130,21 @@ def _labelled(request: web.Request, status: int) -> Any:
 
 
 async def metrics_view(request: web.Request) -> web.Response:
-    """Every metric in the Prometheus text format, never cached."""
+    """Every metric in the Prometheus text format, or in OpenMetrics when the scraper asks for
+    it (``Accept: application/openmetrics-text``, as Prometheus does): the format that carries
+    exemplars. Never cached."""
     sample_process()  # this process's own series fresh; the others' at most 5 s old
+    flush_tallies()  # the same for the plugins' decision counts (gateway/tallies.py)
     folder = os.environ.get(MULTIPROC_ENV)
     registry = multiprocess_registry(folder) if folder else REGISTRY
+    accept = request.headers.get(hdrs.ACCEPT, "")
+    if "application/openmetrics-text" in accept:
+        encode, content_type = choose_encoder(accept)  # prometheus-client's own negotiation
+    else:
+        encode, content_type = generate_latest, CONTENT_TYPE_LATEST
     return web.Response(
-        body=generate_latest(registry),
-        headers={"Content-Type": CONTENT_TYPE_LATEST, "Cache-Control": "no-store"},
+        body=encode(registry),
+        headers={"Content-Type": content_type, "Cache-Control": "no-store", "Vary": "Accept"},
     )
 
 

@@ -12,6 +12,8 @@ what is in flight, how each process fares, and how the last reload went.
   ``process_*`` metrics describe only the process that answers a scrape, and are not
   exported at all in multi-process mode.
 - reloads: gateway/reload_metrics.py (the master of ``--workers`` imports only that).
+- the plugins' counts made on the request path (auth's and ratelimit's decisions) are
+  flushed here too: gateway/tallies.py.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from aiohttp import web
 from prometheus_client import Gauge
 
 from gateway.keys import CONFIG_HASH
+from gateway.tallies import flush_tallies
 from gateway.version import __version__
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
@@ -136,13 +139,15 @@ def _open_fds() -> int:
 
 
 async def sample_process_ctx(app: web.Application) -> AsyncIterator[None]:
-    """A cleanup context describing this serving process (:func:`describe_build`) and reading
-    :func:`sample_process` every :data:`SAMPLE_EVERY` s."""
+    """A cleanup context describing this serving process (:func:`describe_build`), reading
+    :func:`sample_process` and flushing the plugins' tallies (gateway/tallies.py) every
+    :data:`SAMPLE_EVERY` s, and once more when the process stops serving."""
     describe_build(app[CONFIG_HASH])
 
     async def sample() -> None:
         while True:
             sample_process()
+            flush_tallies()
             await asyncio.sleep(SAMPLE_EVERY)
 
     task = asyncio.create_task(sample(), name="gateway process metrics")
@@ -150,6 +155,9 @@ async def sample_process_ctx(app: web.Application) -> AsyncIterator[None]:
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await task
+    # Requests have finished (the drain ran before the cleanup): their last counts reach the
+    # metrics folder before the master archives this worker's files.
+    flush_tallies()
 
 
 def in_flight_child(plugin: str) -> Any:

@@ -49,7 +49,7 @@ from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapProp
 from gateway.aiohttp_seam import request_state
 from gateway.contract import TracingSettings
 from gateway.identity import identity_of
-from gateway.keys import PLUGIN_NAME, TRACE_IDS
+from gateway.keys import PLUGIN_NAME, TRACE_EXEMPLAR, TRACE_IDS
 from gateway.middleware import Handler
 from gateway.redact import redact_text
 from gateway.trace_export import OutageReportingExporter
@@ -165,14 +165,15 @@ class Tracing:
         await asyncio.to_thread(self.provider.shutdown)
         self.exporter.forget()
 
-    def middleware(self) -> Any:
-        return server_span_middleware(self.tracer)
+    def middleware(self, *, exemplars: bool = False) -> Any:
+        return server_span_middleware(self.tracer, exemplars=exemplars)
 
 
-def server_span_middleware(tracer: Tracer) -> Any:
+def server_span_middleware(tracer: Tracer, *, exemplars: bool = False) -> Any:
     """The root application's outermost middleware while tracing is on: one server span per
     request, current while the request is handled (so client spans are its children and log
-    lines carry its ids)."""
+    lines carry its ids). With ``exemplars`` (metrics on, one process), a sampled request's
+    ids are also its latency observation's exemplar (gateway/metrics.py)."""
     propagator = TraceContextTextMapPropagator()  # W3C traceparent and tracestate only
 
     @web.middleware
@@ -197,13 +198,14 @@ def server_span_middleware(tracer: Tracer) -> Any:
         token = attach(set_span_in_context(span))
         try:
             ids = span.get_span_context()
-            request_state(request)[TRACE_IDS] = (
-                format_trace_id(ids.trace_id),
-                format_span_id(ids.span_id),
-            )
+            state = request_state(request)
+            trace_id, span_id = format_trace_id(ids.trace_id), format_span_id(ids.span_id)
+            state[TRACE_IDS] = (trace_id, span_id)
             recording = span.is_recording()  # else (sampled out) attributes would be dropped
             if recording:
                 span.set_attributes(_request_attributes(request, method, route, match_info))
+                if exemplars:  # only a trace that is exported: one an exemplar can lead to
+                    state[TRACE_EXEMPLAR] = {"trace_id": trace_id, "span_id": span_id}
             try:
                 response = await handler(request)
             except web.HTTPException as answer:  # a redirect or a 304, raised as an answer

@@ -32,6 +32,8 @@ from gateway_plugins.auth.rules import unknown_names
 from gateway_plugins.auth.settings import AuthSettings
 
 FAILURES = web.AppKey("auth.failures", FailureCounts)
+# The instance's name ([plugins.NAME]), for the labels of its decision counts.
+INSTANCE = web.AppKey("auth.instance", str)
 
 
 @hookimpl
@@ -44,8 +46,9 @@ def gateway_plugin_info() -> PluginInfo:
 
 
 @hookimpl
-def gateway_create_app(settings: AuthSettings) -> web.Application:
+def gateway_create_app(settings: AuthSettings, instance: str) -> web.Application:
     app = web.Application()
+    app[INSTANCE] = instance
     # The wrong-key counts, here rather than in the middlewares: /health reports their store.
     app[FAILURES] = FailureCounts(
         parse_many(settings.max_failures),
@@ -75,7 +78,13 @@ def gateway_middlewares(
                 f"{'; '.join(unknown)} names no mounted plugin "
                 f"(mounted: {', '.join(sorted(config.scopes()))})"
             )
-    guard = Guard(settings, app[FAILURES], config.scopes(), ipv6_prefix=config.gateway.ipv6_prefix)
+    guard = Guard(
+        settings,
+        app[FAILURES],
+        config.scopes(),
+        ipv6_prefix=config.gateway.ipv6_prefix,
+        instance=app[INSTANCE],
+    )
     return guard.middlewares()
 
 

@@ -38,6 +38,7 @@ from gateway import (
     client_address,
     identity_of,
 )
+from gateway_plugins.auth.decisions import Decisions
 from gateway_plugins.auth.failures import FailureCounts, Locked, Reservation
 from gateway_plugins.auth.keyring import KEY_PREFIX, KeyRing
 from gateway_plugins.auth.rules import RuleBook
@@ -59,6 +60,7 @@ class Guard:
         scopes: Mapping[str, str] | None = None,
         *,
         ipv6_prefix: int = 64,
+        instance: str = "auth",
     ) -> None:
         self.keys = KeyRing(settings.keys, PROVIDER)
         # Wrong keys are counted per IPv6 network, IPv4-mapped ones as IPv4 ([gateway]
@@ -74,6 +76,11 @@ class Guard:
         self.lockout = settings.lockout
         # The dashboard's sign-in (plugins/auth/session.py).
         self.sessions = Sessions(self.keys, settings.session_lifetime)
+        # Each decision counted where it is made (decisions.py), as a C call: the two that
+        # most requests take bound here, one attribute away.
+        self.decisions = Decisions(instance)
+        self.allowed_public = self.decisions.public
+        self.allowed_authenticated = self.decisions.authenticated
 
     def presented(self, request: web.Request) -> tuple[str, bool] | None:
         """The credential sent, and whether it is plainly an API key (sent as ``X-API-Key``, or
@@ -161,6 +168,8 @@ class Guard:
         return await handler(request)
 
     def wrong_key(self) -> ProblemError:
+        """The 401 for a wrong API key (counted as a decision)."""
+        self.decisions.invalid_credential()
         return ProblemError(
             401,
             "The API key sent is not valid. Send a valid key as Authorization: Bearer <key> "
@@ -174,6 +183,7 @@ class Guard:
         try:
             return await self.failures.reserve(address)
         except Locked as locked:
+            self.decisions.locked_out()
             raise ProblemError(
                 429,
                 "Too many requests with a wrong API key from this address; wait before "
@@ -192,6 +202,7 @@ class Guard:
         counted as a wrong key is, whatever the route needs."""
         address = address_bucket(client_address(request), self.ipv6_prefix)
         await self.failures_counted(request, address, "bearer credential no provider accepted")
+        self.decisions.invalid_credential()
         raise ProblemError(
             401,
             "The bearer credential sent is not valid: it is not one of this gateway's API keys, "
@@ -205,6 +216,7 @@ class Guard:
         if required == PUBLIC:
             if self.read_bearer and hdrs.AUTHORIZATION in request.headers:
                 return self._unless_unaccepted(request, handler)
+            self.allowed_public()
             return handler(request)
         identity = identity_of(request)
         if identity is None:
@@ -217,9 +229,11 @@ class Guard:
             if self.sessions.handles(request):
                 return self.sessions.answer(request, required, self._check_posted_key)
             if wants_sign_in(request):
+                self.decisions.missing_credential()
                 return sign_in_redirect()
             if self.read_bearer and self.bearer(request) is not None:
                 return self._refuse_unaccepted(request)
+            self.decisions.missing_credential()
             raise ProblemError(
                 401,
                 f"{request.method} {request.path} needs an API key with scope {required!r}. "
@@ -228,12 +242,14 @@ class Guard:
                 required_scope=required,
             )
         if not identity.allows(required):
+            self.decisions.insufficient_scope()
             raise ProblemError(
                 403,
                 f"The caller {identity.name!r} lacks scope {required!r}, which {request.method} "
                 f"{request.path} needs.",
                 required_scope=required,
             )
+        self.allowed_authenticated()
         return handler(request)
 
     async def _check_posted_key(self, request: web.Request, key: str) -> Identity | None:
@@ -247,11 +263,13 @@ class Guard:
                 await self.failures_counted(
                     request, address, "wrong API key at the dashboard sign-in"
                 )
+                self.decisions.invalid_credential()
             return identity
         reservation = await self.reserve(address)
         identity = self.keys.identify(key)
         if identity is None:  # the slot stays taken: a failure
             log.info("wrong API key at the dashboard sign-in from %s", address)
+            self.decisions.invalid_credential()
             return None
         await self.failures.release(reservation)
         return identity
@@ -263,6 +281,7 @@ class Guard:
         no provider accepted (every provider has run by now)."""
         if identity_of(request) is None and self.bearer(request) is not None:
             return self._refuse_unaccepted(request)
+        self.allowed_public()
         return handler(request)
 
     def middlewares(self) -> list[Middleware]:

@@ -33,16 +33,15 @@ class RuleBook:
                     rule.require,
                 )
             )
-        # Plugin name -> (scope needed by method, scope needed by any other method), for each
-        # plugin whose paths no path rule can match: what the rules say for such a plugin
-        # depends on its name and the method alone, so a request to it is one or two dict
-        # lookups instead of a walk through the rules.
-        self._by_plugin: dict[str, tuple[dict[str, str], str]] = {}
+        # Plugin name -> the scope needed by method, for each plugin whose paths no path rule
+        # can match: what the rules say for such a plugin depends on its name and the method
+        # alone, so a request to it is two dict lookups instead of a walk through the rules.
+        self._by_plugin: dict[str | None, ByMethod] = {}
         methods = {m for rule in rules for m in rule.methods if m != "*"}
         for plugin, prefixes in _prefixes_by_plugin(scopes or {}).items():
             if any(_concerns(rule, prefix) for rule in rules for prefix in prefixes):
                 continue
-            self._by_plugin[plugin] = (
+            self._by_plugin[plugin] = ByMethod(
                 {m: self.required_for(plugin, None, m) for m in methods},
                 self.required_for(plugin, None, "\0"),  # a method no rule names
             )
@@ -50,10 +49,9 @@ class RuleBook:
     def required(self, request: web.Request) -> str:
         """``"public"`` or the scope that ``request`` needs."""
         plugin = mounted_plugin(request)
-        known = self._by_plugin.get(plugin) if plugin is not None else None
+        known = self._by_plugin.get(plugin)  # None (the gateway's own paths) is no key
         if known is not None:
-            by_method, otherwise = known
-            return by_method.get(request.method, otherwise)
+            return known[request.method]
         return self.required_for(plugin, request.path, request.method)
 
     def required_for(self, plugin: str | None, path: str | None, method: str) -> str:
@@ -68,6 +66,20 @@ class RuleBook:
             if path is not None and (path in paths or path.startswith(starts)):
                 return require
         return UNMATCHED
+
+
+class ByMethod(dict[str, str]):
+    """The scope each method named in the rules needs at one plugin; any other method needs
+    ``otherwise`` (``[method]`` answers it: one C-level lookup for a named method)."""
+
+    __slots__ = ("otherwise",)
+
+    def __init__(self, by_method: dict[str, str], otherwise: str) -> None:
+        super().__init__(by_method)
+        self.otherwise = otherwise
+
+    def __missing__(self, method: str) -> str:
+        return self.otherwise
 
 
 def _prefixes_by_plugin(scopes: Mapping[str, str]) -> dict[str, list[str]]:

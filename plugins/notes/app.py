@@ -5,7 +5,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from gateway import CheckResult
+from gateway import TRACER_PROVIDER, CheckResult
 from gateway_plugins.notes import migrate
 from gateway_plugins.notes.database import check_sqlite_folder, is_sqlite, resolve_url
 from gateway_plugins.notes.keys import DATABASE, SETTINGS
@@ -27,6 +27,7 @@ def create_notes_app(settings: NotesSettings, config_dir: str | Path) -> web.App
     async def database(app: web.Application) -> AsyncIterator[None]:
         # Migrations (or the check that they ran) start here; see startup.py for what may
         # continue in the background.
+        app[DATABASE].tracer_provider = app.get(TRACER_PROVIDER)
         await app[DATABASE].start()
         try:
             yield

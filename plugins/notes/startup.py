@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
+from typing import Any
 
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError
@@ -72,6 +73,8 @@ class NotesDatabase:
         self.url = url
         self.settings = settings
         self.store: NoteStore | None = None
+        # The gateway's, while tracing is on (gateway.TRACER_PROVIDER): reads become spans.
+        self.tracer_provider: Any = None
         # What the start-up is waiting for, while it waits (for notes:startup and the 503s).
         self.waiting_for = "the gateway is starting"
         self._opening: asyncio.Task[None] | None = None
@@ -83,7 +86,9 @@ class NotesDatabase:
         if is_sqlite(self.url):
             check_sqlite_folder(self.url)  # no retry creates a folder: fail the start
         try:
-            self.store = await NoteStore.open(self.url, self.settings, wait=False)
+            self.store = await NoteStore.open(
+                self.url, self.settings, wait=False, tracer_provider=self.tracer_provider
+            )
             return
         except migrate.MigrationLockBusy as exc:
             self.waiting_for = str(exc)
@@ -154,7 +159,9 @@ class NotesDatabase:
             await asyncio.sleep(delay)
             delay = min(delay * 2, RETRY_MOST)
             try:
-                self.store = await NoteStore.open(self.url, self.settings, wait=True)
+                self.store = await NoteStore.open(
+                    self.url, self.settings, wait=True, tracer_provider=self.tracer_provider
+                )
             except UNAVAILABLE as exc:
                 self.waiting_for = f"the database does not answer ({type(exc).__name__}: {exc})"
                 continue

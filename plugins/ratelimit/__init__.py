@@ -23,6 +23,8 @@ from gateway_plugins.ratelimit.openapi import describe
 from gateway_plugins.ratelimit.settings import RateLimitSettings
 
 COUNTER = web.AppKey("ratelimit.counter", RequestCounter)
+# The instance's name ([plugins.NAME]), for the labels of its decision counts.
+INSTANCE = web.AppKey("ratelimit.instance", str)
 
 
 @hookimpl
@@ -35,8 +37,9 @@ def gateway_plugin_info() -> PluginInfo:
 
 
 @hookimpl
-def gateway_create_app(settings: RateLimitSettings) -> web.Application:
+def gateway_create_app(settings: RateLimitSettings, instance: str) -> web.Application:
     app = web.Application()
+    app[INSTANCE] = instance
     # Made here, opened lazily by `limits` on first use: start-up never waits for Redis, and
     # a Redis that is down at start is the same outage as one that goes down later.
     app[COUNTER] = RequestCounter(settings, open_storage(settings))
@@ -58,7 +61,11 @@ def gateway_middlewares(
     app: web.Application, settings: RateLimitSettings, config: GatewayConfig
 ) -> list[Middleware]:
     return RateLimit(
-        settings, app[COUNTER], config.scopes(), ipv6_prefix=config.gateway.ipv6_prefix
+        settings,
+        app[COUNTER],
+        config.scopes(),
+        ipv6_prefix=config.gateway.ipv6_prefix,
+        instance=app[INSTANCE],
     ).middlewares()
 
 

@@ -27,6 +27,7 @@ from gateway import (
     response_fields,
     scopes_named,
 )
+from gateway_plugins.ratelimit.decisions import PolicyDecisions
 from gateway_plugins.ratelimit.limiter import (
     CompiledRates,
     Rate,
@@ -50,6 +51,7 @@ class RateLimit:
         scopes: Mapping[str, str],
         *,
         ipv6_prefix: int = 64,
+        instance: str = "ratelimit",
     ) -> None:
         self.counter = counter
         # IPv6 callers by their network, IPv4-mapped ones as IPv4 ([gateway] ipv6_prefix).
@@ -75,6 +77,18 @@ class RateLimit:
         )
         self.by_identity = self.default.by == "identity"
         self.exempt = exempt_scopes(settings, scopes)
+        # Each decision counted where it is made, by policy (decisions.py); the usual one,
+        # the default policy's admission, bound here.
+        shared = counter.count_rate is None
+        self.decisions = {
+            policy.name: PolicyDecisions(instance, policy.name, shared)
+            for policy in (self.default, *self.overrides.values())
+        }
+        self.count_admitted = self.decisions[self.default.name].admitted
+        self.count_limited = self.decisions[self.default.name].limited
+        # limit_one_rate's fields: the start of each, fixed by the one rate.
+        self.policy_field = self.default.policy_field
+        self.field_start = single.field_start if single is not None else ""
 
     async def limit(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         # The request's policy: an override for its scope, if any are configured.
@@ -98,6 +112,7 @@ class RateLimit:
             # and no verdict objects for an admitted request.
             admitted, remaining, reset = count_rate(rate, policy.name, caller)
             if admitted:
+                self.decisions[policy.name].admitted()
                 fields = response_fields(request)  # as _with_fields, inline on the hot path
                 fields[RATELIMIT_POLICY] = policy.policy_field
                 fields[RATELIMIT] = f"{rate.field_start}{remaining};t={reset}"
@@ -106,22 +121,31 @@ class RateLimit:
         elif count_rate is not None:
             verdict = self.counter.count_in_memory(policy, caller)
         else:
-            verdict = await self.counter.count(policy, caller)
+            try:
+                verdict = await self.counter.count(policy, caller)
+            except ProblemError:  # every connection to the store stayed busy: 503
+                self.decisions[policy.name].store_busy_refused()
+                raise
+        decisions = self.decisions[policy.name]
         if verdict.storage_down:
             if self.deny_when_down:
+                decisions.store_down_refused()
                 raise ProblemError(
                     503,
                     "The rate-limit store is unavailable, and this gateway refuses requests "
                     'it cannot count (on_storage_error = "deny").',
                     headers={"Retry-After": str(round(self.retry))},
                 )
+            decisions.store_down_admitted()
             return await handler(request)
         remaining_field = ", ".join(
             _window_field(w.rate, w.remaining, w.reset) for w in verdict.windows
         )
         if not verdict.admitted:
+            decisions.limited()
             exhausted = verdict.exhausted or verdict.windows[0]
             raise _refusal(policy, exhausted.rate, remaining_field, exhausted.reset, identity)
+        decisions.admitted()
         _with_fields(request, policy, remaining_field)
         return await handler(request)
 
@@ -136,14 +160,16 @@ class RateLimit:
             else f"ip:{address_bucket(client_address(request), self.ipv6_prefix)}"
         )
         admitted, remaining, reset = self.count_one(caller)  # type: ignore[misc]
-        policy = self.default
-        rate = policy.single
-        assert rate is not None
         if not admitted:
+            self.count_limited()
+            policy = self.default
+            rate = policy.single
+            assert rate is not None
             raise _refusal(policy, rate, _window_field(rate, remaining, reset), reset, identity)
+        self.count_admitted()
         fields = response_fields(request)
-        fields[RATELIMIT_POLICY] = policy.policy_field
-        fields[RATELIMIT] = f"{rate.field_start}{remaining};t={reset}"
+        fields[RATELIMIT_POLICY] = self.policy_field
+        fields[RATELIMIT] = f"{self.field_start}{remaining};t={reset}"
         return await handler(request)
 
     def middlewares(self) -> list[Middleware]:

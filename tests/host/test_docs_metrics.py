@@ -23,10 +23,17 @@ def documented() -> dict[str, set[str]]:
 async def test_every_documented_metric_and_label_is_scraped(
     aiohttp_client, tmp_path, monkeypatch, fake
 ):
-    monkeypatch.setenv("GATEWAY_LOAD_PLUGINS", "health,notes,crypto")
+    monkeypatch.setenv("GATEWAY_LOAD_PLUGINS", "health,notes,crypto,auth,ratelimit")
     config = {
         "gateway": {"metrics": True},
-        "plugins": {"health": {}, "notes": {}, "crypto": {"base_url": fake.url}},
+        "plugins": {
+            "health": {},
+            "notes": {},
+            "crypto": {"base_url": fake.url},
+            # Their decision counts; /metrics open to the test (auth's rules want admin).
+            "auth": {"skip": ["/metrics"], "rules": [{"require": "public"}]},
+            "ratelimit": {"limits": ["1000/minute"]},
+        },
     }
     client = await aiohttp_client(await gateway_app(config, config_dir=tmp_path))
     created = await client.post("/notes", json={"title": "m"})

@@ -29,6 +29,10 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceRequest,
     ExportTraceServiceResponse,
 )
+from prometheus_client.openmetrics.parser import (
+    text_string_to_metric_families as openmetrics_families,
+)
+from sqlalchemy import make_url
 
 from tests.processes import GatewayProcess, free_port
 
@@ -437,6 +441,182 @@ async def test_collector_back_is_said_once_and_receives_spans(tmp_path: Path) ->
             log = gateway.text()
             assert log.count("cannot be reached") == 1, log
             assert log.count("answers again") == 1, log
+        finally:
+            assert gateway.stop() == 0, gateway.text()
+
+
+async def test_exemplars_carry_the_sampled_trace_in_openmetrics(tmp_path: Path) -> None:
+    collector = Collector()
+    seen: list[dict[str, str]] = []
+    async with (
+        serving(collector_app(collector)) as collector_url,
+        serving(upstream_app(seen)) as upstream_url,
+    ):
+        # Only a caller's sampled trace is kept (ratio 0 for new ones): one exemplar expected.
+        table = "metrics = true\n" + tracing_table(f"{collector_url}/v1/traces", sampling_ratio=0)
+        config = write_config(tmp_path, table, upstream_url)
+        gateway = GatewayProcess(config, tmp_path / "gateway.log")
+        try:
+            await gateway.ready()
+            async with aiohttp.ClientSession() as session:
+                sampled = f"00-{TRACE_ID}-{CALLER_SPAN}-01"
+                not_sampled = f"00-{'1' * 32}-{CALLER_SPAN}-00"
+                for traceparent in (sampled, not_sampled):
+                    async with session.get(
+                        f"{gateway.url}/billing/x",
+                        headers={"X-API-Key": KEY, "traceparent": traceparent},
+                    ) as response:
+                        assert response.status == 200
+                async with session.get(
+                    f"{gateway.url}/metrics",
+                    headers={"Accept": "application/openmetrics-text; version=1.0.0"},
+                ) as response:
+                    assert response.headers["Content-Type"].startswith(
+                        "application/openmetrics-text"
+                    )
+                    openmetrics = await response.text()
+                async with session.get(f"{gateway.url}/metrics") as response:
+                    assert response.headers["Content-Type"].startswith("text/plain")
+                    plain = await response.text()
+            (server,) = await collector.wait_for(
+                lambda s: s["trace_id"] == TRACE_ID and s["kind"] == SERVER
+            )
+        finally:
+            assert gateway.stop() == 0, gateway.text()
+
+    exemplars = [
+        (sample, sample.exemplar)
+        for family in openmetrics_families(openmetrics)
+        for sample in family.samples
+        if sample.exemplar is not None
+    ]
+    # The sampled request's bucket names its trace and server span; the request whose caller
+    # did not sample it, and the readiness probes (not sampled at ratio 0), name none.
+    ((sample, exemplar),) = exemplars
+    assert sample.name == "gateway_http_request_duration_seconds_bucket"
+    assert sample.labels["route"] == "/billing/{tail}"
+    assert exemplar.labels == {"trace_id": TRACE_ID, "span_id": server["span_id"]}
+    assert 0 < exemplar.value <= float(sample.labels["le"])
+    assert TRACE_ID not in plain  # the Prometheus text format has no exemplars
+
+
+async def test_no_exemplars_without_tracing(tmp_path: Path) -> None:
+    seen: list[dict[str, str]] = []
+    async with serving(upstream_app(seen)) as upstream_url:
+        config = write_config(tmp_path, "metrics = true", upstream_url)
+        gateway = GatewayProcess(config, tmp_path / "gateway.log")
+        try:
+            await gateway.ready()
+            async with aiohttp.ClientSession() as session:
+                async with session.get(
+                    f"{gateway.url}/billing/x",
+                    headers={"X-API-Key": KEY, "traceparent": f"00-{TRACE_ID}-{CALLER_SPAN}-01"},
+                ) as response:
+                    assert response.status == 200
+                async with session.get(
+                    f"{gateway.url}/metrics",
+                    headers={"Accept": "application/openmetrics-text; version=1.0.0"},
+                ) as response:
+                    openmetrics = await response.text()
+        finally:
+            assert gateway.stop() == 0, gateway.text()
+    families = list(openmetrics_families(openmetrics))
+    assert any(family.name == "gateway_http_request_duration_seconds" for family in families)
+    assert all(sample.exemplar is None for family in families for sample in family.samples)
+
+
+async def test_identity_reaches_the_span_and_access_line_behind_a_trusted_proxy(
+    tmp_path: Path,
+) -> None:
+    collector = Collector()
+    seen: list[dict[str, str]] = []
+    async with (
+        serving(collector_app(collector)) as collector_url,
+        serving(upstream_app(seen)) as upstream_url,
+    ):
+        table = 'trusted_proxies = ["127.0.0.1"]\n' + tracing_table(f"{collector_url}/v1/traces")
+        config = write_config(tmp_path, table, upstream_url)
+        gateway = GatewayProcess(config, tmp_path / "gateway.log")
+        try:
+            await gateway.ready()
+            async with (
+                aiohttp.ClientSession() as session,
+                session.get(
+                    f"{gateway.url}/billing/who",
+                    headers={
+                        "X-API-Key": KEY,
+                        "X-Forwarded-For": "203.0.113.9",
+                        "traceparent": f"00-{TRACE_ID}-{CALLER_SPAN}-01",
+                    },
+                ) as response,
+            ):
+                assert response.status == 200
+            (server,) = await collector.wait_for(
+                lambda s: s["trace_id"] == TRACE_ID and s["kind"] == SERVER
+            )
+            await gateway.logged(r"GET /billing/who 200")
+        finally:
+            assert gateway.stop() == 0, gateway.text()
+    # The request the middlewares saw is the forwarded view (a clone): what the api-key
+    # middleware learned there is the request's.
+    assert server["attributes"]["enduser.id"] == "alice"
+    (line,) = [line for line in gateway.text().splitlines() if "GET /billing/who 200" in line]
+    assert " 203.0.113.9 GET /billing/who 200 " in line
+    assert ' billing (proxy) alice "' in line, line
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+async def test_notes_reads_are_client_spans(tmp_path: Path, backend: str, request: Any) -> None:
+    collector = Collector()
+    seen: list[dict[str, str]] = []
+    async with (
+        serving(collector_app(collector)) as collector_url,
+        serving(upstream_app(seen)) as upstream_url,
+    ):
+        config = write_config(tmp_path, tracing_table(f"{collector_url}/v1/traces"), upstream_url)
+        if backend == "postgresql":
+            url = request.getfixturevalue("postgres_url")
+            text = config.read_text()
+            start = text.index('database_url = "sqlite')
+            end = text.index("\n", start)
+            config.write_text(f'{text[:start]}database_url = "{url}"{text[end:]}')
+        gateway = GatewayProcess(config, tmp_path / "gateway.log")
+        try:
+            await gateway.ready()
+            async with aiohttp.ClientSession() as session:
+                async with session.post(f"{gateway.url}/notes/", json={"title": "t"}) as response:
+                    assert response.status == 201, await response.text()
+                    note = await response.json()
+                async with session.get(f"{gateway.url}/notes/{note['id']}") as response:
+                    assert response.status == 200
+                async with session.get(f"{gateway.url}/notes/?limit=5") as response:
+                    assert response.status == 200
+            for route in ("/notes/{note_id}", "/notes/"):
+                (server,) = await collector.wait_for(
+                    lambda s, route=route: (
+                        s["kind"] == SERVER
+                        and s["attributes"].get("http.route") == route
+                        and s["attributes"]["http.request.method"] == "GET"
+                    )
+                )
+                (read,) = await collector.wait_for(
+                    lambda s, server=server: (
+                        s["trace_id"] == server["trace_id"] and s["kind"] == CLIENT
+                    )
+                )
+                assert read["parent"] == server["span_id"]
+                assert read["name"] == "SELECT notes"
+                assert read["scope"] == "gateway_plugins.notes"
+                attributes = read["attributes"]
+                assert attributes["db.system.name"] == backend
+                assert attributes["db.operation.name"] == "SELECT"
+                assert attributes["db.collection.name"] == "notes"
+                # The statement with its placeholders, never the values.
+                query = attributes["db.query.text"]
+                assert query.startswith("SELECT") and ("?" in query or "$1" in query), query
+                if backend == "postgresql":
+                    assert attributes["server.address"] == "127.0.0.1"
+                    assert attributes["db.namespace"] == make_url(url).database
         finally:
             assert gateway.stop() == 0, gateway.text()
 
