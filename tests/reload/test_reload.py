@@ -307,6 +307,16 @@ async def get_json(url: str) -> tuple[int, dict[str, object]]:
         return response.status, await response.json(content_type=None)
 
 
+async def task_counts(url: str, samples: int = 5) -> list[int]:
+    """The process's task count, a few times: requests in flight move it by one or two."""
+    counts: list[int] = []
+    for _ in range(samples):
+        _, body = await get_json(f"{url}/probe/tasks")
+        counts.append(int(body["tasks"]))  # type: ignore[call-overload]
+        await asyncio.sleep(0.05)
+    return counts
+
+
 async def answers_tag(url: str, tag: str, within: float = 15) -> None:
     deadline = time.monotonic() + within
     while (await get_json(f"{url}/probe/"))[1] != {"tag": tag}:
@@ -358,7 +368,7 @@ async def test_three_sighups_under_keep_alive_load(tmp_path: Path) -> None:
         _, before = await get_json(f"{gateway.url}/probe/tasks")
         with Readiness(gateway.url) as readiness, Load(gateway.port, "/probe/") as load:
             await asyncio.sleep(1)
-            _, under_load = await get_json(f"{gateway.url}/probe/tasks")
+            under_load = await task_counts(gateway.url)
             # A WebSocket on the first tree, and a request in flight on it during the swap.
             async with aiohttp.ClientSession() as session:
                 ws = await session.ws_connect(f"{gateway.url}/probe/ws")
@@ -404,7 +414,7 @@ async def test_three_sighups_under_keep_alive_load(tmp_path: Path) -> None:
                 await wait_for_file(tmp_path / "stopped-gone-gone")  # removed, not reloaded
             await gateway.logged("the previous configuration's plugins have stopped", 2)
             await asyncio.sleep(0.5)  # the closed sessions' connections end on the server too
-            _, after = await get_json(f"{gateway.url}/probe/tasks")
+            after = await task_counts(gateway.url)
             served_before_stop = load.count()
         # Every client kept its one connection and had every answer, each from the tree
         # that served when it was sent.
@@ -418,7 +428,9 @@ async def test_three_sighups_under_keep_alive_load(tmp_path: Path) -> None:
         assert load.tags_sent(third_done) == {"three"}
         assert set(readiness.statuses) == {200}, readiness.statuses
         # No task left behind by the stopped trees (the same connections are open).
-        assert after["tasks"] <= under_load["tasks"], (before, under_load, after)
+        # Compared at their least and most: a stopped tree's task left behind would stay in
+        # every sample, where one request in flight is in some.
+        assert min(after) <= max(under_load), (before, under_load, after)
 
         assert (await get_json(f"{gateway.url}/added/"))[1] == {"tag": "added"}
         assert (await get_json(f"{gateway.url}/gone/"))[0] == 404
