@@ -1,13 +1,13 @@
 """What compression costs the server per request, and per KB: a JSON answer of 1, 10 and
 100 KB served by the same gateway with and without the compress plugin, for each coding.
 
-Method as bench/run.py's: the server pinned to one core, wrk to the other, the server's CPU
-time (``/proc/PID/stat``) read before and after each run and divided by the requests wrk
-completed. Each round runs every case once, in an order turned by one each round; the medians
-over rounds are reported. Two gateways run side by side: one without the plugin (the
-baseline) and one with ``[plugins.compress]`` at its default levels; the answer is the same
-handler's (a folder plugin, ``/bench/json?kb=N``: realistic JSON, a list of records, not a
-run of one byte).
+Method as bench/run.py's (bench/harness.py): the server pinned to one core, wrk to the other,
+the server's CPU time (``/proc/PID/stat``) read before and after each run and divided by the
+requests wrk completed. Each round runs every case once, in an order turned by one each
+round; the medians over rounds are reported. Two gateways run side by side: one without the
+plugin (the baseline) and one with ``[plugins.compress]`` at its default levels; the answer
+is the same handler's (a folder plugin, ``/bench/json?kb=N``: realistic JSON, a list of
+records, not a run of one byte).
 
     python bench/compress.py                       # 5 rounds of 5 s
     python bench/compress.py --rounds 1 --duration 1    # a smoke run
@@ -15,12 +15,19 @@ run of one byte).
 
 from __future__ import annotations
 
-import argparse
 import statistics
-import sys
 from pathlib import Path
 
-from run import SERVER_CORE, cpu_seconds, free_port, pinned, scratch, start, wrk_run
+from harness import (
+    Target,
+    alternate,
+    arguments,
+    free_port,
+    gateway_command,
+    scratch,
+    serve_pinned,
+    wrk_run,
+)
 
 SIZES = (1, 10, 100)
 CODINGS = ("identity", "gzip", "br", "zstd")
@@ -80,54 +87,36 @@ def config(folder: Path, compress: bool) -> Path:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--duration", type=int, default=5)
-    parser.add_argument("--connections", type=int, default=16)
-    args = parser.parse_args()
+    args = arguments(__doc__.splitlines()[0], connections=16).parse_args()
     cases = [("off", kb, "identity") for kb in SIZES]
     cases += [("on", kb, coding) for kb in SIZES for coding in CODINGS]
-    samples: dict[tuple[str, int, str], list[float]] = {case: [] for case in cases}
-    rates: dict[tuple[str, int, str], list[float]] = {case: [] for case in cases}
     with scratch() as (workdir, processes):
         servers = {}
         for name in ("off", "on"):
             port = free_port()
             path = config(workdir / name, compress=name == "on")
-            command = [sys.executable, "-m", "gateway", "serve", "--config", str(path)]
-            command += ["--host", "127.0.0.1", "--port", str(port)]
-            process = start(pinned(SERVER_CORE, *command), port, workdir / f"{name}.log")
-            processes.append(process)
-            servers[name] = (process.pid, f"http://127.0.0.1:{port}")
-        for name, kb, coding in cases:  # warm: documents built, static paths taken once
-            wrk_run(
+            command = [*gateway_command(path, port), "--host", "127.0.0.1"]
+            pid = serve_pinned(processes, command, port, workdir / f"{name}.log")
+            servers[name] = (pid, f"http://127.0.0.1:{port}")
+        targets = {
+            (name, kb, coding): Target(
                 f"{servers[name][1]}/bench/json?kb={kb}",
-                1,
-                2,
-                headers=(f"Accept-Encoding: {coding}",),
+                servers[name][0],
+                (f"Accept-Encoding: {coding}",),
             )
-        for index in range(args.rounds):
-            turned = cases[index % len(cases) :] + cases[: index % len(cases)]
-            for case in turned:
-                name, kb, coding = case
-                pid, base = servers[name]
-                before = cpu_seconds(pid)
-                rate, done = wrk_run(
-                    f"{base}/bench/json?kb={kb}",
-                    args.duration,
-                    args.connections,
-                    headers=(f"Accept-Encoding: {coding}",),
-                )
-                samples[case].append((cpu_seconds(pid) - before) / done * 1e6)
-                rates[case].append(rate)
+            for name, kb, coding in cases
+        }
+        for target in targets.values():  # warm: documents built, static paths taken once
+            wrk_run(target.url, 1, 2, headers=target.headers)
+        samples = alternate(targets, args.rounds, args.duration, args.connections)
     print(f"server CPU per request, median of {args.rounds} rounds of {args.duration} s")
     print(f"{'size':>6} {'compress':<9} {'coding':<9} {'us/req':>8} {'req/s':>8} {'us/KB':>7}")
     for kb in SIZES:
-        off = statistics.median(samples[("off", kb, "identity")])
+        off = statistics.median(samples[("off", kb, "identity")].cpu)
         for case in [("off", kb, "identity")] + [("on", kb, c) for c in CODINGS]:
-            us = statistics.median(samples[case])
+            us = statistics.median(samples[case].cpu)
             extra = "" if case[0] == "off" else f"{(us - off) / kb:>7.1f}"
-            rate = statistics.median(rates[case])
+            rate = statistics.median(samples[case].rate)
             print(f"{kb:>4}KB {case[0]:<9} {case[2]:<9} {us:>8.1f} {rate:>8.0f} {extra}")
     print("us/KB: the CPU the plugin adds per KB of answer, against the same size without it")
 

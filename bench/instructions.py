@@ -35,6 +35,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import harness
 import run
 
 CONNECTIONS = 8  # a few requests per event-loop turn, as under load, at valgrind's pace
@@ -66,12 +67,12 @@ def count(
         valgrind + command, stdout=out.open("wb"), stderr=subprocess.STDOUT, cwd=cwd
     )
     try:
-        run.wait_listening(port, server, timeout=180)
-        run.wrk_run(url, WARM_UP, CONNECTIONS, core=None, headers=headers)
+        harness.wait_listening(port, server, timeout=180)
+        harness.wrk_run(url, WARM_UP, CONNECTIONS, core=None, headers=headers)
         subprocess.run(
             ["callgrind_control", "-i", "on", str(server.pid)], check=True, capture_output=True
         )
-        _, requests = run.wrk_run(url, duration, CONNECTIONS, core=None, headers=headers)
+        _, requests = harness.wrk_run(url, duration, CONNECTIONS, core=None, headers=headers)
         subprocess.run(
             ["callgrind_control", "-i", "off", str(server.pid)], check=True, capture_output=True
         )
@@ -119,17 +120,17 @@ def main() -> None:
         if (wanted is None or s.name in wanted) and (s.plugin is None or run.plugin_loads(s.plugin))
     ]
     results: dict[str, dict[str, float]] = {}
-    with run.scratch() as (workdir, processes):
+    with harness.scratch() as (workdir, processes):
         upstream = None
         if any(s.plugin == "crypto" for s in scenarios):
-            fake_port = run.free_port()
+            fake_port = harness.free_port()
             fake = [sys.executable, "-m", "tests.crypto.fake_coingecko", "--port", str(fake_port)]
-            processes.append(run.start(fake, fake_port, workdir / "fake.log"))
+            processes.append(harness.start(fake, fake_port, workdir / "fake.log"))
             upstream = f"http://127.0.0.1:{fake_port}"
         run.start_collector(scenarios, workdir, processes)
         for name, loop in ((run.BARE, "asyncio"), (run.BARE_UVLOOP, "uvloop")):
-            port = run.free_port()
-            bare = [sys.executable, str(run.ROOT / "bench" / "bare_app.py"), "--port", str(port)]
+            port = harness.free_port()
+            bare = harness.bare_app_command(port)
             url = f"http://127.0.0.1:{port}/health/live"
             results[name] = count(
                 [*bare, "--loop", loop],
@@ -137,7 +138,7 @@ def main() -> None:
                 url,
                 args.duration,
                 workdir / name,
-                run.ROOT,
+                harness.ROOT,
                 args.keep,
                 args.simulate,
             )
@@ -148,10 +149,12 @@ def main() -> None:
                 continue
             config = run.gateway_config(workdir, scenarios, upstream, variant)
             # Seeded by a plain server first: valgrind's pace would make seeding slow.
-            port = run.free_port()
-            gateway = [sys.executable, "-m", "gateway", "serve", "--config", str(config)]
-            seeding = run.start(
-                [*gateway, "--port", str(port)], port, config.parent / "seed.log", config.parent
+            port = harness.free_port()
+            seeding = harness.start(
+                harness.gateway_command(config, port),
+                port,
+                config.parent / "seed.log",
+                config.parent,
             )
             try:
                 run.prepare(f"http://127.0.0.1:{port}", served)
@@ -159,12 +162,11 @@ def main() -> None:
                 seeding.terminate()
                 seeding.wait(timeout=60)
             for scenario in served:
-                port = run.free_port()
+                port = harness.free_port()
                 url = f"http://127.0.0.1:{port}{scenario.path}"
                 log = config.parent / scenario.name
-                command = [*gateway, "--port", str(port)]
                 results[scenario.name] = count(
-                    command,
+                    harness.gateway_command(config, port),
                     port,
                     url,
                     args.duration,

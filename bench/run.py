@@ -16,26 +16,34 @@ judged on the CPU ratio (issue 31).
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
-import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
-import urllib.request
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-SERVER_CORE = "0"
-WRK_CORE = "1"
+from harness import (
+    RESULTS,
+    ROOT,
+    arguments,
+    bare_app_command,
+    free_port,
+    gateway_command,
+    measured,
+    request,
+    scratch,
+    serve_pinned,
+    start,
+    turned,
+    write_latest,
+    wrk,
+)
+
 BARE = "bare-aiohttp"  # asyncio's own loop, no access log: what the goals are measured against
 BARE_UVLOOP = "bare-aiohttp-uvloop"  # so that the loop alone does not flatter the ratio
 BARE_EVERY = 2  # bare aiohttp is measured again after every this many other runs
@@ -202,112 +210,9 @@ SCENARIOS = [
 ]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_listening(port: int, process: subprocess.Popen[bytes], timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"a server exited at start (code {process.returncode})")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise SystemExit(f"nothing listens on {port} after {timeout}s")
-
-
-def pinned(core: str, *command: str) -> list[str]:
-    return ["taskset", "-c", core, *command]
-
-
-def start(
-    command: list[str],
-    port: int,
-    log: Path,
-    cwd: Path | None = None,
-    env: dict[str, str] | None = None,
-) -> subprocess.Popen:
-    process = subprocess.Popen(
-        command, stdout=log.open("wb"), stderr=subprocess.STDOUT, cwd=cwd or ROOT, env=env
-    )
-    wait_listening(port, process)
-    return process
-
-
-@contextlib.contextmanager
-def scratch() -> Iterator[tuple[Path, list[subprocess.Popen]]]:
-    """A temporary folder and a list of started servers, both gone on exit."""
-    workdir = Path(tempfile.mkdtemp(prefix="gateway-bench-"))
-    processes: list[subprocess.Popen] = []
-    try:
-        yield workdir, processes
-    finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            process.wait(timeout=60)
-        shutil.rmtree(workdir, ignore_errors=True)
-
-
-def wrk(
-    url: str,
-    duration: int,
-    connections: int,
-    threads: int = 1,
-    core: str | None = WRK_CORE,
-    headers: tuple[str, ...] = (),
-) -> float:
-    """Requests/second wrk reached against ``url``."""
-    return wrk_run(url, duration, connections, threads, core, headers)[0]
-
-
-def wrk_run(
-    url: str,
-    duration: int,
-    connections: int,
-    threads: int = 1,
-    core: str | None = WRK_CORE,
-    headers: tuple[str, ...] = (),
-) -> tuple[float, int]:
-    """Requests/second wrk reached against ``url``, and how many requests it completed."""
-    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s"]
-    command += [arg for header in headers for arg in ("-H", header)]
-    command.append(url)
-    out = subprocess.run(
-        pinned(core, *command) if core is not None else command,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    if errors:
-        raise SystemExit(f"{url} answered {errors.group(1)} errors under load:\n{out}")
-    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    return rate, int(re.search(r"(\d+) requests in", out).group(1))
-
-
-def cpu_seconds(pid: int) -> float:
-    """User and system CPU time the process has used (/proc/PID/stat)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def plugin_loads(name: str) -> bool:
     probe = f"import importlib; importlib.import_module('gateway_plugins.{name}')"
     return subprocess.run([sys.executable, "-c", probe], capture_output=True).returncode == 0
-
-
-def request(method: str, url: str, body: dict | None = None) -> bytes:
-    data = json.dumps(body).encode() if body is not None else None
-    headers = {"Content-Type": "application/json"} if data is not None else {}
-    req = urllib.request.Request(url, data=data, method=method, headers=headers)
-    with urllib.request.urlopen(req, timeout=30) as response:
-        return response.read()
 
 
 def gateway_config(
@@ -368,10 +273,7 @@ def prepare(base: str, scenarios: list[Scenario]) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--duration", type=int, default=5)
-    parser.add_argument("--connections", type=int, default=64)
+    parser = arguments(__doc__.splitlines()[0])
     parser.add_argument("--only", help="comma-separated scenario names")
     parser.add_argument(
         "--public-api",
@@ -397,7 +299,7 @@ def main() -> None:
         if any(s.plugin in ("crypto", "proxy") for s in scenarios):
             fake_port = free_port()
             fake = [sys.executable, "-m", "tests.crypto.fake_coingecko", "--port", str(fake_port)]
-            processes.append(start(pinned(SERVER_CORE, *fake), fake_port, workdir / "fake.log"))
+            serve_pinned(processes, fake, fake_port, workdir / "fake.log")
             upstream = f"http://127.0.0.1:{fake_port}"
         start_collector(scenarios, workdir, processes)
         targets: dict[str, str] = {}
@@ -405,26 +307,23 @@ def main() -> None:
         headers: dict[str, tuple[str, ...]] = {}
         for name, loop in ((BARE, "asyncio"), (BARE_UVLOOP, "uvloop")):
             port = free_port()
-            bare = [sys.executable, str(ROOT / "bench" / "bare_app.py"), "--port", str(port)]
-            bare += ["--loop", loop]
-            processes.append(start(pinned(SERVER_CORE, *bare), port, workdir / f"{name}.log"))
+            bare = bare_app_command(port, loop)
+            pids[name] = serve_pinned(processes, bare, port, workdir / f"{name}.log")
             targets[name] = f"http://127.0.0.1:{port}/health/live"
-            pids[name] = processes[-1].pid
         for variant in VARIANTS.values():
             served = [s for s in scenarios if s.variant == variant.name]
             if not served:
                 continue
             config = gateway_config(workdir, scenarios, upstream, variant)
             port = free_port()
-            gateway = [sys.executable, "-m", "gateway", "serve", "--config", str(config)]
-            gateway += ["--port", str(port)]
             log = config.parent / "gateway.log"
             env = os.environ | {"GATEWAY_PUBLIC_API": "1"} if args.public_api else None
-            processes.append(start(pinned(SERVER_CORE, *gateway), port, log, config.parent, env))
+            gateway = gateway_command(config, port)
+            pid = serve_pinned(processes, gateway, port, log, config.parent, env)
             base = f"http://127.0.0.1:{port}"
             prepare(base, served)
             targets |= {s.name: base + s.path for s in served}
-            pids |= {s.name: processes[-1].pid for s in served}
+            pids |= {s.name: pid for s in served}
             headers |= {s.name: s.headers for s in served}
         for name, url in targets.items():  # warm-up
             wrk(url, 1, args.connections, headers=headers.get(name, ()))
@@ -473,8 +372,7 @@ def measure(
     others = [name for name in targets if name != BARE]
     runs: list[Run] = []
     for round_no in range(1, rounds + 1):
-        shift = (round_no - 1) % len(others)
-        order = others[shift:] + others[:shift]
+        order = turned(others, round_no - 1)
         plan = [BARE]
         for i, name in enumerate(order, 1):
             plan.append(name)
@@ -482,10 +380,9 @@ def measure(
                 plan.append(BARE)
         done: list[Run] = []
         for name in plan:
-            used = cpu_seconds(pids[name])
             sent = (headers or {}).get(name, ())
-            rate, count = wrk_run(targets[name], duration, connections, headers=sent)
-            done.append(Run(round_no, name, rate, (cpu_seconds(pids[name]) - used) / count * 1e6))
+            rate, cpu = measured(targets[name], pids[name], duration, connections, sent)
+            done.append(Run(round_no, name, rate, cpu))
         bare_runs = [i for i, run in enumerate(done) if run.name == BARE]
         for i, run in enumerate(done):
             if run.name != BARE:
@@ -602,9 +499,7 @@ def write_results(summary: dict[str, dict], started: datetime, args: argparse.Na
     bench/ratelimit_cost.py) and a dated file, ``bench/results/YYYY-MM-DDTHHMM.json``, with
     the command, the commit and the settings beside the rows: the record to commit, instead
     of prose, when a run is worth keeping (bench/README.md)."""
-    out = ROOT / "bench" / "results"
-    out.mkdir(exist_ok=True)
-    (out / "latest.json").write_text(json.dumps(summary, indent=2) + "\n")
+    write_latest("latest.json", summary)
     commit = subprocess.run(
         ["git", "describe", "--always", "--dirty"], capture_output=True, text=True, cwd=ROOT
     ).stdout.strip()
@@ -620,7 +515,7 @@ def write_results(summary: dict[str, dict], started: datetime, args: argparse.Na
         "public_api": args.public_api,
         "rows": summary,
     }
-    dated = out / f"{started:%Y-%m-%dT%H%M}{'-public-api' if args.public_api else ''}.json"
+    dated = RESULTS / f"{started:%Y-%m-%dT%H%M}{'-public-api' if args.public_api else ''}.json"
     dated.write_text(json.dumps(record, indent=1) + "\n")
     print(f"\nresults: {dated.relative_to(ROOT)} (and bench/results/latest.json)")
     return dated

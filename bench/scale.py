@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 import aiohttp
-from run import (  # bench/ is on sys.path when run as a script
+from harness import (  # bench/ is on sys.path when run as a script
     free_port,
     request,
     scratch,
