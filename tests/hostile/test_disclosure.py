@@ -9,8 +9,9 @@ import pytest
 
 from tests.host.conftest import run_cli
 from tests.host.test_workers import Workers
-from tests.hostile.conftest import free_port, serve, stop
+from tests.hostile.conftest import serve, stop
 from tests.hostile.raw import one, request
+from tests.processes import free_port
 
 pytestmark = pytest.mark.slow  # each module serves a real gateway process
 

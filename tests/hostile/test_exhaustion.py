@@ -1,6 +1,5 @@
 """Slow bodies, many connections from one peer, and an exhausted file limit are bounded."""
 
-import resource
 import socket
 import time
 
@@ -46,10 +45,6 @@ def test_one_peer_holds_at_most_max_connections_per_peer(gateway):
             sock.close()
 
 
-def _low_file_limit() -> None:
-    resource.setrlimit(resource.RLIMIT_NOFILE, (96, 96))
-
-
 @pytest.mark.slow
 def test_running_out_of_file_descriptors_is_logged_once_and_recovers(tmp_path):
     served = serve(
@@ -63,7 +58,7 @@ def test_running_out_of_file_descriptors_is_logged_once_and_recovers(tmp_path):
         loop = "asyncio"
         [plugins.health]
         """,
-        preexec_fn=_low_file_limit,
+        open_files=96,
     )
     sockets: list[socket.socket] = []
     try:

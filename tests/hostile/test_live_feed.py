@@ -14,8 +14,9 @@ from collections.abc import Iterator
 import orjson
 import pytest
 
-from tests.hostile.conftest import ServedGateway, free_port, serve, stop
+from tests.hostile.conftest import ServedGateway, serve, stop
 from tests.hostile.raw import exchange, one, read_response, request
+from tests.processes import free_port
 
 pytestmark = pytest.mark.slow  # each module serves a real gateway process
 
