@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from tests.browser import ARTEFACTS
-from tests.processes import GatewayProcess
+from tests.processes import running
 
 
 def artefacts(name: str) -> Path:
@@ -51,12 +51,9 @@ async def running_gateway(config: Path) -> AsyncIterator[str]:
     """``gateway serve --config CONFIG`` on a free port, run in the config's folder (its
     relative SQLite path), its output in ``gateway.log`` there; yields its base URL, then
     SIGTERMs it."""
-    gateway = GatewayProcess(config, config.parent / "gateway.log", cwd=config.parent)
-    try:
-        await gateway.listening()
+    log = config.parent / "gateway.log"
+    async with running(config, log, cwd=config.parent, stop_within=15) as gateway:
         yield gateway.url
-    finally:
-        gateway.stop(15)
 
 
 def gateway_log(config: Path) -> str:

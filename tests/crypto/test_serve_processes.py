@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import textwrap
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import aiohttp
@@ -17,9 +19,12 @@ pytestmark = pytest.mark.redis
 PRICE = "/v1/crypto/price?ids=bitcoin,ethereum&vs_currencies=usd"
 
 
-async def test_two_processes_one_redis_one_upstream_call(
-    tmp_path: Path, fake: FakeCoinGecko, redis_url: str, redis_namespace: str
-):
+@asynccontextmanager
+async def two_gateways(
+    tmp_path: Path, fake: FakeCoinGecko, redis_url: str, namespace: str, settings: str = ""
+) -> AsyncIterator[list[GatewayProcess]]:
+    """Two gateways on one config (crypto on ``fake``, its cache in Redis, and ``settings``
+    added to [plugins.crypto]), listening; stopped on the way out."""
     config = tmp_path / "plugins.toml"
     config.write_text(
         textwrap.dedent(
@@ -30,15 +35,27 @@ async def test_two_processes_one_redis_one_upstream_call(
             [plugins.crypto]
             base_url = "{fake.url}"
             cache = "{redis_url}"
-            cache_namespace = "{redis_namespace}"
+            cache_namespace = "{namespace}"
             """
         )
+        + textwrap.dedent(settings)
     )
     gateways = [GatewayProcess(config, tmp_path / f"gateway-{n}.log") for n in (1, 2)]
-    ports = [gateway.port for gateway in gateways]
     try:
         for gateway in gateways:
             await gateway.listening()
+        yield gateways
+    finally:
+        for gateway in gateways:
+            # Off the event loop, which serves the fake CoinGecko while they shut down.
+            await asyncio.to_thread(gateway.stop, 15)
+
+
+async def test_two_processes_one_redis_one_upstream_call(
+    tmp_path: Path, fake: FakeCoinGecko, redis_url: str, redis_namespace: str
+):
+    async with two_gateways(tmp_path, fake, redis_url, redis_namespace) as gateways:
+        ports = [gateway.port for gateway in gateways]
         fake.slow(0.5)
         async with aiohttp.ClientSession() as session, asyncio.timeout(15):
 
@@ -83,12 +100,9 @@ async def test_two_processes_one_redis_one_upstream_call(
             message = await ws.receive()
             assert message.type == aiohttp.WSMsgType.CLOSE
             assert message.data == 1001
-    finally:
-        # Off the event loop, which serves the fake CoinGecko while they shut down.
-        codes = [await asyncio.to_thread(gateway.stop, 15) for gateway in gateways]
-    for gateway, code in zip(gateways, codes, strict=True):
+    for gateway in gateways:
         log = gateway.text()
-        assert code == 0, log
+        assert gateway.stop() == 0, log
         assert "Traceback" not in log
         assert "DeprecationWarning" not in log
 
@@ -98,28 +112,13 @@ async def test_two_processes_and_a_failing_coingecko(
 ):
     """200 requests over 50 questions to two processes while CoinGecko answers 500: each
     process spends at most circuit_failures + max_connections calls and logs one line."""
-    config = tmp_path / "plugins.toml"
-    config.write_text(
-        textwrap.dedent(
-            f"""
-            [gateway]
-            shutdown_timeout = 5
-            [plugins.health]
-            [plugins.crypto]
-            base_url = "{fake.url}"
-            cache = "{redis_url}"
-            cache_namespace = "{redis_namespace}"
-            circuit_failures = 5
-            circuit_open_for = 60
-            max_connections = 10
-            """
-        )
-    )
-    gateways = [GatewayProcess(config, tmp_path / f"gateway-{n}.log") for n in (1, 2)]
-    ports = [gateway.port for gateway in gateways]
-    try:
-        for gateway in gateways:
-            await gateway.listening()
+    circuit = """
+        circuit_failures = 5
+        circuit_open_for = 60
+        max_connections = 10
+        """
+    async with two_gateways(tmp_path, fake, redis_url, redis_namespace, circuit) as gateways:
+        ports = [gateway.port for gateway in gateways]
         fake.fail(500)
         async with aiohttp.ClientSession() as session, asyncio.timeout(30):
 
@@ -134,13 +133,11 @@ async def test_two_processes_and_a_failing_coingecko(
                 assert set(answers) <= {502, 503}
                 calls = fake.total_calls
                 assert 5 <= calls <= 2 * (5 + 10)
-    finally:
-        codes = [await asyncio.to_thread(gateway.stop, 15) for gateway in gateways]
     assert fake.total_calls == calls
     opened = 0
-    for gateway, code in zip(gateways, codes, strict=True):
+    for gateway in gateways:
         log = gateway.text()
-        assert code == 0, log
+        assert gateway.stop() == 0, log
         # At most the circuit's one line per process (a process whose questions all failed
         # in the other one first knows them as remembered failures and never opens it).
         coingecko_lines = [line for line in log.splitlines() if "CoinGecko" in line]

@@ -17,7 +17,7 @@ import pytest
 from tests.faults.servers import TcpProxy
 from tests.notes.helpers import drop_notes_tables
 from tests.postgres import connect
-from tests.processes import GatewayProcess
+from tests.processes import running
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
@@ -66,40 +66,38 @@ async def test_writes_past_statement_timeout_answer_503_like_reads(
     config = notes_config(
         tmp_path, postgres_url, statement_timeout=1, pool_timeout=2, connect_timeout=1
     )
-    gateway = GatewayProcess(config, tmp_path / "gateway.log", "--workers", "2")
-    try:
-        await gateway.ready()
-        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=15)) as session:
-            async with session.post(f"{gateway.url}/notes", json={"title": "a"}) as created:
-                assert created.status == 201
-                note = await created.json()
-            holder = await connect(postgres_url)
-            try:
-                locked = holder.transaction()
-                await locked.start()
-                await holder.execute("LOCK TABLE notes IN ACCESS EXCLUSIVE MODE")
-                requests = [*writes(note["id"]), ("GET", f"/notes/{note['id']}", None, {})]
-                for method, path, body, headers in requests:
-                    async with session.request(
-                        method, f"{gateway.url}{path}", json=body, headers=headers
-                    ) as response:
-                        problem = await assert_retryable_503(response)
-                    # The server cancelled the statement: nothing was applied, so no "unknown".
-                    assert "outcome" not in problem, (method, problem)
-                await locked.rollback()
-            finally:
-                await holder.close()
-            # The lock is gone: the same keyed POST succeeds, once.
-            key = {"Idempotency-Key": "held-by-a-lock"}
-            async with session.post(
-                f"{gateway.url}/notes", json={"title": "blocked"}, headers=key
-            ) as retried:
-                assert retried.status == 201
-                assert "Idempotent-Replayed" not in retried.headers
-    finally:
-        code = gateway.stop()
+    async with (
+        running(config, tmp_path / "gateway.log", "--workers", "2", ready=True) as gateway,
+        aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=15)) as session,
+    ):
+        async with session.post(f"{gateway.url}/notes", json={"title": "a"}) as created:
+            assert created.status == 201
+            note = await created.json()
+        holder = await connect(postgres_url)
+        try:
+            locked = holder.transaction()
+            await locked.start()
+            await holder.execute("LOCK TABLE notes IN ACCESS EXCLUSIVE MODE")
+            requests = [*writes(note["id"]), ("GET", f"/notes/{note['id']}", None, {})]
+            for method, path, body, headers in requests:
+                async with session.request(
+                    method, f"{gateway.url}{path}", json=body, headers=headers
+                ) as response:
+                    problem = await assert_retryable_503(response)
+                # The server cancelled the statement: nothing was applied, so no "unknown".
+                assert "outcome" not in problem, (method, problem)
+            await locked.rollback()
+        finally:
+            await holder.close()
+        # The lock is gone: the same keyed POST succeeds, once.
+        key = {"Idempotency-Key": "held-by-a-lock"}
+        async with session.post(
+            f"{gateway.url}/notes", json={"title": "blocked"}, headers=key
+        ) as retried:
+            assert retried.status == 201
+            assert "Idempotent-Replayed" not in retried.headers
     text = gateway.text()
-    assert code == 0, text
+    assert gateway.stop() == 0, text
     assert " 500 " not in text, text
     # A lock held past statement_timeout is an expected condition: one line, no traceback.
     assert "Traceback" not in text, text
@@ -121,9 +119,7 @@ async def test_a_partition_answers_every_request_within_one_deadline(
         statement_timeout=1,
         request_timeout=3,
     )
-    gateway = GatewayProcess(config, tmp_path / "gateway.log", "--workers", "2")
-    try:
-        await gateway.ready()
+    async with running(config, tmp_path / "gateway.log", "--workers", "2", ready=True) as gateway:
         connector = aiohttp.TCPConnector(force_close=True)  # spread over both workers
         async with aiohttp.ClientSession(
             connector=connector, timeout=aiohttp.ClientTimeout(total=30)
@@ -153,10 +149,8 @@ async def test_a_partition_answers_every_request_within_one_deadline(
 
             answers = await asyncio.gather(*(one(i) for i in range(28)))
             proxy.heal()
-    finally:
-        code = gateway.stop()
     text = gateway.text()
-    assert code == 0, text
+    assert gateway.stop() == 0, text
     assert {status for _, status, _ in answers} == {503}, answers
     slowest = max(took for _, _, took in answers)
     # request_timeout (3 s) and the time to answer, never the 6 s sum of the timeouts.
@@ -168,43 +162,41 @@ async def test_a_keyed_post_is_503_when_the_pool_stays_full(tmp_path: Path, post
     await drop_notes_tables(postgres_url)
     config = notes_config(tmp_path, postgres_url, pool_size=1, pool_timeout=1, statement_timeout=3)
     # One worker: its one pooled connection is what the slow request holds.
-    gateway = GatewayProcess(config, tmp_path / "gateway.log")
-    try:
-        await gateway.ready()
-        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=15)) as session:
-            async with session.post(f"{gateway.url}/notes", json={"title": "a"}) as created:
-                assert created.status == 201
-                note = await created.json()
-            holder = await connect(postgres_url)
-            try:
-                locked = holder.transaction()
-                await locked.start()
-                await holder.execute("LOCK TABLE notes IN ACCESS EXCLUSIVE MODE")
-                # A PATCH waits on the lock, holding the pool's only connection for 3 s.
-                slow = asyncio.create_task(
-                    session.patch(f"{gateway.url}/notes/{note['id']}", json={"priority": 1})
-                )
-                await asyncio.sleep(0.3)
-                for headers in ({}, {"Idempotency-Key": "pool-full"}):
-                    async with session.post(
-                        f"{gateway.url}/notes", json={"title": "b"}, headers=headers
-                    ) as response:
-                        await assert_retryable_503(response)
-                (await slow).release()
-                await locked.rollback()
-            finally:
-                await holder.close()
-            # The retry with the same key is served.
-            async with session.post(
-                f"{gateway.url}/notes",
-                json={"title": "b"},
-                headers={"Idempotency-Key": "pool-full"},
-            ) as retried:
-                assert retried.status == 201
-    finally:
-        code = gateway.stop()
+    async with (
+        running(config, tmp_path / "gateway.log", ready=True) as gateway,
+        aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=15)) as session,
+    ):
+        async with session.post(f"{gateway.url}/notes", json={"title": "a"}) as created:
+            assert created.status == 201
+            note = await created.json()
+        holder = await connect(postgres_url)
+        try:
+            locked = holder.transaction()
+            await locked.start()
+            await holder.execute("LOCK TABLE notes IN ACCESS EXCLUSIVE MODE")
+            # A PATCH waits on the lock, holding the pool's only connection for 3 s.
+            slow = asyncio.create_task(
+                session.patch(f"{gateway.url}/notes/{note['id']}", json={"priority": 1})
+            )
+            await asyncio.sleep(0.3)
+            for headers in ({}, {"Idempotency-Key": "pool-full"}):
+                async with session.post(
+                    f"{gateway.url}/notes", json={"title": "b"}, headers=headers
+                ) as response:
+                    await assert_retryable_503(response)
+            (await slow).release()
+            await locked.rollback()
+        finally:
+            await holder.close()
+        # The retry with the same key is served.
+        async with session.post(
+            f"{gateway.url}/notes",
+            json={"title": "b"},
+            headers={"Idempotency-Key": "pool-full"},
+        ) as retried:
+            assert retried.status == 201
     text = gateway.text()
-    assert code == 0, text
+    assert gateway.stop() == 0, text
     assert " 500 " not in text, text
 
 
@@ -214,33 +206,31 @@ async def test_a_keyed_post_is_503_when_the_connection_drops_during_begin(
     await drop_notes_tables(postgres_url)
     proxy, through_proxy = postgres_proxy
     config = notes_config(tmp_path, through_proxy, pool_size=2, statement_timeout=2)
-    gateway = GatewayProcess(config, tmp_path / "gateway.log")
-    try:
-        await gateway.ready()
-        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=15)) as session:
-            async with session.post(f"{gateway.url}/notes", json={"title": "a"}) as created:
-                assert created.status == 201
-            key = {"Idempotency-Key": "dropped-at-begin"}
-            # The key's lookup is answered; the BEGIN that follows reaches PostgreSQL, its
-            # answer never comes back, and the connection is reset under it.
-            proxy.hold_replies(after=b"BEGIN")
-            pending = asyncio.create_task(
-                session.post(f"{gateway.url}/notes", json={"title": "once"}, headers=key)
-            )
-            await asyncio.sleep(0.7)
-            proxy.cut()
-            proxy.heal()
-            response = await pending
-            await assert_retryable_503(response)
-            response.release()
-            async with session.post(
-                f"{gateway.url}/notes", json={"title": "once"}, headers=key
-            ) as retried:
-                assert retried.status == 201
-    finally:
-        code = gateway.stop()
+    async with (
+        running(config, tmp_path / "gateway.log", ready=True) as gateway,
+        aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=15)) as session,
+    ):
+        async with session.post(f"{gateway.url}/notes", json={"title": "a"}) as created:
+            assert created.status == 201
+        key = {"Idempotency-Key": "dropped-at-begin"}
+        # The key's lookup is answered; the BEGIN that follows reaches PostgreSQL, its
+        # answer never comes back, and the connection is reset under it.
+        proxy.hold_replies(after=b"BEGIN")
+        pending = asyncio.create_task(
+            session.post(f"{gateway.url}/notes", json={"title": "once"}, headers=key)
+        )
+        await asyncio.sleep(0.7)
+        proxy.cut()
+        proxy.heal()
+        response = await pending
+        await assert_retryable_503(response)
+        response.release()
+        async with session.post(
+            f"{gateway.url}/notes", json={"title": "once"}, headers=key
+        ) as retried:
+            assert retried.status == 201
     text = gateway.text()
-    assert code == 0, text
+    assert gateway.stop() == 0, text
     assert " 500 " not in text, text
     connection = await connect(postgres_url)
     try:

@@ -18,9 +18,7 @@ import pytest
 
 from tests.host.conftest import run_cli
 from tests.host.test_workers import BOOT_TIMEOUT, Workers
-from tests.processes import GatewayProcess, free_port
-
-START_TIMEOUT = 30
+from tests.processes import GatewayProcess
 
 ECHO = """
 import asyncio
@@ -221,24 +219,13 @@ async def test_sighup_reload_under_load_logs_every_answered_request(
 
 
 def test_text_access_line_has_size_plugin_and_agent(echo_config):
-    port = free_port()
     config = echo_config()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gateway", "serve", "--config", str(config), "--port", str(port)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        _wait_listening(port, process)
+    with GatewayProcess(config, config.parent / "gateway.log") as gateway:
         # A raw request: the agent carries a quote, and the path a percent-encoded newline.
-        _raw_get(port, "/echo/?q=%0Afake", 'agent "with" quotes', "line-1")
-        _raw_get(port, "/nowhere", "curl/8", "line-2")
-        _raw_get(port, "/echo/?sleep=0.25", "curl/8", "line-3")
-    finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=20)
-    log = process.stdout.read()
+        _raw_get(gateway.port, "/echo/?q=%0Afake", 'agent "with" quotes', "line-1")
+        _raw_get(gateway.port, "/nowhere", "curl/8", "line-2")
+        _raw_get(gateway.port, "/echo/?sleep=0.25", "curl/8", "line-3")
+    log = gateway.text()
     first = next(line for line in log.splitlines() if "[line-1]" in line)
     assert " 127.0.0.1 GET /echo/?q=%0Afake 200 " in first
     assert first.endswith(' echo - "agent \\"with\\" quotes"')  # "-": no caller named
@@ -255,47 +242,26 @@ def test_text_access_line_has_size_plugin_and_agent(echo_config):
 
 
 def test_access_line_names_the_client_behind_a_trusted_proxy(echo_config):
-    port = free_port()
     config = echo_config('trusted_proxies = ["127.0.0.1/32"]')
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gateway", "serve", "--config", str(config), "--port", str(port)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        _wait_listening(port, process)
-        _raw_get(port, "/echo/", "curl/8", "proxied", extra="X-Forwarded-For: 203.0.113.7\r\n")
-        _raw_get(port, "/echo/", "curl/8", "direct")
-    finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=20)
-    lines = process.stdout.read().splitlines()
+    with GatewayProcess(config, config.parent / "gateway.log") as gateway:
+        forwarded = "X-Forwarded-For: 203.0.113.7\r\n"
+        _raw_get(gateway.port, "/echo/", "curl/8", "proxied", extra=forwarded)
+        _raw_get(gateway.port, "/echo/", "curl/8", "direct")
+    lines = gateway.text().splitlines()
     assert " 203.0.113.7 GET /echo/ 200 " in next(line for line in lines if "[proxied]" in line)
     assert " 127.0.0.1 GET /echo/ 200 " in next(line for line in lines if "[direct]" in line)
 
 
 def test_json_lines_parse_with_stable_fields(echo_config):
-    port = free_port()
     config = echo_config('log_format = "json"')
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gateway", "serve", "--config", str(config), "--port", str(port)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        _wait_listening(port, process)
-        _raw_get(port, "/echo/", "tester/1.0", "json-1")
-        _raw_get(port, "/echo/boom", "tester/1.0", "json-2")
-        _raw_get(port, "/echo/warn", "tester/1.0", "json-3")
+    with GatewayProcess(config, config.parent / "gateway.log") as gateway:
+        _raw_get(gateway.port, "/echo/", "tester/1.0", "json-1")
+        _raw_get(gateway.port, "/echo/boom", "tester/1.0", "json-2")
+        _raw_get(gateway.port, "/echo/warn", "tester/1.0", "json-3")
         # A header byte that is not UTF-8 must not cost the line.
-        _raw_get(port, "/health/live", b"bad \xff agent", "json-4")
-        _raw_get(port, "/echo/?sleep=0.25", "tester/1.0", "json-5")
-    finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=20)
-    records = [json.loads(line) for line in process.stdout.read().splitlines()]
+        _raw_get(gateway.port, "/health/live", b"bad \xff agent", "json-4")
+        _raw_get(gateway.port, "/echo/?sleep=0.25", "tester/1.0", "json-5")
+    records = [json.loads(line) for line in gateway.text().splitlines()]
     access = {r["request_id"]: r for r in records if r["logger"] == "aiohttp.access"}
     assert set(access) == {"json-1", "json-2", "json-3", "json-4", "json-5"}
     for record in access.values():
@@ -334,20 +300,10 @@ def test_json_lines_parse_with_stable_fields(echo_config):
 def test_start_up_log_names_the_loop(echo_config, setting, expected):
     if expected.endswith("uvloop"):
         pytest.importorskip("uvloop")
-    port = free_port()
     config = echo_config(f'loop = "{setting}"')
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gateway", "serve", "--config", str(config), "--port", str(port)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        _wait_listening(port, process)
-    finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=20)
-    line = next(line for line in process.stdout.read().splitlines() if "event loop:" in line)
+    gateway = GatewayProcess(config, config.parent / "gateway.log").wait_listening()
+    gateway.stop()
+    line = next(line for line in gateway.text().splitlines() if "event loop:" in line)
     assert f"{expected}" in line and f'(loop = "{setting}")' in line
 
 
@@ -358,18 +314,6 @@ def test_unknown_log_format_and_loop_are_config_errors(echo_config):
     assert "gateway.loop: Input should be 'auto', 'asyncio' or 'uvloop', got 'tokio'" in (
         result.stderr
     )
-
-
-def _wait_listening(port: int, process: subprocess.Popen) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        assert process.poll() is None, process.stdout.read()
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise AssertionError("gateway did not start listening in time")
 
 
 def _raw_get(port: int, target: str, agent: str | bytes, request_id: str, extra: str = "") -> bytes:
@@ -423,21 +367,10 @@ def test_an_instance_is_named_with_its_plugin(echo_config, log_format):
     echo = next(line for line in listed.stdout.splitlines() if line.startswith("echo"))
     assert echo.startswith("echo ") and "(echo)" not in echo
 
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gateway", "serve", "--config", str(config), "--port", str(port)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        _wait_listening(port, process)
-        _raw_get(port, "/shop/", "curl/8", "to-shop")
-        _raw_get(port, "/echo/", "curl/8", "to-echo")
-    finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=20)
-    lines = process.stdout.read().splitlines()
+    with GatewayProcess(config, config.parent / "gateway.log") as gateway:
+        _raw_get(gateway.port, "/shop/", "curl/8", "to-shop")
+        _raw_get(gateway.port, "/echo/", "curl/8", "to-echo")
+    lines = gateway.text().splitlines()
     if log_format == "text":
         assert next(line for line in lines if "[to-shop]" in line).endswith(
             ' shop (echo) - "curl/8"'

@@ -34,7 +34,7 @@ from prometheus_client.openmetrics.parser import (
 )
 from sqlalchemy import make_url
 
-from tests.processes import GatewayProcess, free_port
+from tests.processes import free_port, running
 
 pytestmark = pytest.mark.slow
 
@@ -204,9 +204,7 @@ async def test_spans_parent_links_attributes_and_propagation(tmp_path: Path) -> 
         serving(upstream_app(seen)) as upstream_url,
     ):
         config = write_config(tmp_path, tracing_table(f"{collector_url}/v1/traces"), upstream_url)
-        gateway = GatewayProcess(config, tmp_path / "gateway.log")
-        try:
-            await gateway.ready()
+        async with running(config, tmp_path / "gateway.log", ready=True) as gateway:
             async with aiohttp.ClientSession() as session:
                 caller = f"00-{TRACE_ID}-{CALLER_SPAN}-01"
                 async with session.get(
@@ -297,8 +295,7 @@ async def test_spans_parent_links_attributes_and_propagation(tmp_path: Path) -> 
             ), log
             assert "tracing on: OTLP/HTTP to" in log
             assert COLLECTOR_TOKEN not in log
-        finally:
-            assert gateway.stop() == 0, gateway.text()
+        assert gateway.stop() == 0, gateway.text()
 
 
 async def test_json_logs_carry_trace_ids(tmp_path: Path) -> None:
@@ -310,9 +307,7 @@ async def test_json_logs_carry_trace_ids(tmp_path: Path) -> None:
     ):
         table = 'log_format = "json"\n' + tracing_table(f"{collector_url}/v1/traces")
         config = write_config(tmp_path, table, upstream_url)
-        gateway = GatewayProcess(config, tmp_path / "gateway.log")
-        try:
-            await gateway.ready()
+        async with running(config, tmp_path / "gateway.log", ready=True) as gateway:
             caller = f"00-{TRACE_ID}-{CALLER_SPAN}-01"
             async with (
                 aiohttp.ClientSession() as session,
@@ -334,8 +329,7 @@ async def test_json_logs_carry_trace_ids(tmp_path: Path) -> None:
             others = [line for line in lines if line.get("logger") != "aiohttp.access"]
             assert others  # start-up lines, outside any request: "-"
             assert all("trace_id" in line and "span_id" in line for line in others)
-        finally:
-            assert gateway.stop() == 0, gateway.text()
+        assert gateway.stop() == 0, gateway.text()
 
 
 async def test_sampling_zero_sends_nothing(tmp_path: Path) -> None:
@@ -347,9 +341,7 @@ async def test_sampling_zero_sends_nothing(tmp_path: Path) -> None:
     ):
         table = tracing_table(f"{collector_url}/v1/traces", sampling_ratio=0)
         config = write_config(tmp_path, table, upstream_url)
-        gateway = GatewayProcess(config, tmp_path / "gateway.log")
-        try:
-            await gateway.ready()
+        async with running(config, tmp_path / "gateway.log", ready=True) as gateway:
             async with aiohttp.ClientSession() as session:
                 for _ in range(20):
                     async with session.get(
@@ -366,8 +358,7 @@ async def test_sampling_zero_sends_nothing(tmp_path: Path) -> None:
                 )
                 assert match is not None, received
                 assert int(match.group(1), 16) & 1 == 0, received  # the sampled flag unset
-        finally:
-            assert gateway.stop() == 0, gateway.text()
+        assert gateway.stop() == 0, gateway.text()
         assert collector.posts == 0  # nothing flushed at shutdown either
 
 
@@ -377,9 +368,7 @@ async def test_collector_down_answers_promptly_and_warns_once(tmp_path: Path) ->
     async with serving(upstream_app(seen)) as upstream_url:
         table = tracing_table(nowhere, export_timeout=2)
         config = write_config(tmp_path, table, upstream_url)
-        gateway = GatewayProcess(config, tmp_path / "gateway.log")
-        try:
-            await gateway.ready()
+        async with running(config, tmp_path / "gateway.log", ready=True) as gateway:
             slowest = 0.0
             async with aiohttp.ClientSession() as session:
                 for round_ in range(3):
@@ -409,8 +398,6 @@ async def test_collector_down_answers_promptly_and_warns_once(tmp_path: Path) ->
             started = time.monotonic()
             assert gateway.stop() == 0, gateway.text()
             assert time.monotonic() - started < 10  # shutdown does not wait out the retries
-        finally:
-            gateway.stop()
 
 
 async def test_collector_back_is_said_once_and_receives_spans(tmp_path: Path) -> None:
@@ -419,9 +406,7 @@ async def test_collector_back_is_said_once_and_receives_spans(tmp_path: Path) ->
     async with serving(upstream_app(seen)) as upstream_url:
         table = tracing_table(f"http://127.0.0.1:{port}/v1/traces", export_timeout=2)
         config = write_config(tmp_path, table, upstream_url)
-        gateway = GatewayProcess(config, tmp_path / "gateway.log")
-        try:
-            await gateway.ready()
+        async with running(config, tmp_path / "gateway.log", ready=True) as gateway:
             async with aiohttp.ClientSession() as session:
 
                 async def some_requests() -> None:
@@ -441,8 +426,7 @@ async def test_collector_back_is_said_once_and_receives_spans(tmp_path: Path) ->
             log = gateway.text()
             assert log.count("cannot be reached") == 1, log
             assert log.count("answers again") == 1, log
-        finally:
-            assert gateway.stop() == 0, gateway.text()
+        assert gateway.stop() == 0, gateway.text()
 
 
 async def test_exemplars_carry_the_sampled_trace_in_openmetrics(tmp_path: Path) -> None:
@@ -455,9 +439,7 @@ async def test_exemplars_carry_the_sampled_trace_in_openmetrics(tmp_path: Path) 
         # Only a caller's sampled trace is kept (ratio 0 for new ones): one exemplar expected.
         table = "metrics = true\n" + tracing_table(f"{collector_url}/v1/traces", sampling_ratio=0)
         config = write_config(tmp_path, table, upstream_url)
-        gateway = GatewayProcess(config, tmp_path / "gateway.log")
-        try:
-            await gateway.ready()
+        async with running(config, tmp_path / "gateway.log", ready=True) as gateway:
             async with aiohttp.ClientSession() as session:
                 sampled = f"00-{TRACE_ID}-{CALLER_SPAN}-01"
                 not_sampled = f"00-{'1' * 32}-{CALLER_SPAN}-00"
@@ -481,8 +463,7 @@ async def test_exemplars_carry_the_sampled_trace_in_openmetrics(tmp_path: Path) 
             (server,) = await collector.wait_for(
                 lambda s: s["trace_id"] == TRACE_ID and s["kind"] == SERVER
             )
-        finally:
-            assert gateway.stop() == 0, gateway.text()
+        assert gateway.stop() == 0, gateway.text()
 
     exemplars = [
         (sample, sample.exemplar)
@@ -504,22 +485,21 @@ async def test_no_exemplars_without_tracing(tmp_path: Path) -> None:
     seen: list[dict[str, str]] = []
     async with serving(upstream_app(seen)) as upstream_url:
         config = write_config(tmp_path, "metrics = true", upstream_url)
-        gateway = GatewayProcess(config, tmp_path / "gateway.log")
-        try:
-            await gateway.ready()
-            async with aiohttp.ClientSession() as session:
-                async with session.get(
-                    f"{gateway.url}/billing/x",
-                    headers={"X-API-Key": KEY, "traceparent": f"00-{TRACE_ID}-{CALLER_SPAN}-01"},
-                ) as response:
-                    assert response.status == 200
-                async with session.get(
-                    f"{gateway.url}/metrics",
-                    headers={"Accept": "application/openmetrics-text; version=1.0.0"},
-                ) as response:
-                    openmetrics = await response.text()
-        finally:
-            assert gateway.stop() == 0, gateway.text()
+        async with (
+            running(config, tmp_path / "gateway.log", ready=True) as gateway,
+            aiohttp.ClientSession() as session,
+        ):
+            async with session.get(
+                f"{gateway.url}/billing/x",
+                headers={"X-API-Key": KEY, "traceparent": f"00-{TRACE_ID}-{CALLER_SPAN}-01"},
+            ) as response:
+                assert response.status == 200
+            async with session.get(
+                f"{gateway.url}/metrics",
+                headers={"Accept": "application/openmetrics-text; version=1.0.0"},
+            ) as response:
+                openmetrics = await response.text()
+        assert gateway.stop() == 0, gateway.text()
     families = list(openmetrics_families(openmetrics))
     assert any(family.name == "gateway_http_request_duration_seconds" for family in families)
     assert all(sample.exemplar is None for family in families for sample in family.samples)
@@ -536,9 +516,7 @@ async def test_identity_reaches_the_span_and_access_line_behind_a_trusted_proxy(
     ):
         table = 'trusted_proxies = ["127.0.0.1"]\n' + tracing_table(f"{collector_url}/v1/traces")
         config = write_config(tmp_path, table, upstream_url)
-        gateway = GatewayProcess(config, tmp_path / "gateway.log")
-        try:
-            await gateway.ready()
+        async with running(config, tmp_path / "gateway.log", ready=True) as gateway:
             async with (
                 aiohttp.ClientSession() as session,
                 session.get(
@@ -555,8 +533,7 @@ async def test_identity_reaches_the_span_and_access_line_behind_a_trusted_proxy(
                 lambda s: s["trace_id"] == TRACE_ID and s["kind"] == SERVER
             )
             await gateway.logged(r"GET /billing/who 200")
-        finally:
-            assert gateway.stop() == 0, gateway.text()
+        assert gateway.stop() == 0, gateway.text()
     # The request the middlewares saw is the forwarded view (a clone): what the api-key
     # middleware learned there is the request's.
     assert server["attributes"]["enduser.id"] == "alice"
@@ -580,9 +557,7 @@ async def test_notes_reads_are_client_spans(tmp_path: Path, backend: str, reques
             start = text.index('database_url = "sqlite')
             end = text.index("\n", start)
             config.write_text(f'{text[:start]}database_url = "{url}"{text[end:]}')
-        gateway = GatewayProcess(config, tmp_path / "gateway.log")
-        try:
-            await gateway.ready()
+        async with running(config, tmp_path / "gateway.log", ready=True) as gateway:
             async with aiohttp.ClientSession() as session:
                 async with session.post(f"{gateway.url}/notes/", json={"title": "t"}) as response:
                     assert response.status == 201, await response.text()
@@ -617,8 +592,7 @@ async def test_notes_reads_are_client_spans(tmp_path: Path, backend: str, reques
                 if backend == "postgresql":
                     assert attributes["server.address"] == "127.0.0.1"
                     assert attributes["db.namespace"] == make_url(url).database
-        finally:
-            assert gateway.stop() == 0, gateway.text()
+        assert gateway.stop() == 0, gateway.text()
 
 
 async def test_a_reload_in_one_process_keeps_tracing_upstream_calls(tmp_path: Path) -> None:
@@ -632,9 +606,7 @@ async def test_a_reload_in_one_process_keeps_tracing_upstream_calls(tmp_path: Pa
     ):
         endpoint = f"{collector_url}/v1/traces"
         config = write_config(tmp_path, tracing_table(endpoint), upstream_url)
-        gateway = GatewayProcess(config, tmp_path / "gateway.log")
-        try:
-            await gateway.ready()
+        async with running(config, tmp_path / "gateway.log", ready=True) as gateway:
             renamed = tracing_table(endpoint).replace('"edge-test"', '"edge-reloaded"')
             write_config(tmp_path, renamed, upstream_url)
             gateway.process.send_signal(signal.SIGHUP)
@@ -662,5 +634,4 @@ async def test_a_reload_in_one_process_keeps_tracing_upstream_calls(tmp_path: Pa
             assert client["resource"]["service.name"] == "edge-reloaded"
             (upstream_saw,) = [s for s in seen if s["path"] == "/after-reload"]
             assert upstream_saw["traceparent"] == f"00-{TRACE_ID}-{client['span_id']}-01"
-        finally:
-            assert gateway.stop() == 0, gateway.text()
+        assert gateway.stop() == 0, gateway.text()
