@@ -6,7 +6,8 @@ from __future__ import annotations
 import asyncio
 import gzip
 import json
-from collections.abc import AsyncIterator
+import zlib
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import aiohttp
@@ -164,6 +165,48 @@ def decode(coding: str | None, raw: bytes) -> bytes:
 
 def vary_tokens(headers: Any) -> list[str]:
     return [t.strip().lower() for v in headers.getall("Vary", ()) for t in v.split(",")]
+
+
+class StreamDecoder:
+    """An incremental decoder per coding, each the coding's own library."""
+
+    def __init__(self, coding: str) -> None:
+        self.coding = coding
+        if coding == "gzip":
+            self.z = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        elif coding == "br":
+            self.b = brotli.Decompressor()
+        else:
+            self.d = zstandard.ZstdDecompressor().decompressobj()
+
+    def feed(self, data: bytes) -> bytes:
+        if self.coding == "gzip":
+            return self.z.decompress(data)
+        if self.coding == "br":
+            return self.b.process(data)  # type: ignore[no-any-return]
+        return self.d.decompress(data)
+
+
+async def read_events_one_by_one(
+    response: aiohttp.ClientResponse, coding: str, release: Callable[[int], Awaitable[None]]
+) -> None:
+    """Reads EVENTS from ``response`` (in ``coding``) as they arrive: each decoded by a
+    :class:`StreamDecoder` before ``release(i)`` lets the server send the next, so a compressor
+    that keeps a write back instead of flushing it makes the read wait (and fail); the whole
+    stream decodes to EVENTS."""
+    decoder = StreamDecoder(coding)
+    decoded = b""
+    for i in range(len(EVENTS)):
+        expected = b"".join(EVENTS[: i + 1])
+        while decoded != expected:
+            assert expected.startswith(decoded), decoded
+            chunk = await asyncio.wait_for(response.content.readany(), 10)
+            assert chunk, f"the stream ended before event {i}"
+            decoded += decoder.feed(chunk)
+        if i + 1 < len(EVENTS):
+            await release(i)
+    rest = await asyncio.wait_for(response.content.read(), 10)
+    assert decoded + (decoder.feed(rest) if rest else b"") == b"".join(EVENTS)
 
 
 @pytest.fixture

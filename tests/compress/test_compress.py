@@ -6,16 +6,21 @@ from __future__ import annotations
 
 import asyncio
 import subprocess
-import zlib
 from typing import Any
 
 import brotli
 import pytest
-import zstandard
 
 from gateway.config import ConfigError
 from gateway.testing import gateway_app
-from tests.compress.conftest import DOCUMENT, EVENTS, STRONG, decode, vary_tokens
+from tests.compress.conftest import (
+    DOCUMENT,
+    EVENTS,
+    STRONG,
+    decode,
+    read_events_one_by_one,
+    vary_tokens,
+)
 
 
 async def fetch(
@@ -171,50 +176,22 @@ async def test_a_websocket_is_not_touched(compressed):
     assert message == "hello " * 500
 
 
-class _Decoder:
-    """An incremental decoder per coding, each the coding's own library."""
-
-    def __init__(self, coding: str) -> None:
-        self.coding = coding
-        if coding == "gzip":
-            self.z = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        elif coding == "br":
-            self.b = brotli.Decompressor()
-        else:
-            self.d = zstandard.ZstdDecompressor().decompressobj()
-
-    def feed(self, data: bytes) -> bytes:
-        if self.coding == "gzip":
-            return self.z.decompress(data)
-        if self.coding == "br":
-            return self.b.process(data)  # type: ignore[no-any-return]
-        return self.d.decompress(data)
-
-
 @pytest.mark.parametrize("coding", ["gzip", "br", "zstd"])
 async def test_server_sent_events_arrive_one_by_one(compressed, raw, coding):
     """The handler writes an event only once the test has decoded the one before: without a
     flush per write the test would wait for an event the server keeps in its compressor."""
     client = await compressed()
     url = client.make_url("/sample/events")
+
+    async def release(i: int) -> None:
+        released = await raw.get(client.make_url(f"/sample/release/{i}"))
+        assert released.status == 204
+
     async with raw.get(url, headers={"Accept-Encoding": coding}) as response:
         assert response.headers["Content-Encoding"] == coding
         assert "Content-Length" not in response.headers
         assert "accept-encoding" in vary_tokens(response.headers)
-        decoder = _Decoder(coding)
-        decoded = b""
-        for i in range(len(EVENTS)):
-            expected = b"".join(EVENTS[: i + 1])
-            while decoded != expected:
-                assert expected.startswith(decoded), decoded
-                chunk = await asyncio.wait_for(response.content.readany(), 10)
-                assert chunk, f"the stream ended before event {i}"
-                decoded += decoder.feed(chunk)
-            if i + 1 < len(EVENTS):
-                released = await raw.get(client.make_url(f"/sample/release/{i}"))
-                assert released.status == 204
-        rest = await asyncio.wait_for(response.content.read(), 10)
-    assert decoded + (decoder.feed(rest) if rest else b"") == b"".join(EVENTS)
+        await read_events_one_by_one(response, coding, release)
 
 
 async def test_a_stream_is_left_plain_for_a_client_that_asks_no_coding(compressed, raw):

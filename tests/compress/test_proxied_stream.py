@@ -10,21 +10,13 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from tests.compress.conftest import EVENTS, vary_tokens
-from tests.compress.test_compress import _Decoder
-
-RELEASE = web.AppKey("release", list[asyncio.Event])
-
-
-async def events(request: web.Request) -> web.StreamResponse:
-    response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
-    await response.prepare(request)
-    for i, event in enumerate(EVENTS):
-        if i:
-            await asyncio.wait_for(request.app[RELEASE][i - 1].wait(), 20)
-        await response.write(event)
-    await response.write_eof()
-    return response
+from tests.compress.conftest import (
+    EVENTS,
+    RELEASE,
+    events,
+    read_events_one_by_one,
+    vary_tokens,
+)
 
 
 @pytest.mark.parametrize("coding", ["gzip", "br", "zstd"])
@@ -46,16 +38,8 @@ async def test_proxied_events_are_compressed_and_flushed(
         assert r.status == 200
         assert r.headers["Content-Encoding"] == coding
         assert "accept-encoding" in vary_tokens(r.headers)
-        decoder = _Decoder(coding)
-        decoded = b""
-        for i in range(len(EVENTS)):
-            expected = b"".join(EVENTS[: i + 1])
-            while decoded != expected:
-                assert expected.startswith(decoded), decoded
-                chunk = await asyncio.wait_for(r.content.readany(), 10)
-                assert chunk, f"the stream ended before event {i}"
-                decoded += decoder.feed(chunk)
-            if i + 1 < len(EVENTS):
-                upstream[RELEASE][i].set()  # only now may the upstream send the next
-        rest = await asyncio.wait_for(r.content.read(), 10)
-    assert decoded + (decoder.feed(rest) if rest else b"") == b"".join(EVENTS)
+
+        async def release(i: int) -> None:
+            upstream[RELEASE][i].set()  # only now may the upstream send the next
+
+        await read_events_one_by_one(r, coding, release)
