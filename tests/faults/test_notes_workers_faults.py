@@ -8,6 +8,8 @@ from __future__ import annotations
 import asyncio
 import textwrap
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +51,21 @@ async def assert_retryable_503(response: aiohttp.ClientResponse) -> dict[str, An
     return await response.json(content_type=None)
 
 
+@asynccontextmanager
+async def notes_locked(database_url: str) -> AsyncIterator[None]:
+    """The notes table locked (ACCESS EXCLUSIVE) from a connection of the test's own, until
+    the block ends: every statement of the gateway's on it waits."""
+    holder = await connect(database_url)
+    try:
+        locked = holder.transaction()
+        await locked.start()
+        await holder.execute("LOCK TABLE notes IN ACCESS EXCLUSIVE MODE")
+        yield
+        await locked.rollback()
+    finally:
+        await holder.close()
+
+
 def writes(note_id: int) -> list[tuple[str, str, Any, dict[str, str]]]:
     return [
         ("POST", "/notes", {"title": "blocked"}, {}),
@@ -73,11 +90,7 @@ async def test_writes_past_statement_timeout_answer_503_like_reads(
         async with session.post(f"{gateway.url}/notes", json={"title": "a"}) as created:
             assert created.status == 201
             note = await created.json()
-        holder = await connect(postgres_url)
-        try:
-            locked = holder.transaction()
-            await locked.start()
-            await holder.execute("LOCK TABLE notes IN ACCESS EXCLUSIVE MODE")
+        async with notes_locked(postgres_url):
             requests = [*writes(note["id"]), ("GET", f"/notes/{note['id']}", None, {})]
             for method, path, body, headers in requests:
                 async with session.request(
@@ -86,9 +99,6 @@ async def test_writes_past_statement_timeout_answer_503_like_reads(
                     problem = await assert_retryable_503(response)
                 # The server cancelled the statement: nothing was applied, so no "unknown".
                 assert "outcome" not in problem, (method, problem)
-            await locked.rollback()
-        finally:
-            await holder.close()
         # The lock is gone: the same keyed POST succeeds, once.
         key = {"Idempotency-Key": "held-by-a-lock"}
         async with session.post(
@@ -169,11 +179,7 @@ async def test_a_keyed_post_is_503_when_the_pool_stays_full(tmp_path: Path, post
         async with session.post(f"{gateway.url}/notes", json={"title": "a"}) as created:
             assert created.status == 201
             note = await created.json()
-        holder = await connect(postgres_url)
-        try:
-            locked = holder.transaction()
-            await locked.start()
-            await holder.execute("LOCK TABLE notes IN ACCESS EXCLUSIVE MODE")
+        async with notes_locked(postgres_url):
             # A PATCH waits on the lock, holding the pool's only connection for 3 s.
             slow = asyncio.create_task(
                 session.patch(f"{gateway.url}/notes/{note['id']}", json={"priority": 1})
@@ -185,9 +191,6 @@ async def test_a_keyed_post_is_503_when_the_pool_stays_full(tmp_path: Path, post
                 ) as response:
                     await assert_retryable_503(response)
             (await slow).release()
-            await locked.rollback()
-        finally:
-            await holder.close()
         # The retry with the same key is served.
         async with session.post(
             f"{gateway.url}/notes",

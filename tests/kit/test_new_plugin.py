@@ -13,6 +13,20 @@ import pytest
 STEP_TIMEOUT = 300
 
 
+def assert_ruff_clean(root: Path) -> None:
+    """The generated code is as clean as the gateway's own: ruff's check and format pass."""
+    for command in (["check", "--no-cache", "."], ["format", "--check", "--no-cache", "."]):
+        linted = subprocess.run(
+            [sys.executable, "-m", "ruff", *command],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert linted.returncode == 0, linted.stdout + linted.stderr
+
+
 @pytest.mark.parametrize(
     ("name", "reason"),
     [
@@ -65,17 +79,7 @@ def test_it_needs_no_config_and_writes_a_complete_project(tmp_path):
         "tests/test_hello.py",
     ):
         assert (root / path).is_file(), path
-    # The generated code is as clean as the gateway's own.
-    for command in (["check", "--no-cache", "."], ["format", "--check", "--no-cache", "."]):
-        linted = subprocess.run(
-            [sys.executable, "-m", "ruff", *command],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-        assert linted.returncode == 0, linted.stdout + linted.stderr
+    assert_ruff_clean(root)
 
 
 def test_middleware_only_has_no_routes_and_is_clean(gateway_cli, tmp_path):
@@ -90,16 +94,7 @@ def test_middleware_only_has_no_routes_and_is_clean(gateway_cli, tmp_path):
     assert "def gateway_middlewares" in source and "gateway_create_app" not in source
     assert 'HEADER = "X-Rate-Stamp"' in source
     assert "apply_to" in (root / "README.md").read_text()
-    for command in (["check", "--no-cache", "."], ["format", "--check", "--no-cache", "."]):
-        linted = subprocess.run(
-            [sys.executable, "-m", "ruff", *command],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-        assert linted.returncode == 0, linted.stdout + linted.stderr
+    assert_ruff_clean(root)
 
 
 def test_without_a_command_there_is_no_cli_module(gateway_cli, tmp_path):
