@@ -14,7 +14,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from tests.processes import START_TIMEOUT, GatewayProcess
+from tests.processes import GatewayProcess
 
 pytestmark = pytest.mark.slow
 
@@ -105,7 +105,7 @@ async def test_out_of_descriptors_is_a_clear_503_a_log_line_and_a_metric(tmp_pat
             await asyncio.sleep(0.2)
 
     try:
-        await until(200, "/health/ready", START_TIMEOUT)
+        await gateway.ready()
         assert (await get(url + "/hog/take?leave=0"))[0] == 200
         # The watch samples once a second; readiness then fails, saying why.
         body = await until(503, "/health/ready", 5)

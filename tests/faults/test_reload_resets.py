@@ -107,6 +107,7 @@ async def reloads_done(gateway: GatewayProcess, count: int, deadline: float) -> 
 
 
 async def serving(gateway: GatewayProcess) -> None:
+    await gateway.listening()
     deadline = time.monotonic() + 30
     while True:
         assert gateway.process.poll() is None, gateway.text()

@@ -49,6 +49,7 @@ async def _status(session: aiohttp.ClientSession, url: str) -> tuple[int, str]:
 
 async def _wait_ready(admin: str, process: GatewayProcess, within: float) -> None:
     deadline = time.monotonic() + within
+    await process.listening(within)  # its own banner names the admin port too
     async with aiohttp.ClientSession() as session:
         while True:
             assert process.process.poll() is None, process.text()
