@@ -47,15 +47,12 @@ def test_new_key_prints_the_key_then_toml_that_makes_it_valid(tmp_path: Path) ->
         '[plugins.notes]\ndatabase_url = "sqlite+aiosqlite:///notes.db"\n'
         "[plugins.auth]\n" + "\n".join(toml) + "\n"
     )
-    gateway = GatewayProcess(config, tmp_path / "gateway.log", cwd=tmp_path).wait_listening()
-    try:
+    with GatewayProcess(config, tmp_path / "gateway.log", cwd=tmp_path) as gateway:
         base = gateway.url
         assert call(f"{base}/notes", "POST", body={"title": "x"})[0] == 401
         status, note = call(f"{base}/notes", "POST", key=key, body={"title": "x"})
         assert status == 201 and note["created_by"] == "deploy-bot"
         assert call(f"{base}/_gateway/plugins", key=key)[0] == 200
-    finally:
-        gateway.stop()
     assert key not in gateway.text()
 
 
@@ -84,14 +81,11 @@ def test_a_key_hash_from_the_environment(tmp_path: Path) -> None:
         timeout=60,
     )
     assert checked.returncode == 0, checked.stderr
-    gateway = GatewayProcess(
+    with GatewayProcess(
         config, tmp_path / "gateway.log", env={"CI_KEY_HASH": env["CI_KEY_HASH"]}, cwd=tmp_path
-    ).wait_listening()
-    try:
+    ) as gateway:
         status, _ = call(f"{gateway.url}/notes", "POST", key=key, body={"title": "y"})
         assert status == 201
-    finally:
-        gateway.stop()
     missing = run_cli("check", "--config", str(config))
     assert missing.returncode == 2
     assert (

@@ -53,11 +53,8 @@ def gateway(tmp_path: Path, page_origin: str) -> Iterator[str]:
         '[plugins.notes]\ndatabase_url = "sqlite+aiosqlite:///notes.db"\n'
         f'[plugins.cors]\norigins = ["{page_origin}"]\n'
     )
-    served = GatewayProcess(config, tmp_path / "gateway.log", cwd=tmp_path).wait_listening()
-    try:
+    with GatewayProcess(config, tmp_path / "gateway.log", cwd=tmp_path) as served:
         yield served.url
-    finally:
-        served.stop()
 
 
 FETCH = """async ([url]) => {
