@@ -48,6 +48,7 @@ from gateway.middleware import (
     Handler,
     Middleware,
     PlacedMiddleware,
+    adds_fields,
     chains,
     compose,
     own_scope,
@@ -175,12 +176,14 @@ async def create_app(config: GatewayConfig, *, strict: bool = True) -> web.Appli
     # gateway/response_fields.py: the fields are put on answers where a chain applies. The
     # root's receiver sees every request; otherwise only the plugins' with middlewares do.
     # Before mounting: add_subapp freezes a sub-application's signals.
-    own_chained = any(by_scope.get(scope) for scope in OWN_SCOPES)
+    # Only where a middleware adds fields (Middleware.adds_fields): the signal costs every
+    # answer it sees.
+    own_chained = any(adds_fields(by_scope.get(scope, [])) for scope in OWN_SCOPES)
     if own_chained:
         root.on_response_prepare.append(put_response_fields)
     for plugin, built, row in started:
         if plugin.prefix is not None:
-            if by_scope.get(plugin.name) and not own_chained:
+            if adds_fields(by_scope.get(plugin.name, [])) and not own_chained:
                 built.app.on_response_prepare.append(put_response_fields)
             _mount(root, plugin, built.app)
             row["status"] = "mounted"
@@ -261,7 +264,7 @@ def _root_middleware(
         match_info = request.match_info
         apps = match_info.apps
         chain = by_app.get(id(apps[1])) if len(apps) > 1 else routing.own(request.path)
-        if chain is not None:
+        if chain is not None and chain.adds_fields:  # type: ignore[attr-defined]
             # gateway/response_fields.py: given before apply_forwarded clones the request,
             # so that the clone the middlewares see shares it.
             shared[RESPONSE_FIELDS] = CIMultiDict()

@@ -433,12 +433,18 @@ class Middleware:
     middleware stays off while the operator gives no ``apply_to``: a rate limit leaves the
     health probes and the admin paths alone. Names not mounted are ignored; an ``apply_to``
     that names one puts it back.
+
+    ``adds_fields`` says whether the middleware calls :func:`gateway.response_fields` or
+    :func:`gateway.on_prepare`. Leave it ``True`` unless it never does: where every
+    middleware of a scope says ``False``, the host does not prepare those fields for its
+    answers (a cost on each of them), and both functions raise ``RuntimeError`` there.
     """
 
     name: str
     handler: MiddlewareHandler
     priority: int = Priority.DEFAULT
     default_skip: tuple[str, ...] = ()
+    adds_fields: bool = True
 
 
 # --- identities ------------------------------------------------------------------------------

@@ -127,7 +127,14 @@ def compose(
     def run(request: web.Request, handler: Handler) -> Awaitable[web.StreamResponse]:
         return around(handler)(request)  # the awaitable itself: no coroutine of its own
 
+    # Read by the root middleware: whether this chain's answers get the response fields.
+    run.adds_fields = adds_fields(chain)  # type: ignore[attr-defined]
     return run
+
+
+def adds_fields(chain: Sequence[PlacedMiddleware]) -> bool:
+    """Whether a middleware of ``chain`` adds response fields or prepare callbacks."""
+    return any(p.middleware.adds_fields for p in chain)
 
 
 async def _answering(handler: Handler, request: web.Request) -> web.StreamResponse:

@@ -14,8 +14,9 @@ plugin encodes a streamed body), registers a callback with :func:`on_prepare`: i
 the fields are put on, with the answer's headers still open to change.
 
 The signal is registered (gateway/app.py) only on the applications where a plugin middleware
-chain applies, so the answers of a scope without plugin middlewares pay nothing for it; a
-request that registers no callback costs one dict look-up more.
+chain applies and one of its middlewares adds fields (``Middleware.adds_fields``, true unless
+a middleware says otherwise: auth, jwt and cache do), so the other answers pay nothing for
+it; a request that registers no callback costs one dict look-up more.
 """
 
 from __future__ import annotations
@@ -41,14 +42,16 @@ def response_fields(request: web.BaseRequest) -> CIMultiDict[str]:
     ``Vary``, whose values are added to the answer's own (each once). The same multidict is
     returned for the request and every clone a middleware makes of it.
 
-    Raises ``RuntimeError`` for a request no plugin middleware applies to: nothing would put
-    the fields on its answer there (a handler sets its own response's headers).
+    Raises ``RuntimeError`` for a request no plugin middleware applies to, or only ones that
+    declare ``Middleware(adds_fields=False)``: nothing would put the fields on its answer
+    there (a handler sets its own response's headers).
     """
     fields = request_state(request).get(RESPONSE_FIELDS)
     if fields is None:
         raise RuntimeError(
-            "response_fields() is for plugin middlewares: no plugin middleware applies to "
-            f"{request.path}, so nothing would put these fields on its answer"
+            "response_fields() is for plugin middlewares: no plugin middleware that adds "
+            f"fields (Middleware.adds_fields) applies to {request.path}, so nothing would put "
+            "these fields on its answer"
         )
     return fields  # type: ignore[no-any-return]
 
@@ -69,8 +72,8 @@ def on_prepare(request: web.BaseRequest, callback: PrepareCallback) -> None:
     state = request_state(request)
     if state.get(RESPONSE_FIELDS) is None:
         raise RuntimeError(
-            "on_prepare() is for plugin middlewares: no plugin middleware applies to "
-            f"{request.path}, so nothing would call it"
+            "on_prepare() is for plugin middlewares: no plugin middleware that adds fields "
+            f"(Middleware.adds_fields) applies to {request.path}, so nothing would call it"
         )
     callbacks = state.get(PREPARE_CALLBACKS)
     if callbacks is None:

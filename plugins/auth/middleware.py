@@ -286,6 +286,7 @@ class Guard:
 
     def middlewares(self) -> list[Middleware]:
         return [
-            Middleware("api-key", self.authenticate, Priority.AUTHENTICATION),
-            Middleware("rules", self.authorize, Priority.AUTHORIZATION),
+            # Neither adds response fields: refusals are problems with their own headers.
+            Middleware("api-key", self.authenticate, Priority.AUTHENTICATION, adds_fields=False),
+            Middleware("rules", self.authorize, Priority.AUTHORIZATION, adds_fields=False),
         ]

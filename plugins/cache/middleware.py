@@ -41,7 +41,12 @@ class CacheMiddleware:
             if self.overrides
             else self.default
         )
+        # The common hit first, without the coroutine of the whole of handle().
+        hit = self.cache.hit(request, policy)
+        if hit is not None:
+            return hit
         return await self.cache.handle(request, handler, policy)
 
     def middlewares(self) -> list[Middleware]:
-        return [Middleware("cache", self.handle)]
+        # Its fields are on the answers it makes (Age, Cache-Status): none to add to others.
+        return [Middleware("cache", self.handle, adds_fields=False)]

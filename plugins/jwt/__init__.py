@@ -113,7 +113,8 @@ def gateway_middlewares(
         settings.realm,
         settings.jwks_cooldown,
     )
-    return [Middleware("verify", tokens.authenticate, Priority.AUTHENTICATION)]
+    # Refusals carry their own WWW-Authenticate: no fields added to other answers.
+    return [Middleware("verify", tokens.authenticate, Priority.AUTHENTICATION, adds_fields=False)]
 
 
 @hookimpl

@@ -192,7 +192,10 @@ async def test_a_scope_without_middlewares_gets_none_and_says_so(gateway_client)
         assert "Access-Control-Allow-Origin" not in response.headers
         assert "RateLimit" not in response.headers
     async with client.get("/quiet/own", headers=ORIGIN) as response:
-        assert "no plugin middleware applies to /quiet/own" in await response.text()
+        assert (
+            "no plugin middleware that adds fields (Middleware.adds_fields) applies to /quiet/own"
+            in (await response.text())
+        )
 
 
 async def test_fields_on_the_gateways_own_paths_reach_the_plugins_too(gateway_client):
@@ -292,4 +295,42 @@ async def test_on_prepare_is_refused_where_no_middleware_applies(gateway_client)
 
     client = await gateway_client({"plugins": {"refused": {}}}, plugins=[("refused", Refused())])
     async with client.get("/refused/") as response:
-        assert "no plugin middleware applies to /refused/" in await response.text()
+        assert "(Middleware.adds_fields) applies to /refused/" in await response.text()
+
+
+class Marker:
+    """A middleware-only plugin whose middleware adds no fields (it sets its own header)."""
+
+    @hookimpl
+    def gateway_plugin_info(self):
+        return PluginInfo(name="marker", settings=Settings)
+
+    @hookimpl
+    def gateway_middlewares(self):
+        async def mark(request: web.Request, handler: Any) -> web.StreamResponse:
+            response = await handler(request)
+            if not response.prepared:
+                response.headers["X-Marked"] = "yes"
+            return response
+
+        return [Middleware("mark", mark, adds_fields=False)]
+
+
+async def test_a_scope_whose_middlewares_add_no_fields_gets_none_prepared(gateway_client):
+    plugins = [("stream", StreamPlugin()), ("marker", Marker())]
+    client = await gateway_client({"plugins": {"stream": {}, "marker": {}}}, plugins=plugins)
+    async with client.get("/stream/own") as response:
+        assert response.headers["X-Marked"] == "yes"  # the middleware ran
+        text = await response.text()
+        assert "no plugin middleware that adds fields (Middleware.adds_fields)" in text, text
+    # One that adds fields on the same scope (cors) brings them back, for every answer.
+    with_cors = {"plugins": {"stream": {}, "marker": {}, "cors": {"origins": [APP]}}}
+    client = await gateway_client(with_cors, plugins=plugins, builtins=["cors"])
+    for path in ("/stream/varied", "/stream/chunks"):
+        async with client.get(path, headers=ORIGIN) as response:
+            assert response.status == 200
+            assert response.headers["Access-Control-Allow-Origin"] == APP
+    async with client.get("/stream/varied", headers=ORIGIN) as response:
+        assert response.headers["X-Marked"] == "yes"
+    async with client.get("/stream/own") as response:
+        assert await response.text() == "no error"
