@@ -77,8 +77,11 @@ async def info(request: web.Request) -> web.Response:
     return respond(await request.app[PROXY].get(question))
 
 
-def forwarded_view(proxy: CryptoProxy, forwarder: CoinGeckoForwarder) -> Handler:
-    """The handler of every other ``GET``: CoinGecko's own v3 path, forwarded and cached."""
+def forwarded_view(
+    proxy: CryptoProxy, forwarder: CoinGeckoForwarder, tail: str | None = None
+) -> Handler:
+    """The handler of every other ``GET``: CoinGecko's own v3 path, forwarded and cached;
+    ``tail``, the path of a route of its own (app.py), else the route's ``tail``."""
     question_of = forwarder.question
 
     async def forwarded(request: web.Request) -> web.Response:
@@ -88,7 +91,8 @@ def forwarded_view(proxy: CryptoProxy, forwarder: CoinGeckoForwarder) -> Handler
             # never saw. No CoinGecko path has one in a segment.
             raise ProblemError(404, "An encoded / is in no CoinGecko v3 path.")
         # Memoised on the decoded path and query: a repeated question is one dictionary lookup.
-        question, ttl = question_of(request.match_info["tail"], request.rel_url.raw_query_string)
+        path = tail or request.match_info["tail"]
+        question, ttl = question_of(path, request.rel_url.raw_query_string)
         now = time.time()
         answer = proxy.hit(question.key, now, ttl)
         if answer is None:
