@@ -20,13 +20,23 @@ import pytest
 from tests.processes import free_port
 
 
-def _answers(port: int) -> bool:
+def _server_pid(port: int) -> int | None:
+    """The pid of the Redis server answering on ``port``, or None while none answers."""
     try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.2) as sock:
-            sock.sendall(b"PING\r\n")
-            return sock.recv(16).startswith(b"+PONG")
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5) as sock:
+            sock.sendall(b"INFO server\r\n")
+            reply = b""
+            while b"process_id:" not in reply or not reply.endswith(b"\r\n\r\n"):
+                chunk = sock.recv(65536)
+                if not chunk:
+                    break
+                reply += chunk
     except OSError:
-        return False
+        return None
+    for line in reply.decode(errors="replace").splitlines():
+        if line.startswith("process_id:"):
+            return int(line.partition(":")[2])
+    return None
 
 
 class PrivateRedis:
@@ -41,32 +51,49 @@ class PrivateRedis:
         self.port = free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self.process: subprocess.Popen[bytes] | None = None
+        self.started = False  # once: a restart keeps the port clients know
 
     def start(self) -> None:
-        """Start it (again, on the same port) and wait until it answers PING."""
+        """Start it (again, on the same port) and wait until it answers, as itself: another
+        test's server may have taken the "free" port first, and then answers in its place (a
+        first start then moves to another port; a restart fails, saying so)."""
         assert self.process is None or self.process.poll() is not None
-        self.process = subprocess.Popen(
-            [
-                self.binary,
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                str(self.folder),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        for _ in range(5):
+            self.process = subprocess.Popen(
+                [
+                    self.binary,
+                    "--port",
+                    str(self.port),
+                    "--bind",
+                    "127.0.0.1",
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                    "--dir",
+                    str(self.folder),
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            if self._answering():
+                return
+            assert not self.started, f"port {self.port} was taken while this redis was down"
+            self.port = free_port()
+            self.url = f"redis://127.0.0.1:{self.port}/0"
+        raise AssertionError("redis-server found no free port in 5 tries")
+
+    def _answering(self) -> bool:
+        """Whether this process answers on the port (False: it exited, the port is taken)."""
+        assert self.process is not None
         deadline = time.monotonic() + 10
-        while not _answers(self.port):
-            assert self.process.poll() is None, "redis-server exited at start"
+        while _server_pid(self.port) != self.process.pid:
+            if self.process.poll() is not None:
+                return False
             assert time.monotonic() < deadline, "redis-server did not answer in 10 s"
             time.sleep(0.02)
+        self.started = True
+        return True
 
     def kill(self) -> None:
         """SIGKILL: the server is gone at once, as in a crash."""
