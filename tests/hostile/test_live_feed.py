@@ -22,20 +22,31 @@ pytestmark = pytest.mark.slow  # each module serves a real gateway process
 
 
 @pytest.fixture(scope="module")
-def fake_url() -> Iterator[str]:
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tests.crypto.fake_coingecko", "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
+def fake_url(tmp_path_factory) -> Iterator[str]:
+    """The fake CoinGecko on a free port, ours once its own output says it listens there
+    (another test's server may take the port first: this one then exits, and another port
+    is tried)."""
+    folder = tmp_path_factory.mktemp("fake")
+    for attempt in range(5):
+        port = free_port()
+        log = folder / f"fake-{attempt}.log"
+        with log.open("wb") as out:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "tests.crypto.fake_coingecko", "--port", str(port)],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            )
+        deadline = time.monotonic() + 15
+        while f":{port} " not in log.read_text(errors="replace"):
+            if process.poll() is not None:
+                break
+            assert time.monotonic() < deadline, log.read_text(errors="replace")
             time.sleep(0.05)
+        else:
+            break
+    else:
+        raise AssertionError("the fake CoinGecko found no free port in 5 tries")
     yield f"http://127.0.0.1:{port}"
     process.terminate()
     process.wait(timeout=10)
