@@ -41,7 +41,13 @@ from gateway.keys import (
     GatewayState,
     MountedCheck,
 )
-from gateway.metrics import MULTIPROC_ENV, metrics_view, observe_safely, observe_with_trace
+from gateway.metrics import (
+    MULTIPROC_ENV,
+    metrics_view,
+    observe_safely,
+    observe_with_trace,
+    observe_with_worker_exemplar,
+)
 from gateway.middleware import (
     OWN_SCOPES,
     Chain,
@@ -111,10 +117,15 @@ async def create_app(config: GatewayConfig, *, strict: bool = True) -> web.Appli
     state = GatewayState()
     trusted = TrustedProxies(config.gateway.trusted_proxies, config.gateway.forwarded_header)
     traced = config.gateway.tracing.enabled
-    # Exemplars (trace ids on the latency histogram) where /metrics can show them: one
-    # process (prometheus-client's multi-process mode keeps none), metrics and tracing on.
-    exemplars = traced and config.gateway.metrics and not os.environ.get(MULTIPROC_ENV)
-    record = observe_with_trace if exemplars else observe_safely
+    # Exemplars (trace ids on the latency histogram) with metrics and tracing on: in the
+    # histogram in one process, kept by each worker under --workers, whose folder of values
+    # holds none (gateway/worker_exemplars.py).
+    exemplars = traced and config.gateway.metrics
+    record = (
+        (observe_with_worker_exemplar if os.environ.get(MULTIPROC_ENV) else observe_with_trace)
+        if exemplars
+        else observe_safely
+    )
     middlewares = [_root_middleware(config.gateway.metrics, trusted, routing, state, record)]
     tracing: Any = None
     if traced:

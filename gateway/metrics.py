@@ -27,6 +27,7 @@ from gateway.keys import PLUGIN_NAME, TRACE_EXEMPLAR
 from gateway.metrics_folder import archive_dead_worker, multiprocess_registry
 from gateway.runtime_metrics import sample_process
 from gateway.tallies import flush_tallies
+from gateway.worker_exemplars import flush as flush_exemplars, remember, with_exemplars
 
 log = logging.getLogger("gateway.metrics")
 
@@ -34,12 +35,15 @@ MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 # One histogram, not a counter beside it: its _count is the requests answered, by plugin,
 # route template, method and status, and each request pays for one observation.
+REQUESTS_NAME = "gateway_http_request_duration_seconds"
+REQUEST_LABELS = ("plugin", "route", "method", "status")
+REQUEST_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
 REQUESTS = Histogram(
-    "gateway_http_request_duration_seconds",
+    REQUESTS_NAME,
     "Requests answered and the time from routing to the answer, by plugin, route template, "
     "method and status.",
-    ["plugin", "route", "method", "status"],
-    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+    REQUEST_LABELS,
+    buckets=REQUEST_BUCKETS,
 )
 
 
@@ -50,9 +54,9 @@ _children: dict[Any, dict[int, Any]] = {}
 
 def observe(
     request: web.Request, status: int, started: float, exemplar: dict[str, str] | None = None
-) -> None:
+) -> tuple[Any, float]:
     """Count one answered request and its latency (with ``exemplar`` on its bucket, shown in
-    OpenMetrics, when given)."""
+    OpenMetrics, when given); the labelled child and the latency counted."""
     match_info = request.match_info
     route = match_info.route
     if route.resource is not None:
@@ -69,7 +73,9 @@ def observe(
     child = by_status.get(status)
     if child is None:
         child = by_status[status] = _labelled(request, status)
-    child.observe(time.perf_counter() - started, exemplar)
+    elapsed = time.perf_counter() - started
+    child.observe(elapsed, exemplar)
+    return child, elapsed
 
 
 def observe_safely(request: web.Request, status: int, started: float) -> None:
@@ -84,10 +90,22 @@ def observe_safely(request: web.Request, status: int, started: float) -> None:
 def observe_with_trace(request: web.Request, status: int, started: float) -> None:
     """:func:`observe_safely`, with the request's trace and span ids as the exemplar of its
     latency bucket when its trace was sampled (gateway/tracing.py sets them): what the root
-    middleware records with tracing and metrics on in one process. prometheus-client's
-    multi-process mode keeps no exemplars, so ``--workers`` records without them."""
+    middleware records with tracing and metrics on in one process (under ``--workers``,
+    :func:`observe_with_worker_exemplar`)."""
     try:
         observe(request, status, started, request_state(request).get(TRACE_EXEMPLAR))
+    except Exception:
+        log.exception("could not record metrics for %s %s", request.method, request.path)
+
+
+def observe_with_worker_exemplar(request: web.Request, status: int, started: float) -> None:
+    """:func:`observe_with_trace` under ``--workers``: the exemplar kept by this worker for
+    the scrapes to attach (gateway/worker_exemplars.py)."""
+    try:
+        exemplar = request_state(request).get(TRACE_EXEMPLAR)
+        child, elapsed = observe(request, status, started)
+        if exemplar is not None:
+            remember(REQUEST_BUCKETS, _label_values[id(child)], elapsed, exemplar)
     except Exception:
         log.exception("could not record metrics for %s %s", request.method, request.path)
 
@@ -126,7 +144,14 @@ def _labelled(request: web.Request, status: int) -> Any:
         route = _allowing_route(request, apps[-1]) or "unmatched"
     else:
         route = "unmatched"
-    return REQUESTS.labels(plugin, route, request.method, str(status))
+    values = (plugin, route, request.method, str(status))
+    child = REQUESTS.labels(*values)
+    _label_values[id(child)] = values  # for the exemplars of --workers
+    return child
+
+
+# Each labelled child's label values, by id (the children live as long as the process).
+_label_values: dict[int, tuple[str, ...]] = {}
 
 
 async def metrics_view(request: web.Request) -> web.Response:
@@ -136,10 +161,14 @@ async def metrics_view(request: web.Request) -> web.Response:
     sample_process()  # this process's own series fresh; the others' at most 5 s old
     flush_tallies()  # the same for the plugins' decision counts (gateway/tallies.py)
     folder = os.environ.get(MULTIPROC_ENV)
+    if folder:
+        flush_exemplars(folder)  # this worker's newest, as for the tallies
     registry = multiprocess_registry(folder) if folder else REGISTRY
     accept = request.headers.get(hdrs.ACCEPT, "")
     if "application/openmetrics-text" in accept:
         encode, content_type = choose_encoder(accept)  # prometheus-client's own negotiation
+        if folder:  # the workers' exemplars, which the folder's files cannot hold
+            registry = with_exemplars(registry, folder, REQUESTS_NAME, REQUEST_LABELS)
     else:
         encode, content_type = generate_latest, CONTENT_TYPE_LATEST
     return web.Response(

@@ -30,6 +30,8 @@ from typing import Any
 from prometheus_client import CollectorRegistry, multiprocess
 from prometheus_client.mmap_dict import MmapedDict
 
+from gateway.worker_exemplars import forget
+
 LOCK_NAME = ".lock"
 # The types whose values only ever add up (a summary is a count and a sum); gauges are
 # per process and are removed, not merged (mark_process_dead).
@@ -99,3 +101,4 @@ def archive_dead_worker(folder: str, pid: int) -> None:
                 archive.close()
             dead.unlink()
         multiprocess.mark_process_dead(pid, folder)
+        forget(folder, pid)

@@ -37,6 +37,7 @@ from prometheus_client import Gauge
 from gateway.keys import CONFIG_HASH
 from gateway.tallies import flush_tallies
 from gateway.version import __version__
+from gateway.worker_exemplars import flush as flush_exemplars
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 SAMPLE_EVERY = 5.0  # seconds between two readings of a process's CPU, memory and descriptors
@@ -144,10 +145,14 @@ async def sample_process_ctx(app: web.Application) -> AsyncIterator[None]:
     :data:`SAMPLE_EVERY` s, and once more when the process stops serving."""
     describe_build(app[CONFIG_HASH])
 
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+
     async def sample() -> None:
         while True:
             sample_process()
             flush_tallies()
+            if folder:  # another worker's scrape reads this one's exemplars from the folder
+                flush_exemplars(folder)
             await asyncio.sleep(SAMPLE_EVERY)
 
     task = asyncio.create_task(sample(), name="gateway process metrics")

@@ -429,9 +429,27 @@ async def test_collector_back_is_said_once_and_receives_spans(tmp_path: Path) ->
         assert gateway.stop() == 0, gateway.text()
 
 
-async def test_exemplars_carry_the_sampled_trace_in_openmetrics(tmp_path: Path) -> None:
+def exemplars_in(openmetrics: str) -> list[tuple[Any, Any]]:
+    return [
+        (sample, sample.exemplar)
+        for family in openmetrics_families(openmetrics)
+        for sample in family.samples
+        if sample.exemplar is not None
+    ]
+
+
+@pytest.mark.parametrize("workers", [False, True], ids=["one-process", "two-workers"])
+async def test_exemplars_carry_the_sampled_trace_in_openmetrics(
+    tmp_path: Path, workers: bool
+) -> None:
     collector = Collector()
     seen: list[dict[str, str]] = []
+    extra: tuple[str, ...] = ()
+    env = None
+    if workers:  # prometheus-client's folder keeps no exemplars: each worker keeps its own
+        folder = tmp_path / "metrics"
+        folder.mkdir()
+        extra, env = ("--workers", "2"), {"PROMETHEUS_MULTIPROC_DIR": str(folder)}
     async with (
         serving(collector_app(collector)) as collector_url,
         serving(upstream_app(seen)) as upstream_url,
@@ -439,7 +457,8 @@ async def test_exemplars_carry_the_sampled_trace_in_openmetrics(tmp_path: Path) 
         # Only a caller's sampled trace is kept (ratio 0 for new ones): one exemplar expected.
         table = "metrics = true\n" + tracing_table(f"{collector_url}/v1/traces", sampling_ratio=0)
         config = write_config(tmp_path, table, upstream_url)
-        async with running(config, tmp_path / "gateway.log", ready=True) as gateway:
+        log = tmp_path / "gateway.log"
+        async with running(config, log, *extra, env=env, ready=True) as gateway:
             async with aiohttp.ClientSession() as session:
                 sampled = f"00-{TRACE_ID}-{CALLER_SPAN}-01"
                 not_sampled = f"00-{'1' * 32}-{CALLER_SPAN}-00"
@@ -449,14 +468,21 @@ async def test_exemplars_carry_the_sampled_trace_in_openmetrics(tmp_path: Path) 
                         headers={"X-API-Key": KEY, "traceparent": traceparent},
                     ) as response:
                         assert response.status == 200
-                async with session.get(
-                    f"{gateway.url}/metrics",
-                    headers={"Accept": "application/openmetrics-text; version=1.0.0"},
-                ) as response:
-                    assert response.headers["Content-Type"].startswith(
-                        "application/openmetrics-text"
-                    )
-                    openmetrics = await response.text()
+                # Under --workers another worker may answer the scrape: it reads the one that
+                # served the request once that one has written its exemplars (every 5 s).
+                deadline = time.monotonic() + 15
+                while True:
+                    async with session.get(
+                        f"{gateway.url}/metrics",
+                        headers={"Accept": "application/openmetrics-text; version=1.0.0"},
+                    ) as response:
+                        assert response.headers["Content-Type"].startswith(
+                            "application/openmetrics-text"
+                        )
+                        openmetrics = await response.text()
+                    if exemplars_in(openmetrics) or time.monotonic() > deadline:
+                        break
+                    await asyncio.sleep(0.5)
                 async with session.get(f"{gateway.url}/metrics") as response:
                     assert response.headers["Content-Type"].startswith("text/plain")
                     plain = await response.text()
@@ -465,15 +491,9 @@ async def test_exemplars_carry_the_sampled_trace_in_openmetrics(tmp_path: Path) 
             )
         assert gateway.stop() == 0, gateway.text()
 
-    exemplars = [
-        (sample, sample.exemplar)
-        for family in openmetrics_families(openmetrics)
-        for sample in family.samples
-        if sample.exemplar is not None
-    ]
     # The sampled request's bucket names its trace and server span; the request whose caller
     # did not sample it, and the readiness probes (not sampled at ratio 0), name none.
-    ((sample, exemplar),) = exemplars
+    ((sample, exemplar),) = exemplars_in(openmetrics)
     assert sample.name == "gateway_http_request_duration_seconds_bucket"
     assert sample.labels["route"] == "/billing/{tail}"
     assert exemplar.labels == {"trace_id": TRACE_ID, "span_id": server["span_id"]}
