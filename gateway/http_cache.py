@@ -154,13 +154,23 @@ class HttpCache:
     ) -> web.StreamResponse:
         """Answer ``request`` from the cache or through ``handler``; ``key`` defaults to the
         request's path and query as sent."""
+        hit = self.hit(request, policy, key)
+        if hit is not None:
+            return hit
+        return await self.miss(request, handler, policy, key)
+
+    async def miss(
+        self,
+        request: web.Request,
+        handler: Callable[[web.Request], object],
+        policy: CachePolicy,
+        key: str | None = None,
+    ) -> web.StreamResponse:
+        """:meth:`handle` after :meth:`hit` found nothing: everything but the common hit (a
+        middleware tries :meth:`hit` first, without a coroutine, then awaits this)."""
         method = request.method
         key = request.raw_path if key is None else key
-        if method == "GET" or method == "HEAD":
-            hit = self._plain_hit(request, key, policy)
-            if hit is not None:
-                return hit
-        else:  # other methods: forwarded untouched (unsafe ones invalidate)
+        if method != "GET" and method != "HEAD":  # forwarded untouched (unsafe ones invalidate)
             response = await _call(handler, request)
             if method in UNSAFE and response.status < 400:
                 await self._invalidate(key)
@@ -210,15 +220,17 @@ class HttpCache:
         )
         return await self._fill(request, handler, found, policy, directives, reason)
 
-    def hit(self, request: web.Request, policy: CachePolicy) -> web.Response | None:
+    def hit(
+        self, request: web.Request, policy: CachePolicy, key: str | None = None
+    ) -> web.Response | None:
         """The answer to ``request`` when it is the common hit, without a coroutine: a ``GET``
         or ``HEAD`` with no directives, conditions or range, and a fresh entry in memory;
-        else ``None`` (then :meth:`handle` answers it, exactly as this would have). For a
+        else ``None`` (then :meth:`miss` answers it, exactly as this would have). For a
         middleware to try first: a hit is the path to keep short."""
         method = request.method
         if method != "GET" and method != "HEAD":
             return None
-        return self._plain_hit(request, request.raw_path, policy)
+        return self._plain_hit(request, request.raw_path if key is None else key, policy)
 
     def _plain_hit(
         self, request: web.Request, key: str, policy: CachePolicy
@@ -250,7 +262,7 @@ class HttpCache:
         )
         headers = response.headers
         headers[_AGE] = str(int(age))  # §5.1: whole seconds, rounded down
-        member = f"{self.name}{self.store.label_suffix}; hit; ttl={round(left)}"
+        member = f"{self.label}; hit; ttl={round(left)}"
         inner = headers.get(_CACHE_STATUS)
         headers[_CACHE_STATUS] = f"{inner}, {member}" if inner else member
         return response

@@ -41,11 +41,12 @@ class CacheMiddleware:
             if self.overrides
             else self.default
         )
-        # The common hit first, without the coroutine of the whole of handle().
+        # The common hit first, without a coroutine; then the long way (HttpCache.handle's two
+        # halves, called apart).
         hit = self.cache.hit(request, policy)
         if hit is not None:
             return hit
-        return await self.cache.handle(request, handler, policy)
+        return await self.cache.miss(request, handler, policy)
 
     def middlewares(self) -> list[Middleware]:
         # Its fields are on the answers it makes (Age, Cache-Status): none to add to others.
