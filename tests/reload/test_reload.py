@@ -201,6 +201,9 @@ def serve(folder: Path, body: str, *extra: str, **gateway: object) -> Served:
     raise AssertionError("no free port after 3 tries")
 
 
+SWAP_SLACK = 0.5  # seconds; see the tags_sent checks
+
+
 @dataclass
 class Load:
     """Clients on raw keep-alive sockets, each sending one GET after another on the same
@@ -421,10 +424,14 @@ async def test_three_sighups_under_keep_alive_load(tmp_path: Path) -> None:
         assert (load.failed, load.hung, load.wrong) == ([], [], [])
         assert load.connections == load.clients
         assert served_before_stop > 200, served_before_stop
-        assert load.tags_sent(0, first_hup) == {"one"}
-        assert load.tags_sent(first_hup, first_done) <= {"one", "two"}
-        assert load.tags_sent(first_done, third_hup) == {"two"}  # the refused reload too
-        assert load.tags_sent(third_hup, third_done) <= {"two", "three"}
+        # A client's clock is read just before its send, and the gateway reads a request
+        # when its loop gets to it: one stamped in the last moments before a signal can be
+        # read after the swap (a loaded CI machine stalled one by tens of ms). So either
+        # tree may answer from SWAP_SLACK before a signal until the reload is logged.
+        assert load.tags_sent(0, first_hup - SWAP_SLACK) == {"one"}
+        assert load.tags_sent(first_hup - SWAP_SLACK, first_done) <= {"one", "two"}
+        assert load.tags_sent(first_done, third_hup - SWAP_SLACK) == {"two"}  # refused too
+        assert load.tags_sent(third_hup - SWAP_SLACK, third_done) <= {"two", "three"}
         assert load.tags_sent(third_done) == {"three"}
         assert set(readiness.statuses) == {200}, readiness.statuses
         # No task left behind by the stopped trees (the same connections are open).
