@@ -34,7 +34,7 @@ class Tally:
 
     ``Tally(DECISIONS, "auth", "allowed", "public").tick`` is the callable to keep where the
     decision is made; tallies of the same counter and labels (two gateways in one process)
-    add up in the one series.
+    add up in the one series. A counter without labels takes none: ``Tally(HITS)``.
     """
 
     __slots__ = (
@@ -70,7 +70,8 @@ class Tally:
         """Add what was counted since the last flush to the counter's series."""
         total = self.count()
         if self._child is None:
-            self._child = self._counter.labels(*self._labels)
+            # An unlabelled counter is its own one series (labels() refuses to be called).
+            self._child = self._counter.labels(*self._labels) if self._labels else self._counter
         if total > self._flushed:
             self._child.inc(total - self._flushed)
             self._flushed = total

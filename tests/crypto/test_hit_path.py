@@ -1,21 +1,25 @@
 """The memory:// hit path: answered before the miss handling, its headers made once per second.
 
-A hit's headers are memoised by (Cache-Status, Age, ttl) and its Prometheus count is the
-counter's own inc(); these tests pin what a client and /metrics see, second by second.
+A hit's headers are memoised by (Cache-Status, Age, ttl) and its Prometheus count is a
+gateway.Tally's (flushed before each scrape); these tests pin what a client and /metrics
+see, second by second.
 """
 
 from __future__ import annotations
 
+import json
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
-from prometheus_client import REGISTRY
+from prometheus_client.parser import text_string_to_metric_families
 
+from gateway.testing import gateway_app
 from gateway_plugins.crypto import proxy, views
 from gateway_plugins.crypto.keys import PROXY, STATS
 from gateway_plugins.crypto.validation import markets_question, price_question
-from tests.crypto.conftest import MakeClient, crypto_subapp
+from tests.crypto.conftest import MakeClient, crypto_config, crypto_subapp
 from tests.crypto.fake_coingecko import FakeCoinGecko
 
 QUERY = "ids=bitcoin&vs_currencies=usd"
@@ -96,11 +100,28 @@ async def test_negative_hits_keep_their_own_headers(
     assert fake.calls["/coins/markets"] == 1
 
 
-async def test_each_hit_is_counted_once(make_client: MakeClient, fake: FakeCoinGecko):
-    client = await make_client(ttl=TTL)
+async def _scraped_hits(client: TestClient) -> float:
+    """gateway_crypto_cache_hits_total as a scrape of /metrics sees it."""
+    scrape = await client.get("/metrics")
+    assert scrape.status == 200
+    for family in text_string_to_metric_families(await scrape.text()):
+        if family.name == "gateway_crypto_cache_hits":
+            return sum(s.value for s in family.samples if s.name.endswith("_total"))
+    raise AssertionError("no gateway_crypto_cache_hits_total in /metrics")
+
+
+async def test_each_hit_is_counted_once(aiohttp_client: Any, fake: FakeCoinGecko):
+    config = crypto_config(fake, ttl=TTL)
+    config["gateway"] = {"metrics": True}
+    client = await aiohttp_client(await gateway_app(config))
     await client.get(PRICE)
-    before = REGISTRY.get_sample_value("gateway_crypto_cache_hits_total")
+    before = await _scraped_hits(client)
     for _ in range(3):
         await client.get(PRICE)
-    assert REGISTRY.get_sample_value("gateway_crypto_cache_hits_total") == before + 3
+    # Counted with a tally (one call into C): the scrape flushes it first.
+    assert await _scraped_hits(client) == before + 3
     assert crypto_subapp(client)[STATS].hits == 3
+    health = await (await client.get("/health")).json()
+    upstream = next(c for c in health["checks"].values() if "cacheHitRatio" in str(c))
+    assert '"hits": 3' in json.dumps(upstream), upstream
+    assert '"cacheHitRatio": 0.75' in json.dumps(upstream), upstream  # 3 hits, 1 miss
