@@ -303,6 +303,12 @@ def _root_middleware(
                 # and, served any way, see the application that answers as request.app.
                 match_info.current_app = apps[-1]
                 response = await chain(request, handler)  # _checked_file innermost
+                if (
+                    type(response) is not web.Response
+                    and not chain.answers_inside  # type: ignore[attr-defined]
+                    and isinstance(response, web.FileResponse)
+                ):  # no middleware sees answers: the chain left the file to this check
+                    await _check_file(request)
         except asyncio.CancelledError:
             if not state.cut_off:
                 raise

@@ -438,6 +438,14 @@ class Middleware:
     :func:`gateway.on_prepare`. Leave it ``True`` unless it never does: where every
     middleware of a scope says ``False``, the host does not prepare those fields for its
     answers (a cost on each of them), and both functions raise ``RuntimeError`` there.
+
+    ``sees_answers`` says whether the middleware looks at what ``next_handler`` returns or
+    catches what it raises (to decorate, store or count answers). ``True`` (the default)
+    promises it an answer for every outcome inside it: an error is answered as problem+json
+    before it gets back. Say ``False`` for a middleware that only passes the answer on
+    (``return await next_handler(request)``): errors inside it then pass through it as
+    exceptions, answered alike further out, and the layer that would turn them into answers
+    is left out (a cost on every request).
     """
 
     name: str
@@ -445,6 +453,7 @@ class Middleware:
     priority: int = Priority.DEFAULT
     default_skip: tuple[str, ...] = ()
     adds_fields: bool = True
+    sees_answers: bool = True
 
 
 # --- identities ------------------------------------------------------------------------------

@@ -84,9 +84,10 @@ def gateway_middlewares(
     plugin). Each ``handler(request, handler)`` runs per request on the scopes the operator
     chose (``apply_to``, ``skip``), higher ``priority`` outermost, inside the host's root
     middleware; the ``handler`` it wraps never raises (errors reach it as problem+json
-    responses). ``app`` is the plugin's own application (what the middlewares use is opened in
-    its ``cleanup_ctx``), ``config`` the whole validated config; a ``ValueError`` raised here
-    is reported by ``gateway check`` under the plugin's name.
+    responses) unless the middleware says ``sees_answers=False``. ``app`` is the plugin's
+    own application (what the middlewares use is opened in its ``cleanup_ctx``), ``config``
+    the whole validated config; a ``ValueError`` raised here is reported by ``gateway check``
+    under the plugin's name.
     """
 
 

@@ -104,22 +104,37 @@ def compose(
     answers that handler's errors itself (as :func:`_answering` does): one layer less on every
     request.
 
+    A middleware that says ``sees_answers=False`` gets no such layer inside it: what it calls
+    may raise through it, to be answered by the next layer out that has one, or by the
+    caller. Where no middleware of the chain sees answers, the route's handler is called as
+    it is, and the caller answers its errors and checks its file (``run.answers_inside`` is
+    ``False``).
+
     The layers around a route's handler are built once per handler, as aiohttp caches its own
     middleware chains, not on every request.
     """
     if not chain:
         return None
-    inner_first = [p.middleware.handler for p in reversed(chain)]
-
-    outermost = inner_first.pop()
+    # Each middleware, innermost first, with whether the one outside it sees answers (the
+    # outermost's, answered by the caller, is never asked).
+    inner_first = [
+        (chain[i].middleware.handler, chain[i - 1].middleware.sees_answers)
+        for i in range(len(chain) - 1, 0, -1)
+    ]
+    outermost = chain[0].middleware.handler
+    # The route handler's errors and missing file are answered innermost where any middleware
+    # sees answers: one further out sees them as answers too, a missing file as its problem.
+    answers_inside = any(p.middleware.sees_answers for p in chain)
 
     @lru_cache(maxsize=1024)  # route handlers; 404/405 handlers, new each time, are evicted
     def around(handler: Handler) -> Handler:
-        wrapped: Handler = (
-            partial(inner, handler) if inner is not None else partial(_answering, handler)
-        )
-        for middleware in inner_first:
-            wrapped = partial(_answering, partial(middleware, handler=wrapped))
+        wrapped: Handler = handler
+        if answers_inside:
+            wrapped = partial(inner, handler) if inner is not None else partial(_answering, handler)
+        for middleware, outer_sees in inner_first:
+            wrapped = partial(middleware, handler=wrapped)
+            if outer_sees:
+                wrapped = partial(_answering, wrapped)
         # The outermost middleware's own errors are the caller's to answer (the root
         # middleware answers them as _answering would): no layer of its own.
         return partial(outermost, handler=wrapped)
@@ -127,8 +142,10 @@ def compose(
     def run(request: web.Request, handler: Handler) -> Awaitable[web.StreamResponse]:
         return around(handler)(request)  # the awaitable itself: no coroutine of its own
 
-    # Read by the root middleware: whether this chain's answers get the response fields.
+    # Read by the root middleware: whether this chain's answers get the response fields, and
+    # whether the route handler's errors and file are answered inside it.
     run.adds_fields = adds_fields(chain)  # type: ignore[attr-defined]
+    run.answers_inside = answers_inside  # type: ignore[attr-defined]
     return run
 
 

@@ -286,7 +286,20 @@ class Guard:
 
     def middlewares(self) -> list[Middleware]:
         return [
-            # Neither adds response fields: refusals are problems with their own headers.
-            Middleware("api-key", self.authenticate, Priority.AUTHENTICATION, adds_fields=False),
-            Middleware("rules", self.authorize, Priority.AUTHORIZATION, adds_fields=False),
+            # Neither adds response fields (refusals are problems with their own headers) nor
+            # looks at the answer it passes on.
+            Middleware(
+                "api-key",
+                self.authenticate,
+                Priority.AUTHENTICATION,
+                adds_fields=False,
+                sees_answers=False,
+            ),
+            Middleware(
+                "rules",
+                self.authorize,
+                Priority.AUTHORIZATION,
+                adds_fields=False,
+                sees_answers=False,
+            ),
         ]

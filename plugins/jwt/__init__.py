@@ -114,7 +114,15 @@ def gateway_middlewares(
         settings.jwks_cooldown,
     )
     # Refusals carry their own WWW-Authenticate: no fields added to other answers.
-    return [Middleware("verify", tokens.authenticate, Priority.AUTHENTICATION, adds_fields=False)]
+    return [
+        Middleware(
+            "verify",
+            tokens.authenticate,
+            Priority.AUTHENTICATION,
+            adds_fields=False,
+            sees_answers=False,
+        )
+    ]
 
 
 @hookimpl

@@ -174,7 +174,15 @@ class RateLimit:
 
     def middlewares(self) -> list[Middleware]:
         chosen = self.limit if self.count_one is None else self.limit_one_rate
-        return [Middleware("limit", chosen, Priority.RATE_LIMIT, default_skip=self.exempt)]
+        return [
+            Middleware(
+                "limit",
+                chosen,
+                Priority.RATE_LIMIT,
+                default_skip=self.exempt,
+                sees_answers=False,  # it only passes the answer on
+            )
+        ]
 
 
 def exempt_scopes(settings: RateLimitSettings, scopes: Mapping[str, str]) -> tuple[str, ...]:

@@ -202,6 +202,93 @@ async def test_middleware_sees_errors_as_problem_responses_and_may_decorate_them
     assert response.status == 404 and response.headers["X-Trail"] == "a"
 
 
+def passing_plugin(name: str, seen: list[tuple[str, str]], priority: int = Priority.DEFAULT):
+    """A middleware-only plugin whose middleware says ``sees_answers=False`` and records, for
+    the test's eyes only, whether what ran inside it came back as an answer or raised."""
+
+    class Plugin:
+        @hookimpl
+        def gateway_plugin_info(self):
+            return PluginInfo(name=name, settings=TagSettings)
+
+        @hookimpl
+        def gateway_middlewares(self):
+            async def pass_on(request, handler):
+                try:
+                    response = await handler(request)
+                except Exception as exc:
+                    seen.append((name, type(exc).__name__))
+                    raise
+                seen.append((name, str(response.status)))
+                return response
+
+            return [Middleware("pass", pass_on, priority, sees_answers=False)]
+
+    return Plugin()
+
+
+class StaticSettings(PluginSettings):
+    folder: str
+
+
+class StaticPlugin:
+    """A mounted plugin serving a folder's files (add_static), one of which is missing."""
+
+    @hookimpl
+    def gateway_plugin_info(self):
+        return PluginInfo(name="files", default_prefix="/files", settings=StaticSettings)
+
+    @hookimpl
+    def gateway_create_app(self, settings):
+        app = web.Application()
+        app.router.add_static("/", settings.folder)
+        return app
+
+
+async def test_a_middleware_that_sees_no_answers_lets_errors_pass_answered_alike(
+    aiohttp_client, tmp_path
+):
+    (tmp_path / "here.txt").write_text("here")
+    seen: list[tuple[str, str]] = []
+    plugins = [
+        ("p1", passing_plugin("p1", seen, Priority.AUTHENTICATION)),
+        ("p2", passing_plugin("p2", seen)),
+        ("files", StaticPlugin()),
+    ]
+    tables = {"who": {}, "files": {"folder": str(tmp_path)}, "p1": {}, "p2": {}}
+    client = await make(aiohttp_client, tables, *plugins)
+    # Only middlewares that see no answers: the route's errors pass through them raised, a
+    # missing file as the file answer the route made, and the client gets the same
+    # problem+json as anywhere.
+    for path, passed in (("/who/nope", "HTTPNotFound"), ("/files/missing.txt", "200")):
+        response = await client.get(path)
+        assert response.status == 404, path
+        assert response.content_type == PROBLEM, path
+        assert response.headers["X-Request-ID"]
+        assert seen == [("p2", passed), ("p1", passed)], (path, seen)
+        seen.clear()
+    assert await (await client.get("/files/here.txt")).text() == "here"
+    assert seen == [("p2", "200"), ("p1", "200")]
+    seen.clear()
+
+    # One that sees answers further out gets every outcome as an answer, and so does
+    # everything outside it; inside it, errors still pass through as raised.
+    client = await make(
+        aiohttp_client,
+        {**tables, "a": {"tag": "a"}},
+        *plugins,
+        ("a", tagging_plugin("a", Priority.AUTHORIZATION)),
+    )
+    for path in ("/who/nope", "/files/missing.txt"):
+        response = await client.get(path)
+        assert response.status == 404 and response.content_type == PROBLEM, path
+        assert response.headers["X-Trail"] == "a", path
+        # p2 (inside "a") sees it answered: the route's layer answers where any middleware
+        # of the chain sees answers; p1 (outside) sees a's answer.
+        assert seen == [("p2", "404"), ("p1", "404")], (path, seen)
+        seen.clear()
+
+
 async def test_middleware_only_plugin_lifetime_runs_with_the_gateway(aiohttp_client):
     events: list[str] = []
     client = await make(
