@@ -82,55 +82,71 @@ class SlidingWindowCounts(RecentCallers):
         self.window = window
 
     def count(self, key: str, limit: int, now: float) -> tuple[bool, int, int]:
-        """limits' ``hit`` (``acquire_sliding_window_entry``) then ``get_window_stats``."""
+        """limits' ``hit`` (``acquire_sliding_window_entry``) then ``get_window_stats``.
+
+        The hot path of every counted request, written for few bytecodes with limits'
+        arithmetic kept (floats round the same): ``floor(w) < limit`` is ``w < limit`` for an
+        integer ``limit``, a count is never below 0, and a reset in ``now + r - now`` with
+        ``r >= 0`` is never below 0, so the ``max(0, ...)`` and ``floor`` calls those would
+        guard are left out where they cannot change the answer.
+        """
         expiry = self.window
         # RecentCallers.find, inline: a count is the hot path, and a call costs a frame.
         if now >= self.rotate_at:
             self.rotate(now)
-        young = self.young
-        windows: dict[int, list[Any]] | None = young.get(key)
+        windows: dict[int, list[Any]] | None = self.young.get(key)
         if windows is None:
-            windows = young[key] = self.old.pop(key, None) or {}
+            windows = self.young[key] = self.old.pop(key, None) or {}
         # limits' TimestampedSlidingWindow.sliding_window_keys and _get_sliding_window_info.
         previous_position = (now - expiry) / expiry
         position = now / expiry
         previous = windows.get(int(previous_position))
-        previous_count = previous[0] if previous is not None and previous[1] > now else 0
+        if previous is not None and previous[1] > now:
+            previous_count = previous[0]
+            previous_ttl = (1 - (previous_position % 1)) * expiry
+        else:
+            previous_count = 0
+            previous_ttl = 0.0
         number = int(position)
         current = windows.get(number)
         if current is not None and current[1] <= now:
             current = None  # expired: limits' get() drops it, and incr starts it again
         current_count = current[0] if current is not None else 0
-        previous_ttl = 0.0 if previous_count == 0 else (1 - (previous_position % 1)) * expiry
-        current_ttl = (1 - (position % 1)) * expiry + expiry
         # The previous window's count as it weighs now: limits' weighted count is this plus
         # the current window's, the same sum in the same order (so rounded alike).
         carried = previous_count * previous_ttl / expiry
         weighted = carried + current_count
         admitted = False
-        if limit >= 1 and floor(weighted) < limit:
+        if weighted < limit:  # floor(weighted) < limit; False for a limit below 1
             if current is None:
                 if len(windows) > 1:  # a new window: forget the expired ones
                     for gone in [n for n, (_, expires) in windows.items() if expires <= now]:
                         del windows[gone]
                 current = windows[number] = [0, now + 2 * expiry]
-            current_count = current[0] = current[0] + 1
+            current_count = current[0] = current_count + 1
             if current_count == 1:
                 current[1] = now + 2 * expiry
             weighted = carried + current_count
-            if floor(weighted) > limit:  # limits takes back an increment that overshot
+            if weighted >= limit + 1:  # floor(weighted) > limit: limits takes it back
                 current_count = current[0] = current_count - 1
                 weighted = carried + current_count
             else:
                 admitted = True
         # _sliding_stats, inline: a count is the hot path.
-        remaining = max(0, limit - floor(weighted))
-        if not (previous_count or current_count):
-            return admitted, remaining, 0
-        previous_reset_in = previous_ttl % (expiry / previous_count) if previous_count else inf
-        current_reset_in = current_ttl % expiry if current_count else inf
-        reset_in = previous_reset_in if previous_reset_in < current_reset_in else current_reset_in
-        return admitted, remaining, max(0, ceil(now + reset_in - now))
+        remaining = limit - int(weighted)  # int() is floor() for a count, never below 0
+        if remaining < 0:
+            remaining = 0
+        current_ttl = (1 - (position % 1)) * expiry + expiry
+        if previous_count:
+            previous_reset_in = previous_ttl % (expiry / previous_count)
+            if current_count:
+                current_reset_in = current_ttl % expiry
+                if current_reset_in < previous_reset_in:
+                    return admitted, remaining, ceil(now + current_reset_in - now)
+            return admitted, remaining, ceil(now + previous_reset_in - now)
+        if current_count:
+            return admitted, remaining, ceil(now + current_ttl % expiry - now)
+        return admitted, remaining, 0
 
     def stats(self, key: str, limit: int, now: float) -> tuple[int, int]:
         """limits' ``get_window_stats``: (remaining, seconds to reset)."""

@@ -178,8 +178,10 @@ def with_port(url: str) -> str:
     )
 
 
-# One count on memory: (rate, policy name, caller) -> (admitted, remaining, seconds to reset).
-CountOne = Callable[[Rate, str, str], tuple[bool, int, int]]
+# One count's answer: admitted, remaining, seconds to reset.
+CountAnswer = tuple[bool, int, int]
+# One count on memory: (rate, policy name, caller) -> its answer.
+CountOne = Callable[[Rate, str, str], CountAnswer]
 
 
 class RequestCounter:
@@ -216,18 +218,13 @@ class RequestCounter:
         table = memory.tables.get(rate.window) or memory.table(rate.window)
         return table.count(item.key_for(name, caller), item.amount, time.time())
 
-    def one_rate_in_memory(self, rate: Rate, name: str) -> Callable[[str], tuple[bool, int, int]]:
-        """:meth:`_count_in_memory` of one rate and policy, bound: a caller's count, with the
-        rate's table, key and amount looked up once rather than on every request."""
+    def one_rate_parts(self, rate: Rate) -> tuple[Callable[[str, int, float], CountAnswer], int]:
+        """:meth:`_count_in_memory` of one rate, in parts for a caller that makes its own
+        storage keys (``rate.item.key_for(policy name, caller)``): the count of ``rate``'s
+        table, called as ``count(key, amount, time.time())``, and the amount."""
         memory = self.memory
         assert memory is not None
-        count = memory.table(rate.window).count
-        key_for, amount, now = rate.item.key_for, rate.item.amount, time.time
-
-        def count_caller(caller: str) -> tuple[bool, int, int]:
-            return count(key_for(name, caller), amount, now())
-
-        return count_caller
+        return memory.table(rate.window).count, rate.item.amount
 
     def count_in_memory(self, policy: CompiledRates, caller: str) -> Verdict:
         """:meth:`count` on memory storage, which has nothing to wait for: called without a

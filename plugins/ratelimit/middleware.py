@@ -10,6 +10,8 @@ counted (cors runs first); any other ``OPTIONS`` is counted like any request (is
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
+from time import time
 
 from aiohttp import web
 from multidict import istr
@@ -29,6 +31,7 @@ from gateway import (
 )
 from gateway_plugins.ratelimit.decisions import PolicyDecisions
 from gateway_plugins.ratelimit.limiter import (
+    KEY_CACHE,
     CompiledRates,
     Rate,
     RequestCounter,
@@ -67,15 +70,29 @@ class RateLimit:
         }
         # Fixed for the counter's storage and strategy; None for Redis (RequestCounter.count).
         self.count_rate = counter.count_rate
-        # The usual configuration, one rate counted in memory for every scope alike: its
-        # count bound once (limit_one_rate).
+        # The usual configuration, one rate counted in memory for every scope alike
+        # (limit_one_rate): its parts bound once, so that the count is called without a frame
+        # of ours: the table's count, the rate's amount, and each caller's storage key
+        # (limits' own key_for) made once per client address or identity.
         single = self.default.single
-        self.count_one = (
-            counter.one_rate_in_memory(single, self.default.name)
-            if counter.count_rate is not None and single is not None and not self.overrides
-            else None
-        )
+        self.one_rate = counter.count_rate is not None and single is not None and not self.overrides
         self.by_identity = self.default.by == "identity"
+        if self.one_rate and single is not None:
+            self.count_key, self.amount = counter.one_rate_parts(single)
+            key_for, name, prefix = single.item.key_for, self.default.name, ipv6_prefix
+
+            @lru_cache(maxsize=KEY_CACHE)
+            def key_of_address(address: str) -> str:
+                return key_for(name, f"ip:{address_bucket(address, prefix)}")
+
+            def key_of_identity(identity: Identity) -> str:
+                # Per provider and name: the key "ci" and a JWT whose subject is "ci" are two
+                # callers (the provider's length first: no pair can pass for another).
+                caller = f"id:{len(identity.provider)}:{identity.provider}:{identity.name}"
+                return key_for(name, caller)
+
+            self.key_of_address = key_of_address
+            self.key_of_identity = key_of_identity
         self.exempt = exempt_scopes(settings, scopes)
         # Each decision counted where it is made, by policy (decisions.py); the usual one,
         # the default policy's admission, bound here.
@@ -154,12 +171,12 @@ class RateLimit:
         with what the configuration fixes decided once (about half the Python work of a
         counted request, bench/README.md)."""
         identity = identity_of(request) if self.by_identity else None
-        caller = (
-            f"id:{len(identity.provider)}:{identity.provider}:{identity.name}"
-            if identity is not None
-            else f"ip:{address_bucket(client_address(request), self.ipv6_prefix)}"
+        key = (
+            self.key_of_address(client_address(request))
+            if identity is None
+            else self.key_of_identity(identity)
         )
-        admitted, remaining, reset = self.count_one(caller)  # type: ignore[misc]
+        admitted, remaining, reset = self.count_key(key, self.amount, time())
         if not admitted:
             self.count_limited()
             policy = self.default
@@ -173,7 +190,7 @@ class RateLimit:
         return await handler(request)
 
     def middlewares(self) -> list[Middleware]:
-        chosen = self.limit if self.count_one is None else self.limit_one_rate
+        chosen = self.limit_one_rate if self.one_rate else self.limit
         return [
             Middleware(
                 "limit",
