@@ -214,6 +214,23 @@ class GatewaySettings(BaseModel):
     # relative to the config file's folder. Unset: a file in the runtime folder named after
     # the config file's path, so that `gateway reload --config PATH` finds it.
     pid_file: str | None = None
+    # The garbage collector's thresholds (Python's gc.set_threshold: allocations before the
+    # youngest generation is collected, then collections of each generation before the next
+    # is), set by `gateway serve` once it serves, when it also freezes what start-up made
+    # (gateway/gc_tuning.py). Python's own are 700, 10, 10: a proxied request cost a third
+    # more CPU with them (bench/README.md).
+    gc_thresholds: tuple[int, int, int] = (10_000, 50, 100)
+
+    @field_validator("gc_thresholds")
+    @classmethod
+    def _collects(cls, value: tuple[int, int, int]) -> tuple[int, int, int]:
+        if value[0] < 100 or min(value[1:]) < 1:
+            raise ValueError(
+                "the first threshold must be at least 100 (0 would turn the collector off, "
+                "and memory would grow with every cycle of objects) and the others at least "
+                "1: for example gc_thresholds = [10000, 50, 100]"
+            )
+        return value
 
     @model_validator(mode="after")
     def _two_ports(self) -> GatewaySettings:

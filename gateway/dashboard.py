@@ -19,6 +19,7 @@ from typing import Any
 from aiohttp import web
 
 from gateway.docs import STATIC, html_page
+from gateway.gc_tuning import report as gc_report
 from gateway.health import run_checks, with_health, worst
 from gateway.identity import identity_of
 from gateway.keys import (
@@ -80,6 +81,8 @@ async def status_view(request: web.Request) -> web.Response:
         "traffic": traffic,
         # The file's hash, and how the last reload (SIGHUP) went, if any.
         "config": {"hash": root[CONFIG_HASH], "last_reload": last_reload()},
+        # The collector as `gateway serve` tuned it (gateway/gc_tuning.py).
+        "gc": gc_report(),
     }
     return json_response(body, headers={"Cache-Control": "no-store"})
 

@@ -27,12 +27,14 @@ settings they were opened with.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 
 from aiohttp import web
 
 from gateway.config import ConfigError, GatewayConfig, load_config
 from gateway.drain import DrainingRunner
+from gateway.gc_tuning import refreeze
 from gateway.logs import configure_logging, runner_options
 from gateway.plugin_report import build_problems
 from gateway.reload_metrics import record_reload
@@ -108,7 +110,8 @@ class Reloader:
             log.info("reload done: %s serves from now on; the previous plugins stop", self.path)
             record_reload("done")
             stop = asyncio.get_running_loop().create_task(
-                stop_tree(previous), name="gateway reload: stop the previous plugins"
+                _retire(previous, settings.gc_thresholds),
+                name="gateway reload: stop the previous plugins",
             )
             self.stopping.add(stop)
             stop.add_done_callback(self.stopping.discard)
@@ -191,6 +194,14 @@ async def stop_tree(app: web.Application) -> None:
     except Exception:
         log.exception("a plugin of the previous configuration failed to close its resources")
     log.info("the previous configuration's plugins have stopped")
+
+
+async def _retire(previous: web.Application, thresholds: tuple[int, int, int]) -> None:
+    """Stop the tree a reload replaced, then collect what it left (frozen with the tree that
+    served: gateway/gc_tuning.py) and freeze what serves now, with the new thresholds."""
+    await stop_tree(previous)
+    refreeze()
+    gc.set_threshold(*thresholds)
 
 
 async def _close_started(app: web.Application) -> None:

@@ -26,6 +26,7 @@ from aiohttp import web
 
 from gateway.config import GatewayConfig
 from gateway.drain import DrainingRunner
+from gateway.gc_tuning import tune
 from gateway.listen import ListenError, bind, explain
 from gateway.logs import runner_options
 from gateway.pid_file import pid_file_of, written
@@ -81,6 +82,7 @@ async def serve_single(
                 await web.SockSite(runner, sock).start()  # listens from here
             except OSError as exc:  # taken between bind and listen: said as bind says it
                 raise ListenError(explain(at_host, at_port, setting, exc)) from None
+        tune(config.gateway.gc_thresholds)  # gateway/gc_tuning.py: start-up is over
         banner = [f"http://{host}:{port}"]
         if config.gateway.admin_port is not None:
             admin = f"http://{config.gateway.admin_host}:{config.gateway.admin_port}"

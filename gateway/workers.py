@@ -38,6 +38,7 @@ from gunicorn.errors import HaltServer
 from gateway.config import CONFIG_ENV, ConfigError, GatewayConfig, load_config
 from gateway.drain import DrainingRunner
 from gateway.event_loop import chosen_loop, log_loop
+from gateway.gc_tuning import tune
 from gateway.log_writer import writer
 from gateway.logs import JsonGunicornLogger, configure_logging, runner_options
 from gateway.pid_file import pid_file_of, written
@@ -75,6 +76,12 @@ async def worker_runner() -> web.AppRunner:
     )
     log_loop(asyncio.get_running_loop(), config.gateway.loop)
     app = await create_app(config)
+    thresholds = config.gateway.gc_thresholds
+
+    async def tuned(app: web.Application) -> None:  # last: once every plugin has started
+        tune(thresholds)
+
+    app.on_startup.append(tuned)
     runner = DrainingRunner(
         app, config.gateway, least_grace=WORKER_GRACE, **runner_options(config.gateway)
     )

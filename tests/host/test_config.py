@@ -62,6 +62,11 @@ BAD_CONFIGS = [
         ["gateway.host", "GATEWAY_TEST_UNSET_HOST is not set", "${GATEWAY_TEST_UNSET_HOST:-value}"],
     ),
     (
+        "a collector threshold that would turn it off",
+        "[gateway]\ngc_thresholds = [0, 10, 10]\n",
+        ["gateway.gc_thresholds", "at least 100", "gc_thresholds = [10000, 50, 100]"],
+    ),
+    (
         "missing plugin folder",
         '[gateway]\nplugin_dirs = ["./nowhere"]\n',
         ["gateway.plugin_dirs[0]", "nowhere is not a folder"],

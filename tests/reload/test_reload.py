@@ -583,3 +583,36 @@ async def test_the_admin_listener_splits_the_same_after_a_reload(tmp_path: Path)
                     await gateway.logged("reload done")
     finally:
         assert gateway.stop() == 0, gateway.text()
+
+
+async def _collector(url: str) -> dict[str, object]:
+    status, body = await get_json(f"{url}/_gateway/status")
+    assert status == 200, body
+    return body["gc"]  # type: ignore[return-value]
+
+
+@pytest.mark.parametrize("workers", [(), ("--workers", "2")], ids=["one process", "workers"])
+async def test_the_collector_is_tuned_once_serving_and_again_after_a_reload(
+    tmp_path: Path, workers: tuple[str, ...]
+) -> None:
+    gateway = serve(tmp_path, START, *workers, gc_thresholds=[5000, 20, 30])
+    try:
+        if workers:
+            await gateway.logged("Booting worker", 2)
+        collector = await _collector(gateway.url)
+        assert collector["thresholds"] == [5000, 20, 30]
+        # What start-up made (modules, settings, the application tree) is frozen.
+        assert int(collector["frozen"]) > 10_000, collector  # type: ignore[call-overload]
+        gateway.rewrite(SECOND, gc_thresholds=[8000, 20, 30])
+        gateway.process.send_signal(signal.SIGHUP)
+        await gateway.logged("reload done", within=60)
+        await answers_tag(gateway.url, "two")
+        if not workers:  # frozen again once the previous tree has stopped
+            await gateway.logged("the previous configuration's plugins have stopped")
+        deadline = time.monotonic() + 15
+        while (collector := await _collector(gateway.url))["thresholds"] != [8000, 20, 30]:
+            assert time.monotonic() < deadline, collector  # a replaced worker for 1 s more
+            await asyncio.sleep(0.1)
+        assert int(collector["frozen"]) > 10_000, collector  # type: ignore[call-overload]
+    finally:
+        assert gateway.stop() == 0, gateway.text()
