@@ -12,7 +12,7 @@ from typing import Any
 
 from aiohttp import web
 
-from gateway import HealthCheck, PluginInfo, hookimpl
+from gateway import GatewayConfig, HealthCheck, PluginInfo, hookimpl
 from gateway_plugins.proxy.app import build_app
 from gateway_plugins.proxy.checks import targets_check
 from gateway_plugins.proxy.keys import FORWARDER
@@ -31,8 +31,12 @@ def gateway_plugin_info() -> PluginInfo:
 
 
 @hookimpl
-def gateway_create_app(settings: ProxySettings, config_dir: str, instance: str) -> web.Application:
-    return build_app(settings, Path(config_dir), instance)
+def gateway_create_app(
+    settings: ProxySettings, config_dir: str, instance: str, config: GatewayConfig
+) -> web.Application:
+    # The instance's metrics only where /metrics serves them: an observation costs every
+    # request, as the host's own do ([gateway] metrics).
+    return build_app(settings, Path(config_dir), instance, measured=config.gateway.metrics)
 
 
 @hookimpl

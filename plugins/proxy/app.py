@@ -25,12 +25,19 @@ from gateway_plugins.proxy.websocket import relay_websocket, wants_websocket
 log = logging.getLogger("gateway.proxy")
 
 
-def build_app(settings: ProxySettings, config_dir: Path, instance: str) -> web.Application:
+def build_app(
+    settings: ProxySettings, config_dir: Path, instance: str, *, measured: bool = True
+) -> web.Application:
     """Built without I/O (the TLS files are read here so a wrong path stops the start).
-    ``instance`` is the name the host gives this instance: its metrics' label."""
+    ``instance`` is the name the host gives this instance: its metrics' label; ``measured``
+    whether it keeps its Prometheus metrics (``[gateway] metrics``)."""
     app = web.Application()
     forwarder = Forwarder(
-        settings, Targets(settings), client_context(settings, config_dir), instance
+        settings,
+        Targets(settings),
+        client_context(settings, config_dir),
+        instance,
+        measured=measured,
     )
     app[FORWARDER] = forwarder
 

@@ -97,7 +97,13 @@ class Forwarder:
     """Forwards the requests of one proxy instance; built with the app, started with it."""
 
     def __init__(
-        self, settings: ProxySettings, targets: Targets, ssl: SSLContext | None, instance: str
+        self,
+        settings: ProxySettings,
+        targets: Targets,
+        ssl: SSLContext | None,
+        instance: str,
+        *,
+        measured: bool = True,
     ) -> None:
         self.settings = settings
         self.instance = instance  # the host's name for it: the metrics' label
@@ -113,7 +119,10 @@ class Forwarder:
         self.session: aiohttp.ClientSession | None = None
         self.prefix = ""  # the mount prefix, read when started (mount_prefix)
         self.route: web.AbstractRoute | None = None  # the catch-all route (app.py)
-        self.total_seconds = TOTAL_SECONDS.labels(instance)
+        # Prometheus metrics only where /metrics serves them (metrics.py); else no target has
+        # any (Target.metrics stays None) and nothing is observed per request.
+        self.measured = measured
+        self.total_seconds = TOTAL_SECONDS.labels(instance) if measured else None
         timeouts = settings.timeouts
         # Connecting is bounded by aiohttp; the answer's head and each body piece by our own
         # clocks, which know when the request's body has been sent.
@@ -143,7 +152,8 @@ class Forwarder:
     def started(self, session: aiohttp.ClientSession) -> None:
         self.session = session
         self.prefix = self.mount_prefix()
-        self.targets.start_metrics(self.instance)
+        if self.measured:
+            self.targets.start_metrics(self.instance)
         for target in self.targets.all:  # once, not per request
             target.ssl = self.ssl_for(target.origin)
             target.root = target.base if self.settings.strip_prefix else target.base + self.prefix
@@ -191,7 +201,8 @@ class Forwarder:
                     if body is not None and (body.started or not exc.before_sending):
                         break
         finally:
-            self.total_seconds.observe(time.perf_counter() - started)
+            if self.total_seconds is not None:
+                self.total_seconds.observe(time.perf_counter() - started)
         if failure is None:
             failure = UpstreamFailure("destination_unavailable")
         if failure.cause is not None:
