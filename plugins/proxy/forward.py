@@ -24,6 +24,7 @@ from multidict import CIMultiDict
 from yarl import URL
 
 from gateway import REQUEST_ID, ProblemError, send_continue
+from gateway_plugins.proxy.deadlines import Deadline
 from gateway_plugins.proxy.fields import RequestFields, relayed_fields
 from gateway_plugins.proxy.metrics import TOTAL_SECONDS
 from gateway_plugins.proxy.paths import rewrite_location, tail_of
@@ -58,7 +59,7 @@ class ClientBody:
         # The attempt's clock (forward.py's _send): while a piece is being written the target
         # must take it within ``idle`` seconds; once the body is sent, its answer is due
         # within ``first_byte``; while the client is awaited, the client's own clock runs.
-        self.deadline: asyncio.Timeout | None = None
+        self.deadline: Deadline | None = None
         self.first_byte = 0.0
 
     async def pieces(self) -> AsyncIterator[bytes]:
@@ -85,12 +86,12 @@ class ClientBody:
                 raise self.problem
             deadline = self.deadline
             if deadline is not None:
-                deadline.reschedule(asyncio.get_running_loop().time() + self._idle)
+                deadline.reschedule(deadline.loop.time() + self._idle)
             yield piece
             if deadline is not None:
                 deadline.reschedule(None)
         if self.deadline is not None:
-            self.deadline.reschedule(asyncio.get_running_loop().time() + self.first_byte)
+            self.deadline.reschedule(self.deadline.loop.time() + self.first_byte)
 
 
 class Forwarder:
@@ -117,6 +118,7 @@ class Forwarder:
         self.budget = RetryBudget(settings.retry_budget)
         self.ssl = ssl
         self.session: aiohttp.ClientSession | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None
         self.prefix = ""  # the mount prefix, read when started (mount_prefix)
         self.route: web.AbstractRoute | None = None  # the catch-all route (app.py)
         # Prometheus metrics only where /metrics serves them (metrics.py); else no target has
@@ -151,6 +153,7 @@ class Forwarder:
 
     def started(self, session: aiohttp.ClientSession) -> None:
         self.session = session
+        self.loop = asyncio.get_running_loop()  # for the attempts' deadlines (deadlines.py)
         self.prefix = self.mount_prefix()
         if self.measured:
             self.targets.start_metrics(self.instance)
@@ -290,11 +293,9 @@ class Forwarder:
         sent = time.perf_counter()
         # Without a body the answer's head is due within connect + first_byte; with one, the
         # body keeps the clock (ClientBody.deadline).
-        deadline = (
-            asyncio.timeout_at(asyncio.get_running_loop().time() + self.head_within)
-            if body is None
-            else asyncio.timeout(None)
-        )
+        loop = self.loop
+        assert loop is not None, "the proxy's loop is known once it has started"
+        deadline = Deadline(loop, loop.time() + self.head_within if body is None else None)
         try:
             async with deadline:
                 if body is not None:
