@@ -283,7 +283,7 @@ def _root_middleware(
                 shared[PREPARE_CALLBACKS] = []
         if behind_proxies:
             request = apply_forwarded(request, trusted)
-        task = asyncio.current_task()
+        task = asyncio.current_task(state.loop)  # GatewayState.loop: no getpid()
         in_flight.add(task)  # type: ignore[arg-type]
         if measure:  # runtime_metrics: in flight by plugin (the host's own as "gateway")
             gauge = flying.get(id(apps[1])) if len(apps) > 1 else None
@@ -516,6 +516,7 @@ async def _plugins_view(request: web.Request) -> web.Response:
 
 
 async def _mark_started(app: web.Application) -> None:
+    app[STATE].loop = asyncio.get_running_loop()
     app[STATE].started = True
     # What this process serves, once per worker: aiohttp's banner says where, not what.
     mounted = [row for row in app[PLUGIN_REPORT] if row.get("status") == "mounted"]

@@ -32,6 +32,9 @@ class GatewayState:
     retired: bool = False
     # Whether this process is out of file descriptors (readiness fails with the reason).
     descriptors: DescriptorWatch = field(default_factory=DescriptorWatch)
+    # The loop that serves, known once started: asyncio.current_task(loop) given it does not
+    # ask for the running loop, a getpid() system call on Python 3.11, on every request.
+    loop: asyncio.AbstractEventLoop | None = None
 
     @property
     def ready(self) -> bool:
