@@ -18,7 +18,10 @@ UPSTREAM = web.AppKey("upstream", str)
 async def forward(request: web.Request) -> web.Response:
     upstream = request.app[UPSTREAM]
     async with request.app[SESSION].request(
-        request.method, upstream + request.path_qs, data=await request.read()
+        request.method,
+        upstream + request.path_qs,
+        headers=request.headers,  # as the docstring says (until 2026-12-06 it sent none)
+        data=await request.read(),
     ) as response:
         body = await response.read()
         return web.Response(body=body, status=response.status, content_type=response.content_type)
