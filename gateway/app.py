@@ -302,7 +302,7 @@ def _root_middleware(
             else:  # inside the chain, so plugin middlewares see a missing file as its problem
                 # and, served any way, see the application that answers as request.app.
                 match_info.current_app = apps[-1]
-                response = await chain(request, handler)  # _checked_file innermost
+                response = await chain(handler)(request)  # _checked_file innermost
                 if (
                     type(response) is not web.Response
                     and not chain.answers_inside  # type: ignore[attr-defined]

@@ -26,7 +26,8 @@ from gateway.contract import (
 from gateway.errors import answer_error
 from gateway.keys import PLUGIN_NAME
 
-Chain = Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]
+#: A scope's middlewares around a route's handler: ``chain(handler)(request)``.
+Chain = Callable[[Handler], Handler]
 
 # The gateway's own paths, as scopes: always there (``/metrics`` when metrics are on).
 OWN_SCOPES = ("/_gateway", "/metrics")
@@ -93,7 +94,8 @@ def compose(
     chain: Sequence[PlacedMiddleware],
     inner: Callable[[Handler, web.Request], Awaitable[web.StreamResponse]] | None = None,
 ) -> Chain | None:
-    """One callable running ``chain`` around a handler, or ``None`` for an empty chain.
+    """``chain`` around a handler: ``compose(chain)(handler)`` is the handler wrapped in it
+    (built once per handler), or ``None`` for an empty chain.
 
     Each middleware's ``handler`` answers errors as problem+json responses instead of raising
     them, so a middleware sees (and may decorate: CORS, RateLimit headers) every answer of
@@ -139,14 +141,12 @@ def compose(
         # middleware answers them as _answering would): no layer of its own.
         return partial(outermost, handler=wrapped)
 
-    def run(request: web.Request, handler: Handler) -> Awaitable[web.StreamResponse]:
-        return around(handler)(request)  # the awaitable itself: no coroutine of its own
-
-    # Read by the root middleware: whether this chain's answers get the response fields, and
-    # whether the route handler's errors and file are answered inside it.
-    run.adds_fields = adds_fields(chain)  # type: ignore[attr-defined]
-    run.answers_inside = answers_inside  # type: ignore[attr-defined]
-    return run
+    # The chain is ``around`` itself: the root middleware calls ``chain(handler)(request)``,
+    # with no frame of ours between. Read by it too: whether this chain's answers get the
+    # response fields, and whether the route handler's errors and file are answered inside it.
+    around.adds_fields = adds_fields(chain)  # type: ignore[attr-defined]
+    around.answers_inside = answers_inside  # type: ignore[attr-defined]
+    return around
 
 
 def adds_fields(chain: Sequence[PlacedMiddleware]) -> bool:

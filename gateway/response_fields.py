@@ -88,7 +88,10 @@ async def put_response_fields(request: web.BaseRequest, response: web.StreamResp
     state = request_state(request)
     fields = state.get(RESPONSE_FIELDS)
     if fields:
-        _put_fields(fields, response)
+        if hdrs.VARY in fields:
+            _put_fields(fields, response)
+        else:  # the usual case, _put_fields' own, without its call
+            response.headers.update(fields)
     callbacks = state.get(PREPARE_CALLBACKS)
     if callbacks:
         for callback in callbacks:
