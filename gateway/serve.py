@@ -83,14 +83,6 @@ async def serve_single(
             except OSError as exc:  # taken between bind and listen: said as bind says it
                 raise ListenError(explain(at_host, at_port, setting, exc)) from None
         tune(config.gateway.gc_thresholds)  # gateway/gc_tuning.py: start-up is over
-        banner = [f"http://{host}:{port}"]
-        if config.gateway.admin_port is not None:
-            admin = f"http://{config.gateway.admin_host}:{config.gateway.admin_port}"
-            banner.append(f"admin on {admin}")
-        if config.gateway.log_format == "json":  # every line JSON: the banner is a log line
-            log.info("Running on %s", ", ".join(banner))
-        else:
-            print(f"======== Running on {', '.join(banner)} ========", flush=True)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         reloader = Reloader(runner, config, None if chosen_address else (host, port))
@@ -110,6 +102,16 @@ async def serve_single(
             loop.add_signal_handler(signum, on_signal, signum)
         # Written once serving and signals are handled; removed once everything has stopped.
         finally_steps.enter_context(written(pid_file_of(config)))
+        # Last: once it says so, the gateway serves, takes signals and has its pid file (for
+        # `gateway reload`).
+        banner = [f"http://{host}:{port}"]
+        if config.gateway.admin_port is not None:
+            admin = f"http://{config.gateway.admin_host}:{config.gateway.admin_port}"
+            banner.append(f"admin on {admin}")
+        if config.gateway.log_format == "json":  # every line JSON: the banner is a log line
+            log.info("Running on %s", ", ".join(banner))
+        else:
+            print(f"======== Running on {', '.join(banner)} ========", flush=True)
         await stop.wait()
     finally:
         with finally_steps:  # the pid file goes last, whatever happens before

@@ -2,6 +2,7 @@
 
 import asyncio
 import textwrap
+import time
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -149,19 +150,26 @@ async def test_metrics_across_two_workers_count_cache_and_pool(shared_config, tm
                 if i % 10 == 0:
                     async with session.post(f"{group.url}/notes", json={"title": f"n{i}"}) as r:
                         assert r.status == 201
-            async with session.get(f"{group.url}/metrics") as r:
-                text = await r.text()
+            # The hits are counted with a gateway.Tally: the worker that answers the scrape
+            # adds its own first, the other within its flush period (5 s).
+            deadline = time.monotonic() + 15
+            while True:
+                async with session.get(f"{group.url}/metrics") as r:
+                    values = {
+                        line.split(" ")[0]: float(line.split(" ")[1])
+                        for line in (await r.text()).splitlines()
+                        if line and not line.startswith("#")
+                    }
+                asked = (
+                    values["gateway_crypto_cache_hits_total"]
+                    + values["gateway_crypto_cache_misses_total"]
+                )
+                if asked == 40 or time.monotonic() > deadline:
+                    break
+                await asyncio.sleep(0.5)
     finally:
         group.stop()
-    values = {
-        line.split(" ")[0]: float(line.split(" ")[1])
-        for line in text.splitlines()
-        if line and not line.startswith("#")
-    }
-    assert (
-        values["gateway_crypto_cache_hits_total"] + values["gateway_crypto_cache_misses_total"]
-        == 40
-    )
+    assert asked == 40
     assert values["gateway_crypto_upstream_calls_total"] == fake.calls["/simple/price"]
     assert values["gateway_notes_db_connections_in_use"] == 0
     assert values["gateway_notes_db_pool_capacity"] == 2 * 10  # two live workers
