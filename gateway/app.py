@@ -294,21 +294,20 @@ def _root_middleware(
                 check_content_encoding(request)
             if chain is None:
                 response = await handler(request)
-                # add_static's file may be missing. A plain web.Response, what nearly every
-                # handler returns, skips isinstance: aiohttp's responses are ABCs
-                # (MutableMapping), whose check runs Python code in abc.ABCMeta.
-                if type(response) is not web.Response and isinstance(response, web.FileResponse):
-                    await _check_file(request)
             else:  # inside the chain, so plugin middlewares see a missing file as its problem
                 # and, served any way, see the application that answers as request.app.
                 match_info.current_app = apps[-1]
                 response = await chain(handler)(request)  # _checked_file innermost
-                if (
-                    type(response) is not web.Response
-                    and not chain.answers_inside  # type: ignore[attr-defined]
-                    and isinstance(response, web.FileResponse)
-                ):  # no middleware sees answers: the chain left the file to this check
-                    await _check_file(request)
+            # add_static's file may be missing, unless the chain checked it (one of its
+            # middlewares sees answers). A plain web.Response, what nearly every handler
+            # returns, skips isinstance: aiohttp's responses are ABCs (MutableMapping), whose
+            # check runs Python code in abc.ABCMeta.
+            if (
+                type(response) is not web.Response
+                and (chain is None or not chain.answers_inside)  # type: ignore[attr-defined]
+                and isinstance(response, web.FileResponse)
+            ):
+                await _check_file(request)
         except asyncio.CancelledError:
             if not state.cut_off:
                 raise

@@ -36,11 +36,12 @@ def tune(thresholds: tuple[int, int, int]) -> None:
     )
 
 
-def refreeze() -> None:
-    """After a reload's previous tree stopped: collect what it left, freeze what serves."""
+def refreeze(thresholds: tuple[int, int, int]) -> None:
+    """After a reload's previous tree stopped: unfreeze it, then :func:`tune` again, which
+    collects what it left and freezes what serves now, with the new configuration's
+    thresholds."""
     gc.unfreeze()
-    gc.collect()
-    gc.freeze()
+    tune(thresholds)
 
 
 def report() -> dict[str, object]:

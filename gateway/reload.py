@@ -27,7 +27,6 @@ settings they were opened with.
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 
 from aiohttp import web
@@ -200,8 +199,7 @@ async def _retire(previous: web.Application, thresholds: tuple[int, int, int]) -
     """Stop the tree a reload replaced, then collect what it left (frozen with the tree that
     served: gateway/gc_tuning.py) and freeze what serves now, with the new thresholds."""
     await stop_tree(previous)
-    refreeze()
-    gc.set_threshold(*thresholds)
+    refreeze(thresholds)
 
 
 async def _close_started(app: web.Application) -> None:

@@ -83,13 +83,10 @@ class RateLimit:
 
             @lru_cache(maxsize=KEY_CACHE)
             def key_of_address(address: str) -> str:
-                return key_for(name, f"ip:{address_bucket(address, prefix)}")
+                return key_for(name, address_caller(address, prefix))
 
             def key_of_identity(identity: Identity) -> str:
-                # Per provider and name: the key "ci" and a JWT whose subject is "ci" are two
-                # callers (the provider's length first: no pair can pass for another).
-                caller = f"id:{len(identity.provider)}:{identity.provider}:{identity.name}"
-                return key_for(name, caller)
+                return key_for(name, identity_caller(identity))
 
             self.key_of_address = key_of_address
             self.key_of_identity = key_of_identity
@@ -115,12 +112,10 @@ class RateLimit:
             else self.default
         )
         identity = identity_of(request) if policy.by == "identity" else None
-        # Per provider and name: the key "ci" and a JWT whose subject is "ci" are two callers.
-        # The provider's length first, so no provider and name can pass for another pair.
         caller = (
-            f"id:{len(identity.provider)}:{identity.provider}:{identity.name}"
+            identity_caller(identity)
             if identity is not None
-            else f"ip:{address_bucket(client_address(request), self.ipv6_prefix)}"
+            else address_caller(client_address(request), self.ipv6_prefix)
         )
         count_rate = self.count_rate
         rate = policy.single
@@ -200,6 +195,18 @@ class RateLimit:
                 sees_answers=False,  # it only passes the answer on
             )
         ]
+
+
+def identity_caller(identity: Identity) -> str:
+    """The caller an identity counts as: per provider and name, so the key "ci" and a JWT
+    whose subject is "ci" are two callers (the provider's length first: no provider and name
+    can pass for another pair)."""
+    return f"id:{len(identity.provider)}:{identity.provider}:{identity.name}"
+
+
+def address_caller(address: str, ipv6_prefix: int) -> str:
+    """The caller a client address counts as (an IPv6 one by its network: address_bucket)."""
+    return f"ip:{address_bucket(address, ipv6_prefix)}"
 
 
 def exempt_scopes(settings: RateLimitSettings, scopes: Mapping[str, str]) -> tuple[str, ...]:
