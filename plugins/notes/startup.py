@@ -92,8 +92,12 @@ class NotesDatabase:
             return
         except migrate.MigrationLockBusy as exc:
             self.waiting_for = str(exc)
+            # The background opening waits on the lock itself (open(wait=True)): it may start
+            # at once, and open as soon as the other process's migration ends.
+            first_delay = 0.0
         except UNAVAILABLE as exc:
             self.waiting_for = f"the database does not answer ({type(exc).__name__}: {exc})"
+            first_delay = RETRY_FIRST
         except DBAPIError as exc:
             # The server answered and refused (no such database, a wrong password): no retry
             # fixes that, and the operator needs the key and the fix, not SQLAlchemy's text.
@@ -104,7 +108,7 @@ class NotesDatabase:
             self.waiting_for,
         )
         self._opening = asyncio.get_running_loop().create_task(
-            self._open_in_background(), name="notes database start-up"
+            self._open_in_background(first_delay), name="notes database start-up"
         )
 
     def require(self) -> NoteStore:
@@ -152,12 +156,12 @@ class NotesDatabase:
             await self.store.close()
             self.store = None
 
-    async def _open_in_background(self) -> None:
-        delay = RETRY_FIRST
+    async def _open_in_background(self, first_delay: float) -> None:
+        delay = first_delay
         last_error = ""
         while True:
             await asyncio.sleep(delay)
-            delay = min(delay * 2, RETRY_MOST)
+            delay = min(max(delay * 2, RETRY_FIRST), RETRY_MOST)
             try:
                 self.store = await NoteStore.open(
                     self.url, self.settings, wait=True, tracer_provider=self.tracer_provider
