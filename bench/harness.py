@@ -88,10 +88,13 @@ def gateway_command(config: Path, port: int) -> list[str]:
     return [sys.executable, "-m", "gateway", "serve", "--config", str(config), "--port", str(port)]
 
 
-def bare_app_command(port: int, loop: str = "asyncio") -> list[str]:
-    """bench/bare_app.py on ``port``: the baseline, and the upstream of the proxy benches."""
+def bare_app_command(port: int, loop: str = "asyncio", work_us: float = 0) -> list[str]:
+    """bench/bare_app.py on ``port``: the baseline, and the upstream of the proxy benches;
+    ``work_us`` microseconds of busy work added to each request (the calibration row)."""
     bare = [sys.executable, str(ROOT / "bench" / "bare_app.py"), "--port", str(port)]
-    return bare if loop == "asyncio" else [*bare, "--loop", loop]
+    if loop != "asyncio":
+        bare += ["--loop", loop]
+    return [*bare, "--work-us", str(work_us)] if work_us else bare
 
 
 @contextlib.contextmanager

@@ -46,6 +46,11 @@ from harness import (
 
 BARE = "bare-aiohttp"  # asyncio's own loop, no access log: what the goals are measured against
 BARE_UVLOOP = "bare-aiohttp-uvloop"  # so that the loop alone does not flatter the ratio
+# Bare aiohttp with WORK_US of busy work added per request: on a linear machine its CPU per
+# request is bare's plus WORK_US. One that charges more (a VM that halts an idle vCPU, so the
+# server pays to wake wrk's: bench/README.md) lowers every slower server's ratio with it.
+BARE_WORK = "bare-aiohttp+5us"
+WORK_US = 5.0
 BARE_EVERY = 2  # bare aiohttp is measured again after every this many other runs
 
 
@@ -281,6 +286,13 @@ def main() -> None:
         help="serve the gateways with GATEWAY_PUBLIC_API=1: every aiohttp seam on its public "
         "path (docs/architecture.md), so the price of the kept seams shows",
     )
+    parser.add_argument(
+        "--no-calibrate",
+        dest="calibrate",
+        action="store_false",
+        help=f"leave out the {BARE_WORK} row (what this machine charges for {WORK_US:g} us "
+        "more work per request)",
+    )
     args = parser.parse_args()
     started = datetime.now(UTC)
     if not shutil.which("wrk"):
@@ -305,9 +317,11 @@ def main() -> None:
         targets: dict[str, str] = {}
         pids: dict[str, int] = {}  # the server of each target (taskset execs it: same pid)
         headers: dict[str, tuple[str, ...]] = {}
-        for name, loop in ((BARE, "asyncio"), (BARE_UVLOOP, "uvloop")):
+        for name, loop, work in ((BARE, "asyncio", 0), (BARE_UVLOOP, "uvloop", 0)) + (
+            ((BARE_WORK, "asyncio", WORK_US),) if args.calibrate else ()
+        ):
             port = free_port()
-            bare = bare_app_command(port, loop)
+            bare = bare_app_command(port, loop, work)
             pids[name] = serve_pinned(processes, bare, port, workdir / f"{name}.log")
             targets[name] = f"http://127.0.0.1:{port}/health/live"
         for variant in VARIANTS.values():
@@ -330,7 +344,7 @@ def main() -> None:
         runs = measure(targets, pids, args.rounds, args.duration, args.connections, headers)
 
     report(runs, scenarios, args)
-    write_results(summarise(runs, scenarios), started, args)
+    write_results(summarise(runs, scenarios), started, args, calibration(runs))
 
 
 @dataclass
@@ -438,7 +452,8 @@ def report(runs: list[Run], scenarios: list[Scenario], args: argparse.Namespace)
     )
     header = f"{'scenario':<36} {'median req/s':>12} {'/bare':>6} {'q1-q3':>9} {'/uvloop':>8}"
     print(f"{header} {'CPU us/req':>10} {'/bare CPU':>9}  goal")
-    for name in [BARE, BARE_UVLOOP, *(s.name for s in scenarios)]:
+    calibrated = [BARE_WORK] if any(r.name == BARE_WORK for r in runs) else []
+    for name in [BARE, BARE_UVLOOP, *calibrated, *(s.name for s in scenarios)]:
         own = [r for r in runs if r.name == name]
         rate = statistics.median(r.rate for r in own)
         cpu = statistics.median(r.cpu for r in own)
@@ -462,6 +477,23 @@ def report(runs: list[Run], scenarios: list[Scenario], args: argparse.Namespace)
             line += f"  CPU {achieved:.2f} of {against} >= {scenario.goal:.2f} "
             line += verdict(ratios, scenario.goal)
         print(line)
+    charged = calibration(runs)
+    if charged is not None:
+        print(
+            f"\ncalibration: {WORK_US:g} us more work per request measured as {charged:.1f} us "
+            f"of server CPU ({BARE_WORK} against bare; a linear machine: {WORK_US:g})"
+        )
+
+
+def calibration(runs: list[Run]) -> float | None:
+    """What the machine charged, in server CPU per request, for WORK_US more work: the
+    median over rounds of the calibration run's CPU less the bare runs' either side."""
+    own = [r for r in runs if r.name == BARE_WORK]
+    if not own:
+        return None
+    return statistics.median(
+        r.cpu - (r.before.cpu + r.after.cpu) / 2 for r in own if r.before and r.after
+    )
 
 
 def summarise(runs: list[Run], scenarios: list[Scenario]) -> dict[str, dict]:
@@ -494,7 +526,12 @@ def summarise(runs: list[Run], scenarios: list[Scenario]) -> dict[str, dict]:
     return summary
 
 
-def write_results(summary: dict[str, dict], started: datetime, args: argparse.Namespace) -> Path:
+def write_results(
+    summary: dict[str, dict],
+    started: datetime,
+    args: argparse.Namespace,
+    calibration_us: float | None = None,
+) -> Path:
     """The run's figures as JSON: ``bench/results/latest.json`` (the rows alone, read by
     bench/ratelimit_cost.py) and a dated file, ``bench/results/YYYY-MM-DDTHHMM.json``, with
     the command, the commit and the settings beside the rows: the record to commit, instead
@@ -514,6 +551,8 @@ def write_results(summary: dict[str, dict], started: datetime, args: argparse.Na
         "rounds": args.rounds,
         "public_api": args.public_api,
         "rows": summary,
+        # WORK_US more busy work per request cost this many us of server CPU (linear: WORK_US).
+        "calibration_us_for_5us": calibration_us,
     }
     dated = RESULTS / f"{started:%Y-%m-%dT%H%M}{'-public-api' if args.public_api else ''}.json"
     dated.write_text(json.dumps(record, indent=1) + "\n")
