@@ -39,6 +39,7 @@ from gateway.cache_entry import (
 )
 from gateway.cache_failures import OriginFailures
 from gateway.cache_fill import FillCoalescer, FillTurn
+from gateway.cache_purge import purge_operations, purge_routes
 from gateway.cache_status import add_cache_status, cache_status
 from gateway.cache_store import CacheStore, MemoryCacheStore, RedisCacheStore, open_cache_store
 from gateway.contract import (
@@ -164,6 +165,8 @@ __all__ = [
     "open_cache_store",
     "openapi_problem_response",
     "parse_cache_control",
+    "purge_operations",
+    "purge_routes",
     "query_parameters",
     "read_body",
     "redact",

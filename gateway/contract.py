@@ -328,6 +328,7 @@ class GatewayConfig:
       and every instance a table names (``plugin = "..."``): ``enabled``, ``prefix``,
       ``settings`` (the validated settings model, ``None`` unless enabled), ``own_settings``
       (the table's raw keys, also for a disabled plugin) and ``plugin_name``;
+    - ``instance_of(settings, default)``: the instance whose validated settings these are;
     - ``read_only``: the gateway is started only to be checked (``gateway check --connect``
       without ``--migrate``): plugins connect to their stores but change none (no migrations).
     """
@@ -344,6 +345,15 @@ class GatewayConfig:
 
     def enabled(self) -> list[PluginConfig]:
         return [p for p in self.plugins.values() if p.enabled]
+
+    def instance_of(self, settings: object, default: str) -> str:
+        """The name of the instance (its ``[plugins.NAME]`` table) whose validated settings
+        ``settings`` are: what a hook given the settings but not the instance needs (the
+        OpenAPI and middleware hooks); ``default`` when no table's settings are these."""
+        for plugin in self.plugins.values():
+            if plugin.settings is settings:
+                return plugin.name
+        return default
 
     def scopes(self) -> dict[str, str]:
         """Every place a middleware can apply, by each name an operator may use for it:

@@ -508,6 +508,14 @@ async def _extend(
             document["components"].setdefault(kind, {}).update(copy.deepcopy(values))
         for route, added in extension.operations.items():
             operation = document["paths"][route.path][route.method.lower()]
+            if operation.get("x-gateway-described") is False and any(
+                status.startswith("2") for status in added.responses
+            ):
+                # A route the serving side left undescribed (a plugin's admin route under
+                # /_gateway) that this plugin describes: its answers replace the placeholder.
+                del operation["x-gateway-described"]
+                operation["responses"].pop("default", None)
+                operation["description"] = f"Described by plugin {plugin.name!r}."
             for status, response in added.responses.items():
                 response = copy.deepcopy(response)
                 response.setdefault("headers", {}).setdefault(

@@ -21,8 +21,8 @@ from gateway import (
     PluginInfo,
     hookimpl,
     open_cache_store,
+    purge_routes,
 )
-from gateway_plugins.cache.admin import purge_routes
 from gateway_plugins.cache.metrics import CacheMetrics
 from gateway_plugins.cache.middleware import CacheMiddleware
 from gateway_plugins.cache.openapi import describe
@@ -55,7 +55,7 @@ def gateway_create_app(settings: CacheSettings, instance: str) -> web.Applicatio
         wait_for=settings.fill_wait,
     )
     app[CACHE] = cache
-    app[ADMIN_ROUTES] = purge_routes(cache)
+    app[ADMIN_ROUTES] = purge_routes(cache.purge)
     app.cleanup_ctx.append(_store_lifetime)
     return app
 
@@ -88,12 +88,8 @@ def gateway_middlewares(
 def gateway_openapi_extend(
     routes: list[OpenAPIRoute], settings: CacheSettings, config: GatewayConfig
 ) -> OpenAPIExtension:
-    # The instance's name: the table whose validated settings these are (this hook is given
-    # no application, so not the name gateway_create_app was told).
-    instance = next(
-        (name for name, table in config.plugins.items() if table.settings is settings), "cache"
-    )
-    return describe(routes, instance)
+    # This hook is given no application, so not the name gateway_create_app was told.
+    return describe(routes, config.instance_of(settings, "cache"))
 
 
 @hookimpl

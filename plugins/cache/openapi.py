@@ -8,6 +8,7 @@ from gateway import (
     OpenAPIRoute,
     OperationExtension,
     openapi_problem_response as problem_response,
+    purge_operations,
 )
 
 _CACHE_STATUS = {
@@ -26,45 +27,9 @@ _REQUEST_CACHE_CONTROL = {
 
 def describe(routes: list[OpenAPIRoute], instance: str) -> OpenAPIExtension:
     label = f"{instance}:cache"
-    purge_path = f"/_gateway/plugins/{instance}/entries"
-    extension = OpenAPIExtension()
+    extension = OpenAPIExtension(operations=purge_operations(routes, instance))
     for route in routes:
-        if route.path == purge_path and route.method == "DELETE":
-            extension.operations[route] = OperationExtension(
-                parameters=[
-                    {
-                        "name": name,
-                        "in": "query",
-                        "required": False,
-                        "schema": {"type": "string", "pattern": "^/"},
-                        "description": text,
-                    }
-                    for name, text in (
-                        ("key", "A stored URL (path and query): dropped with every variant."),
-                        ("prefix", "Every stored URL starting with this path is dropped."),
-                    )
-                ],
-                responses={
-                    "200": {
-                        "description": "How many stored entries were dropped.",
-                        "content": {
-                            "application/json": {
-                                "schema": {
-                                    "type": "object",
-                                    "properties": {
-                                        "purged": {"type": "integer"},
-                                        "key": {"type": "string"},
-                                        "prefix": {"type": "string"},
-                                    },
-                                    "required": ["purged"],
-                                }
-                            }
-                        },
-                    },
-                    "400": problem_response("Neither or both of key and prefix, or no path."),
-                },
-            )
-        elif label in route.middlewares and route.method == "GET":
+        if label in route.middlewares and route.method == "GET":
             extension.operations[route] = OperationExtension(
                 parameters=[_REQUEST_CACHE_CONTROL],
                 responses={

@@ -7,7 +7,15 @@ from typing import Any
 
 from aiohttp import web
 
-from gateway import HealthCheck, PluginInfo, hookimpl
+from gateway import (
+    GatewayConfig,
+    HealthCheck,
+    OpenAPIExtension,
+    OpenAPIRoute,
+    PluginInfo,
+    hookimpl,
+    purge_operations,
+)
 from gateway_plugins.crypto.app import build_app
 from gateway_plugins.crypto.health import health_checks
 from gateway_plugins.crypto.openapi import describe
@@ -37,3 +45,17 @@ def gateway_health_checks(app: web.Application) -> list[HealthCheck]:
 @hookimpl
 def gateway_openapi() -> dict[str, Any]:
     return describe()
+
+
+@hookimpl
+def gateway_openapi_extend(
+    routes: list[OpenAPIRoute], settings: CryptoSettings, config: GatewayConfig
+) -> OpenAPIExtension:
+    # Its purge route, under /_gateway (app.py): the instance's, whose settings these are.
+    return OpenAPIExtension(
+        operations=purge_operations(
+            routes,
+            config.instance_of(settings, "crypto"),
+            "A stored CoinGecko path and query (/simple/price?ids=bitcoin&vs_currencies=usd)",
+        )
+    )

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from gateway import continue_when_read, open_cache_store
+from gateway import ADMIN_ROUTES, continue_when_read, open_cache_store, purge_routes
 from gateway_plugins.crypto import views
 from gateway_plugins.crypto.churn import MessageRate
 from gateway_plugins.crypto.circuit import Circuit
@@ -62,6 +62,10 @@ def build_app(settings: CryptoSettings) -> web.Application:
     app[SETTINGS] = settings
     app[STATS] = stats
     app[PROXY] = proxy
+    # DELETE /_gateway/plugins/<instance>/entries?key=|prefix=: the cache plugin's purge, over
+    # this store (keys are CoinGecko's paths and sorted queries; a failure remembered for a
+    # key, <key>#failed, goes with a prefix).
+    app[ADMIN_ROUTES] = purge_routes(store.purge)
     rate = MessageRate(settings.ws_message_rate, settings.ws_refused_before_close)
     app[FEED] = PriceFeed(proxy, settings.refresh_interval, rate)
     app.cleanup_ctx.append(_resources)

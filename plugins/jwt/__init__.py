@@ -59,14 +59,6 @@ def gateway_health_checks(app: web.Application) -> list[HealthCheck]:
     return [HealthCheck("keys", partial(keys_check, app[KEYS]), required=False)]
 
 
-def instance_of(settings: JwtSettings, config: GatewayConfig) -> str:
-    """The name of the table these settings came from (hooks get the settings, not it)."""
-    for plugin in config.plugins.values():
-        if plugin.settings is settings:
-            return plugin.name
-    return "jwt"
-
-
 def _other_issuers(settings: JwtSettings, instance: str, config: GatewayConfig) -> frozenset[str]:
     """The issuers the other jwt instances own: their tokens are theirs to judge. Two
     instances that could not tell their tokens apart are a config error."""
@@ -100,7 +92,7 @@ def _other_issuers(settings: JwtSettings, instance: str, config: GatewayConfig) 
 def gateway_middlewares(
     app: web.Application, settings: JwtSettings, config: GatewayConfig
 ) -> list[Middleware]:
-    instance = instance_of(settings, config)
+    instance = config.instance_of(settings, "jwt")
     source = app[KEYS]
     metrics = JwtMetrics(instance) if config.gateway.metrics else None
     source.metrics = metrics
@@ -129,4 +121,4 @@ def gateway_middlewares(
 def gateway_openapi_extend(
     routes: list[OpenAPIRoute], settings: JwtSettings, config: GatewayConfig
 ) -> OpenAPIExtension:
-    return describe(routes, settings, instance_of(settings, config))
+    return describe(routes, settings, config.instance_of(settings, "jwt"))
