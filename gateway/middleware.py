@@ -109,8 +109,8 @@ def compose(
     A middleware that says ``sees_answers=False`` gets no such layer inside it: what it calls
     may raise through it, to be answered by the next layer out that has one, or by the
     caller. Where no middleware of the chain sees answers, the route's handler is called as
-    it is, and the caller answers its errors and checks its file (``run.answers_inside`` is
-    ``False``).
+    it is, and the caller answers its errors and checks its file (the composed chain's
+    ``answers_inside`` is ``False``).
 
     The layers around a route's handler are built once per handler, as aiohttp caches its own
     middleware chains, not on every request.

@@ -123,7 +123,6 @@ class Forwarder:
         self.route: web.AbstractRoute | None = None  # the catch-all route (app.py)
         # Prometheus metrics only where /metrics serves them (metrics.py); else no target has
         # any (Target.metrics stays None) and nothing is observed per request.
-        self.measured = measured
         self.total_seconds = TOTAL_SECONDS.labels(instance) if measured else None
         timeouts = settings.timeouts
         # Connecting is bounded by aiohttp; the answer's head and each body piece by our own
@@ -155,7 +154,7 @@ class Forwarder:
         self.session = session
         self.loop = asyncio.get_running_loop()  # for the attempts' deadlines (deadlines.py)
         self.prefix = self.mount_prefix()
-        if self.measured:
+        if self.total_seconds is not None:  # measured: [gateway] metrics
             self.targets.start_metrics(self.instance)
         for target in self.targets.all:  # once, not per request
             target.ssl = self.ssl_for(target.origin)
