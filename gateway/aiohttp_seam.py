@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Awaitable, Callable, Sequence
+from operator import attrgetter
 from typing import Any
 
 from aiohttp import hdrs, web
@@ -143,10 +144,14 @@ access_facts: Callable[[web.BaseRequest, web.StreamResponse], AccessFacts] = (
 :data:`AccessFacts`), read after the answer is sent."""
 
 
-def app_state(app: web.Application) -> Any:
-    """``app`` as a mapping to ``.get`` from: its own dict on the fast path (``Application.get``
-    is a Python call around it)."""
-    return app if PUBLIC_API else app._state  # type: ignore[attr-defined]
+def _itself(mapping: Any) -> Any:
+    return mapping
+
+
+# The fast paths are attrgetters: a call into C with no Python frame, on every request.
+app_state: Callable[[web.Application], Any] = _itself if PUBLIC_API else attrgetter("_state")
+"""``app`` as a mapping to ``.get`` from: its own dict on the fast path (``Application.get``
+is a Python call around it)."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -154,11 +159,10 @@ def app_state(app: web.Application) -> Any:
 # ---------------------------------------------------------------------------------------------
 
 
-def request_state(request: web.BaseRequest) -> Any:
-    """``request`` as a mapping of its per-request values (``.get(key)``, ``[key] = value``):
-    its own dict on the fast path, where ``request.get`` of a missing key raises and catches
-    a KeyError inside ``Mapping.get``."""
-    return request if PUBLIC_API else request._state  # type: ignore[attr-defined]
+request_state: Callable[[web.BaseRequest], Any] = _itself if PUBLIC_API else attrgetter("_state")
+"""``request`` as a mapping of its per-request values (``.get(key)``, ``[key] = value``): its
+own dict on the fast path, where ``request.get`` of a missing key raises and catches a KeyError
+inside ``Mapping.get``."""
 
 
 # --- Connection layer ---
