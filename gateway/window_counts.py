@@ -8,9 +8,14 @@ tests/ratelimit/test_memory_counts.py holds them to limits' public API over rand
 of hits. They are ours rather than limits' for their cost: limits' memory storage starts a
 timer thread (or, async, a task) to expire its counters and formats two window keys per
 count, where these drop expired callers as they count (:class:`RecentCallers`) and make no
-window key; a sliding-window count is 18.9k instructions here, 81.0k through limits' public
+window key; a sliding-window count is 15.2k instructions here, 76.8k through limits' public
 API (bench/ratelimit_cost.py). The arithmetic is limits' own, operation for operation, so
 that floating point rounds the same. Without locks: count from the event loop's thread only.
+
+The install compiles this module with mypyc (setup.py) where a C compiler is found: a count is
+then 7.2k instructions. It must stay a module mypyc compiles: the standard library only, and
+types precise enough to be native (tests/ratelimit/test_compiled_counts.py holds the compiled
+and the Python module to the same answers).
 
 The moving window's one difference: with nothing in the window its reset is the window's
 length, limits' answer for a new caller and for one whose old entries its timer has swept
@@ -23,6 +28,18 @@ from bisect import bisect_right
 from collections import deque
 from math import ceil, floor, inf
 from typing import Any
+
+
+class WindowCount:
+    """One window's count of a caller and the moment it expires: limits' counter key and its
+    expiry. A class of its own rather than a list, so that the compiled module (below) reads
+    both as C fields."""
+
+    __slots__ = ("count", "expires")
+
+    def __init__(self, count: int, expires: float) -> None:
+        self.count = count
+        self.expires = expires
 
 
 class RecentCallers:
@@ -68,7 +85,7 @@ class RecentCallers:
 class SlidingWindowCounts(RecentCallers):
     """limits' ``SlidingWindowCounterRateLimiter`` on ``MemoryStorage``, for one window length.
 
-    A caller's counters are a dict of window number to ``[count, expires at]``, as limits keeps
+    A caller's counters are a dict of window number to :class:`WindowCount`, as limits keeps
     one key per window (``key/number``); a window's counter expires twice its length after its
     first count, when limits' does.
     """
@@ -94,24 +111,23 @@ class SlidingWindowCounts(RecentCallers):
         # RecentCallers.find, inline: a count is the hot path, and a call costs a frame.
         if now >= self.rotate_at:
             self.rotate(now)
-        windows: dict[int, list[Any]] | None = self.young.get(key)
+        windows: dict[int, WindowCount] | None = self.young.get(key)
         if windows is None:
             windows = self.young[key] = self.old.pop(key, None) or {}
         # limits' TimestampedSlidingWindow.sliding_window_keys and _get_sliding_window_info.
         previous_position = (now - expiry) / expiry
         position = now / expiry
         previous = windows.get(int(previous_position))
-        if previous is not None and previous[1] > now:
-            previous_count = previous[0]
+        previous_count = 0
+        previous_ttl = 0.0
+        if previous is not None and previous.expires > now:
+            previous_count = previous.count
             previous_ttl = (1 - (previous_position % 1)) * expiry
-        else:
-            previous_count = 0
-            previous_ttl = 0.0
         number = int(position)
         current = windows.get(number)
-        if current is not None and current[1] <= now:
+        if current is not None and current.expires <= now:
             current = None  # expired: limits' get() drops it, and incr starts it again
-        current_count = current[0] if current is not None else 0
+        current_count = current.count if current is not None else 0
         # The previous window's count as it weighs now: limits' weighted count is this plus
         # the current window's, the same sum in the same order (so rounded alike).
         carried = previous_count * previous_ttl / expiry
@@ -120,15 +136,15 @@ class SlidingWindowCounts(RecentCallers):
         if weighted < limit:  # floor(weighted) < limit; False for a limit below 1
             if current is None:
                 if len(windows) > 1:  # a new window: forget the expired ones
-                    for gone in [n for n, (_, expires) in windows.items() if expires <= now]:
+                    for gone in [n for n, c in windows.items() if c.expires <= now]:
                         del windows[gone]
-                current = windows[number] = [0, now + 2 * expiry]
-            current_count = current[0] = current_count + 1
+                current = windows[number] = WindowCount(0, now + 2 * expiry)
+            current_count = current.count = current_count + 1
             if current_count == 1:
-                current[1] = now + 2 * expiry
+                current.expires = now + 2 * expiry
             weighted = carried + current_count
             if weighted >= limit + 1:  # floor(weighted) > limit: limits takes it back
-                current_count = current[0] = current_count - 1
+                current_count = current.count = current_count - 1
                 weighted = carried + current_count
             else:
                 admitted = True
@@ -153,9 +169,9 @@ class SlidingWindowCounts(RecentCallers):
         expiry = self.window
         windows = self.find(key, now) or {}
         previous = windows.get(int((now - expiry) / expiry))
-        previous_count = previous[0] if previous is not None and previous[1] > now else 0
+        previous_count = previous.count if previous is not None and previous.expires > now else 0
         current = windows.get(int(now / expiry))
-        current_count = current[0] if current is not None and current[1] > now else 0
+        current_count = current.count if current is not None and current.expires > now else 0
         previous_ttl = (
             0.0 if previous_count == 0 else (1 - (((now - expiry) / expiry) % 1)) * expiry
         )
@@ -170,9 +186,9 @@ def _sliding_stats(
     limit: int,
     expiry: int,
     now: float,
-    previous_count: float,
+    previous_count: int,
     previous_ttl: float,
-    current_count: float,
+    current_count: int,
     current_ttl: float,
     weighted: float,
 ) -> tuple[int, int]:
@@ -201,24 +217,24 @@ class FixedWindowCounts(RecentCallers):
         if now >= self.rotate_at:  # RecentCallers.find, inline (SlidingWindowCounts.count)
             self.rotate(now)
         young = self.young
-        counter: list[Any] | None = young.get(key)
+        counter: WindowCount | None = young.get(key)
         if counter is None:
             counter = self.old.pop(key, None)
             if counter is not None:
                 young[key] = counter
-        if counter is None or counter[1] <= now:
-            counter = young[key] = [1, now + self.window]
+        if counter is None or counter.expires <= now:
+            counter = young[key] = WindowCount(1, now + self.window)
         else:
-            counter[0] += 1
-        count = counter[0]
-        return count <= limit, max(0, limit - int(count)), max(0, ceil(counter[1] - now))
+            counter.count += 1
+        count = counter.count
+        return count <= limit, max(0, limit - count), max(0, ceil(counter.expires - now))
 
     def stats(self, key: str, limit: int, now: float) -> tuple[int, int]:
         """limits' ``get_window_stats``: (remaining, seconds to reset)."""
         counter = self.find(key, now)
-        if counter is None or counter[1] <= now:
+        if counter is None or counter.expires <= now:
             return max(0, limit), 0
-        return max(0, limit - int(counter[0])), max(0, ceil(counter[1] - now))
+        return max(0, limit - counter.count), max(0, ceil(counter.expires - now))
 
 
 class MovingWindowCounts(RecentCallers):

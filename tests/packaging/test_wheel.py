@@ -4,6 +4,7 @@ editable) into a fresh virtual environment, and run from a folder that holds the
 
 import json
 import os
+import shutil
 import socket
 import sqlite3
 import subprocess
@@ -22,6 +23,18 @@ STEP_TIMEOUT = 300
 START_TIMEOUT = 30
 
 pytestmark = pytest.mark.slow
+# What a checkout holds that is not the project's source (never in a build).
+NOT_SOURCES = (
+    ".git",
+    ".venv",
+    "build",
+    "dist",
+    "*.egg-info",
+    "__pycache__",
+    "*.so",
+    ".*_cache",
+    ".hypothesis",
+)
 
 
 def run(*command: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -45,8 +58,12 @@ def ok(result: subprocess.CompletedProcess[str]) -> str:
 
 @pytest.fixture(scope="module")
 def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    # Built from a copy: a build writes into its source tree (egg-info, build/), and parallel
+    # test workers may each be building this fixture at once.
+    source = tmp_path_factory.mktemp("source") / "gateway"
+    shutil.copytree(REPO, source, ignore=shutil.ignore_patterns(*NOT_SOURCES))
     out = tmp_path_factory.mktemp("dist")
-    ok(run(sys.executable, "-m", "build", "--outdir", out, REPO))
+    ok(run(sys.executable, "-m", "build", "--outdir", out, source))
     return out
 
 
@@ -111,6 +128,9 @@ def test_the_wheel_holds_every_package_and_data_file_and_no_tests(dist: Path) ->
     ):
         assert data in names
     assert not [n for n in names if n.startswith(("tests/", "plugins/"))]
+    # The rate counters compiled by mypyc (setup.py), beside their Python source.
+    assert "gateway/window_counts.py" in names
+    assert [n for n in names if n.startswith("gateway/window_counts.") and n.endswith(".so")]
     assert "health = gateway_plugins.health" in text
     assert "notes = gateway_plugins.notes" in text
 
@@ -122,6 +142,7 @@ def test_the_sdist_holds_the_sources_and_no_tests(dist: Path) -> None:
     top = names[0].split("/")[0]
     assert f"{top}/plugins/notes/migrations/script.py.mako" in names
     assert f"{top}/pyproject.toml" in names
+    assert f"{top}/setup.py" in names  # what compiles gateway/window_counts.py
     assert not [n for n in names if n.startswith(f"{top}/tests")]
 
 
@@ -203,3 +224,14 @@ def test_installed_gateway_serves_and_migrates_from_installed_files(
         (revision,) = db.execute("SELECT version_num FROM notes_alembic_version").fetchone()
     heads = ok(run(venv / "bin" / "gateway", "notes", "current", cwd=user_folder))
     assert revision in heads
+
+
+def test_the_installed_rate_counters_are_compiled_and_count(venv: Path, tmp_path: Path) -> None:
+    probe = (
+        "import gateway.window_counts as w\n"
+        "print(w.__file__.rsplit('.', 1)[-1])\n"
+        "table = w.MemoryCounts('sliding-window').table(60)\n"
+        "print([table.count('k', 2, 1_800_000_000.0 + n)[0] for n in range(3)])\n"
+    )
+    out = ok(run(venv / "bin" / "python", "-c", probe, cwd=tmp_path)).split()
+    assert out == ["so", "[True,", "True,", "False]"]
