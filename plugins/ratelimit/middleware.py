@@ -9,7 +9,7 @@ counted (cors runs first); any other ``OPTIONS`` is counted like any request (is
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from functools import lru_cache
 from time import time
 
@@ -161,10 +161,17 @@ class RateLimit:
         _with_fields(request, policy, remaining_field)
         return await handler(request)
 
-    async def limit_one_rate(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+    def limit_one_rate(
+        self, request: web.Request, handler: Handler
+    ) -> Awaitable[web.StreamResponse]:
         """:meth:`limit` for one rate counted in memory without overrides: the same answers,
         with what the configuration fixes decided once (about half the Python work of a
-        counted request, bench/README.md)."""
+        counted request, bench/README.md).
+
+        A plain function returning the handler's awaitable, as auth's middlewares are: an
+        admitted request costs no coroutine of its own, and a refusal raised when called is
+        answered as a coroutine's would be (the gateway calls every middleware inside the
+        try that answers it)."""
         identity = identity_of(request) if self.by_identity else None
         key = (
             self.key_of_address(client_address(request))
@@ -182,7 +189,7 @@ class RateLimit:
         fields = response_fields(request)
         fields[RATELIMIT_POLICY] = self.policy_field
         fields[RATELIMIT] = f"{self.field_start}{remaining};t={reset}"
-        return await handler(request)
+        return handler(request)
 
     def middlewares(self) -> list[Middleware]:
         chosen = self.limit_one_rate if self.one_rate else self.limit
