@@ -483,6 +483,24 @@ def report(runs: list[Run], scenarios: list[Scenario], args: argparse.Namespace)
             f"\ncalibration: {WORK_US:g} us more work per request measured as {charged:.1f} us "
             f"of server CPU ({BARE_WORK} against bare; a linear machine: {WORK_US:g})"
         )
+    if guest_halt_poll_ns() == 0:
+        print(
+            f"this VM halts an idle vCPU at once ({HALT_POLL} is 0): a server pays to wake "
+            "wrk's, and ratios below 1 read low (bench/README.md, Method)"
+        )
+
+
+# A KVM guest's cpuidle-haltpoll: how long an idle vCPU polls before it halts (the kernel's
+# default is 200000); absent on other machines.
+HALT_POLL = Path("/sys/module/haltpoll/parameters/guest_halt_poll_ns")
+
+
+def guest_halt_poll_ns() -> int | None:
+    """The guest's halt-polling time, or None where the machine has no such setting."""
+    try:
+        return int(HALT_POLL.read_text())
+    except (OSError, ValueError):
+        return None
 
 
 def calibration(runs: list[Run]) -> float | None:
@@ -553,6 +571,7 @@ def write_results(
         "rows": summary,
         # WORK_US more busy work per request cost this many us of server CPU (linear: WORK_US).
         "calibration_us_for_5us": calibration_us,
+        "guest_halt_poll_ns": guest_halt_poll_ns(),
     }
     dated = RESULTS / f"{started:%Y-%m-%dT%H%M}{'-public-api' if args.public_api else ''}.json"
     dated.write_text(json.dumps(record, indent=1) + "\n")
