@@ -1,11 +1,11 @@
 """The one compiled module: gateway/window_counts.py, built with mypyc where it can be.
 
 Everything else about the distribution is in pyproject.toml. The rate counters run on every
-request the ratelimit plugin counts, and compiled they count in a fifth of the time
-(docs/architecture.md, "Compiled where it pays"). The build is optional: without a C compiler
-(or on an interpreter mypyc does not support) the same module runs as Python, with the same
-answers (tests/ratelimit/test_memory_counts.py holds both to limits'). Set
-``GATEWAY_NO_COMPILE=1`` to install without compiling.
+request the ratelimit plugin counts, and compiled a count takes half the instructions
+(docs/architecture.md, "Kept performance decisions"). The build is optional: without a C
+compiler (or on an interpreter mypyc does not support) the same module runs as Python, with the
+same answers (tests/ratelimit/test_compiled_counts.py holds the two alike, test_memory_counts.py
+the installed one to limits'). Set ``GATEWAY_NO_COMPILE=1`` to install without compiling.
 """
 
 from __future__ import annotations

@@ -343,8 +343,9 @@ def main() -> None:
             wrk(url, 1, args.connections, headers=headers.get(name, ()))
         runs = measure(targets, pids, args.rounds, args.duration, args.connections, headers)
 
-    report(runs, scenarios, args)
-    write_results(summarise(runs, scenarios), started, args, calibration(runs))
+    charged = calibration(runs)
+    report(runs, scenarios, args, charged)
+    write_results(summarise(runs, scenarios), started, args, charged)
 
 
 @dataclass
@@ -444,7 +445,9 @@ def verdict(ratios: list[float], goal: float) -> str:
     return "BELOW" if _quartiles(ratios)[1] < goal else "below, within spread"
 
 
-def report(runs: list[Run], scenarios: list[Scenario], args: argparse.Namespace) -> None:
+def report(
+    runs: list[Run], scenarios: list[Scenario], args: argparse.Namespace, charged: float | None
+) -> None:
     print(
         f"\nwrk -t1 -c{args.connections} -d{args.duration}s, {args.rounds} rounds, bare aiohttp "
         f"measured again after every {BARE_EVERY} runs; ratios are medians over rounds of each "
@@ -477,8 +480,7 @@ def report(runs: list[Run], scenarios: list[Scenario], args: argparse.Namespace)
             line += f"  CPU {achieved:.2f} of {against} >= {scenario.goal:.2f} "
             line += verdict(ratios, scenario.goal)
         print(line)
-    charged = calibration(runs)
-    if charged is not None:
+    if charged is not None:  # calibration(runs)
         print(
             f"\ncalibration: {WORK_US:g} us more work per request measured as {charged:.1f} us "
             f"of server CPU ({BARE_WORK} against bare; a linear machine: {WORK_US:g})"
