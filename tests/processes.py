@@ -21,7 +21,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import partial
 from pathlib import Path
-from typing import Self
+from typing import Protocol, Self
 
 import aiohttp
 
@@ -167,3 +167,23 @@ async def running(
     finally:
         # Off the event loop, which may serve what the gateway talks to while it shuts down.
         await asyncio.to_thread(gateway.stop, stop_within)
+
+
+class Logs(Protocol):
+    """A gateway's output, as :class:`GatewayProcess` (and tests/host's ``Workers``) read it."""
+
+    def text(self) -> str: ...
+
+    async def logged(self, pattern: str, count: int = 1, within: float = START_TIMEOUT) -> None: ...
+
+
+async def notes_open_in_every_worker(
+    gateway: Logs, workers: int = 2, within: float = START_TIMEOUT
+) -> None:
+    """Once every worker's notes has its database. Readiness answered by one worker says
+    nothing of the others: a worker that found another migrating an empty database answers
+    notes 503 until it has opened it."""
+    await gateway.logged(r"mounted notes at", workers, within=within)
+    waiting = gateway.text().count("notes starts without its database")
+    if waiting:
+        await gateway.logged(r"notes database is open", waiting, within=within)

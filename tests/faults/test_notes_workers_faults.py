@@ -19,7 +19,7 @@ import pytest
 from tests.faults.servers import TcpProxy
 from tests.notes.helpers import drop_notes_tables
 from tests.postgres import connect
-from tests.processes import running
+from tests.processes import notes_open_in_every_worker, running
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
@@ -87,6 +87,7 @@ async def test_writes_past_statement_timeout_answer_503_like_reads(
         running(config, tmp_path / "gateway.log", "--workers", "2", ready=True) as gateway,
         aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=15)) as session,
     ):
+        await notes_open_in_every_worker(gateway)  # tables dropped: one migrates, one waits
         async with session.post(f"{gateway.url}/notes", json={"title": "a"}) as created:
             assert created.status == 201
             note = await created.json()
@@ -130,6 +131,7 @@ async def test_a_partition_answers_every_request_within_one_deadline(
         request_timeout=3,
     )
     async with running(config, tmp_path / "gateway.log", "--workers", "2", ready=True) as gateway:
+        await notes_open_in_every_worker(gateway)  # tables dropped: one migrates, one waits
         connector = aiohttp.TCPConnector(force_close=True)  # spread over both workers
         async with aiohttp.ClientSession(
             connector=connector, timeout=aiohttp.ClientTimeout(total=30)

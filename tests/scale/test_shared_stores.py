@@ -13,7 +13,7 @@ from sqlalchemy.engine import make_url
 
 from tests.host.test_workers import Workers
 from tests.postgres import connect
-from tests.processes import GatewayProcess
+from tests.processes import GatewayProcess, notes_open_in_every_worker
 
 START_TIMEOUT = 60
 
@@ -137,20 +137,11 @@ async def test_five_processes_starting_together_migrate_once(shared_config, tmp_
     assert len(migrated) == 1, logs
 
 
-async def notes_open_in_every_worker(group: Workers) -> None:
-    """Readiness answered by one worker says nothing of the other: the worker that found the
-    other migrating the empty database answers 503 until it has opened it. Wait for both."""
-    await group.logged(r"mounted notes at", 2, within=START_TIMEOUT)
-    waiting = group.text().count("notes starts without its database")
-    if waiting:
-        await group.logged(r"notes database is open", waiting, within=START_TIMEOUT)
-
-
 async def test_metrics_across_two_workers_count_cache_and_pool(shared_config, tmp_path, fake):
     group = Workers(shared_config, tmp_path / "workers.log")
     try:
         await group.started()
-        await notes_open_in_every_worker(group)
+        await notes_open_in_every_worker(group, within=START_TIMEOUT)
         price = "/v1/crypto/price?ids=bitcoin&vs_currencies=usd"
         connector = aiohttp.TCPConnector(force_close=True)  # new connections: both workers
         async with aiohttp.ClientSession(connector=connector) as session:
