@@ -1,11 +1,13 @@
-"""The one compiled module: gateway/window_counts.py, built with mypyc where it can be.
+"""The compiled modules, built with mypyc where they can be: gateway/window_counts.py (the
+memory rate counters) and gateway/access_lines.py (the access log's entries and lines).
 
-Everything else about the distribution is in pyproject.toml. The rate counters run on every
-request the ratelimit plugin counts, and compiled a count takes half the instructions
-(docs/architecture.md, "Kept performance decisions"). The build is optional: without a C
-compiler (or on an interpreter mypyc does not support) the same module runs as Python, with the
-same answers (tests/ratelimit/test_compiled_counts.py holds the two alike, test_memory_counts.py
-the installed one to limits'). Set ``GATEWAY_NO_COMPILE=1`` to install without compiling.
+Everything else about the distribution is in pyproject.toml. Both run on every request: the rate
+counters on each one the ratelimit plugin counts, compiled in half the instructions; the access
+log on each one answered, compiled in about a quarter fewer (docs/architecture.md, "Kept
+performance decisions"). The build is optional: without a C compiler (or on an interpreter mypyc
+does not support) the same modules run as Python, with the same answers
+(tests/ratelimit/test_compiled_counts.py and tests/host/test_compiled_access_lines.py hold each
+pair alike). Set ``GATEWAY_NO_COMPILE=1`` to install without compiling.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import os
 
 from setuptools import setup
 
-COMPILED = ["gateway/window_counts.py"]
+COMPILED = ["gateway/window_counts.py", "gateway/access_lines.py"]
 
 
 def extensions() -> list:
@@ -24,10 +26,12 @@ def extensions() -> list:
         from mypyc.build import mypycify
     except ImportError:  # a build without its build requirements: Python only
         return []
-    # The module alone (it imports only the standard library), without pyproject's
-    # [tool.mypy], whose pydantic plugin is the type check's, not the build's.
+    # The modules alone (what they import is not compiled, and read as untyped), without
+    # pyproject's [tool.mypy], whose pydantic plugin is the type check's, not the build's.
     options = ["--config-file=", "--follow-imports=skip", "--ignore-missing-imports"]
-    built = mypycify([*options, *COMPILED], opt_level="3")
+    # separate: each module its own library, beside it in gateway/ (one shared library for
+    # several modules is named by a hash, at the top of site-packages).
+    built = mypycify([*options, *COMPILED], opt_level="3", separate=True)
     for extension in built:
         extension.optional = True  # a failed compile installs the Python module, not nothing
     return built

@@ -128,9 +128,12 @@ def test_the_wheel_holds_every_package_and_data_file_and_no_tests(dist: Path) ->
     ):
         assert data in names
     assert not [n for n in names if n.startswith(("tests/", "plugins/"))]
-    # The rate counters compiled by mypyc (setup.py), beside their Python source.
-    assert "gateway/window_counts.py" in names
-    assert [n for n in names if n.startswith("gateway/window_counts.") and n.endswith(".so")]
+    # The rate counters and the access lines compiled by mypyc (setup.py), beside their Python
+    # sources.
+    for module in ("window_counts", "access_lines"):
+        assert f"gateway/{module}.py" in names
+        assert [n for n in names if n.startswith(f"gateway/{module}.") and n.endswith(".so")]
+    assert not [n for n in names if "/" not in n and n.endswith(".so")]  # nothing at the top
     assert "health = gateway_plugins.health" in text
     assert "notes = gateway_plugins.notes" in text
 
@@ -142,7 +145,7 @@ def test_the_sdist_holds_the_sources_and_no_tests(dist: Path) -> None:
     top = names[0].split("/")[0]
     assert f"{top}/plugins/notes/migrations/script.py.mako" in names
     assert f"{top}/pyproject.toml" in names
-    assert f"{top}/setup.py" in names  # what compiles gateway/window_counts.py
+    assert f"{top}/setup.py" in names  # what compiles the two modules
     assert not [n for n in names if n.startswith(f"{top}/tests")]
 
 
@@ -235,3 +238,15 @@ def test_the_installed_rate_counters_are_compiled_and_count(venv: Path, tmp_path
     )
     out = ok(run(venv / "bin" / "python", "-c", probe, cwd=tmp_path)).split()
     assert out == ["so", "[True,", "True,", "False]"]
+
+
+def test_the_installed_access_lines_are_compiled_and_render(venv: Path, tmp_path: Path) -> None:
+    probe = (
+        "import gateway.access_lines as a\n"
+        "print(a.__file__.rsplit('.', 1)[-1])\n"
+        "entry = (a.text_line, 1_800_000_000.0, 0.00125, 'abc', '::1', 'GET', '/x\\n', 200, 42,\n"
+        "         a.GATEWAY_NAMES, 'curl', None)\n"
+        "print(a.text_line(entry).split(' ', 2)[2], end='')\n"
+    )
+    out = ok(run(venv / "bin" / "python", "-c", probe, cwd=tmp_path)).splitlines()
+    assert out == ["so", 'INFO aiohttp.access [abc] ::1 GET /x\\n 200 42B 1.25ms gateway - "curl"']
