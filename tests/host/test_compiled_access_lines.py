@@ -3,41 +3,18 @@ and as Python: the same lines for the same entries. tests/host/test_logging.py h
 installed module to the formats, through a served gateway; this holds the Python module, what
 an install without a C compiler runs, to the compiled one."""
 
-import importlib.util
 import json
-import os
-from pathlib import Path
-from types import ModuleType
 
 from hypothesis import given, settings, strategies as st
 
 import gateway.access_lines as installed
+from tests.compiled import as_python, assert_compiled_unless_told_not_to
 
-SOURCE = Path(installed.__file__).with_name("access_lines.py")
-
-
-def python_module() -> ModuleType:
-    """gateway/access_lines.py itself, imported from its source whatever is installed."""
-    spec = importlib.util.spec_from_file_location("access_lines_as_python", SOURCE)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-AS_PYTHON = python_module()
+AS_PYTHON = as_python(installed)
 
 
 def test_the_access_lines_are_compiled_unless_told_not_to():
-    compiled = not installed.__file__.endswith(".py")
-    if os.environ.get("GATEWAY_NO_COMPILE") == "1":
-        assert not compiled
-    else:
-        assert compiled, (
-            f"{installed.__file__} was not compiled: install a C compiler (gcc) and reinstall "
-            "(pip install -e .), or set GATEWAY_NO_COMPILE=1 to install and test the Python one"
-        )
-    assert not AS_PYTHON.__file__.endswith(".so")
+    assert_compiled_unless_told_not_to(installed, AS_PYTHON)
 
 
 # What a client can put in a path or a header, as aiohttp hands it on: any text, with control

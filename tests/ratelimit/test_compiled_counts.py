@@ -2,40 +2,16 @@
 answers. test_memory_counts.py holds the installed ones to limits' own; this holds the Python
 module, what an install without a C compiler runs, to them."""
 
-import importlib.util
-import os
-from pathlib import Path
-from types import ModuleType
-
 from hypothesis import given, settings, strategies as st
 
 import gateway.window_counts as installed
+from tests.compiled import as_python, assert_compiled_unless_told_not_to
 
-SOURCE = Path(installed.__file__).with_name("window_counts.py")
-
-
-def python_module() -> ModuleType:
-    """gateway/window_counts.py itself, imported from its source whatever is installed."""
-    spec = importlib.util.spec_from_file_location("window_counts_as_python", SOURCE)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-AS_PYTHON = python_module()
+AS_PYTHON = as_python(installed)
 
 
 def test_the_counters_are_compiled_unless_told_not_to():
-    compiled = not installed.__file__.endswith(".py")
-    if os.environ.get("GATEWAY_NO_COMPILE") == "1":
-        assert not compiled
-    else:
-        assert compiled, (
-            f"{installed.__file__} was not compiled: install a C compiler (gcc) and reinstall "
-            "(pip install -e .), or set GATEWAY_NO_COMPILE=1 to install and test the Python one"
-        )
-    assert not AS_PYTHON.__file__.endswith(".so")
+    assert_compiled_unless_told_not_to(installed, AS_PYTHON)
 
 
 @settings(max_examples=200, deadline=None)
