@@ -3,7 +3,7 @@ memory rate counters) and gateway/access_lines.py (the access log's entries and 
 
 Everything else about the distribution is in pyproject.toml. Both run on every request: the rate
 counters on each one the ratelimit plugin counts, compiled in half the instructions; the access
-log on each one answered, compiled in about a quarter fewer (docs/architecture.md, "Kept
+log on each one answered, compiled in about a fifth fewer (docs/architecture.md, "Kept
 performance decisions"). The build is optional: without a C compiler (or on an interpreter mypyc
 does not support) the same modules run as Python, with the same answers
 (tests/ratelimit/test_compiled_counts.py and tests/host/test_compiled_access_lines.py hold each
