@@ -10,7 +10,7 @@ from aiohttp import web
 import gateway_plugins.health as health_plugin
 from tests.processes import free_port
 from tests.proxy.conftest import url_of
-from tests.proxy.upstream import NAME, SEEN
+from tests.proxy.upstream import NAME, SEEN, release, until_held
 
 
 async def names(client, count: int, **kwargs) -> list[str]:  # type: ignore[no-untyped-def]
@@ -26,13 +26,18 @@ async def test_round_robin(upstream, proxied) -> None:
 async def test_least_requests_avoids_the_busy_target(upstream, proxied) -> None:
     one, two = await upstream("one"), await upstream("two")
     client = await proxied([one, two], balance="least_requests")
-    held = [asyncio.ensure_future(client.get("/svc/slow", params={"s": "1"})) for _ in range(3)]
-    await asyncio.sleep(0.4)
+    # Held until released: the ten requests below must find them in flight on a slow machine
+    # too (a fixed hold of 1 s ran out under a loaded CI run).
+    held = []
+    for _ in range(3):
+        held.append(asyncio.ensure_future(client.get("/svc/slow", params={"hold": "1"})))
+        await until_held((one, two), len(held))
     busy = {s.app[NAME]: sum(1 for r in s.app[SEEN] if r.path == "/slow") for s in (one, two)}
     assert sorted(busy.values()) == [1, 2]  # each held request went to the idler target
     idler = min(busy, key=busy.__getitem__)
     assert Counter(await names(client, 10)) == {idler: 10}
-    await asyncio.gather(*held)
+    release(one, two)
+    assert [response.status for response in await asyncio.gather(*held)] == [200, 200, 200]
 
 
 async def test_hash_keeps_a_client_on_one_target(upstream, proxied) -> None:
@@ -149,13 +154,14 @@ async def test_retry_and_connection_metrics(upstream, proxied, aiohttp_server) -
     client = await proxied(
         [bad, good], prefix="/m", retries=1, eject_after=0, gateway={"metrics": True}
     )
-    held = asyncio.ensure_future(client.get("/m/slow", params={"s": "1"}))
-    await asyncio.sleep(0.3)
+    held = asyncio.ensure_future(client.get("/m/slow", params={"hold": "1"}))
+    await until_held([good])
     during = await (await client.get("/metrics")).text()
     labels = f'instance="proxy",target="{url_of(good)}"'
     in_use = f"gateway_proxy_connections_in_use{{{labels}}} 1.0"
     assert in_use in during
-    await held
+    release(good)
+    assert (await held).status == 200
     for _ in range(4):
         assert (await client.get("/m/x")).status == 200
     metrics = await (await client.get("/metrics")).text()

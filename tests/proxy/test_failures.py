@@ -14,7 +14,7 @@ import pytest
 
 from gateway.testing import assert_problem
 from tests.processes import free_port
-from tests.proxy.upstream import SEEN
+from tests.proxy.upstream import SEEN, release, until_held
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -79,13 +79,14 @@ async def test_every_target_down(proxied) -> None:
 async def test_full_pool_waits_then_503(upstream, proxied) -> None:
     server = await upstream()
     client = await proxied([server], max_connections=1, pool_wait=0.2)
-    slow = asyncio.ensure_future(client.get("/svc/slow", params={"s": "1.5"}))
-    await asyncio.sleep(0.3)
+    slow = asyncio.ensure_future(client.get("/svc/slow", params={"hold": "1"}))
+    await until_held([server])
     started = time.monotonic()
     response = await client.get("/svc/x")
     await assert_problem(response, 503)
     assert response.headers["Proxy-Status"] == "gateway; error=connection_limit_reached"
     assert time.monotonic() - started < 1.2
+    release(server)
     assert (await slow).status == 200
     assert (await client.get("/svc/x")).status == 200  # the slot is free again
 

@@ -16,6 +16,7 @@ import gateway_plugins.health as health_plugin
 import gateway_plugins.proxy as proxy_plugin
 from tests.processes import free_port
 from tests.proxy.conftest import url_of
+from tests.proxy.upstream import release, until_held
 
 
 async def flaky_server(aiohttp_server: Any) -> Any:
@@ -77,8 +78,8 @@ async def test_each_targets_state_reason_and_connections(
     await asyncio.sleep(0.4)  # the active checks find "sick" unhealthy
     statuses = [(await client.get("/billing/x")).status for _ in range(4)]
     assert statuses.count(500) == 2  # round robin between flaky and good: flaky ejected
-    held = asyncio.ensure_future(client.get("/billing/slow", params={"s": "1"}))
-    await asyncio.sleep(0.3)
+    held = asyncio.ensure_future(client.get("/billing/slow", params={"hold": "1"}))
+    await until_held([good])
 
     listing = await client.get("/_gateway/plugins")
     assert listing.headers["Cache-Control"] == "no-store"
@@ -120,6 +121,7 @@ async def test_each_targets_state_reason_and_connections(
     row = next(r for r in status["plugins"] if r["name"] == "billing")
     assert row["health"]["checks"]["billing:targets"][0]["output"] == "1 of 3 targets available"
 
+    release(good)
     assert (await held).status == 200
     after = await (await client.get("/_gateway/plugins")).json()
     billing = next(r for r in after["plugins"] if r["name"] == "billing")

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+from collections.abc import Iterable
+from typing import Any
 
 from aiohttp import web
 
 NAME = web.AppKey("upstream.name", str)
 SEEN = web.AppKey("upstream.seen", list)
+# /slow?hold=1 answers only once the test sets this: a request held for as long as the test
+# needs it, however slow the machine, rather than for a number of seconds.
+RELEASE = web.AppKey("upstream.release", asyncio.Event)
 
 
 async def echo(request: web.Request) -> web.StreamResponse:
@@ -45,9 +50,28 @@ async def redirect(request: web.Request) -> web.Response:
     return web.Response(status=302, headers={"Location": where, "Content-Location": where})
 
 
+async def until_held(servers: Iterable[Any], count: int = 1) -> None:
+    """Until ``count`` ``/slow`` requests have reached ``servers`` (test servers of
+    :func:`upstream_app`), at most 10 s."""
+    servers = list(servers)
+    async with asyncio.timeout(10):
+        # SEEN is a plain list each upstream appends to: polled, as it has no event to wait on.
+        while sum(1 for s in servers for r in s.app[SEEN] if r.path == "/slow") < count:  # noqa: ASYNC110
+            await asyncio.sleep(0.01)
+
+
+def release(*servers: Any) -> None:
+    """Answer the ``/slow?hold=1`` requests ``servers`` hold, and any that come later."""
+    for server in servers:
+        server.app[RELEASE].set()
+
+
 async def slow(request: web.Request) -> web.Response:
     request.app[SEEN].append(request)
-    await asyncio.sleep(float(request.query.get("s", "5")))
+    if "hold" in request.query:
+        await request.app[RELEASE].wait()
+    else:
+        await asyncio.sleep(float(request.query.get("s", "5")))
     return web.Response(text="late")
 
 
@@ -92,6 +116,7 @@ def upstream_app(name: str = "a") -> web.Application:
     app = web.Application()
     app[NAME] = name
     app[SEEN] = []
+    app[RELEASE] = asyncio.Event()
     app.router.add_get("/ws", websocket)
     app.router.add_route("*", "/status/{code}", status)
     app.router.add_get("/redirect", redirect)
