@@ -8,6 +8,7 @@ import hashlib
 import subprocess
 import sys
 import textwrap
+import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -61,6 +62,22 @@ def rss_bytes(pid: int) -> int:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) * 1024
     raise AssertionError("no VmRSS")
+
+
+async def until_held_at(session: aiohttp.ClientSession, url: str) -> None:
+    """Until a ``/slow?hold=1`` request has reached the upstream process at ``url``."""
+    async with asyncio.timeout(10):
+        while True:
+            async with session.get(url + "/held") as response:
+                if (await response.json())["held"]:
+                    return
+            await asyncio.sleep(0.01)
+
+
+async def release_at(session: aiohttp.ClientSession, url: str) -> None:
+    """Answer the requests the upstream process at ``url`` holds."""
+    async with session.post(url + "/release") as response:
+        assert response.status == 204
 
 
 async def _wait_upstream(url: str) -> None:
@@ -134,12 +151,13 @@ async def test_two_workers_proxy(tmp_path: Path) -> None:
                         assert response.status == 200
                         body = await response.json()
                         assert body["raw_path"] == "/x?n=1"
-                held = asyncio.ensure_future(session.get(f"{gateway.url}/big/slow?s=1"))
-                await asyncio.sleep(0.4)
+                held = asyncio.ensure_future(session.get(f"{gateway.url}/big/slow?hold=1"))
+                await until_held_at(session, upstream)
                 # Whichever worker answers, the scrape sums both (multi-process mode): the
                 # connection held in either one is counted.
                 async with session.get(f"{gateway.url}/metrics") as response:
                     during = scraped(await response.text())
+                await release_at(session, upstream)
                 (await held).release()
             labels = {"instance": "proxy", "target": upstream}
             requests = (
@@ -200,11 +218,15 @@ async def test_metrics_by_instance_and_target_in_a_real_scrape(tmp_path: Path) -
                 for _ in range(3):
                     async with session.get(f"{gateway.url}/search/q") as response:
                         assert response.status == 200
-                held = asyncio.ensure_future(session.get(f"{gateway.url}/search/slow?s=1"))
-                await asyncio.sleep(0.4)
+                sent = time.monotonic()
+                held = asyncio.ensure_future(session.get(f"{gateway.url}/search/slow?hold=1"))
+                await until_held_at(session, up)
                 async with session.get(f"{gateway.url}/metrics") as response:
                     assert response.status == 200
                     during = scraped(await response.text())
+                # Held a second at least: its time must show in search's total below.
+                await asyncio.sleep(max(0.0, 1.05 - (time.monotonic() - sent)))
+                await release_at(session, up)
                 (await held).release()
                 async with session.get(f"{gateway.url}/metrics") as response:
                     after = scraped(await response.text())

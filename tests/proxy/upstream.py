@@ -66,6 +66,18 @@ def release(*servers: Any) -> None:
         server.app[RELEASE].set()
 
 
+async def held(request: web.Request) -> web.Response:
+    """``GET /held``: how many ``/slow`` requests have arrived (for a test in another
+    process, as :func:`until_held` counts them in its own)."""
+    return web.json_response({"held": sum(1 for r in request.app[SEEN] if r.path == "/slow")})
+
+
+async def release_view(request: web.Request) -> web.Response:
+    """``POST /release``: :func:`release`, for a test in another process."""
+    request.app[RELEASE].set()
+    return web.Response(status=204)
+
+
 async def slow(request: web.Request) -> web.Response:
     request.app[SEEN].append(request)
     if "hold" in request.query:
@@ -121,6 +133,8 @@ def upstream_app(name: str = "a") -> web.Application:
     app.router.add_route("*", "/status/{code}", status)
     app.router.add_get("/redirect", redirect)
     app.router.add_get("/slow", slow)
+    app.router.add_get("/held", held)
+    app.router.add_post("/release", release_view)
     app.router.add_get("/stream", stream)
     app.router.add_route("*", "/{tail:.*}", echo)
     return app
