@@ -10,7 +10,7 @@ from aiohttp import web
 import gateway_plugins.health as health_plugin
 from tests.processes import free_port
 from tests.proxy.conftest import url_of
-from tests.proxy.upstream import NAME, SEEN, release, until_held
+from tests.proxy.upstream import NAME, release, slow_arrivals, until_held
 
 
 async def names(client, count: int, **kwargs) -> list[str]:  # type: ignore[no-untyped-def]
@@ -32,7 +32,7 @@ async def test_least_requests_avoids_the_busy_target(upstream, proxied) -> None:
     for _ in range(3):
         held.append(asyncio.ensure_future(client.get("/svc/slow", params={"hold": "1"})))
         await until_held((one, two), len(held))
-    busy = {s.app[NAME]: sum(1 for r in s.app[SEEN] if r.path == "/slow") for s in (one, two)}
+    busy = {s.app[NAME]: slow_arrivals(s.app) for s in (one, two)}
     assert sorted(busy.values()) == [1, 2]  # each held request went to the idler target
     idler = min(busy, key=busy.__getitem__)
     assert Counter(await names(client, 10)) == {idler: 10}

@@ -50,13 +50,18 @@ async def redirect(request: web.Request) -> web.Response:
     return web.Response(status=302, headers={"Location": where, "Content-Location": where})
 
 
+def slow_arrivals(app: web.Application) -> int:
+    """How many ``/slow`` requests the upstream ``app`` has received, held or answered."""
+    return sum(1 for r in app[SEEN] if r.path == "/slow")
+
+
 async def until_held(servers: Iterable[Any], count: int = 1) -> None:
     """Until ``count`` ``/slow`` requests have reached ``servers`` (test servers of
     :func:`upstream_app`), at most 10 s."""
     servers = list(servers)
     async with asyncio.timeout(10):
         # SEEN is a plain list each upstream appends to: polled, as it has no event to wait on.
-        while sum(1 for s in servers for r in s.app[SEEN] if r.path == "/slow") < count:  # noqa: ASYNC110
+        while sum(slow_arrivals(s.app) for s in servers) < count:  # noqa: ASYNC110
             await asyncio.sleep(0.01)
 
 
@@ -69,7 +74,7 @@ def release(*servers: Any) -> None:
 async def held(request: web.Request) -> web.Response:
     """``GET /held``: how many ``/slow`` requests have arrived (for a test in another
     process, as :func:`until_held` counts them in its own)."""
-    return web.json_response({"held": sum(1 for r in request.app[SEEN] if r.path == "/slow")})
+    return web.json_response({"held": slow_arrivals(request.app)})
 
 
 async def release_view(request: web.Request) -> web.Response:
