@@ -54,7 +54,6 @@ from gateway.middleware import (
     Handler,
     Middleware,
     PlacedMiddleware,
-    adds_fields,
     chains,
     compose,
     own_scope,
@@ -64,8 +63,8 @@ from gateway.openapi import HIDDEN_PATHS, add_openapi_route
 from gateway.plugins import await_me_maybe, call_plugin_hook
 from gateway.proxies import TrustedProxies, apply_forwarded
 from gateway.redact import redact
-from gateway.request_id import HEADER, choose_request_id, current_request_id, stamp
-from gateway.response_fields import PREPARE_CALLBACKS, RESPONSE_FIELDS, put_response_fields
+from gateway.request_id import HEADER, choose_request_id, current_request_id
+from gateway.response_fields import PREPARE_CALLBACKS, RESPONSE_FIELDS, prepare_answer
 from gateway.responses import json_response
 from gateway.runtime_metrics import config_hash, in_flight_child, sample_process_ctx
 
@@ -184,18 +183,12 @@ async def create_app(config: GatewayConfig, *, strict: bool = True) -> web.Appli
         ]
 
     by_scope = chains(placed, set(scopes.values()))
-    # gateway/response_fields.py: the fields are put on answers where a chain applies. The
-    # root's receiver sees every request; otherwise only the plugins' with middlewares do.
-    # Before mounting: add_subapp freezes a sub-application's signals.
-    # Only where a middleware adds fields (Middleware.adds_fields): the signal costs every
-    # answer it sees.
-    own_chained = any(adds_fields(by_scope.get(scope, [])) for scope in OWN_SCOPES)
-    if own_chained:
-        root.on_response_prepare.append(put_response_fields)
+    # gateway/response_fields.py: the request id, Server and the middlewares' fields go on
+    # every answer as it is prepared, whoever prepares it (a handler that streams included):
+    # one receiver on the root, which sees every routed request.
+    root.on_response_prepare.append(prepare_answer)
     for plugin, built, row in started:
         if plugin.prefix is not None:
-            if adds_fields(by_scope.get(plugin.name, [])) and not own_chained:
-                built.app.on_response_prepare.append(put_response_fields)
             _mount(root, plugin, built.app)
             row["status"] = "mounted"
         else:
@@ -265,8 +258,9 @@ def _root_middleware(
         response fields they add: gateway/response_fields.py), answer every error as
         problem+json, and count the answer for ``/metrics``.
 
-        One middleware doing all of it, and ``X-Request-ID`` set here rather than from an
-        ``on_response_prepare`` signal: each layer costs every request (bench/README.md).
+        One middleware doing all of it: each layer costs every request (bench/README.md).
+        ``X-Request-ID`` and ``Server`` go on the answer as it is prepared
+        (gateway/response_fields.py), so that a streamed one has them too.
         """
         shared = request_state(request)  # gateway/aiohttp_seam.py
         shared[REQUEST_STARTED] = started = time.perf_counter()
@@ -316,7 +310,6 @@ def _root_middleware(
             try:
                 response = answer_error(request, exc)
             except web.HTTPException as answer:  # a redirect or a 304: an answer, raised
-                stamp(answer, request_id)
                 if measure:
                     record(request, answer.status, started)
                 if state.draining:
@@ -334,10 +327,8 @@ def _root_middleware(
                     identity = request_state(request).get(IDENTITY)
                     if identity is not None:
                         shared[IDENTITY] = identity
-        if not response.prepared:  # else its handler used copy_request_id()
-            stamp(response, request_id)
-            if state.draining:  # keep-alive clients move elsewhere after this answer
-                response.force_close()
+        if state.draining and not response.prepared:  # keep-alive clients move elsewhere
+            response.force_close()
         if measure:
             record(request, response.status, started)
         return response

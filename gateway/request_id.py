@@ -59,11 +59,11 @@ def request_id_of(request: web.BaseRequest) -> str:
 
 
 def copy_request_id(request: web.Request, response: web.StreamResponse) -> None:
-    """Put the request's id on a response the handler prepares itself (a WebSocket, a stream).
+    """Put the request's id and ``Server`` on a response the handler prepares itself.
 
-    The root middleware sets ``X-Request-ID`` on every response handed back to it; a response
-    already prepared by then has sent its headers, so its handler calls this before
-    ``prepare()``.
+    Not needed any more: the host puts both on every answer as it is prepared
+    (gateway/response_fields.py), a streamed one or a WebSocket's handshake included. Kept, and
+    harmless, for the plugins that call it before ``prepare()``.
     """
     request_id = request_id_of(request)
     if request_id != "-":

@@ -13,10 +13,10 @@ A middleware that must change an answer as it is prepared, whoever prepares it (
 plugin encodes a streamed body), registers a callback with :func:`on_prepare`: it runs after
 the fields are put on, with the answer's headers still open to change.
 
-The signal is registered (gateway/app.py) only on the applications where a plugin middleware
-chain applies and one of its middlewares adds fields (``Middleware.adds_fields``, true unless
-a middleware says otherwise: auth, jwt and cache do), so the other answers pay nothing for
-it; a request that registers no callback costs one dict look-up more.
+The root application's one receiver (:func:`prepare_answer`, registered in gateway/app.py)
+also puts the host's own fields on every answer prepared after routing: ``X-Request-ID`` and
+``Server``. So a handler that streams needs no call of its own for them, and one receiver
+serves both: a second would cost every request its own coroutine.
 """
 
 from __future__ import annotations
@@ -27,6 +27,9 @@ from aiohttp import hdrs, web
 from multidict import CIMultiDict
 
 from gateway.aiohttp_seam import request_state
+from gateway.keys import REQUEST_ID
+from gateway.request_id import HEADER
+from gateway.responses import SERVER
 
 RESPONSE_FIELDS = web.RequestKey("gateway.response_fields", CIMultiDict[str])
 
@@ -63,8 +66,10 @@ def on_prepare(request: web.BaseRequest, callback: PrepareCallback) -> None:
     handler itself to stream it, the host for one built in memory, an error answer), the
     callback sees it after the :func:`response_fields` are on it and before its headers are
     sent, so it may still change them and wrap the response's public ``write`` and
-    ``write_eof``. Callbacks run in the order they were registered (outer middlewares first);
-    one that raises fails the answer, as a handler's error would. The request and its clones
+    ``write_eof``. Callbacks run in the order they were registered (outer middlewares first).
+    One that raises fails the answer: where the handler prepares it, the error is answered as
+    a handler's would be (a 500); for an answer built in memory it comes after every
+    middleware, so aiohttp logs it and closes the connection. The request and its clones
     (the host's, behind trusted proxies, and any made afterwards) share the callbacks.
 
     Raises ``RuntimeError`` where no plugin middleware applies, as :func:`response_fields`.
@@ -82,16 +87,22 @@ def on_prepare(request: web.BaseRequest, callback: PrepareCallback) -> None:
         callbacks.append(callback)
 
 
-async def put_response_fields(request: web.BaseRequest, response: web.StreamResponse) -> None:
-    """The ``on_response_prepare`` receiver: ``request``'s fields onto ``response``, then the
-    :func:`on_prepare` callbacks."""
+async def prepare_answer(request: web.BaseRequest, response: web.StreamResponse) -> None:
+    """The root's ``on_response_prepare`` receiver, for every answer prepared after routing:
+    the request's id and ``Server``, then ``request``'s fields, then the :func:`on_prepare`
+    callbacks."""
     state = request_state(request)
+    headers = response.headers  # a Python property: asked once
+    request_id = state.get(REQUEST_ID)
+    if request_id is not None:  # None only where the root middleware never ran
+        headers[HEADER] = request_id
+    headers[hdrs.SERVER] = SERVER
     fields = state.get(RESPONSE_FIELDS)
     if fields:
         if hdrs.VARY in fields:
             _put_fields(fields, response)
         else:  # the usual case, _put_fields' own, without its call
-            response.headers.update(fields)
+            headers.update(fields)
     callbacks = state.get(PREPARE_CALLBACKS)
     if callbacks:
         for callback in callbacks:

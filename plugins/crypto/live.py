@@ -24,7 +24,6 @@ from aiohttp import WSCloseCode, WSMsgType, web
 
 from gateway import (
     ProblemError,
-    copy_request_id,
 )
 from gateway_plugins.crypto.churn import MessageRate
 from gateway_plugins.crypto.proxy import Answer, CryptoProxy
@@ -152,7 +151,6 @@ class PriceFeed:
             )
         if self._closing:
             raise ProblemError(503, "The gateway is shutting down.", headers={"Retry-After": "1"})
-        copy_request_id(request, ws)
         await ws.prepare(request)
         transport = request.transport
         # Not isinstance(transport, asyncio.Transport): uvloop's transports are not registered

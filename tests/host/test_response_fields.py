@@ -334,3 +334,42 @@ async def test_a_scope_whose_middlewares_add_no_fields_gets_none_prepared(gatewa
         assert response.headers["X-Marked"] == "yes"
     async with client.get("/stream/own") as response:
         assert await response.text() == "no error"
+
+
+async def handshake(port: int, path: str, *extra: bytes) -> CIMultiDict[str]:
+    """A WebSocket handshake over a raw socket: aiohttp's client does not show its fields."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(
+        b"GET " + path.encode() + b" HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+        b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+        b"Sec-WebSocket-Version: 13\r\n" + b"".join(extra) + b"\r\n"
+    )
+    head = (await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)).decode()
+    writer.close()
+    status, *lines = head.strip().split("\r\n")
+    assert status.startswith("HTTP/1.1 101"), head
+    return CIMultiDict(line.split(": ", 1) for line in lines)
+
+
+@pytest.mark.parametrize("trusted", [[], ["127.0.0.0/8"]])
+@pytest.mark.parametrize("scope", ["stream", "quiet"])
+async def test_every_answer_carries_the_request_id_and_server(gateway_client, trusted, scope):
+    """The host's own fields, streamed or not, with or without a middleware, and without the
+    handler calling copy_request_id: a sent id is echoed, a missing one is made."""
+    tables = config()
+    tables["gateway"] = {"trusted_proxies": trusted}
+    client = await gateway_client(tables, plugins=PLUGINS, builtins=BUILTINS)
+    paths = ["chunks", "events", "varied", "refused", "cached", "nothing-here"]
+    for path in paths:
+        sent = {"X-Request-ID": f"sent-{path}", "X-Forwarded-For": "203.0.113.9"}
+        async with client.get(f"/{scope}/{path}", headers=sent) as response:
+            await response.read()
+            assert response.headers.getall("X-Request-ID") == [f"sent-{path}"], path
+            assert response.headers.getall("Server") == ["gateway"], path
+        async with client.get(f"/{scope}/{path}") as response:
+            await response.read()
+            made = response.headers["X-Request-ID"]
+            assert len(made) == 32 and int(made, 16), (path, made)
+    fields = await handshake(client.port, f"/{scope}/ws", b"X-Request-ID: sent-ws\r\n")
+    assert fields.getall("X-Request-ID") == ["sent-ws"]
+    assert fields["Server"] == "gateway"

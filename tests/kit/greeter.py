@@ -12,7 +12,6 @@ from aiohttp import web
 
 from gateway import CheckResult, HealthCheck, PluginInfo, PluginSettings, hookimpl, json_response
 from gateway.config import GatewayConfig
-from gateway.request_id import copy_request_id
 
 
 class GreeterSettings(PluginSettings):
@@ -31,7 +30,6 @@ async def greet(request: web.Request) -> web.Response:
 
 async def echo_socket(request: web.Request) -> web.WebSocketResponse:
     ws = web.WebSocketResponse()
-    copy_request_id(request, ws)
     await ws.prepare(request)
     async for message in ws:
         await ws.send_str(f"{request.app[GREETING]}, {message.data}")

@@ -10,7 +10,6 @@ import aiohttp_jinja2
 from aiohttp import WSCloseCode, WSMsgType, web
 from gateway import (
     ProblemError,
-    copy_request_id,
 )
 
 from gateway_chat.keys import ROOM, SETTINGS, TEMPLATES
@@ -41,7 +40,6 @@ async def room_socket(request: web.Request) -> web.WebSocketResponse:
     ws = web.WebSocketResponse(
         heartbeat=settings.heartbeat, max_msg_size=settings.max_message_bytes
     )
-    copy_request_id(request, ws)  # the handshake answer carries the request's id too
     await ws.prepare(request)
     member = Member(name, ws, request.transport, asyncio.Queue(settings.send_queue))
     room.join(member)
