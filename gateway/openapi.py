@@ -553,13 +553,30 @@ def either_of(lists: Iterable[list[dict[str, list[str]]]]) -> list[dict[str, lis
     of requirement objects is OR, the schemes inside one object AND). The empty requirement
     ``{}`` (anonymous) is kept only when every plugin allows it: one that needs a credential
     (auth on a route whose rule needs a scope) makes a credential needed.
+
+    Where the plugins that need a credential name one list of roles for all their schemes
+    (auth: the scope the route's rule needs), the other plugins' schemes that name none get it
+    too: the rule asks it of the caller whichever provider identified them, so a JWT that may
+    write is ``{"jwt": ["write"]}``, not any JWT.
     """
     given = [alternatives for alternatives in lists if alternatives]
     combined: list[dict[str, list[str]]] = []
-    if given and all({} in alternatives for alternatives in given):
+    anonymous = bool(given) and all({} in alternatives for alternatives in given)
+    if anonymous:
         combined.append({})
+    needed = {
+        tuple(roles)
+        for alternatives in given
+        if {} not in alternatives
+        for requirement in alternatives
+        for roles in requirement.values()
+    }
+    roles = list(needed.pop()) if len(needed) == 1 else []
     for alternatives in given:
+        identifies_only = {} in alternatives  # a provider that requires nothing itself
         for requirement in alternatives:
+            if identifies_only and roles:
+                requirement = {name: own or roles for name, own in requirement.items()}
             if requirement and requirement not in combined:
                 combined.append(requirement)
     return combined

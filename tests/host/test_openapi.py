@@ -390,9 +390,13 @@ async def test_two_identity_providers_are_alternatives_not_both_required(aiohttp
     assert schemes["jwt"]["type"] == "http" and schemes["jwt"]["scheme"] == "bearer"
     assert schemes["jwt"]["bearerFormat"] == "JWT"
     paths = document["paths"]
-    # A write needs a write key or a JWT: either of them, and never nothing.
+    # A write needs a write key or a JWT with the write scope: either of them, never nothing.
     create = paths["/notes"]["post"]
-    assert create["security"] == [{"bearer": ["write"]}, {"apiKey": ["write"]}, {"jwt": []}]
+    assert create["security"] == [
+        {"bearer": ["write"]},
+        {"apiKey": ["write"]},
+        {"jwt": ["write"]},
+    ]
     # A public read: anonymous, or any of the three (each checked when sent).
     listing = paths["/notes"]["get"]
     assert listing["security"] == [{}, {"bearer": []}, {"apiKey": []}, {"jwt": []}]

@@ -95,8 +95,8 @@ async def test_several_issuers_at_once(aiohttp_server, make_gateway, provider):
     assert create == [
         {"bearer": ["write"]},
         {"apiKey": ["write"]},
-        {"jwt": []},
-        {"jwt.keycloak": []},
+        {"jwt": ["write"]},
+        {"jwt.keycloak": ["write"]},
     ]
     assert "503" in document["paths"]["/notes"]["post"]["responses"]
 
