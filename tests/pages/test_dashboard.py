@@ -267,7 +267,12 @@ async def test_dashboard_shows_a_proxy_instance_and_its_targets(
             upstream.wait()
             await wait_for_target(page, target, "unhealthy")
             reason = await target_cell(page, target, "reason")
-            assert reason == "health check: connection_refused"
+            # The first failed probe's reason stays: refused on a new connection, or terminated
+            # where the kill cut a probe in flight or its kept-alive connection (seen in CI).
+            assert reason in (
+                "health check: connection_refused",
+                "health check: connection_terminated",
+            ), reason
             assert await target_cell(page, target, "since") != ""
             # The instance's row shows its check failing (warn: not required), as /health.
             await page.wait_for_function(
