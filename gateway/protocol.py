@@ -184,6 +184,14 @@ class GatewayRequestHandler(web.RequestHandler):
         # closing it (gateway/drain.py).
         self.requests_read = 0
 
+    def log_access(
+        self, request: web.BaseRequest, response: web.StreamResponse, time: float | None
+    ) -> None:
+        """The access line, by the logger the server uses now (ConnectionServer.use_options)."""
+        logger = self.connection_server.access_logger
+        if logger is not None and time is not None:
+            logger.log(request, response, self.connection_server.event_loop.time() - time)
+
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)
         peer = transport.get_extra_info("peername")
@@ -302,7 +310,7 @@ class ConnectionServer(web.Server):
             **handler_options,
         )
         self.event_loop = loop
-        self.handler_options = handler_options
+        self.use_options(handler_options)
         self.request_of = request_factory
         self.limit(settings)
         self.per_peer: Counter[str] = Counter()
@@ -325,8 +333,25 @@ class ConnectionServer(web.Server):
             Callable[[web.BaseRequest], Awaitable[web.StreamResponse]], handler
         )
         self.request_of = request_factory
-        self.handler_options = handler_options
+        self.use_options(handler_options)
         self.limit(settings)
+
+    def use_options(self, handler_options: dict[str, Any]) -> None:
+        """The options of connections made from now on, and the access logger of every
+        connection, the open ones too.
+
+        aiohttp gives each connection a logger of its own, made with it: a keep-alive client
+        (a load balancer's pooled connections) would keep the format, or the log, of the
+        configuration its connection was made under, through any number of reloads. So each
+        connection logs through :attr:`access_logger` instead (``log_access`` below), and times
+        its requests whatever the setting (aiohttp times them only while its own logger is on),
+        so that a reload that turns the log on reaches it too.
+        """
+        log = handler_options.get("access_log", web.access_logger)
+        kind = handler_options.get("access_log_class", web.AccessLogger)
+        logger = kind(log, web.AccessLogger.LOG_FORMAT) if log is not None else None
+        self.access_logger = logger if logger is not None and logger.enabled else None
+        self.handler_options = {**handler_options, "access_log": web.access_logger}
 
     def serve_current(self, request: web.Request) -> Awaitable[web.StreamResponse]:
         """What a retired tree's handler passes its requests to: the current tree's answer

@@ -597,6 +597,48 @@ async def test_the_admin_listener_splits_the_same_after_a_reload(tmp_path: Path)
         assert gateway.stop() == 0, gateway.text()
 
 
+def access_lines(text: str, request_id: str) -> list[str]:
+    return [line for line in text.splitlines() if request_id in line and "/probe/" in line]
+
+
+async def test_a_reload_changes_the_access_log_of_open_connections(tmp_path: Path) -> None:
+    """The access log's format, and whether there is one, follow the configuration served
+    now, also on a keep-alive connection made before the reload (a load balancer's pool)."""
+    gateway = serve(tmp_path, START, log_format="text")
+    sock = socket.create_connection(("127.0.0.1", gateway.port), timeout=10)  # one throughout
+    try:
+
+        def probe(request_id: str) -> None:
+            head = f"GET /probe/ HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Request-ID: {request_id}\r\n"
+            sock.sendall(head.encode() + b"\r\n")
+            status, headers, _ = _read_answer(sock)
+            assert status == 200 and f"X-Request-ID: {request_id}" in headers
+
+        async def reload(count: int, **settings: object) -> None:
+            gateway.rewrite(START, **settings)
+            gateway.process.send_signal(signal.SIGHUP)
+            await gateway.logged("reload done", count=count)
+
+        probe("as-text")
+        await reload(1, log_format="json")
+        probe("as-json")
+        await reload(2, access_log=False)
+        probe("unlogged")
+        await reload(3, log_format="text")
+        probe("text-again")
+        await gateway.logged(r"\[text-again\]")
+        text = gateway.text()
+        [as_text] = access_lines(text, "as-text")
+        assert " INFO aiohttp.access [as-text] 127.0.0.1 GET /probe/ 200 " in as_text
+        [as_json] = access_lines(text, "as-json")
+        line = json.loads(as_json)
+        assert (line["request_id"], line["path"], line["status"]) == ("as-json", "/probe/", 200)
+        assert access_lines(text, "unlogged") == []
+    finally:
+        sock.close()
+        assert gateway.stop() == 0, gateway.text()
+
+
 async def _collector(url: str) -> dict[str, object]:
     status, body = await get_json(f"{url}/_gateway/status")
     assert status == 200, body
