@@ -139,20 +139,24 @@ async def test_a_streamed_answer_gets_the_cors_and_ratelimit_fields(gateway_clie
     assert body in (b"one two three", b"data: hello\n\n")
 
 
-async def test_a_websocket_handshake_gets_the_fields(gateway_client):
-    client = await gateway_client(config(), plugins=PLUGINS, builtins=BUILTINS)
-    # Over a raw socket: aiohttp's WebSocket client does not show the handshake's fields.
-    reader, writer = await asyncio.open_connection("127.0.0.1", client.port)
+async def handshake(port: int, path: str, *extra: bytes) -> CIMultiDict[str]:
+    """A WebSocket handshake over a raw socket: aiohttp's client does not show its fields."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
     writer.write(
-        b"GET /stream/ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+        b"GET " + path.encode() + b" HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
         b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-        b"Sec-WebSocket-Version: 13\r\nOrigin: " + APP.encode() + b"\r\n\r\n"
+        b"Sec-WebSocket-Version: 13\r\n" + b"".join(extra) + b"\r\n"
     )
     head = (await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)).decode()
-    status, *lines = head.strip().split("\r\n")
     writer.close()
+    status, *lines = head.strip().split("\r\n")
     assert status.startswith("HTTP/1.1 101"), head
-    fields = CIMultiDict(line.split(": ", 1) for line in lines)
+    return CIMultiDict(line.split(": ", 1) for line in lines)
+
+
+async def test_a_websocket_handshake_gets_the_fields(gateway_client):
+    client = await gateway_client(config(), plugins=PLUGINS, builtins=BUILTINS)
+    fields = await handshake(client.port, "/stream/ws", b"Origin: " + APP.encode() + b"\r\n")
     assert fields["Access-Control-Allow-Origin"] == APP
     assert fields["RateLimit-Policy"] == '"1000/minute";q=1000;w=60'
     assert fields["RateLimit"].startswith('"1000/minute";r=')
@@ -334,21 +338,6 @@ async def test_a_scope_whose_middlewares_add_no_fields_gets_none_prepared(gatewa
         assert response.headers["X-Marked"] == "yes"
     async with client.get("/stream/own") as response:
         assert await response.text() == "no error"
-
-
-async def handshake(port: int, path: str, *extra: bytes) -> CIMultiDict[str]:
-    """A WebSocket handshake over a raw socket: aiohttp's client does not show its fields."""
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    writer.write(
-        b"GET " + path.encode() + b" HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
-        b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-        b"Sec-WebSocket-Version: 13\r\n" + b"".join(extra) + b"\r\n"
-    )
-    head = (await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)).decode()
-    writer.close()
-    status, *lines = head.strip().split("\r\n")
-    assert status.startswith("HTTP/1.1 101"), head
-    return CIMultiDict(line.split(": ", 1) for line in lines)
 
 
 @pytest.mark.parametrize("trusted", [[], ["127.0.0.0/8"]])
