@@ -72,7 +72,10 @@ def copy_request_id(request: web.Request, response: web.StreamResponse) -> None:
 
 
 def stamp(response: web.StreamResponse, request_id: str) -> None:
-    """The gateway's own headers on an answer: its request id and ``Server``."""
+    """The gateway's own headers on an answer: its request id and ``Server``.
+
+    For answers given before routing (the parser's refusals, a failed ``Expect``): every
+    routed answer gets the same two from ``response_fields.prepare_answer``, inline."""
     headers = response.headers  # a Python property: asked once
     headers[HEADER] = request_id
     headers[hdrs.SERVER] = SERVER

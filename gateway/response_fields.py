@@ -93,6 +93,7 @@ async def prepare_answer(request: web.BaseRequest, response: web.StreamResponse)
     callbacks."""
     state = request_state(request)
     headers = response.headers  # a Python property: asked once
+    # request_id.stamp's two fields, without its call: this runs for every routed answer.
     request_id = state.get(REQUEST_ID)
     if request_id is not None:  # None only where the root middleware never ran
         headers[HEADER] = request_id
